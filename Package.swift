@@ -1,0 +1,80 @@
+// swift-tools-version:6.1
+//
+// aamped: a self-hosted engine for personalized messaging.
+//
+// Targets are layered; a target imports only targets listed above it here. The README's
+// "Architecture" table says the same thing in prose. Keep the two in step.
+
+import PackageDescription
+
+let package = Package(
+    name: "aamped",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "aampectl", targets: ["aampectl"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // MARK: Layer 0: vocabulary and system libraries
+
+        .target(name: "AampeCore"),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+
+        // MARK: Layer 1: compression and storage
+
+        .target(
+            name: "AampeCompression",
+            dependencies: ["AampeCore", "CZstd"]
+        ),
+        .target(
+            name: "AampeStore",
+            dependencies: [
+                "AampeCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+
+        // MARK: Executables
+
+        .executableTarget(
+            name: "aampectl",
+            dependencies: [
+                "AampeCore",
+                "AampeStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+
+        .testTarget(name: "AampeCoreTests", dependencies: ["AampeCore"]),
+        .testTarget(name: "AampeCompressionTests", dependencies: ["AampeCompression"]),
+        .testTarget(
+            name: "AampeStoreTests",
+            dependencies: ["AampeStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "aampectlTests",
+            dependencies: ["aampectl", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+    ]
+)
+
+// Strict settings on every Swift target, in one place, as swift-log does.
+for target in package.targets where [.executable, .test, .regular].contains(target.type) {
+    var settings = target.swiftSettings ?? []
+    // SE-0335: existential types are spelled `any P`.
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    // SE-0444: a file sees only the members of modules it imports itself.
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    // SE-0409: imports are internal unless marked `public import`, so API leaks are visible.
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    target.swiftSettings = settings
+}
