@@ -21,6 +21,7 @@ let package = Package(
         // MARK: Layer 0: vocabulary and system libraries
 
         .target(name: "AampeCore"),
+        .target(name: "CAampeChecksum"),
         .systemLibrary(
             name: "CZstd",
             pkgConfig: "libzstd",
@@ -32,6 +33,10 @@ let package = Package(
         .target(
             name: "AampeCompression",
             dependencies: ["AampeCore", "CZstd"]
+        ),
+        .target(
+            name: "AampeSegments",
+            dependencies: ["AampeCore", "AampeCompression", "CAampeChecksum"]
         ),
         .target(
             name: "AampeStore",
@@ -47,6 +52,7 @@ let package = Package(
             name: "aampectl",
             dependencies: [
                 "AampeCore",
+                "AampeSegments",
                 "AampeStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -56,6 +62,7 @@ let package = Package(
 
         .testTarget(name: "AampeCoreTests", dependencies: ["AampeCore"]),
         .testTarget(name: "AampeCompressionTests", dependencies: ["AampeCompression"]),
+        .testTarget(name: "AampeSegmentsTests", dependencies: ["AampeSegments"]),
         .testTarget(
             name: "AampeStoreTests",
             dependencies: ["AampeStore", .product(name: "GRDB", package: "GRDB.swift")]

@@ -33,3 +33,32 @@ public enum Limits {
     /// bytes on Linux including the terminating NUL. `/aamped.sock` takes 12 of them.
     public static let maximumDataDirectoryPathBytes = 108 - 1 - "/aamped.sock".utf8.count
 }
+
+extension Limits {
+    // MARK: Segment files
+
+    /// The most columns in one segment file. A generation's widest file (the model) has a few dozen.
+    public static let maximumSegmentColumns = 1024
+
+    /// The longest column name, in UTF-8 bytes: what the directory entry's 63-byte name field holds.
+    public static let maximumColumnNameBytes = 63
+
+    /// The most rows in one column. Row numbers are dense indices, which are `UInt32`.
+    public static let maximumColumnRows = Int(UInt32.max)
+
+    /// The most `f32` elements in one vector row (an embedding, a landscape vector).
+    public static let maximumVectorDimension = 4096
+
+    /// The most rows in one ZSTD block.
+    public static let maximumRowsPerBlock = 1 << 20
+
+    /// The most bytes one ZSTD block may decompress to. This bounds what a single random access costs,
+    /// and what a corrupt block-size field can make a reader allocate.
+    public static let maximumBlockBytes = 64 * 1024 * 1024
+
+    /// The longest key in a dictionary column (external user or item ids), in UTF-8 bytes.
+    public static let maximumDictionaryKeyBytes = 1024
+
+    /// The largest segment file, in bytes (1 TiB). Offsets are `u64`; this keeps them far from overflow.
+    public static let maximumSegmentFileBytes: UInt64 = 1 << 40
+}
