@@ -58,6 +58,15 @@ let package = Package(
             ]
         ),
 
+        // MARK: Tools (benchmarks and harnesses; not part of the product)
+
+        .executableTarget(
+            name: "aampe-bench-segments",
+            dependencies: ["AampeCore", "AampeSegments"],
+            path: "tools/benchmarks/segments",
+            exclude: ["parquet_peer.py"]
+        ),
+
         // MARK: Tests
 
         .testTarget(name: "AampeCoreTests", dependencies: ["AampeCore"]),
@@ -69,7 +78,7 @@ let package = Package(
         ),
         .testTarget(
             name: "aampectlTests",
-            dependencies: ["aampectl", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["aampectl", "AampeSegments", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

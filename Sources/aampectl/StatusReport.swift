@@ -1,4 +1,5 @@
 import AampeCore
+import AampeSegments
 import AampeStore
 import Foundation
 
@@ -16,6 +17,28 @@ struct StatusReport: Codable, Equatable {
         var failed: Int
     }
 
+    struct Generation: Codable, Equatable {
+        struct Segment: Codable, Equatable {
+            struct Column: Codable, Equatable {
+                var name: String
+                var type: String
+                var codec: String
+                var rows: Int
+                var storedBytes: Int
+            }
+
+            var file: String
+            var kind: String
+            var bytes: Int
+            var columns: [Column]
+        }
+
+        var number: UInt64
+        /// Every published generation still on disk, oldest first.
+        var retained: [UInt64]
+        var segments: [Segment]
+    }
+
     var dataDirectory: String
     var dataDirectoryID: String
     var createdAt: String
@@ -23,8 +46,8 @@ struct StatusReport: Codable, Equatable {
     /// Rows per stored table.
     var counts: [String: Int]
     var runs: Runs
-    /// The live generation's number, or `nil` before the first training run publishes one.
-    var currentGeneration: String?
+    /// The live generation, or `nil` before the first training run publishes one.
+    var currentGeneration: Generation?
     var diskUsage: DiskUsage
 
     init(directory: DataDirectory, store: Store) throws {
@@ -41,17 +64,35 @@ struct StatusReport: Codable, Equatable {
             succeeded: byStatus[.succeeded] ?? 0,
             failed: byStatus[.failed] ?? 0
         )
-        currentGeneration = Self.currentGeneration(directory)
+        currentGeneration = try Self.currentGeneration(directory)
         diskUsage = try directory.diskUsage()
     }
 
-    /// The pointer file's content, when a generation has been published.
-    private static func currentGeneration(_ directory: DataDirectory) -> String? {
-        guard let data = FileManager.default.contents(atPath: directory.currentGenerationPointerPath) else {
-            return nil
+    /// What the live generation holds, read through the same validating reader the daemon uses.
+    private static func currentGeneration(_ directory: DataDirectory) throws -> Generation? {
+        let store = GenerationStore(dataDirectory: directory)
+        guard let generation = try store.openCurrent() else { return nil }
+        let segments = generation.segments.sorted { $0.key < $1.key }.map { file, reader in
+            Generation.Segment(
+                file: file,
+                kind: reader.header.kind.description,
+                bytes: reader.fileBytes,
+                columns: reader.columns.map { column in
+                    Generation.Segment.Column(
+                        name: column.name,
+                        type: column.type.description,
+                        codec: column.codec.description,
+                        rows: column.rowCount,
+                        storedBytes: column.storedBytes
+                    )
+                }
+            )
         }
-        let name = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return name.isEmpty ? nil : name
+        return Generation(
+            number: generation.number.rawValue,
+            retained: try store.publishedNumbers().map(\.rawValue),
+            segments: segments
+        )
     }
 
     enum CodingKeys: String, CodingKey {
@@ -83,8 +124,22 @@ struct StatusReport: Codable, Equatable {
             ("id", dataDirectoryID),
             ("created", createdAt),
             ("schema version", "\(schema.version) (this build: \(schema.supportedVersion))"),
-            ("current generation", currentGeneration ?? "none"),
         ]
+        if let generation = currentGeneration {
+            let bytes = generation.segments.reduce(0) { $0 + $1.bytes }
+            rows.append(
+                ("current generation", "\(generation.number) (\(generation.segments.count) segment files, \(ByteCount.format(Int64(bytes))))")
+            )
+            rows.append(("retained generations", generation.retained.map(String.init).joined(separator: ", ")))
+            for segment in generation.segments {
+                let rowCounts = Set(segment.columns.map(\.rows)).sorted().map(String.init).joined(separator: "/")
+                rows.append(
+                    ("  \(segment.file)", "\(segment.kind), \(segment.columns.count) columns, \(rowCounts) rows, \(ByteCount.format(Int64(segment.bytes)))")
+                )
+            }
+        } else {
+            rows.append(("current generation", "none"))
+        }
         for (name, count) in counts.sorted(by: { $0.key < $1.key }) {
             rows.append(("\(name) rows", String(count)))
         }
