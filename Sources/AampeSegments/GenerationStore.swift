@@ -25,15 +25,26 @@ import Darwin
 public struct GenerationStore: Sendable {
     /// The `generations/` folder.
     public let folder: String
+    /// How many of the newest published generations ``retireOld()`` keeps. Default 3. The current and
+    /// the previous generation are kept whatever this says.
+    public var retainedGenerations: Int
 
     /// The generations of a data directory.
-    public init(dataDirectory: DataDirectory) {
-        self.folder = dataDirectory.generationsPath
+    public init(dataDirectory: DataDirectory, retainedGenerations: Int = 3) {
+        self.init(folder: dataDirectory.generationsPath, retainedGenerations: retainedGenerations)
     }
 
     /// The generations in `folder`.
-    public init(folder: String) {
+    public init(folder: String, retainedGenerations: Int = 3) {
+        precondition(retainedGenerations >= 0, "negative number of generations to retain")
         self.folder = folder
+        self.retainedGenerations = retainedGenerations
+    }
+
+    /// Retires generations beyond the newest ``retainedGenerations``; see ``retire(keeping:)``.
+    @discardableResult
+    public func retireOld() throws -> RetirementReport {
+        try retire(keeping: retainedGenerations)
     }
 
     var currentPointerPath: String { folder + "/CURRENT" }

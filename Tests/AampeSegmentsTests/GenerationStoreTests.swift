@@ -163,3 +163,17 @@ final class Flag: @unchecked Sendable {
     func set() { lock.withLock { value = true } }
     var isSet: Bool { lock.withLock { value } }
 }
+
+@Suite("Generations: retention setting")
+struct GenerationRetentionTests {
+    @Test("retireOld keeps exactly the configured number of newest generations")
+    func retention() throws {
+        let folder = try TemporaryFolder()
+        let store = GenerationStore(folder: folder.child("generations"), retainedGenerations: 3)
+        for _ in 0..<3 { try GenerationStoreTests.publishGeneration(store) }
+        #expect(try store.retireOld().deleted.isEmpty)
+        try GenerationStoreTests.publishGeneration(store)
+        #expect(try store.retireOld().deleted.map(\.rawValue) == [1])
+        #expect(try store.publishedNumbers().map(\.rawValue) == [2, 3, 4])
+    }
+}
