@@ -16,6 +16,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: Layer 0: vocabulary and system libraries
@@ -46,7 +53,61 @@ let package = Package(
             ]
         ),
 
+        // MARK: Layer 2: the wire protocol, the server, the client
+
+        .target(
+            name: "AampeProtocol",
+            dependencies: [
+                "AampeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Generated/README.md"]
+        ),
+
+        .target(
+            name: "AampeServer",
+            dependencies: [
+                "AampeProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+
+        .target(
+            name: "AampeDaemon",
+            dependencies: [
+                "AampeCore",
+                "AampeProtocol",
+                "AampeSegments",
+                "AampeServer",
+                "AampeStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
         // MARK: Executables
+
+        .executableTarget(
+            name: "aamped",
+            dependencies: [
+                "AampeCore",
+                "AampeDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         .executableTarget(
             name: "aampectl",
@@ -72,6 +133,14 @@ let package = Package(
         .testTarget(name: "AampeCoreTests", dependencies: ["AampeCore"]),
         .testTarget(name: "AampeCompressionTests", dependencies: ["AampeCompression"]),
         .testTarget(name: "AampeSegmentsTests", dependencies: ["AampeSegments"]),
+        .testTarget(
+            name: "AampeProtocolTests",
+            dependencies: [
+                "AampeProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "AampeStoreTests",
             dependencies: ["AampeStore", .product(name: "GRDB", package: "GRDB.swift")]

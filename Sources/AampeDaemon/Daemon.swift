@@ -1,0 +1,98 @@
+internal import AampeCore
+internal import AampeSegments
+internal import AampeServer
+internal import AampeStore
+internal import Logging
+internal import NIOCore
+internal import NIOPosix
+internal import ServiceLifecycle
+internal import UnixSignals
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `aamped`: wires the data directory, the generation manager and the protocol server together, and
+/// runs them until SIGTERM or SIGINT.
+///
+/// Services start in dependency order (the store is checked first, then generations load, then the
+/// server listens) and stop in reverse: the server drains before the generation watcher stops.
+public enum Daemon {
+    /// Runs the daemon until it is told to stop. Throws if it cannot start.
+    public static func run(_ configuration: DaemonConfiguration) async throws {
+        var logger = Logger(label: "aamped")
+        logger.logLevel = configuration.logLevel
+
+        // The store: refuse a folder that is not an initialized data directory, and migrate an old one.
+        _ = try configuration.dataDirectory.openStore()
+
+        var addresses: [BindAddress] = []
+        if let path = configuration.unixSocketPath { addresses.append(.unix(path: path)) }
+        if let tcp = configuration.tcpAddress { addresses.append(try BindAddress.tcp(parsing: tcp)) }
+        guard !addresses.isEmpty else { throw DaemonError.noListeners }
+        let credentials = try configuration.tokenFile.map {
+            try Credentials.load(tokenFile: $0, adminTokenFile: configuration.adminTokenFile)
+        }
+        var serverConfiguration = ServerConfiguration(
+            addresses: addresses,
+            credentials: credentials,
+            serverVersion: AampeVersion.current,
+            logger: logger
+        )
+        serverConfiguration.limits = configuration.limits
+        serverConfiguration.shutdownGracePeriodMillis = configuration.shutdownGracePeriodMillis
+        try serverConfiguration.validate()
+        raiseOpenFileLimit(toAtLeast: configuration.limits.maximumConnections + 256, logger: logger)
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: serverConfiguration.eventLoopThreads)
+        let threadPool = NIOThreadPool(numberOfThreads: 2)
+        threadPool.start()
+
+        let statistics = ServerStatistics()
+        let generations = GenerationManager(
+            store: GenerationStore(dataDirectory: configuration.dataDirectory),
+            pollIntervalMillis: configuration.reloadPollMillis,
+            logger: logger
+        )
+        let handler = DaemonRequestHandler(
+            generations: generations,
+            statistics: statistics,
+            threadPool: threadPool,
+            serverVersion: AampeVersion.current
+        )
+        let server = try Server(configuration: serverConfiguration, handler: handler, statistics: statistics, group: group)
+        let services = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: generations), .init(service: server)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        logger.info("aamped \(AampeVersion.current) starting on \(configuration.dataDirectory.path)")
+        do {
+            try await services.run()
+        } catch {
+            try? await threadPool.shutdownGracefully()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try? await threadPool.shutdownGracefully()
+        try? await group.shutdownGracefully()
+        logger.info("aamped stopped")
+    }
+
+    /// Connections are file descriptors; lift the soft limit (often 1,024) toward the hard one.
+    static func raiseOpenFileLimit(toAtLeast wanted: Int, logger: Logger) {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        let target = min(rlim_t(wanted), limit.rlim_max)
+        if limit.rlim_cur < target {
+            limit.rlim_cur = target
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) != 0 {
+                logger.warning("could not raise the open file limit to \(target)")
+            }
+        }
+        if Int(limit.rlim_cur) < wanted {
+            logger.warning("open file limit \(limit.rlim_cur) is below maximumConnections + 256 (\(wanted))")
+        }
+    }
+}

@@ -1,0 +1,126 @@
+public import AampeCore
+public import AampeServer
+internal import Foundation
+public import Logging
+internal import Yams
+
+/// The daemon's settings: the command line's flags over the config file's values over the defaults.
+///
+/// The config file is YAML; every key is optional:
+///
+/// ```yaml
+/// unix: /srv/aampe/aamped.sock     # default: aamped.sock in the data directory; "" turns it off
+/// tcp: 0.0.0.0:7420                # default: off; needs tokenFile
+/// tokenFile: /etc/aamped/token     # one token, mode 0600
+/// adminTokenFile: /etc/aamped/admin-token
+/// logLevel: info                   # trace, debug, info, notice, warning, error, critical
+/// reloadPollMillis: 1000           # how often to look for a new generation; 0: only on RELOAD
+/// shutdownGracePeriodMillis: 10000
+/// limits:
+///   maximumBodyBytes: 1048576
+///   maximumInFlightRequests: 256
+///   maximumConnections: 4096
+///   handshakeTimeoutMillis: 5000
+///   idleTimeoutMillis: 300000
+/// ```
+public struct DaemonConfiguration: Sendable {
+    public var dataDirectory: DataDirectory
+    public var unixSocketPath: String?
+    public var tcpAddress: String?
+    public var tokenFile: String?
+    public var adminTokenFile: String?
+    public var logLevel: Logger.Level = .info
+    public var reloadPollMillis = 1000
+    public var shutdownGracePeriodMillis = 10_000
+    public var limits = ServerLimits()
+
+    /// Defaults for `dataDirectory`: the Unix socket in it, no TCP.
+    public init(dataDirectory: DataDirectory) {
+        self.dataDirectory = dataDirectory
+        self.unixSocketPath = dataDirectory.socketPath
+    }
+
+    /// The settings of the YAML file at `path` applied over these.
+    public mutating func apply(file path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DaemonError.configuration(path: path, reason: "cannot read the file")
+        }
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: String(decoding: data, as: UTF8.self))
+        } catch {
+            throw DaemonError.configuration(path: path, reason: "not valid YAML: \(error)")
+        }
+        guard let node else { return }
+        guard let mapping = node.mapping else {
+            throw DaemonError.configuration(path: path, reason: "the top level must be a mapping of settings")
+        }
+        for (key, value) in mapping {
+            try apply(key: key, value: value, path: path)
+        }
+    }
+
+    private mutating func apply(key: Node, value: Node, path: String) throws {
+        let name = key.string ?? "?"
+        func where_() -> String { "line \((key.mark?.line ?? 0)), setting '\(name)'" }
+        func string() throws -> String {
+            guard let text = value.string else { throw DaemonError.configuration(path: path, reason: "\(where_()): expected text") }
+            return text
+        }
+        func integer() throws -> Int {
+            guard let number = value.int else { throw DaemonError.configuration(path: path, reason: "\(where_()): expected an integer") }
+            return number
+        }
+        switch name {
+        case "unix":
+            let text = try string()
+            unixSocketPath = text.isEmpty ? nil : text
+        case "tcp": tcpAddress = try string()
+        case "tokenFile": tokenFile = try string()
+        case "adminTokenFile": adminTokenFile = try string()
+        case "logLevel":
+            guard let level = Logger.Level(rawValue: try string()) else {
+                throw DaemonError.configuration(path: path, reason: "\(where_()): expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            logLevel = level
+        case "reloadPollMillis": reloadPollMillis = try integer()
+        case "shutdownGracePeriodMillis": shutdownGracePeriodMillis = try integer()
+        case "limits":
+            guard let limitsMapping = value.mapping else {
+                throw DaemonError.configuration(path: path, reason: "\(where_()): expected a mapping of limits")
+            }
+            for (limitKey, limitValue) in limitsMapping {
+                let limitName = limitKey.string ?? "?"
+                guard let number = limitValue.int else {
+                    throw DaemonError.configuration(path: path, reason: "line \(limitKey.mark?.line ?? 0), limit '\(limitName)': expected an integer")
+                }
+                switch limitName {
+                case "maximumBodyBytes": limits.maximumBodyBytes = number
+                case "maximumInFlightRequests": limits.maximumInFlightRequests = number
+                case "maximumConnections": limits.maximumConnections = number
+                case "handshakeTimeoutMillis": limits.handshakeTimeoutMillis = number
+                case "idleTimeoutMillis": limits.idleTimeoutMillis = number
+                default:
+                    throw DaemonError.configuration(path: path, reason: "line \(limitKey.mark?.line ?? 0): unknown limit '\(limitName)'")
+                }
+            }
+        default:
+            throw DaemonError.configuration(path: path, reason: "\(where_()): unknown setting")
+        }
+    }
+}
+
+/// Why the daemon could not start.
+public enum DaemonError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The config file is unreadable or has a bad setting.
+    case configuration(path: String, reason: String)
+    /// Nothing to listen on.
+    case noListeners
+
+    public var description: String {
+        switch self {
+        case .configuration(let path, let reason): "\(path): \(reason)"
+        case .noListeners: "nothing to listen on: give --unix or --tcp"
+        }
+    }
+}

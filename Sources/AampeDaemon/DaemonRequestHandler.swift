@@ -1,0 +1,95 @@
+internal import AampeCore
+internal import AampeProtocol
+public import AampeServer
+public import NIOPosix
+internal import AampeSegments
+internal import SwiftProtobuf
+
+/// The daemon's operations. Cheap ones answer on the event loop; RELOAD maps files, so it runs on a
+/// thread pool.
+///
+/// RECOMMEND, SIMILAR_ITEMS, TRACK, SCORE, PULL and ACK are defined by the protocol but not served yet,
+/// so the server answers them with UNSUPPORTED_OPERATION, as a versioned protocol reports an operation a
+/// server lacks.
+public struct DaemonRequestHandler: RequestHandler {
+    let generations: GenerationManager
+    let statistics: ServerStatistics
+    let threadPool: NIOThreadPool
+    let serverVersion: String
+
+    public init(generations: GenerationManager, statistics: ServerStatistics, threadPool: NIOThreadPool, serverVersion: String) {
+        self.generations = generations
+        self.statistics = statistics
+        self.threadPool = threadPool
+        self.serverVersion = serverVersion
+    }
+
+    public var operations: [OperationSupport] {
+        [
+            OperationSupport(opcode: .ping),
+            OperationSupport(opcode: .stats),
+            OperationSupport(opcode: .reload, requiresAdmin: true),
+        ]
+    }
+
+    public func handle(_ request: Request, responder: Responder) {
+        do {
+            switch request.opcode {
+            case .ping:
+                let ping: Aampe_V1_PingRequest = try request.frame.decodeBody()
+                var pong = Aampe_V1_PingResponse()
+                pong.payload = ping.payload
+                responder.respond(pong)
+            case .stats:
+                _ = try request.frame.decodeBody(as: Aampe_V1_StatsRequest.self)
+                responder.respond(statsResponse())
+            case .reload:
+                _ = try request.frame.decodeBody(as: Aampe_V1_ReloadRequest.self)
+                let generations = self.generations
+                threadPool.submit { state in
+                    guard case .active = state else { return responder.fail(.shuttingDown, "the server is shutting down") }
+                    do {
+                        let outcome = try generations.reload()
+                        var response = Aampe_V1_ReloadResponse()
+                        if let previous = outcome.previous { response.previousGeneration = previous.rawValue }
+                        if let current = outcome.current { response.generation = current.rawValue }
+                        response.changed = outcome.changed
+                        responder.respond(response)
+                    } catch {
+                        responder.fail(.internalError, "reload failed; still serving the previous generation: \(error)")
+                    }
+                }
+            default:
+                responder.fail(.unsupportedOperation, "\(request.opcode.name) is not served")
+            }
+        } catch let error as ProtocolError {
+            responder.fail(error)
+        } catch {
+            responder.fail(.internalError, "\(error)")
+        }
+    }
+
+    func statsResponse() -> Aampe_V1_StatsResponse {
+        var response = Aampe_V1_StatsResponse()
+        let uptime = statistics.uptime.components
+        response.uptimeMillis = UInt64(uptime.seconds) * 1000 + UInt64(uptime.attoseconds / 1_000_000_000_000_000)
+        if let generation = generations.current { response.generation = generation.number.rawValue }
+        response.openConnections = UInt32(statistics.currentConnections)
+        response.acceptedConnections = statistics.totalAcceptedConnections
+        response.rejectedConnections = statistics.totalRejectedConnections
+        response.serverVersion = serverVersion
+        response.operations = statistics.snapshot().map { snapshot in
+            var operation = Aampe_V1_OperationStats()
+            operation.opcode = UInt32(snapshot.opcode.rawValue)
+            operation.name = snapshot.opcode.name
+            operation.count = snapshot.count
+            operation.errors = snapshot.errors
+            operation.latencyP50Nanos = snapshot.p50Nanos
+            operation.latencyP99Nanos = snapshot.p99Nanos
+            operation.latencyP999Nanos = snapshot.p999Nanos
+            operation.latencyMaxNanos = snapshot.maxNanos
+            return operation
+        }
+        return response
+    }
+}

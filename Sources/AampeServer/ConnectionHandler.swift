@@ -1,0 +1,309 @@
+internal import AampeProtocol
+internal import Logging
+internal import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Sent down a connection's pipeline when the server begins shutting down.
+struct DrainEvent: Sendable {}
+
+/// One connection: greets, authenticates, enforces limits and timeouts, dispatches requests to the
+/// application, and writes responses, following ``ConnectionStateMachine``.
+///
+/// Answers are written without a flush while a read burst is being processed and flushed once at
+/// `channelReadComplete`, so pipelined requests answered inline share syscalls.
+final class ConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = Frame
+    typealias OutboundOut = Frame
+
+    private var machine: ConnectionStateMachine
+    private let shared: ServerShared
+    private let transport: String
+    private var nonce: [UInt8] = []
+    private var peerUID: UInt32?
+    private var context: ChannelHandlerContext?
+    private var timer: Scheduled<Void>?
+    private var startTimes: [UInt32: NIODeadline] = [:]
+    private var isReading = false
+    private var needsFlush = false
+    private var isClosing = false
+    private let sessionID: UInt64
+
+    init(shared: ServerShared, transport: String, sessionID: UInt64) {
+        self.shared = shared
+        self.transport = transport
+        self.sessionID = sessionID
+        self.machine = ConnectionStateMachine(limits: shared.configuration.limits, now: .now())
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        var generator = SystemRandomNumberGenerator()
+        nonce = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        if transport == "unix" { readPeerCredentials(context: context) }
+        sendGreeting(context: context)
+        context.flush()
+        armTimer(at: .now() + .milliseconds(Int64(shared.configuration.limits.handshakeTimeoutMillis)))
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        machine.closed()
+        timer?.cancel()
+        timer = nil
+        startTimes.removeAll()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: Reading
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        isReading = true
+        let now = NIODeadline.now()
+        switch machine.frameReceived(frame.header, now: now) {
+        case .reject(let code, let message):
+            let error = errorFrame(code, message, for: frame.header)
+            if code.closesConnection { close(after: error, context: context) } else { write(error, context: context) }
+        case .authenticate:
+            authenticate(frame, context: context, now: now)
+        case .dispatch(let session):
+            dispatch(frame, session: session, context: context, now: now)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        isReading = false
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? ProtocolError {
+            shared.logger.debug("closing connection \(sessionID): \(error)")
+            let frame = Frame.error(
+                error.code,
+                message: error.message,
+                requestID: error.requestID ?? 0,
+                opcode: error.opcode ?? Opcode(rawValue: 0)
+            )
+            close(after: frame, context: context)
+        } else {
+            shared.logger.debug("closing connection \(sessionID) after an error: \(error)")
+            close(after: nil, context: context)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is DrainEvent {
+            if machine.beginDraining() { close(after: nil, context: context) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    // MARK: Handshake
+
+    private func sendGreeting(context: ChannelHandlerContext) {
+        var greeting = Aampe_V1_Greeting()
+        greeting.protocolMajor = UInt32(FrameHeader.currentMajorVersion)
+        greeting.protocolMinor = 0
+        greeting.serverVersion = shared.configuration.serverVersion
+        greeting.nonce = .init(nonce)
+        greeting.transport = transport
+        let limits = shared.configuration.limits
+        greeting.limits.maximumBodyBytes = UInt32(limits.maximumBodyBytes)
+        greeting.limits.maximumInFlightRequests = UInt32(limits.maximumInFlightRequests)
+        greeting.limits.handshakeTimeoutMillis = UInt32(limits.handshakeTimeoutMillis)
+        greeting.limits.idleTimeoutMillis = UInt32(limits.idleTimeoutMillis)
+        greeting.operations = ([OperationSupport(opcode: .hello)] + shared.handler.operations).map { support in
+            var operation = Aampe_V1_OperationSupport()
+            operation.opcode = UInt32(support.opcode.rawValue)
+            operation.name = support.opcode.name
+            operation.newestVersion = UInt32(support.newestVersion)
+            return operation
+        }
+        context.write(wrapOutboundOut(Frame(header: FrameHeader(opcode: .greeting, requestID: 0), message: greeting)), promise: nil)
+    }
+
+    private func authenticate(_ frame: Frame, context: ChannelHandlerContext, now: NIODeadline) {
+        let hello: Aampe_V1_HelloRequest
+        do {
+            hello = try frame.decodeBody()
+        } catch {
+            return refuseHello(frame, .authenticationFailed, "HELLO body does not parse", context: context)
+        }
+        guard hello.protocolMajor == UInt32(FrameHeader.currentMajorVersion) else {
+            return refuseHello(frame, .unsupportedMajorVersion, "HELLO asks for protocol \(hello.protocolMajor)", context: context)
+        }
+        var grant = Credentials.Grant.none
+        switch hello.credential {
+        case .token(let token)?:
+            grant = shared.configuration.credentials?.grant(forToken: Array(token)) ?? .none
+        case .tokenHmac(let mac)?:
+            grant = shared.configuration.credentials?.grant(forHMAC: Array(mac), nonce: nonce) ?? .none
+        case nil:
+            // The Unix socket's file mode (0660) already decided who may connect; peers running as the
+            // daemon's own user, or root, get admin rights.
+            if transport == "unix" {
+                let ownUID = UInt32(geteuid())
+                grant = (peerUID == ownUID || peerUID == 0) ? .admin : .client
+            }
+        }
+        guard grant != .none else {
+            return refuseHello(frame, .authenticationFailed, "credential missing or wrong", context: context)
+        }
+        if hello.wantsAdmin && grant != .admin {
+            return refuseHello(frame, .authenticationFailed, "admin rights need the admin credential", context: context)
+        }
+        let session = Session(id: sessionID, transport: transport, isAdmin: grant == .admin, clientName: String(hello.clientName.prefix(128)))
+        machine.helloSucceeded(session, now: now)
+        armTimer(at: now + .milliseconds(Int64(shared.configuration.limits.idleTimeoutMillis)))
+        var response = Aampe_V1_HelloResponse()
+        response.isAdmin = session.isAdmin
+        response.sessionID = session.id
+        let header = FrameHeader(opcode: .hello, opcodeVersion: frame.header.opcodeVersion, requestID: frame.header.requestID)
+        write(Frame(header: header, message: response), context: context)
+        shared.logger.debug("session \(session.id) authenticated over \(transport) as \(session.isAdmin ? "admin" : "client") (\(session.clientName))")
+    }
+
+    private func refuseHello(_ frame: Frame, _ code: ErrorCode, _ message: String, context: ChannelHandlerContext) {
+        shared.logger.info("refused HELLO on connection \(sessionID) over \(transport): \(message)")
+        close(after: errorFrame(code, message, for: frame.header), context: context)
+    }
+
+    private func readPeerCredentials(context: ChannelHandlerContext) {
+        #if os(Linux)
+        guard let provider = context.channel as? any SocketOptionProvider else { return }
+        let future: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
+            level: SocketOptionLevel(SOL_SOCKET),
+            name: SocketOptionName(PeerCredentials.socketOption)
+        )
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        future.whenSuccess { credentials in bound.value.peerUID = credentials.uid }
+        #endif
+    }
+
+    // MARK: Dispatch
+
+    private func dispatch(_ frame: Frame, session: Session, context: ChannelHandlerContext, now: NIODeadline) {
+        let header = frame.header
+        guard let support = shared.supportedOperations[header.opcode.rawValue] else {
+            return rejectDispatched(header, .unsupportedOperation, "this server does not serve \(header.opcode.name)", context: context, now: now)
+        }
+        guard header.opcodeVersion >= 1 && header.opcodeVersion <= support.newestVersion else {
+            return rejectDispatched(
+                header,
+                .unsupportedOperationVersion,
+                "\(header.opcode.name) version \(header.opcodeVersion); this server serves 1 ... \(support.newestVersion)",
+                context: context,
+                now: now
+            )
+        }
+        if support.requiresAdmin && !session.isAdmin {
+            return rejectDispatched(header, .permissionDenied, "\(header.opcode.name) needs an admin session", context: context, now: now)
+        }
+        startTimes[header.requestID] = now
+        let loop = context.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let responder = Responder(header: header) { frame, isFinal in
+            if loop.inEventLoop {
+                bound.value.deliver(frame, isFinal: isFinal)
+            } else {
+                loop.execute { bound.value.deliver(frame, isFinal: isFinal) }
+            }
+        }
+        shared.handler.handle(Request(frame: frame, session: session), responder: responder)
+    }
+
+    private func rejectDispatched(_ header: FrameHeader, _ code: ErrorCode, _ message: String, context: ChannelHandlerContext, now: NIODeadline) {
+        write(errorFrame(code, message, for: header), context: context)
+        shared.statistics.record(header.opcode, nanoseconds: 1, isError: true)
+        if machine.responseCompleted(requestID: header.requestID, now: now) { close(after: nil, context: context) }
+    }
+
+    /// A frame from the application's ``Responder``, on the event loop.
+    private func deliver(_ frame: Frame, isFinal: Bool) {
+        guard let context, !isClosing else { return }
+        let requestID = frame.header.requestID
+        write(frame, context: context)
+        if !isReading { context.flush() }
+        guard isFinal else { return }
+        let now = NIODeadline.now()
+        if let start = startTimes.removeValue(forKey: requestID) {
+            let nanos = UInt64(max(0, (now - start).nanoseconds))
+            shared.statistics.record(frame.header.opcode, nanoseconds: nanos, isError: frame.header.status == .error)
+        }
+        if machine.responseCompleted(requestID: requestID, now: now) { close(after: nil, context: context) }
+    }
+
+    // MARK: Writing and closing
+
+    private func write(_ frame: Frame, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(frame), promise: nil)
+        needsFlush = true
+    }
+
+    private func errorFrame(_ code: ErrorCode, _ message: String, for header: FrameHeader) -> Frame {
+        Frame.error(code, message: message, requestID: header.requestID, opcode: header.opcode, opcodeVersion: header.opcodeVersion)
+    }
+
+    /// Writes `frame` (if any) after everything already written, flushes, and closes once it is out.
+    private func close(after frame: Frame?, context: ChannelHandlerContext) {
+        guard !isClosing else { return }
+        isClosing = true
+        needsFlush = false
+        let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        if let frame {
+            context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in boundContext.value.close(promise: nil) }
+        } else {
+            context.flush()
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: Timers
+
+    private func armTimer(at deadline: NIODeadline) {
+        timer?.cancel()
+        guard let context else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: deadline) { bound.value.timerFired() }
+    }
+
+    private func timerFired() {
+        timer = nil
+        guard let context else { return }
+        switch machine.timerFired(now: .now()) {
+        case .rearm(let deadline):
+            armTimer(at: deadline)
+        case .close(let code, let message):
+            shared.logger.debug("closing connection \(sessionID): \(message)")
+            close(after: Frame.error(code, message: message, requestID: 0, opcode: Opcode(rawValue: 0)), context: context)
+        case .stop:
+            break
+        }
+    }
+}
+
+/// Linux's `struct ucred` (`<sys/socket.h>`, behind `_GNU_SOURCE`, so not visible through Glibc): the
+/// peer process of a Unix socket, as `getsockopt(SOL_SOCKET, SO_PEERCRED)` reports it.
+struct PeerCredentials: Sendable {
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
+
+    /// `SO_PEERCRED` on Linux (asm-generic/socket.h).
+    static let socketOption: Int32 = 17
+}
