@@ -128,6 +128,19 @@ let package = Package(
             exclude: ["parquet_peer.py"]
         ),
 
+        .executableTarget(
+            name: "aampe-loadgen",
+            dependencies: [
+                "AampeProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "tools/loadgen"
+        ),
+
         // MARK: Tests
 
         .testTarget(name: "AampeCoreTests", dependencies: ["AampeCore"]),

@@ -23,7 +23,7 @@ struct FrameDecoderTests {
             return (buffer, [frame])
         }
         try ByteToMessageDecoderVerifier.verifyDecoder(inputOutputPairs: pairs) {
-            ByteToMessageHandler(FrameDecoder(maximumBodyLength: 1024))
+            FrameDecoder(maximumBodyLength: 1024)
         }
     }
 }
