@@ -159,6 +159,16 @@ let package = Package(
             dependencies: ["AampeStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
+            name: "aampedTests",
+            dependencies: [
+                "aamped",
+                "AampeCore",
+                "AampeProtocol",
+                "AampeSegments",
+                "AampeStore",
+            ]
+        ),
+        .testTarget(
             name: "aampectlTests",
             dependencies: ["aampectl", "AampeSegments", .product(name: "GRDB", package: "GRDB.swift")]
         ),

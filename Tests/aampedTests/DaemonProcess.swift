@@ -1,0 +1,106 @@
+import AampeCore
+import AampeStore
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A running `aamped` binary over a fresh data directory, for tests that talk to it as clients do.
+final class DaemonProcess {
+    let folder: String
+    let dataDirectory: DataDirectory
+    let process = Process()
+    let logPath: String
+    var socketPath: String { dataDirectory.socketPath }
+
+    /// The built binaries sit next to the test bundle in the build products folder.
+    static let productsFolder: URL = {
+        var folder = Bundle.main.bundleURL
+        if folder.pathExtension == "xctest" { folder.deleteLastPathComponent() }
+        return folder
+    }()
+
+    static var binaryPath: String { productsFolder.appendingPathComponent("aamped").path }
+
+    /// Initializes a data directory in a new temporary folder and starts `aamped` on it with `arguments`
+    /// added; returns once the Unix socket answers.
+    init(arguments: [String] = [], prepare: (DataDirectory, String) throws -> Void = { _, _ in }) throws {
+        folder = FileManager.default.temporaryDirectory.path + "/aamped-test-" + UUID().uuidString.prefix(8).lowercased()
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        dataDirectory = DataDirectory(path: folder + "/data")
+        try dataDirectory.initialize()
+        try prepare(dataDirectory, folder)
+        logPath = folder + "/aamped.log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: Self.binaryPath)
+        process.arguments = ["--data-dir", dataDirectory.path, "--log-level", "debug"] + arguments
+        process.standardOutput = FileHandle(forWritingAtPath: logPath)
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while !Self.isAnswering(socketPath) {
+            guard process.isRunning, Date() < deadline else {
+                throw DaemonProcessError.didNotStart(log: (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
+            }
+            usleep(20_000)
+        }
+    }
+
+    /// Writes a file with `mode`, such as a token file.
+    static func writeFile(_ path: String, _ text: String, mode: Int) throws {
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        chmod(path, mode_t(mode))
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    @discardableResult
+    func stop(timeoutSeconds: Double = 20) -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return -1
+        }
+        return process.terminationStatus
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    static func isAnswering(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        } == 0
+    }
+}
+
+enum DaemonProcessError: Error, CustomStringConvertible {
+    case didNotStart(log: String)
+
+    var description: String {
+        switch self {
+        case .didNotStart(let log): "aamped did not start; its log:\n\(log)"
+        }
+    }
+}
