@@ -97,6 +97,17 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "AampeClient",
+            dependencies: [
+                "AampeProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+
         // MARK: Executables
 
         .executableTarget(
@@ -112,10 +123,13 @@ let package = Package(
         .executableTarget(
             name: "aampectl",
             dependencies: [
+                "AampeClient",
                 "AampeCore",
+                "AampeProtocol",
                 "AampeSegments",
                 "AampeStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
 

@@ -1,4 +1,5 @@
 internal import AampeCore
+internal import AampeProtocol
 internal import AampeSegments
 internal import AampeServer
 internal import AampeStore
@@ -27,7 +28,12 @@ public enum Daemon {
 
         var addresses: [BindAddress] = []
         if let path = configuration.unixSocketPath { addresses.append(.unix(path: path)) }
-        if let tcp = configuration.tcpAddress { addresses.append(try BindAddress.tcp(parsing: tcp)) }
+        if let tcp = configuration.tcpAddress {
+            guard let address = BindAddress(tcp: tcp) else {
+                throw ServerError.invalidAddress(tcp, reason: "expected HOST:PORT with a port from 0 to 65535")
+            }
+            addresses.append(address)
+        }
         guard !addresses.isEmpty else { throw DaemonError.noListeners }
         let credentials = try configuration.tokenFile.map {
             try Credentials.load(tokenFile: $0, adminTokenFile: configuration.adminTokenFile)

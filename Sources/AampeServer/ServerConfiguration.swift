@@ -1,3 +1,4 @@
+public import AampeProtocol
 public import Logging
 internal import NIOCore
 

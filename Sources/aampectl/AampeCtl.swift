@@ -4,11 +4,13 @@ import ArgumentParser
 /// `aampectl`: imports, content, training, assignment runs, reports and daemon control, over one data
 /// directory.
 @main
-struct AampeCtl: ParsableCommand {
+struct AampeCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aampectl",
         abstract: "Operate an aamped data directory: import, train, assign, report, and control the daemon.",
         version: AampeVersion.current,
-        subcommands: [InitCommand.self, StatusCommand.self]
+        subcommands: [
+            InitCommand.self, StatusCommand.self, PingCommand.self, StatsCommand.self, ReloadCommand.self,
+        ]
     )
 }

@@ -1,4 +1,6 @@
+import AampeClient
 import AampeCore
+import AampeProtocol
 import AampeSegments
 import AampeStore
 import Foundation
@@ -39,6 +41,35 @@ struct StatusReport: Codable, Equatable {
         var segments: [Segment]
     }
 
+    /// What the running daemon reports, with `status --daemon`.
+    struct Daemon: Codable, Equatable {
+        var address: String
+        var isReachable: Bool
+        var version: String?
+        var generation: UInt64?
+        var uptimeSeconds: UInt64?
+        var openConnections: UInt32?
+        var error: String?
+
+        static func query(_ client: AampeClient) async -> Daemon {
+            defer { Task { await client.close() } }
+            let address = client.configuration.address.description
+            do {
+                let stats = try await client.stats()
+                return Daemon(
+                    address: address,
+                    isReachable: true,
+                    version: stats.serverVersion,
+                    generation: stats.hasGeneration ? stats.generation : nil,
+                    uptimeSeconds: stats.uptimeMillis / 1000,
+                    openConnections: stats.openConnections
+                )
+            } catch {
+                return Daemon(address: address, isReachable: false, error: "\(error)")
+            }
+        }
+    }
+
     var dataDirectory: String
     var dataDirectoryID: String
     var createdAt: String
@@ -49,6 +80,8 @@ struct StatusReport: Codable, Equatable {
     /// The live generation, or `nil` before the first training run publishes one.
     var currentGeneration: Generation?
     var diskUsage: DiskUsage
+    /// Present only with `--daemon`.
+    var daemon: Daemon?
 
     init(directory: DataDirectory, store: Store) throws {
         let meta = try store.meta()
@@ -96,7 +129,7 @@ struct StatusReport: Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case dataDirectory, dataDirectoryID, createdAt, schema, counts, runs, currentGeneration, diskUsage
+        case dataDirectory, dataDirectoryID, createdAt, schema, counts, runs, currentGeneration, diskUsage, daemon
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -110,6 +143,7 @@ struct StatusReport: Codable, Equatable {
         // An explicit null, so that scripts can tell "no generation yet" from a missing field.
         try container.encode(currentGeneration, forKey: .currentGeneration)
         try container.encode(diskUsage, forKey: .diskUsage)
+        try container.encodeIfPresent(daemon, forKey: .daemon)
     }
 
     func json() throws -> String {
@@ -157,6 +191,15 @@ struct StatusReport: Codable, Equatable {
             ("disk: quarantine", ByteCount.format(diskUsage.quarantineBytes)),
             ("disk: total", ByteCount.format(diskUsage.totalBytes)),
         ]
+        if let daemon {
+            if daemon.isReachable {
+                rows.append(("daemon", "aamped \(daemon.version ?? "?") at \(daemon.address), up \(daemon.uptimeSeconds ?? 0) s"))
+                rows.append(("daemon generation", daemon.generation.map(String.init) ?? "none"))
+                rows.append(("daemon connections", String(daemon.openConnections ?? 0)))
+            } else {
+                rows.append(("daemon", "not reachable at \(daemon.address): \(daemon.error ?? "unknown error")"))
+            }
+        }
         return TextTable(header: ("item", "value"), rows: rows).rendered()
     }
 }

@@ -3,15 +3,15 @@ public enum BindAddress: Hashable, Sendable, CustomStringConvertible {
     case unix(path: String)
     case tcp(host: String, port: Int)
 
-    /// Parses `HOST:PORT` (IPv6 hosts in brackets: `[::1]:7420`).
-    public static func tcp(parsing text: String) throws -> BindAddress {
+    /// Parses `HOST:PORT` (IPv6 hosts in brackets: `[::1]:7420`), or returns `nil`.
+    public init?(tcp text: String) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
             (0...65535).contains(port)
-        else { throw ServerError.invalidAddress(text, reason: "expected HOST:PORT with a port from 0 to 65535") }
+        else { return nil }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { throw ServerError.invalidAddress(text, reason: "the host is empty") }
-        return .tcp(host: host, port: port)
+        guard !host.isEmpty else { return nil }
+        self = .tcp(host: host, port: port)
     }
 
     /// `"unix"` or `"tcp"`, as GREETING reports it.
