@@ -173,6 +173,17 @@ let package = Package(
             dependencies: ["AampeStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
+            name: "AampeServerTests",
+            dependencies: [
+                "AampeClient",
+                "AampeProtocol",
+                "AampeServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "aampedTests",
             dependencies: [
                 "aamped",

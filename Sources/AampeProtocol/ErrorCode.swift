@@ -40,7 +40,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let shuttingDown = ErrorCode(rawValue: 16)
     /// The server failed; the message says how.
     public static let internalError = ErrorCode(rawValue: 17)
-    /// A request reused the id of a request still in flight on this connection.
+    /// A request reused the id of a request still in flight on this connection. The error frame carries
+    /// that id, so the client cannot tell which request it answers; the connection closes.
     public static let duplicateRequestID = ErrorCode(rawValue: 18)
     /// A frame that only the server sends (GREETING), or a response status in a request.
     public static let unexpectedFrame = ErrorCode(rawValue: 19)
@@ -77,7 +78,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// Whether the sender closes the connection after an error frame with this code.
     public var closesConnection: Bool {
         [.malformedFrame, .unsupportedMajorVersion, .frameTooLarge, .handshakeRequired, .authenticationFailed,
-         .tooManyConnections, .handshakeTimeout, .idleTimeout, .unexpectedFrame].contains(self)
+         .tooManyConnections, .handshakeTimeout, .idleTimeout, .duplicateRequestID, .unexpectedFrame].contains(self)
     }
 
     public var description: String { "\(name) (\(rawValue))" }

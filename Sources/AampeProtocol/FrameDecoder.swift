@@ -67,9 +67,18 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
     public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> Frame? {
         if let frame = try decode(buffer: &buffer) { return frame }
         if buffer.readableBytes > 0 {
+            // Name the frame that was cut short when its header arrived whole.
+            var requestID: UInt32?
+            var opcode: Opcode?
+            if buffer.readableBytes >= FrameHeader.length {
+                requestID = buffer.getInteger(at: buffer.readerIndex + 8, endianness: .little)
+                opcode = buffer.getInteger(at: buffer.readerIndex + 4, endianness: .little).map { Opcode(rawValue: $0) }
+            }
             throw ProtocolError(
                 code: .malformedFrame,
-                message: "stream ended inside a frame after \(buffer.readableBytes) bytes, at stream offset \(bytesConsumed)"
+                message: "stream ended inside a frame after \(buffer.readableBytes) bytes, at stream offset \(bytesConsumed)",
+                requestID: requestID,
+                opcode: opcode
             )
         }
         return nil

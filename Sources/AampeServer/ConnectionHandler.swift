@@ -110,6 +110,12 @@ final class ConnectionHandler: ChannelInboundHandler {
             if machine.beginDraining() { close(after: nil, context: context) }
             return
         }
+        if case .inputClosed = event as? ChannelEvent {
+            // The client finished sending: answer what is in flight, then close. (A frame it cut short
+            // has already been answered with MALFORMED_FRAME by the decoder's end-of-stream check.)
+            if machine.beginDraining() { close(after: nil, context: context) }
+            return
+        }
         context.fireUserInboundEventTriggered(event)
     }
 

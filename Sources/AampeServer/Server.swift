@@ -134,20 +134,32 @@ public final class Server: Service, Sendable {
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            // A client that half-closes (finishes sending) still gets its answers, or the error frame
+            // for a frame it cut short.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { [self] channel in
                 self.initialize(channel, transport: address.transport)
             }
         switch address {
         case .unix(let path):
             try UnixSocketPath.prepare(path)
+            // > DESIGN.md §7: "The Unix socket is mode 0660."
+            // Bind under a temporary name, set the mode, then rename into place, so that the socket is
+            // never reachable at its real path with the umask's mode.
+            let temporaryPath = path + ".binding-\(getpid())"
+            unlink(temporaryPath)
             let channel: any Channel
             do {
-                channel = try await bootstrap.bind(unixDomainSocketPath: path).get()
+                channel = try await bootstrap.bind(unixDomainSocketPath: temporaryPath).get()
             } catch {
                 throw ServerError.bindFailed(address: address.description, reason: "\(error)")
             }
-            // > DESIGN.md §7: "The Unix socket is mode 0660."
-            chmod(path, 0o660)
+            guard chmod(temporaryPath, 0o660) == 0, rename(temporaryPath, path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                try? await channel.close()
+                unlink(temporaryPath)
+                throw ServerError.bindFailed(address: address.description, reason: reason)
+            }
             state.withLock { $0.unixSocketPaths.append(path) }
             return channel
         case .tcp(let host, let port):
@@ -169,9 +181,13 @@ public final class Server: Service, Sendable {
         }
         guard admitted else {
             statistics.rejectedConnections.wrappingAdd(1, ordering: .relaxed)
-            var buffer = channel.allocator.buffer(capacity: 64)
-            buffer.writeFrame(.error(.tooManyConnections, message: "the server holds \(maximum) connections", requestID: 0, opcode: .greeting))
-            return channel.writeAndFlush(buffer).flatMap { channel.close() }
+            return channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(
+                    RefuseConnectionHandler(
+                        frame: .error(.tooManyConnections, message: "the server holds \(maximum) connections", requestID: 0, opcode: Opcode(rawValue: 0))
+                    )
+                )
+            }
         }
         statistics.acceptedConnections.wrappingAdd(1, ordering: .relaxed)
         statistics.openConnections.wrappingAdd(1, ordering: .relaxed)
@@ -188,6 +204,27 @@ public final class Server: Service, Sendable {
             try pipeline.addHandler(ConnectionHandler(shared: shared, transport: transport, sessionID: sessionID))
         }
     }
+}
+
+/// Answers a connection over the limit with one error frame, then closes it.
+final class RefuseConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let frame: Frame
+
+    init(frame: Frame) {
+        self.frame = frame
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: FrameHeader.length + frame.body.readableBytes)
+        buffer.writeFrame(frame)
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in bound.value.close(promise: nil) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 }
 
 /// Getting a Unix socket path ready to bind.

@@ -1,0 +1,285 @@
+import AampeClient
+import AampeProtocol
+import AampeServer
+import Foundation
+import NIOCore
+import Testing
+
+@Suite("Server: handshake and authentication", .serialized)
+struct ServerHandshakeTests {
+    @Test("a Unix client needs no credential; PING echoes")
+    func unixPing() async throws {
+        let server = try await TestServer()
+        let client = server.client()
+        let pong = try await client.ping(payload: Array("hello".utf8))
+        #expect(Array(pong.payload) == Array("hello".utf8))
+        let greeting = try await client.greeting()
+        #expect(greeting.transport == "unix")
+        #expect(greeting.nonce.count == 32)
+        #expect(greeting.operations.map(\.name) == ["HELLO", "PING", "SCORE", "RELOAD"])
+        await client.close()
+        await server.stop()
+    }
+
+    @Test("TCP accepts the token or its HMAC, and refuses a wrong or missing one")
+    func tcpCredentials() async throws {
+        let server = try await TestServer()
+        for credential in [AampeClient.Credential.token(TestServer.clientToken), .tokenHMAC(TestServer.clientToken)] {
+            let client = server.client(credential, tcp: true)
+            #expect(try await client.ping().payload.isEmpty)
+            await client.close()
+        }
+        for credential in [AampeClient.Credential.none, .token(Array("wrong-token-0123456789".utf8)), .tokenHMAC(Array("wrong".utf8))] {
+            let client = server.client(credential, tcp: true)
+            await #expect {
+                try await client.ping()
+            } throws: { error in
+                (error as? ClientError)?.serverCode == .authenticationFailed
+            }
+            await client.close()
+        }
+        await server.stop()
+    }
+
+    @Test("admin operations need the admin token (or the daemon's own user on the Unix socket)")
+    func adminRights() async throws {
+        let server = try await TestServer()
+        let clientSession = server.client(.tokenHMAC(TestServer.clientToken), tcp: true)
+        await #expect {
+            try await clientSession.reload()
+        } throws: { error in
+            (error as? ClientError)?.serverCode == .permissionDenied
+        }
+        // The session survives a PERMISSION_DENIED.
+        #expect(try await clientSession.ping().payload.isEmpty)
+        let asksForAdmin = server.client(.tokenHMAC(TestServer.clientToken), tcp: true, wantsAdmin: true)
+        await #expect {
+            try await asksForAdmin.ping()
+        } throws: { error in
+            (error as? ClientError)?.serverCode == .authenticationFailed
+        }
+        let admin = server.client(.tokenHMAC(TestServer.adminToken), tcp: true, wantsAdmin: true)
+        _ = try await admin.reload()
+        // This test runs as the daemon's user, so the Unix socket grants admin rights.
+        _ = try await server.client().reload()
+        for client in [clientSession, asksForAdmin, admin] { await client.close() }
+        await server.stop()
+    }
+
+    @Test("an operation before HELLO gets HANDSHAKE_REQUIRED and the connection closes")
+    func operationBeforeHello() async throws {
+        let server = try await TestServer()
+        let raw = try server.raw()
+        #expect(try raw.receiveFrame()?.header.opcode == .greeting)
+        raw.send(.ping(5))
+        let answer = try #require(try raw.receiveFrame())
+        #expect(answer.errorCode == .handshakeRequired)
+        #expect(answer.header.requestID == 5)
+        #expect(try raw.isClosedByServer())
+        await server.stop()
+    }
+
+    @Test("a client that never says HELLO is dropped at the handshake timeout")
+    func handshakeTimeout() async throws {
+        var limits = ServerLimits()
+        limits.handshakeTimeoutMillis = 200
+        let server = try await TestServer(limits: limits)
+        let raw = try server.raw()
+        let started = ContinuousClock.now
+        _ = try raw.receiveFrame()  // GREETING
+        #expect(try raw.receiveFrame()?.errorCode == .handshakeTimeout)
+        #expect(try raw.isClosedByServer())
+        let waited = ContinuousClock.now - started
+        #expect(waited >= .milliseconds(180) && waited < .seconds(3))
+        // Others are still served.
+        #expect(try await server.client().ping().payload.isEmpty)
+        await server.stop()
+    }
+
+    @Test("an idle connection is closed at the idle timeout")
+    func idleTimeout() async throws {
+        var limits = ServerLimits()
+        limits.idleTimeoutMillis = 300
+        let server = try await TestServer(limits: limits)
+        let raw = try server.raw()
+        try raw.handshake()
+        #expect(try raw.receiveFrame()?.errorCode == .idleTimeout)
+        #expect(try raw.isClosedByServer())
+        await server.stop()
+    }
+}
+
+@Suite("Server: bad input", .serialized)
+struct ServerBadInputTests {
+    /// Sends `bytes` after the handshake (or before, when `handshake` is false), and returns the error
+    /// code of the answer and whether the server then closed the connection.
+    func answer(to bytes: [UInt8], handshake: Bool = true, finish: Bool = false, server: TestServer) throws -> (ErrorCode?, Bool) {
+        let raw = try server.raw()
+        if handshake { try raw.handshake() } else { _ = try raw.receiveFrame() }
+        raw.send(bytes)
+        if finish { raw.finishSending() }
+        let code = try raw.receiveFrame()?.errorCode
+        return (code, try raw.isClosedByServer())
+    }
+
+    func header(opcode: UInt16 = 3, major: UInt8 = 1, version: UInt8 = 1, id: UInt32 = 9, length: UInt32) -> [UInt8] {
+        var buffer = ByteBuffer()
+        buffer.writeInteger(FrameHeader.magic, endianness: .little)
+        buffer.writeInteger(major)
+        buffer.writeInteger(UInt8(0))
+        buffer.writeInteger(opcode, endianness: .little)
+        buffer.writeInteger(version)
+        buffer.writeInteger(UInt8(0))
+        buffer.writeInteger(id, endianness: .little)
+        buffer.writeInteger(length, endianness: .little)
+        return Array(buffer.readableBytesView)
+    }
+
+    /// Each case gets its error and a close, and other connections are still served.
+    @Test("garbage, wrong magic, wrong major version, truncated body, 4 GiB length")
+    func malformed() async throws {
+        let server = try await TestServer()
+        let cases: [(String, [UInt8], Bool, ErrorCode)] = [
+            ("garbage", Array("GET / HTTP/1.1\r\n\r\n".utf8), false, .malformedFrame),
+            ("wrong magic", [0x41, 0x4D] + Array(header(length: 0).dropFirst(2)), false, .malformedFrame),
+            ("major version 2", header(major: 2, length: 0), false, .unsupportedMajorVersion),
+            ("truncated body", header(length: 100) + Array(repeating: 1, count: 10), true, .malformedFrame),
+            ("4 GiB length", header(length: UInt32.max), false, .frameTooLarge),
+        ]
+        for (name, bytes, finish, expected) in cases {
+            let (code, closed) = try answer(to: bytes, finish: finish, server: server)
+            #expect(code == expected, "\(name)")
+            #expect(closed, "\(name): the connection should close")
+            #expect(try await server.client().ping(payload: [1]).payload == Data([1]), "\(name): others are served")
+        }
+        await server.stop()
+    }
+
+    @Test("an unknown opcode, a newer opcode version and a body that does not parse are refused; the connection stays open")
+    func recoverable() async throws {
+        let server = try await TestServer()
+        let raw = try server.raw()
+        try raw.handshake()
+        raw.send(header(opcode: 999, id: 20, length: 0))
+        #expect(try raw.receiveFrame(answering: 20)?.errorCode == .unsupportedOperation)
+        raw.send(header(opcode: 3, version: 2, id: 21, length: 0))
+        #expect(try raw.receiveFrame(answering: 21)?.errorCode == .unsupportedOperationVersion)
+        raw.send(header(opcode: 3, id: 22, length: 3) + [0xFF, 0xFF, 0xFF])
+        #expect(try raw.receiveFrame(answering: 22)?.errorCode == .invalidRequest)
+        raw.send(header(opcode: 4, id: 23, length: 0))
+        #expect(try raw.receiveFrame(answering: 23)?.errorCode == .unsupportedOperation)
+        raw.send(.ping(24, payload: [7]))
+        let pong = try #require(try raw.receiveFrame(answering: 24))
+        #expect(pong.header.status == .ok)
+        await server.stop()
+    }
+}
+
+@Suite("Server: limits at max and max+1", .serialized)
+struct ServerLimitTests {
+    @Test("a body of exactly maximumBodyBytes is served; one byte more closes the connection")
+    func bodyLength() async throws {
+        var limits = ServerLimits()
+        limits.maximumBodyBytes = 1024
+        let server = try await TestServer(limits: limits)
+        // PingRequest { payload } serializes as 0x0A, a 2-byte length, then the payload.
+        let atLimit = Frame.ping(1, payload: Array(repeating: 7, count: 1021))
+        #expect(atLimit.body.readableBytes == 1024)
+        let raw = try server.raw()
+        try raw.handshake()
+        raw.send(atLimit)
+        #expect(try raw.receiveFrame(answering: 1)?.header.status == .ok)
+        let overLimit = Frame.ping(2, payload: Array(repeating: 7, count: 1022))
+        #expect(overLimit.body.readableBytes == 1025)
+        raw.send(overLimit)
+        #expect(try raw.receiveFrame()?.errorCode == .frameTooLarge)
+        #expect(try raw.isClosedByServer())
+        await server.stop()
+    }
+
+    @Test("maximumInFlightRequests are held at once; one more is refused, and the rest complete")
+    func inFlight() async throws {
+        var limits = ServerLimits()
+        limits.maximumInFlightRequests = 4
+        let server = try await TestServer(limits: limits)
+        let raw = try server.raw()
+        try raw.handshake()
+        for id in UInt32(10)..<14 {
+            raw.send(Frame(header: FrameHeader(opcode: .score, requestID: id), message: Aampe_V1_ScoreRequest()))
+        }
+        raw.send(Frame(header: FrameHeader(opcode: .score, requestID: 14), message: Aampe_V1_ScoreRequest()))
+        let refused = try #require(try raw.receiveFrame())
+        #expect(refused.header.requestID == 14)
+        #expect(refused.errorCode == .tooManyInFlight)
+        #expect(server.handler.gate.waitingCount == 4)
+        server.handler.gate.open()
+        var answered: Set<UInt32> = []
+        for _ in 0..<4 {
+            let frame = try #require(try raw.receiveFrame())
+            #expect(frame.header.status == .ok)
+            answered.insert(frame.header.requestID)
+        }
+        #expect(answered == [10, 11, 12, 13])
+        await server.stop()
+    }
+
+    @Test("maximumConnections are served; one more is refused with TOO_MANY_CONNECTIONS")
+    func connections() async throws {
+        var limits = ServerLimits()
+        limits.maximumConnections = 3
+        let server = try await TestServer(limits: limits)
+        let open = try (0..<3).map { _ in try server.raw() }
+        for raw in open { try raw.handshake() }
+        let extra = try server.raw()
+        let refused = try #require(try extra.receiveFrame())
+        #expect(refused.errorCode == .tooManyConnections)
+        #expect(try extra.isClosedByServer())
+        #expect(server.server.statistics.totalRejectedConnections == 1)
+        _ = open  // keep the three open until here
+        await server.stop()
+    }
+}
+
+@Suite("Server: scale and shutdown", .serialized)
+struct ServerScaleTests {
+    @Test("1,000 concurrent connections are served correctly")
+    func thousandConnections() async throws {
+        let server = try await TestServer()
+        let clients = (0..<1000).map { _ in server.client() }
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for (index, client) in clients.enumerated() {
+                group.addTask {
+                    let payload = Array("client-\(index)".utf8)
+                    return try await Array(client.ping(payload: payload).payload) == payload
+                }
+            }
+            var correct = 0
+            for try await isCorrect in group where isCorrect { correct += 1 }
+            #expect(correct == 1000)
+        }
+        #expect(server.server.statistics.currentConnections == 1000)
+        for client in clients { await client.close() }
+        await server.stop()
+    }
+
+    @Test("graceful shutdown refuses new requests, lets in-flight ones finish, then closes")
+    func drain() async throws {
+        let server = try await TestServer(shutdownGracePeriodMillis: 5000)
+        let raw = try server.raw()
+        try raw.handshake()
+        raw.send(Frame(header: FrameHeader(opcode: .score, requestID: 30), message: Aampe_V1_ScoreRequest()))
+        while server.handler.gate.waitingCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        let running = server.server
+        let shutdown = Task { await running.shutdown() }
+        try await Task.sleep(for: .milliseconds(100))
+        raw.send(.ping(31))
+        #expect(try raw.receiveFrame(answering: 31)?.errorCode == .shuttingDown)
+        server.handler.gate.open()
+        let answer = try #require(try raw.receiveFrame(answering: 30))
+        #expect(answer.header.status == .ok)
+        #expect(try raw.isClosedByServer())
+        await shutdown.value
+        #expect(throws: RawConnectionError.self) { try server.raw() }
+        await server.stop()
+    }
+}
