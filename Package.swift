@@ -187,6 +187,7 @@ let package = Package(
             name: "aampedTests",
             dependencies: [
                 "aamped",
+                "aampectl",
                 "AampeCore",
                 "AampeProtocol",
                 "AampeSegments",

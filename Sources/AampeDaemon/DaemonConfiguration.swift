@@ -42,7 +42,8 @@ public struct DaemonConfiguration: Sendable {
 
     /// The settings of the YAML file at `path` applied over these.
     public mutating func apply(file path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // FileHandle reads special files too (such as /dev/null for "no settings").
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() ?? Data() else {
             throw DaemonError.configuration(path: path, reason: "cannot read the file")
         }
         let node: Node?

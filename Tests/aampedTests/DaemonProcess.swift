@@ -26,13 +26,32 @@ final class DaemonProcess {
 
     /// Initializes a data directory in a new temporary folder and starts `aamped` on it with `arguments`
     /// added; returns once the Unix socket answers.
-    init(arguments: [String] = [], prepare: (DataDirectory, String) throws -> Void = { _, _ in }) throws {
-        folder = FileManager.default.temporaryDirectory.path + "/aamped-test-" + UUID().uuidString.prefix(8).lowercased()
+    /// `argumentsAfterPrepare` adds arguments that name files `prepare` wrote into the folder.
+    convenience init(
+        arguments: [String] = [],
+        prepare: (DataDirectory, String) throws -> Void = { _, _ in },
+        argumentsAfterPrepare: (String) -> [String] = { _ in [] }
+    ) throws {
+        let folder = FileManager.default.temporaryDirectory.path + "/aamped-test-" + UUID().uuidString.prefix(8).lowercased()
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try self.init(folder: folder, arguments: arguments, prepare: prepare, argumentsAfterPrepare: argumentsAfterPrepare, isFresh: true)
+    }
+
+    private init(
+        folder: String,
+        arguments: [String],
+        prepare: (DataDirectory, String) throws -> Void,
+        argumentsAfterPrepare: (String) -> [String],
+        isFresh: Bool
+    ) throws {
+        self.folder = folder
         dataDirectory = DataDirectory(path: folder + "/data")
-        try dataDirectory.initialize()
-        try prepare(dataDirectory, folder)
-        logPath = folder + "/aamped.log"
+        if isFresh {
+            try dataDirectory.initialize()
+            try prepare(dataDirectory, folder)
+        }
+        let arguments = arguments + argumentsAfterPrepare(folder)
+        logPath = folder + "/aamped-\(UUID().uuidString.prefix(4)).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: Self.binaryPath)
         process.arguments = ["--data-dir", dataDirectory.path, "--log-level", "debug"] + arguments
@@ -42,11 +61,17 @@ final class DaemonProcess {
         let deadline = Date().addingTimeInterval(20)
         while !Self.isAnswering(socketPath) {
             guard process.isRunning, Date() < deadline else {
-                throw DaemonProcessError.didNotStart(log: (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                process.waitUntilExit()
+                let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+                if isFresh { try? FileManager.default.removeItem(atPath: folder) }
+                throw DaemonProcessError.didNotStart(log: log)
             }
             usleep(20_000)
         }
     }
+
+    private var ownsFolder = true
 
     /// Writes a file with `mode`, such as a token file.
     static func writeFile(_ path: String, _ text: String, mode: Int) throws {
@@ -75,7 +100,7 @@ final class DaemonProcess {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(atPath: folder)
+        if ownsFolder { try? FileManager.default.removeItem(atPath: folder) }
     }
 
     static func isAnswering(_ path: String) -> Bool {
