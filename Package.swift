@@ -188,6 +188,7 @@ let package = Package(
             dependencies: [
                 "aamped",
                 "aampectl",
+                "aampe-loadgen",
                 "AampeCore",
                 "AampeProtocol",
                 "AampeSegments",

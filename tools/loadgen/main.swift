@@ -1,1 +1,48 @@
-// Replaced by the load generator.
+// aampe-loadgen: a load generator for aamped's binary protocol.
+//
+//   aampe-loadgen --unix /srv/aampe/aamped.sock --connections 16 --pipeline 16 --duration 5
+//   aampe-loadgen --tcp 127.0.0.1:7420 --token-file token --mix ping=9,stats=1 --rate 50000 --json
+//   aampe-loadgen --self-test --connections 16 --pipeline 16       # the generator's own ceiling and cost
+//
+// See `Options.usage` for every option; `LoadRun` for how a run goes.
+
+import AampeProtocol
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+func main() -> Int32 {
+    let options: Options
+    do {
+        options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
+    } catch is HelpRequested {
+        print(Options.usage)
+        return 0
+    } catch {
+        printError("aampe-loadgen: \(error)\n\n\(Options.usage)")
+        return 2
+    }
+    do {
+        let report = try LoadRun(options: options).run()
+        if options.json {
+            print(report.json())
+        } else {
+            print(report.text())
+        }
+        if report.totalErrors > 0 {
+            printError(report.errorBanner())
+            return 1
+        }
+        return 0
+    } catch {
+        printError("aampe-loadgen: \(error)")
+        return 1
+    }
+}
+
+exit(main())

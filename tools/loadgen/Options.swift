@@ -1,0 +1,238 @@
+// Command-line options of aampe-loadgen, parsed by hand (the target has no argument-parser dependency).
+
+/// Where the load goes.
+enum Target: Sendable, CustomStringConvertible {
+    case unix(path: String)
+    case tcp(host: String, port: Int)
+
+    var transport: String {
+        switch self {
+        case .unix: "unix"
+        case .tcp: "tcp"
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .unix(let path): "unix:\(path)"
+        case .tcp(let host, let port): "tcp:\(host):\(port)"
+        }
+    }
+
+    /// Parses `HOST:PORT`, `[v6]:PORT`.
+    static func tcp(parsing text: String) throws -> Target {
+        guard let colon = text.lastIndex(of: ":") else {
+            throw UsageError("--tcp: expected HOST:PORT, got \"\(text)\"")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+            throw UsageError("--tcp: expected HOST:PORT with a port in 0 ... 65535, got \"\(text)\"")
+        }
+        return .tcp(host: host, port: port)
+    }
+}
+
+/// How frames are cut and written.
+enum Codec: String, Sendable {
+    /// Frames parsed and requests written by hand from pre-built bytes: one buffer per read burst.
+    case raw
+    /// AampeProtocol's FrameDecoder and FrameEncoder in the pipeline, one `Frame` per request.
+    case nio
+}
+
+/// One operation of the mix with its weight.
+struct MixEntry: Sendable {
+    var operation: LoadOperation
+    var weight: Double
+}
+
+struct UsageError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+struct Options: Sendable {
+    var target: Target?
+    var tokenFile: String?
+    var connections = 1
+    var pipeline = 1
+    var mix: [MixEntry] = [MixEntry(operation: .ping, weight: 1)]
+    var mixText = "ping=1"
+    var requests: Int?
+    var duration: Double?
+    var warmup: Double = 1
+    var rate: Double?
+    var payloadBytes = 0
+    var json = false
+    var threads = 1
+    var selfTest = false
+    var codec: Codec = .raw
+    var clientName = "aampe-loadgen"
+    var stallTimeout: Double = 10
+    /// Client threads' timer slack; nil leaves the system default (50 µs).
+    var timerSlackNanos: Int? = 1000
+    var quiet = false
+
+    static let usage = """
+        usage: aampe-loadgen (--unix PATH | --tcp HOST:PORT --token-file FILE | --self-test) [options]
+
+        Target
+          --unix PATH            aamped's Unix socket (no credential needed)
+          --tcp HOST:PORT        aamped's TCP address; proves --token-file with HMAC-SHA256(token, nonce)
+          --token-file FILE      the client token (first line), required with --tcp
+          --self-test            run against a trivial in-process responder (echoes frames, no protocol
+                                 work) to measure the load generator's own ceiling and cost; listens on a
+                                 temporary Unix socket, or on --tcp HOST:PORT (port 0 picks one)
+
+        Load
+          --connections N        connections (default 1)
+          --pipeline D           requests in flight per connection (default 1)
+          --mix OP=W[,OP=W...]   operation mix by weight; operations: ping, stats (default ping=1)
+          --payload-bytes B      PING payload size (default 0)
+          --requests N           measured requests, over all connections (after warmup)
+          --duration SECONDS     measured time (default 5 when --requests is not given); with both,
+                                 whichever ends first
+          --warmup SECONDS       load before measuring starts, not counted (default 1)
+          --rate R               open loop: R requests/s in total, spread evenly over the connections;
+                                 latency counts from each request's intended send time (no coordinated
+                                 omission); at most D in flight per connection, the rest wait their turn
+          --threads T            client event-loop threads (default 1)
+          --codec raw|nio        raw: hand-cut frames, pre-built request bytes (default);
+                                 nio: AampeProtocol's FrameDecoder/FrameEncoder
+          --client-name NAME     sent in HELLO (default aampe-loadgen)
+          --timer-slack-ns N     timer slack of the client threads, so open-loop sends leave on time
+                                 (default 1000; 0 or "default" keeps the kernel's 50 µs)
+          --stall-timeout S      a connection with requests in flight and no answer for S seconds fails
+                                 (default 10)
+
+        Output
+          --json                 print one JSON object on stdout (human report otherwise)
+          --quiet                no progress lines on stderr
+
+        Exit status: 0 when every request was answered OK; 1 when any error frame, lost request or
+        connection failure was seen; 2 on a usage error.
+        """
+
+    static func parse(_ arguments: [String]) throws -> Options {
+        var options = Options()
+        var index = 0
+        func value(_ name: String) throws -> String {
+            index += 1
+            guard index < arguments.count else { throw UsageError("\(name) needs a value") }
+            return arguments[index]
+        }
+        func integer(_ name: String, minimum: Int) throws -> Int {
+            let text = try value(name)
+            guard let number = Int(text), number >= minimum else {
+                throw UsageError("\(name): expected an integer >= \(minimum), got \"\(text)\"")
+            }
+            return number
+        }
+        func seconds(_ name: String, allowZero: Bool) throws -> Double {
+            let text = try value(name)
+            guard let number = Double(text), number.isFinite, allowZero ? number >= 0 : number > 0 else {
+                throw UsageError("\(name): expected a number of seconds \(allowZero ? ">= 0" : "> 0"), got \"\(text)\"")
+            }
+            return number
+        }
+        var tcpText: String?
+        while index < arguments.count {
+            let argument = arguments[index]
+            switch argument {
+            case "--unix": options.target = .unix(path: try value(argument))
+            case "--tcp": tcpText = try value(argument)
+            case "--token-file": options.tokenFile = try value(argument)
+            case "--connections", "-c": options.connections = try integer(argument, minimum: 1)
+            case "--pipeline", "-P": options.pipeline = try integer(argument, minimum: 1)
+            case "--mix":
+                options.mixText = try value(argument)
+                options.mix = try parseMix(options.mixText)
+            case "--requests", "-n": options.requests = try integer(argument, minimum: 1)
+            case "--duration": options.duration = try seconds(argument, allowZero: false)
+            case "--warmup": options.warmup = try seconds(argument, allowZero: true)
+            case "--rate": options.rate = try seconds(argument, allowZero: false)
+            case "--payload-bytes": options.payloadBytes = try integer(argument, minimum: 0)
+            case "--json": options.json = true
+            case "--quiet", "-q": options.quiet = true
+            case "--threads": options.threads = try integer(argument, minimum: 1)
+            case "--self-test": options.selfTest = true
+            case "--codec":
+                let text = try value(argument)
+                guard let codec = Codec(rawValue: text) else {
+                    throw UsageError("--codec: expected raw or nio, got \"\(text)\"")
+                }
+                options.codec = codec
+            case "--client-name": options.clientName = try value(argument)
+            case "--stall-timeout": options.stallTimeout = try seconds(argument, allowZero: false)
+            case "--timer-slack-ns":
+                let text = try value(argument)
+                if text == "default" || text == "0" {
+                    options.timerSlackNanos = nil
+                } else if let number = Int(text), number > 0 {
+                    options.timerSlackNanos = number
+                } else {
+                    throw UsageError("--timer-slack-ns: expected a positive integer or \"default\", got \"\(text)\"")
+                }
+            case "--help", "-h": throw HelpRequested()
+            default: throw UsageError("unknown option \"\(argument)\"")
+            }
+            index += 1
+        }
+        if let tcpText {
+            if case .unix? = options.target { throw UsageError("give either --unix or --tcp, not both") }
+            options.target = try Target.tcp(parsing: tcpText)
+        }
+        if options.selfTest {
+            if case .unix? = options.target { throw UsageError("--self-test makes its own Unix socket; drop --unix") }
+        } else {
+            guard let target = options.target else {
+                throw UsageError("give --unix PATH, --tcp HOST:PORT or --self-test")
+            }
+            if case .tcp = target, options.tokenFile == nil { throw UsageError("--tcp needs --token-file") }
+        }
+        if options.pipeline > 32_768 { throw UsageError("--pipeline: at most 32768") }
+        if options.requests == nil && options.duration == nil { options.duration = 5 }
+        if let rate = options.rate, rate < 1e-3 { throw UsageError("--rate must be positive") }
+        return options
+    }
+
+    /// Parses `op=weight,...`. Unknown operations are refused, naming the known ones.
+    static func parseMix(_ text: String) throws -> [MixEntry] {
+        var entries: [MixEntry] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: true) {
+            let pieces = part.split(separator: "=", maxSplits: 1)
+            let name = pieces[0].trimmingSpaces().lowercased()
+            let weightText = pieces.count == 2 ? pieces[1].trimmingSpaces() : "1"
+            guard let operation = LoadOperation(rawValue: name) else {
+                let known = LoadOperation.allCases.map(\.rawValue).joined(separator: ", ")
+                if LoadOperation.definedButNotLoadable.contains(name) {
+                    throw UsageError(
+                        "--mix: \"\(name)\" is defined by the protocol but aamped does not serve it yet, so the load generator has no request for it; operations: \(known)"
+                    )
+                }
+                throw UsageError("--mix: unknown operation \"\(name)\"; operations: \(known)")
+            }
+            guard let weight = Double(weightText), weight.isFinite, weight >= 0 else {
+                throw UsageError("--mix: weight of \(name) must be a number >= 0, got \"\(weightText)\"")
+            }
+            if entries.contains(where: { $0.operation == operation }) {
+                throw UsageError("--mix: \(name) is listed twice")
+            }
+            entries.append(MixEntry(operation: operation, weight: weight))
+        }
+        entries.removeAll { $0.weight == 0 }
+        guard !entries.isEmpty else {
+            throw UsageError("--mix: give at least one operation with a weight > 0, such as ping=1")
+        }
+        return entries
+    }
+}
+
+struct HelpRequested: Error {}
+
+extension Substring {
+    func trimmingSpaces() -> String {
+        String(self.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}
