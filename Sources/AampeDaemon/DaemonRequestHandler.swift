@@ -36,13 +36,15 @@ public struct DaemonRequestHandler: RequestHandler {
         do {
             switch request.opcode {
             case .ping:
-                let ping: Aampe_V1_PingRequest = try request.frame.decodeBody()
-                var pong = Aampe_V1_PingResponse()
-                pong.payload = ping.payload
-                responder.respond(pong)
+                // PingResponse has PingRequest's encoding (payload is field 1 in both), so a well-formed
+                // request body is the answer; parsing checks that it is well-formed.
+                _ = try request.frame.decodeBody(as: Aampe_V1_PingRequest.self)
+                responder.respond(serializedBody: request.frame.body)
             case .stats:
                 _ = try request.frame.decodeBody(as: Aampe_V1_StatsRequest.self)
-                responder.respond(statsResponse())
+                // Percentiles scan histograms: off the event loop, so other connections do not wait.
+                let handler = self
+                threadPool.submit { _ in responder.respond(handler.statsResponse()) }
             case .reload:
                 _ = try request.frame.decodeBody(as: Aampe_V1_ReloadRequest.self)
                 let generations = self.generations

@@ -31,7 +31,8 @@ extension Frame {
     /// The body parsed as `type`, or an ``ProtocolError`` with `INVALID_REQUEST` naming the frame.
     public func decodeBody<Message: SwiftProtobuf.Message>(as type: Message.Type = Message.self) throws -> Message {
         do {
-            return try body.withUnsafeReadableBytes { try Message(serializedBytes: Array($0)) }
+            // Parsed in place from the receive buffer: no copy of the body.
+            return try Message(serializedBytes: body.readableBytesSpan)
         } catch {
             throw ProtocolError(
                 code: .invalidRequest,

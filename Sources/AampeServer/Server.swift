@@ -13,16 +13,24 @@ final class ServerShared: Sendable {
     let configuration: ServerConfiguration
     let handler: any RequestHandler
     let statistics: ServerStatistics
-    let supportedOperations: [UInt16: OperationSupport]
+    /// Served operations indexed by opcode: an array, since opcodes are small and this is looked up on
+    /// every request.
+    private let operationsByOpcode: [OperationSupport?]
     var logger: Logger { configuration.logger }
+
+    func operation(_ opcode: Opcode) -> OperationSupport? {
+        let index = Int(opcode.rawValue)
+        return index < operationsByOpcode.count ? operationsByOpcode[index] : nil
+    }
 
     init(configuration: ServerConfiguration, handler: any RequestHandler, statistics: ServerStatistics) {
         self.configuration = configuration
         self.handler = handler
         self.statistics = statistics
-        var supported: [UInt16: OperationSupport] = [:]
-        for operation in handler.operations { supported[operation.opcode.rawValue] = operation }
-        self.supportedOperations = supported
+        let highest = handler.operations.map { Int($0.opcode.rawValue) }.max() ?? 0
+        var byOpcode = [OperationSupport?](repeating: nil, count: highest + 1)
+        for operation in handler.operations { byOpcode[Int(operation.opcode.rawValue)] = operation }
+        self.operationsByOpcode = byOpcode
     }
 }
 
@@ -198,10 +206,7 @@ public final class Server: Service, Sendable {
         let sessionID = nextSessionID.wrappingAdd(1, ordering: .relaxed).oldValue
         let shared = self.shared
         return channel.eventLoop.makeCompletedFuture {
-            let pipeline = channel.pipeline.syncOperations
-            try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maximumBodyLength: shared.configuration.limits.maximumBodyBytes)))
-            try pipeline.addHandler(MessageToByteHandler(FrameEncoder()))
-            try pipeline.addHandler(ConnectionHandler(shared: shared, transport: transport, sessionID: sessionID))
+            try channel.pipeline.syncOperations.addHandler(ConnectionHandler(shared: shared, transport: transport, sessionID: sessionID))
         }
     }
 }
