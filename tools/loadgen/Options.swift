@@ -1,35 +1,17 @@
+import AampeProtocol
+
 // Command-line options of aampe-loadgen, parsed by hand (the target has no argument-parser dependency).
 
-/// Where the load goes.
-enum Target: Sendable, CustomStringConvertible {
-    case unix(path: String)
-    case tcp(host: String, port: Int)
+/// Where the load goes: the protocol's own address type.
+typealias Target = BindAddress
 
-    var transport: String {
-        switch self {
-        case .unix: "unix"
-        case .tcp: "tcp"
-        }
-    }
-
-    var description: String {
-        switch self {
-        case .unix(let path): "unix:\(path)"
-        case .tcp(let host, let port): "tcp:\(host):\(port)"
-        }
-    }
-
-    /// Parses `HOST:PORT`, `[v6]:PORT`.
-    static func tcp(parsing text: String) throws -> Target {
-        guard let colon = text.lastIndex(of: ":") else {
-            throw UsageError("--tcp: expected HOST:PORT, got \"\(text)\"")
-        }
-        var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+extension BindAddress {
+    /// Parses `HOST:PORT` or `[v6]:PORT`, with a usage error naming the flag.
+    static func tcp(parsing text: String) throws -> BindAddress {
+        guard let address = BindAddress(tcp: text) else {
             throw UsageError("--tcp: expected HOST:PORT with a port in 0 ... 65535, got \"\(text)\"")
         }
-        return .tcp(host: host, port: port)
+        return address
     }
 }
 

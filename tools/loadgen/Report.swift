@@ -1,5 +1,6 @@
 // What a run measured, as text or as one JSON object.
 
+import AampeProtocol
 import Histogram
 
 struct LatencySummary {
