@@ -283,3 +283,21 @@ struct ServerScaleTests {
         await server.stop()
     }
 }
+
+@Suite("Client: reconnect", .serialized)
+struct ClientReconnectTests {
+    @Test("after the server drops a connection, the next call reconnects")
+    func reconnect() async throws {
+        var limits = ServerLimits()
+        limits.idleTimeoutMillis = 200
+        let server = try await TestServer(limits: limits)
+        let client = server.client()
+        #expect(try await client.ping(payload: [1]).payload == Data([1]))
+        // Idle past the timeout: the server closes the connection.
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(try await client.ping(payload: [2]).payload == Data([2]))
+        #expect(server.server.statistics.totalAcceptedConnections == 2)
+        await client.close()
+        await server.stop()
+    }
+}

@@ -13,7 +13,8 @@ final class DaemonProcess {
     let dataDirectory: DataDirectory
     let process = Process()
     let logPath: String
-    var socketPath: String { dataDirectory.socketPath }
+    /// The socket the daemon listens on: `--unix` when given, else the data directory's.
+    let socketPath: String
 
     /// The built binaries sit next to the test bundle in the build products folder.
     static let productsFolder: URL = {
@@ -51,6 +52,11 @@ final class DaemonProcess {
             try prepare(dataDirectory, folder)
         }
         let arguments = arguments + argumentsAfterPrepare(folder)
+        if let flag = arguments.firstIndex(of: "--unix"), flag + 1 < arguments.count {
+            socketPath = arguments[flag + 1]
+        } else {
+            socketPath = dataDirectory.socketPath
+        }
         logPath = folder + "/aamped-\(UUID().uuidString.prefix(4)).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: Self.binaryPath)
@@ -72,6 +78,26 @@ final class DaemonProcess {
     }
 
     private var ownsFolder = true
+
+    /// Runs `aamped` on a fresh data directory and waits for it to exit (for start-ups that must fail).
+    static func runToExit(arguments: [String], timeoutSeconds: Double = 20) throws -> (status: Int32, output: String) {
+        let folder = FileManager.default.temporaryDirectory.path + "/aamped-exit-" + UUID().uuidString.prefix(8).lowercased()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let directory = DataDirectory(path: folder + "/data")
+        try directory.initialize()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binaryPath)
+        process.arguments = ["--data-dir", directory.path] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
 
     /// Writes a file with `mode`, such as a token file.
     static func writeFile(_ path: String, _ text: String, mode: Int) throws {
