@@ -157,9 +157,12 @@ let package = Package(
 
         // MARK: Tests
 
+        // Helpers shared by the test targets (temporary folders, a seeded generator).
+        .target(name: "AampeTestSupport", path: "Tests/AampeTestSupport"),
+
         .testTarget(name: "AampeCoreTests", dependencies: ["AampeCore"]),
-        .testTarget(name: "AampeCompressionTests", dependencies: ["AampeCompression"]),
-        .testTarget(name: "AampeSegmentsTests", dependencies: ["AampeSegments"]),
+        .testTarget(name: "AampeCompressionTests", dependencies: ["AampeCompression", "AampeTestSupport"]),
+        .testTarget(name: "AampeSegmentsTests", dependencies: ["AampeSegments", "AampeTestSupport"]),
         .testTarget(
             name: "AampeProtocolTests",
             dependencies: [
@@ -170,7 +173,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AampeStoreTests",
-            dependencies: ["AampeStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["AampeStore", "AampeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "AampeServerTests",
@@ -197,7 +200,7 @@ let package = Package(
         ),
         .testTarget(
             name: "aampectlTests",
-            dependencies: ["aampectl", "AampeSegments", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["aampectl", "AampeSegments", "AampeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

@@ -37,9 +37,7 @@ struct FixedWidthSink {
         let first = writer.output.endPart()
         var parts = [first]
         if codec == .zstd {
-            try writer.output.beginPart()
-            try blockOffsets.withUnsafeBytes { try writer.output.write($0) }
-            parts = [writer.output.endPart(), first]
+            parts = [try blockOffsets.withUnsafeBytes { try writer.output.writePart($0) }, first]
         }
         return ColumnDescriptor(
             name: name,
@@ -133,15 +131,11 @@ struct VariableLengthSink {
             }
             let length = Int(side.position)
             let mapped = try MappedRegion(fd: side.fd, path: side.path, offset: 0, length: length, writable: false)
-            try writer.output.beginPart()
-            try writer.output.write(UnsafeRawBufferPointer(mapped.bytes))
-            parts = [writer.output.endPart(), data]
+            parts = [try writer.output.writePart(UnsafeRawBufferPointer(mapped.bytes)), data]
         case .zstd:
             try flushBlock()
             let frames = writer.output.endPart()
-            try writer.output.beginPart()
-            try blockOffsets.withUnsafeBytes { try writer.output.write($0) }
-            parts = [writer.output.endPart(), frames]
+            parts = [try blockOffsets.withUnsafeBytes { try writer.output.writePart($0) }, frames]
         }
         return ColumnDescriptor(
             name: name,

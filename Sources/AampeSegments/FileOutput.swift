@@ -69,6 +69,13 @@ final class FileOutput {
         ColumnDescriptor.Part(offset: partStart, length: position - partStart, checksum: partChecksum)
     }
 
+    /// Writes `bytes` as a whole part and describes it.
+    func writePart(_ bytes: UnsafeRawBufferPointer) throws -> ColumnDescriptor.Part {
+        try beginPart()
+        try write(bytes)
+        return endPart()
+    }
+
     func flush() throws {
         guard !buffer.isEmpty else { return }
         try FileSystem.writeAll(fd: fd, bytes: buffer, path: path)

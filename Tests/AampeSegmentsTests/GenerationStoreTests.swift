@@ -1,3 +1,4 @@
+import AampeTestSupport
 import AampeCore
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import AampeTestSupport
 import AampeCore
 @testable import AampeSegments
 import Foundation

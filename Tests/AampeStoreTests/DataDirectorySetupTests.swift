@@ -1,3 +1,4 @@
+import AampeTestSupport
 import AampeCore
 import AampeStore
 import Foundation

@@ -58,18 +58,3 @@ enum Aampectl {
         var isSet: Bool { lock.withLock { data != nil } }
     }
 }
-
-/// A fresh folder under the system's temporary directory, removed when the test is done with it.
-final class TemporaryFolder {
-    let path: String
-
-    init() throws {
-        path =
-            FileManager.default.temporaryDirectory.path + "/aampectl-test-" + UUID().uuidString.prefix(8).lowercased()
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func child(_ name: String) -> String { path + "/" + name }
-}

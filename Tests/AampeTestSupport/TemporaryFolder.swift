@@ -1,0 +1,18 @@
+internal import Foundation
+
+/// A fresh folder under the system's temporary directory, removed when the test is done with it.
+public final class TemporaryFolder {
+    /// The folder's absolute path.
+    public let path: String
+
+    /// Creates a folder named after `prefix` and a random suffix.
+    public init(prefix: String = "aampe-test") throws {
+        path = FileManager.default.temporaryDirectory.path + "/\(prefix)-" + UUID().uuidString.prefix(8).lowercased()
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// The path of `name` inside the folder.
+    public func child(_ name: String) -> String { path + "/" + name }
+}
