@@ -69,6 +69,14 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.context = nil
     }
 
+    /// Backpressure: a client that sends requests but does not read the answers fills the outbound buffer
+    /// past the high watermark; the server then stops reading from it until the buffer drains below the
+    /// low one, so its queued answers stay bounded.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        context.channel.setOption(.autoRead, value: context.channel.isWritable).whenFailure { _ in }
+        context.fireChannelWritabilityChanged()
+    }
+
     // MARK: Reading
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

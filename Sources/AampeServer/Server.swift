@@ -145,6 +145,9 @@ public final class Server: Service, Sendable {
             // A client that half-closes (finishes sending) still gets its answers, or the error frame
             // for a frame it cut short.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            // Answers queued for a slow reader above 1 MiB pause reading from it (see
+            // ConnectionHandler.channelWritabilityChanged); below 256 KiB, reading resumes.
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024))
             .childChannelInitializer { [self] channel in
                 self.initialize(channel, transport: address.transport)
             }

@@ -2,6 +2,9 @@ import AampeClient
 import AampeProtocol
 import AampeServer
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import Testing
 
@@ -298,6 +301,55 @@ struct ClientReconnectTests {
         #expect(try await client.ping(payload: [2]).payload == Data([2]))
         #expect(server.server.statistics.totalAcceptedConnections == 2)
         await client.close()
+        await server.stop()
+    }
+}
+
+@Suite("Server: backpressure", .serialized)
+struct ServerBackpressureTests {
+    @Test("a client that sends without reading is stopped by backpressure, and then gets every answer")
+    func slowReader() async throws {
+        let server = try await TestServer()
+        let raw = try server.raw()
+        try raw.handshake()
+        let payload = [UInt8](repeating: 7, count: 60_000)
+        var sent = 0
+        var requests: UInt32 = 0
+        var rest: [UInt8] = []
+        // Without backpressure the server keeps reading and queueing answers; with it, it stops reading and
+        // the socket buffers fill. A full buffer alone is not proof, so a stall must last half a second, in
+        // which a server that kept reading would drain it.
+        var stalledSince: ContinuousClock.Instant?
+        while sent < 64 << 20 {
+            if rest.isEmpty {
+                var buffer = ByteBuffer()
+                buffer.writeFrame(.ping(requests + 2, payload: payload))
+                rest = Array(buffer.readableBytesView)
+                requests += 1
+            }
+            let result = rest.withUnsafeBytes { send(raw.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+            if result <= 0 {
+                let since = stalledSince ?? .now
+                stalledSince = since
+                if ContinuousClock.now - since > .milliseconds(500) { break }
+                try await Task.sleep(for: .milliseconds(5))
+                continue
+            }
+            stalledSince = nil
+            sent += result
+            rest.removeFirst(result)
+        }
+        #expect(sent < 64 << 20, "the server kept reading \(sent) bytes from a client that reads nothing")
+        // Finish a frame cut by the full buffer from another thread while this one reads the answers.
+        let fd = raw.fd
+        let sender = Thread { [rest] in _ = rest.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+        sender.start()
+        var answered: UInt32 = 0
+        while answered < requests, let frame = try raw.receiveFrame() {
+            #expect(frame.header.status == .ok)
+            answered += 1
+        }
+        #expect(answered == requests)
         await server.stop()
     }
 }
