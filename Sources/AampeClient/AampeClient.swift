@@ -92,7 +92,7 @@ public final class AampeClient: Sendable {
 
     /// The server's GREETING of the current connection (connecting if needed).
     public func greeting() async throws -> Aampe_V1_Greeting {
-        try await connect().greeting
+        try await connect().connection.greeting
     }
 
     /// Sends `message` as `opcode` and decodes the final frame as `Response`; an error frame throws
@@ -115,9 +115,19 @@ public final class AampeClient: Sendable {
 
     /// Sends `message` as `opcode` and returns every frame of the answer (several for a streamed
     /// response), the last possibly an error frame.
+    ///
+    /// A server may close an idle connection at the moment a request goes out on it. When a request fails
+    /// that way on a connection that was already open, it is sent once more on a new connection: every
+    /// operation of the protocol tolerates a repeat (reads are idempotent, TRACK and ACK deduplicate, PULL
+    /// is at-least-once by design).
     public func request(_ opcode: Opcode, version: UInt8 = 1, _ message: some SwiftProtobuf.Message) async throws -> [Frame] {
-        let connection = try await connect()
-        return try await send(opcode, version: version, message, on: connection.channel)
+        let (connection, isFresh) = try await connect()
+        do {
+            return try await send(opcode, version: version, message, on: connection.channel)
+        } catch ClientError.connectionClosed where !isFresh {
+            let (retry, _) = try await connect()
+            return try await send(opcode, version: version, message, on: retry.channel)
+        }
     }
 
     /// Closes the connection; a later call reconnects.
@@ -147,7 +157,7 @@ public final class AampeClient: Sendable {
 
     /// The live connection, or a new one when there is none or it closed. Concurrent callers share one
     /// connection attempt.
-    private func connect() async throws -> Connection {
+    private func connect() async throws -> (connection: Connection, isFresh: Bool) {
         let future = state.withLock { state -> EventLoopFuture<Connection>? in
             switch state {
             case .connected(let connection) where connection.channel.isActive:
@@ -161,7 +171,7 @@ public final class AampeClient: Sendable {
             }
         }
         guard let future else {
-            if case .connected(let connection) = state.withLock({ $0 }) { return connection }
+            if case .connected(let connection) = state.withLock({ $0 }) { return (connection, false) }
             return try await connect()
         }
         do {
@@ -169,7 +179,7 @@ public final class AampeClient: Sendable {
             state.withLock { state in
                 if case .connecting(let attempt) = state, attempt === future { state = .connected(connection) }
             }
-            return connection
+            return (connection, true)
         } catch {
             state.withLock { state in
                 if case .connecting(let attempt) = state, attempt === future { state = .idle }

@@ -34,11 +34,7 @@ struct FixedWidthSink {
     }
 
     func finish(type: ColumnType, rowsPerBlock: Int) throws -> ColumnDescriptor {
-        let first = writer.output.endPart()
-        var parts = [first]
-        if codec == .zstd {
-            parts = [try blockOffsets.withUnsafeBytes { try writer.output.writePart($0) }, first]
-        }
+        let parts = codec == .zstd ? try writer.output.endZstdParts(blockOffsets: blockOffsets) : [writer.output.endPart()]
         return ColumnDescriptor(
             name: name,
             type: type,
@@ -134,8 +130,7 @@ struct VariableLengthSink {
             parts = [try writer.output.writePart(UnsafeRawBufferPointer(mapped.bytes)), data]
         case .zstd:
             try flushBlock()
-            let frames = writer.output.endPart()
-            parts = [try blockOffsets.withUnsafeBytes { try writer.output.writePart($0) }, frames]
+            parts = try writer.output.endZstdParts(blockOffsets: blockOffsets)
         }
         return ColumnDescriptor(
             name: name,

@@ -76,6 +76,14 @@ final class FileOutput {
         return endPart()
     }
 
+    /// Ends the part holding a ZSTD column's frames and writes its block table as the next part; returns
+    /// them in directory order: table (part 0), frames (part 1).
+    func endZstdParts(blockOffsets: [UInt64]) throws -> [ColumnDescriptor.Part] {
+        let frames = endPart()
+        let table = try blockOffsets.withUnsafeBytes { try writePart($0) }
+        return [table, frames]
+    }
+
     func flush() throws {
         guard !buffer.isEmpty else { return }
         try FileSystem.writeAll(fd: fd, bytes: buffer, path: path)

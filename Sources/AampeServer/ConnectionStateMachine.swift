@@ -60,8 +60,6 @@ struct ConnectionStateMachine {
         self.state = .awaitingHello(handshakeDeadline: now + .milliseconds(Int64(limits.handshakeTimeoutMillis)))
     }
 
-    var inFlightCount: Int { inFlight.count }
-
     mutating func frameReceived(_ header: FrameHeader, now: NIODeadline) -> FrameAction {
         lastActivity = now
         if header.status != .ok || header.opcode == .greeting {

@@ -69,11 +69,6 @@ public struct Credentials: Sendable {
         HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: nonce, using: SymmetricKey(data: token))
     }
 
-    /// HMAC-SHA256 keyed with `token` over `nonce`: what a client sends instead of its token.
-    public static func hmac(token: [UInt8], nonce: [UInt8]) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: nonce, using: SymmetricKey(data: token)))
-    }
-
     /// Compares without an early exit, so the time taken does not reveal where the inputs differ.
     static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
         guard lhs.count == rhs.count else { return false }

@@ -292,12 +292,19 @@ struct ClientReconnectTests {
     @Test("after the server drops a connection, the next call reconnects")
     func reconnect() async throws {
         var limits = ServerLimits()
-        limits.idleTimeoutMillis = 200
+        // Long enough that a loaded machine sends the request within it after the handshake.
+        limits.idleTimeoutMillis = 1000
         let server = try await TestServer(limits: limits)
         let client = server.client()
         #expect(try await client.ping(payload: [1]).payload == Data([1]))
-        // Idle past the timeout: the server closes the connection.
-        try await Task.sleep(for: .milliseconds(600))
+        // Idle past the timeout: the server closes the connection. Wait until it has, rather than for a
+        // fixed time, so a loaded machine cannot race the close against the next request.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while server.server.statistics.currentConnections > 0 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(server.server.statistics.currentConnections == 0)
+        try await Task.sleep(for: .milliseconds(50))  // the client's end sees the close
         #expect(try await client.ping(payload: [2]).payload == Data([2]))
         #expect(server.server.statistics.totalAcceptedConnections == 2)
         await client.close()
