@@ -53,6 +53,11 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "AampeIngest",
+            dependencies: ["AampeCore", "AampeCompression", "AampeSegments", "AampeStore"]
+        ),
+
         // MARK: Layer 2: the wire protocol, the server, the client
 
         .target(
@@ -125,6 +130,7 @@ let package = Package(
             dependencies: [
                 "AampeClient",
                 "AampeCore",
+                "AampeIngest",
                 "AampeProtocol",
                 "AampeSegments",
                 "AampeStore",
@@ -161,6 +167,7 @@ let package = Package(
         .target(name: "AampeTestSupport", path: "Tests/AampeTestSupport"),
 
         .testTarget(name: "AampeCoreTests", dependencies: ["AampeCore"]),
+        .testTarget(name: "AampeIngestTests", dependencies: ["AampeIngest", "AampeStore", "AampeTestSupport"]),
         .testTarget(name: "AampeCompressionTests", dependencies: ["AampeCompression", "AampeTestSupport"]),
         .testTarget(name: "AampeSegmentsTests", dependencies: ["AampeSegments", "AampeTestSupport"]),
         .testTarget(
@@ -200,7 +207,10 @@ let package = Package(
         ),
         .testTarget(
             name: "aampectlTests",
-            dependencies: ["aampectl", "AampeSegments", "AampeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "aampectl", "AampeIngest", "AampeSegments", "AampeStore", "AampeTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
     ]
 )

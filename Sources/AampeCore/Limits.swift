@@ -62,3 +62,40 @@ extension Limits {
     /// The largest segment file, in bytes (1 TiB). Offsets are `u64`; this keeps them far from overflow.
     public static let maximumSegmentFileBytes: UInt64 = 1 << 40
 }
+
+extension Limits {
+    // MARK: Imports
+
+    /// The longest input record (a CSV record, including quoted newlines, or a JSON line), in bytes.
+    ///
+    /// Real event rows are well under a kilobyte; a megabyte leaves room for fat `properties` objects
+    /// while keeping a runaway line (a file that is not line-oriented at all) from being buffered whole.
+    /// A longer record is rejected as `line_too_long` and the import carries on at the next line.
+    public static let maximumImportRecordBytes = 1 << 20
+
+    /// The most fields in one CSV record or members in one JSON object, nested ones included.
+    public static let maximumImportFields = 4_096
+
+    /// The deepest nesting of JSON arrays and objects in one record.
+    public static let maximumJSONDepth = 64
+
+    /// The longest event name, in UTF-8 bytes. Names are identifiers such as `add_to_cart`; anything
+    /// longer is a mapping mistake (a whole payload in the name column), rejected as
+    /// `event_name_too_long`.
+    public static let maximumEventNameBytes = 128
+
+    /// The longest external user or item id, in UTF-8 bytes: what a dictionary column holds.
+    public static let maximumExternalIDBytes = maximumDictionaryKeyBytes
+
+    /// The most distinct event names a data directory keeps. Event types index small per-user arrays
+    /// in the landscape, so thousands of names would mean a mapping mistake, not a real app.
+    public static let maximumEventTypes = 1_024
+
+    /// The earliest event timestamp accepted: 2000-01-01T00:00:00Z, in microseconds since the epoch.
+    /// Earlier values are nearly always a unit mistake (seconds read as milliseconds) or a zero default.
+    public static let earliestEventTimestampMicros: Int64 = 946_684_800 * 1_000_000
+
+    /// The rows of one day that an import holds in memory before it writes them out as a segment part.
+    /// Bounds an import's memory for event rows to about this many rows per day it is writing.
+    public static let importRowsPerSegmentPart = 1 << 20
+}

@@ -54,7 +54,10 @@ extension Store {
 
     /// Tables whose row counts `aampectl status` reports, in display order. Names are constants of this
     /// module, never input, which is why they may be spliced into SQL.
-    static let inventoryTables = ["runs"]
+    static let inventoryTables = [
+        "runs", "user_keys", "item_keys", "event_types", "event_sources", "event_segments", "profiles",
+        "user_channels", "catalog_items",
+    ]
 }
 
 /// How many rows one stored table holds.

@@ -41,6 +41,101 @@ enum Migrations {
             try db.execute(sql: "CREATE INDEX runs_by_kind ON runs (kind, started_at)")
         }
 
+        migrator.registerMigration("0002 ingestion") { db in
+            // Dictionaries from external ids and names to the dense indices that segments store. An index
+            // is assigned once, in import order, and never reused.
+            try db.execute(
+                sql: """
+                    CREATE TABLE user_keys (
+                        user_index   INTEGER PRIMARY KEY,
+                        external_id  TEXT    NOT NULL UNIQUE
+                    ) STRICT;
+                    CREATE TABLE item_keys (
+                        item_index   INTEGER PRIMARY KEY,
+                        external_id  TEXT    NOT NULL UNIQUE
+                    ) STRICT;
+                    CREATE TABLE event_types (
+                        event_type_index  INTEGER PRIMARY KEY,
+                        name              TEXT    NOT NULL UNIQUE
+                    ) STRICT;
+                    """
+            )
+            // One row per input file an import committed. A file's segments become visible together,
+            // in the transaction that inserts this row.
+            try db.execute(
+                sql: """
+                    CREATE TABLE event_sources (
+                        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+                        run_id        INTEGER NOT NULL REFERENCES runs (id),
+                        path          TEXT    NOT NULL,
+                        format        TEXT    NOT NULL,
+                        file_bytes    INTEGER NOT NULL,
+                        rows_read     INTEGER NOT NULL,
+                        accepted      INTEGER NOT NULL,
+                        duplicates    INTEGER NOT NULL,
+                        rejected      INTEGER NOT NULL,
+                        committed_at  INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE TABLE event_segments (
+                        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+                        source_id       INTEGER NOT NULL REFERENCES event_sources (id),
+                        path            TEXT    NOT NULL UNIQUE,  -- relative to events/
+                        utc_day         INTEGER NOT NULL,         -- days since 1970-01-01
+                        rows            INTEGER NOT NULL,
+                        min_timestamp   INTEGER NOT NULL,
+                        max_timestamp   INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE INDEX event_segments_by_day ON event_segments (utc_day, id);
+                    """
+            )
+            // Profiles: typed, validated fields, plus every other attribute as it came (a JSON object).
+            try db.execute(
+                sql: """
+                    CREATE TABLE profiles (
+                        user_index   INTEGER PRIMARY KEY REFERENCES user_keys (user_index),
+                        country      TEXT,     -- ISO 3166-1 alpha-2, upper case
+                        language     TEXT,     -- BCP 47 tag
+                        time_zone    TEXT,     -- IANA name known to the system's tz database
+                        first_name   TEXT,
+                        attributes   TEXT    NOT NULL DEFAULT '{}',
+                        updated_at   INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE TABLE user_channels (
+                        user_index   INTEGER NOT NULL REFERENCES user_keys (user_index),
+                        channel      TEXT    NOT NULL CHECK (channel IN ('email', 'sms', 'push')),
+                        address      TEXT    NOT NULL,
+                        has_consent  INTEGER NOT NULL CHECK (has_consent IN (0, 1)),
+                        updated_at   INTEGER NOT NULL,
+                        PRIMARY KEY (user_index, channel)
+                    ) STRICT;
+                    """
+            )
+            // The catalog, and each attribute value of each item on its own row so that segment queries
+            // (`genres = Action`) use an index instead of parsing JSON.
+            try db.execute(
+                sql: """
+                    CREATE TABLE catalog_items (
+                        item_index   INTEGER PRIMARY KEY REFERENCES item_keys (item_index),
+                        title        TEXT,
+                        category     TEXT,
+                        is_in_stock  INTEGER CHECK (is_in_stock IN (0, 1)),
+                        price        REAL,
+                        url          TEXT,
+                        image_url    TEXT,
+                        attributes   TEXT    NOT NULL DEFAULT '{}',
+                        updated_at   INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE TABLE item_attribute_values (
+                        item_index  INTEGER NOT NULL REFERENCES item_keys (item_index),
+                        attribute   TEXT    NOT NULL,
+                        value       TEXT    NOT NULL,
+                        PRIMARY KEY (item_index, attribute, value)
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE INDEX item_attribute_values_by_value ON item_attribute_values (attribute, value);
+                    """
+            )
+        }
+
         return migrator
     }()
 

@@ -10,7 +10,8 @@ struct AampeCtl: AsyncParsableCommand {
         abstract: "Operate an aamped data directory: import, train, assign, report, and control the daemon.",
         version: AampeVersion.current,
         subcommands: [
-            InitCommand.self, StatusCommand.self, PingCommand.self, StatsCommand.self, ReloadCommand.self,
+            InitCommand.self, StatusCommand.self, ImportCommand.self, EventsCommand.self, PingCommand.self,
+            StatsCommand.self, ReloadCommand.self,
         ]
     )
 }

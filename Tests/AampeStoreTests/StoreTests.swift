@@ -28,7 +28,10 @@ struct StoreTests {
         #expect(meta.schemaVersion == Store.supportedSchemaVersion)
         #expect(meta.createdAt == Timestamp(secondsSinceEpoch: 1_700_000_000))
         #expect(UUID(uuidString: meta.dataDirectoryID) != nil)
-        #expect(try store.inventory() == [InventoryEntry(name: "runs", count: 0)])
+        let inventory = try store.inventory()
+        #expect(inventory.first == InventoryEntry(name: "runs", count: 0))
+        #expect(inventory.map(\.name).contains("event_segments"))
+        #expect(inventory.allSatisfy { $0.count == 0 })
     }
 
     @Test("opening an already migrated database changes nothing")
@@ -133,7 +136,7 @@ struct RunRepositoryTests {
         #expect(finished.counters == counters)
         #expect(finished.counters.entries.map(\.name) == ["read", "accepted", "rejected.bad_timestamp"])
         #expect(try #require(finished.finishedAt) > finished.startedAt)
-        #expect(try store.inventory() == [InventoryEntry(name: "runs", count: 1)])
+        #expect(try store.inventory().first == InventoryEntry(name: "runs", count: 1))
     }
 
     @Test("a failed run keeps its error text, cut at the limit", arguments: StoreBacking.allCases)

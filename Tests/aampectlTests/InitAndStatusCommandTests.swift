@@ -1,3 +1,4 @@
+import AampeStore
 import AampeTestSupport
 import Foundation
 import GRDB
@@ -11,10 +12,10 @@ struct InitAndStatusCommandTests {
         let data = folder.child("data")
         let first = try Aampectl.run(["init", "--data-dir", data])
         #expect(first.status == 0)
-        #expect(first.standardOutput == "Created data directory \(data) (schema version 1).\n")
+        #expect(first.standardOutput == "Created data directory \(data) (schema version \(Store.supportedSchemaVersion)).\n")
         let second = try Aampectl.run(["init", "--data-dir", data])
         #expect(second.status == 0)
-        #expect(second.standardOutput == "Data directory \(data) is ready (schema version 1).\n")
+        #expect(second.standardOutput == "Data directory \(data) is ready (schema version \(Store.supportedSchemaVersion)).\n")
     }
 
     @Test("init on a folder holding other files fails with a message naming it")
@@ -51,7 +52,7 @@ struct InitAndStatusCommandTests {
             try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
         )
         #expect(object["dataDirectory"] as? String == data)
-        #expect((object["schema"] as? [String: Any])?["version"] as? Int == 1)
+        #expect((object["schema"] as? [String: Any])?["version"] as? Int == Store.supportedSchemaVersion)
         #expect((object["counts"] as? [String: Any])?["runs"] as? Int == 0)
         #expect(object["currentGeneration"] is NSNull)
         let disk = try #require(object["diskUsage"] as? [String: Any])
@@ -67,7 +68,7 @@ struct InitAndStatusCommandTests {
         let lines = try Aampectl.run(["status", "--data-dir", data]).standardOutput.split(separator: "\n")
         #expect(lines.first?.hasPrefix("item") == true)
         #expect(lines.contains { $0.hasPrefix("current generation") && $0.hasSuffix("none") })
-        #expect(lines.contains { $0.hasPrefix("schema version") && $0.contains("1 (this build: 1)") })
+        #expect(lines.contains { $0.hasPrefix("schema version") && $0.contains("\(Store.supportedSchemaVersion) (this build: \(Store.supportedSchemaVersion))") })
     }
 
     @Test("status on a folder without a data directory fails and creates nothing")

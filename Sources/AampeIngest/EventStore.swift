@@ -1,0 +1,157 @@
+public import AampeCore
+public import AampeStore
+import AampeSegments
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The imported events of a data directory: segment files under `events/<YYYY-MM-DD>/`, listed in the
+/// `event_segments` manifest.
+///
+/// A segment file is visible only once the manifest lists it. An import writes (and fsyncs) a file's
+/// segments first and lists them in one SQLite transaction after, so a killed import leaves at most
+/// unlisted files behind; the next import deletes them before it starts (``removeUnlisted()``).
+public struct EventStore: Sendable {
+    public let dataDirectory: DataDirectory
+    public let store: Store
+
+    public init(dataDirectory: DataDirectory, store: Store) {
+        self.dataDirectory = dataDirectory
+        self.store = store
+    }
+
+    /// The folder of one UTC day's segments, relative to `events/`.
+    static func dayFolder(_ day: Int64) -> String {
+        CivilDate(daysSinceEpoch: day).description
+    }
+
+    /// The absolute path of a manifest path.
+    public func absolutePath(_ relativePath: String) -> String {
+        dataDirectory.eventsPath + "/" + relativePath
+    }
+
+    /// Deletes segment files (and temporary files) under `events/` that the manifest does not list:
+    /// what a killed import wrote before its commit. Returns how many were removed.
+    @discardableResult
+    func removeUnlisted() throws -> Int {
+        let listed = Set(try store.ingestion.eventSegments().map(\.path))
+        let fileManager = FileManager.default
+        guard let days = try? fileManager.contentsOfDirectory(atPath: dataDirectory.eventsPath) else { return 0 }
+        var removed = 0
+        for day in days where !day.hasPrefix(".") {
+            let folder = dataDirectory.eventsPath + "/" + day
+            guard let files = try? fileManager.contentsOfDirectory(atPath: folder) else { continue }
+            for file in files where !listed.contains(day + "/" + file) {
+                guard file.hasSuffix(".seg") || file.hasSuffix(".tmp") else { continue }
+                if unlink(folder + "/" + file) == 0 { removed += 1 }
+            }
+        }
+        return removed
+    }
+
+    /// The stored fingerprints of one day's events, for dedupe.
+    func fingerprints(day: Int64, segments: [EventSegmentRecord]) throws -> [(high: UInt64, low: UInt64)] {
+        var result: [(high: UInt64, low: UInt64)] = []
+        for segment in segments where segment.utcDay == day {
+            let reader = try SegmentReader(path: absolutePath(segment.path))
+            let high = try reader.scalarColumn("key_high", as: UInt64.self)
+            let low = try reader.scalarColumn("key_low", as: UInt64.self)
+            result.reserveCapacity(result.count + high.count)
+            for row in 0..<high.count { result.append((try high.value(at: row), try low.value(at: row))) }
+        }
+        return result
+    }
+
+    /// Calls `body` with every stored event, in manifest order (day, then commit order, then row).
+    public func forEachEvent(_ body: (StoredEvent) throws -> Void) throws {
+        let keys = try store.ingestion.keyDictionaries()
+        for segment in try store.ingestion.eventSegments() {
+            let reader = try SegmentReader(path: absolutePath(segment.path))
+            let timestamps = try reader.scalarColumn("timestamp", as: Int64.self)
+            let users = try reader.scalarColumn("user", as: UInt32.self)
+            let types = try reader.scalarColumn("event_type", as: UInt32.self)
+            let items = try reader.scalarColumn("item", as: UInt32.self)
+            let values = try reader.scalarColumn("value", as: Double.self)
+            let properties = try reader.bytesColumn("properties")
+            for row in 0..<timestamps.count {
+                let item = try items.value(at: row)
+                let value = try values.value(at: row)
+                try body(
+                    StoredEvent(
+                        userID: keys.userIDs[Int(try users.value(at: row))],
+                        event: keys.eventTypes[Int(try types.value(at: row))],
+                        timestamp: Timestamp(rawValue: try timestamps.value(at: row)),
+                        itemID: item == EventBatch.noItem ? nil : keys.itemIDs[Int(item)],
+                        value: value.isNaN ? nil : value,
+                        propertiesJSON: try properties.string(at: row)
+                    )
+                )
+            }
+        }
+    }
+
+    /// Counts of stored events by UTC day and event name, and distinct active users by day.
+    public func dailyCounts() throws -> [DailyEventCounts] {
+        let keys = try store.ingestion.keyDictionaries()
+        var byDay: [Int64: (events: [String: Int], users: Set<UInt32>)] = [:]
+        for segment in try store.ingestion.eventSegments() {
+            let reader = try SegmentReader(path: absolutePath(segment.path))
+            let users = try reader.scalarColumn("user", as: UInt32.self)
+            let types = try reader.scalarColumn("event_type", as: UInt32.self)
+            var entry = byDay[segment.utcDay] ?? ([:], [])
+            try users.scan { entry.users.formUnion($0) }
+            try types.scan { buffer in
+                for type in buffer { entry.events[keys.eventTypes[Int(type)], default: 0] += 1 }
+            }
+            byDay[segment.utcDay] = entry
+        }
+        return byDay.keys.sorted().map { day in
+            DailyEventCounts(date: CivilDate(daysSinceEpoch: day).description, events: byDay[day]!.events, activeUsers: byDay[day]!.users.count)
+        }
+    }
+}
+
+/// One stored event, with its ids and names resolved.
+public struct StoredEvent: Hashable, Sendable {
+    public var userID: String
+    public var event: String
+    public var timestamp: Timestamp
+    public var itemID: String?
+    public var value: Double?
+    /// Other properties as a JSON object, or empty.
+    public var propertiesJSON: String
+}
+
+/// What one UTC day holds.
+public struct DailyEventCounts: Hashable, Sendable, Codable {
+    /// `YYYY-MM-DD`.
+    public var date: String
+    /// Events by name.
+    public var events: [String: Int]
+    /// Distinct users with at least one event.
+    public var activeUsers: Int
+}
+
+/// An exclusive lock on a data directory's imports (`events/.import.lock`), held for a whole run so that
+/// two imports never assign the same dense index twice.
+final class ImportLock {
+    private let descriptor: Int32
+
+    init(dataDirectory: DataDirectory) throws(ImportError) {
+        let path = dataDirectory.eventsPath + "/.import.lock"
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw ImportError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw ImportError.importInProgress(lockPath: path)
+        }
+    }
+
+    deinit { close(descriptor) }
+}
