@@ -80,7 +80,7 @@ def main():
     )
     print(f"aamped: {a['aampectl_version'] or 'version unknown'}" if a else "aamped: not measured (no `aampectl import events`)")
     print(
-        f"best of {d['repeats']} run(s) per side; aamped timed as the whole `aampectl import` process, DuckDB as "
+        f"best of {a['repeats'] if a else '-'} aamped run(s) and {d['repeats']} DuckDB run(s); aamped timed as the whole `aampectl import` process, DuckDB as "
         "connect + COPY + fsync inside its process (its process wall, with Python start-up, is shown too); "
         "peak RSS is wait4's ru_maxrss of each side's process, the largest over the runs; MB = 1e6 bytes"
     )
@@ -97,7 +97,7 @@ def main():
             ["input MB/s", num(get("input_mbps"), 1), num(dk["input_mbps"], 1), times(ratio(get("input_mbps"), dk["input_mbps"]))],
             ["wall seconds", num(get("best_seconds"), 2), num(dk["best_seconds"], 2), times(ratio(get("best_seconds"), dk["best_seconds"]))],
             ["  DuckDB process wall (with Python start-up)", "-", num(dk["best_process_wall_seconds"], 2), "-"],
-            ["CPU seconds (user + system)", num(cpu(ak, "wall_seconds"), 2), num(cpu(dk, "seconds"), 2), times(ratio(cpu(ak, "wall_seconds"), cpu(dk, "seconds")))],
+            ["CPU seconds (user + system, whole process)", num(cpu(ak, "wall_seconds"), 2), num(cpu(dk, "seconds"), 2), times(ratio(cpu(ak, "wall_seconds"), cpu(dk, "seconds")))],
             ["peak RSS MiB", num(get("max_rss_kib") and get("max_rss_kib") / 1024), num(dk["max_rss_kib"] / 1024),
              times(ratio(get("max_rss_kib"), dk["max_rss_kib"]))],
             ["events kept", num(ak["totals"]["accepted"]) if ak and isinstance(ak["totals"].get("accepted"), int) else "-", num(dk["rows_written"]), "-"],
