@@ -96,6 +96,6 @@ extension Limits {
     public static let earliestEventTimestampMicros: Int64 = 946_684_800 * 1_000_000
 
     /// The rows of one day that an import holds in memory before it writes them out as a segment part.
-    /// Bounds an import's memory for event rows to about this many rows per day it is writing.
-    public static let importRowsPerSegmentPart = 1 << 20
+    /// Bounds an import's memory for event rows to about this many rows (tens of MB) per day it is writing.
+    public static let importRowsPerSegmentPart = 1 << 18
 }

@@ -12,14 +12,21 @@ import Darwin
 /// and only keys seen for the first time are copied. Open addressing with linear probing; each slot
 /// holds 32 bits of the hash and the index, so most mismatches are settled without touching the keys.
 final class ByteInterner {
+    /// One slot: 32 bits of hash and the index + 1 (0 when empty), then where the key lies in `storage`
+    /// (start in the high 40 bits, length in the low 24). Keeping the location in the slot means a hit
+    /// costs two cache misses on a large table (slot, key bytes) instead of three.
+    struct Slot {
+        var tagAndIndex: UInt64
+        var location: UInt64
+    }
+
     /// The keys, back to back.
     private var storage: UnsafeMutableRawPointer
     private var storageCapacity: Int
     private var storageUsed = 0
-    /// `ends[i]` is where key `i` ends in `storage`; key `i` starts at `ends[i - 1]` (or 0).
-    private var ends: [Int] = []
-    /// `(hash & 0xffff_ffff_0000_0000) | (index + 1)`; 0 marks an empty slot.
-    private var slots: UnsafeMutablePointer<UInt64>
+    /// `locations[i]` is key `i`'s location, packed as in ``Slot``.
+    private var locations: [UInt64] = []
+    private var slots: UnsafeMutablePointer<Slot>
     private var slotMask: Int
     private let seed: UInt64
 
@@ -30,7 +37,7 @@ final class ByteInterner {
         storage = .allocate(byteCount: storageCapacity, alignment: 8)
         slotMask = (1 << 10) - 1
         slots = .allocate(capacity: slotMask + 1)
-        slots.initialize(repeating: 0, count: slotMask + 1)
+        slots.initialize(repeating: Slot(tagAndIndex: 0, location: 0), count: slotMask + 1)
     }
 
     deinit {
@@ -39,12 +46,16 @@ final class ByteInterner {
     }
 
     /// The number of keys.
-    var count: Int { ends.count }
+    var count: Int { locations.count }
+
+    @inline(__always)
+    private func bytes(at location: UInt64) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: storage + Int(location >> 24), count: Int(location & 0xff_ffff))
+    }
 
     /// The bytes of key `index`, valid until the next insertion.
     func key(at index: Int) -> UnsafeRawBufferPointer {
-        let start = index == 0 ? 0 : ends[index - 1]
-        return UnsafeRawBufferPointer(start: storage + start, count: ends[index] - start)
+        bytes(at: locations[index])
     }
 
     /// Key `index` as a `String` (keys are valid UTF-8: the importer checks every record first).
@@ -57,13 +68,12 @@ final class ByteInterner {
     func find(_ key: UnsafeRawBufferPointer) -> Int? {
         let hash = ByteHash.hash(key, seed: seed)
         var slot = Int(truncatingIfNeeded: hash) & slotMask
-        let tag = (hash & 0xffff_ffff_0000_0000)
+        let tag = hash & 0xffff_ffff_0000_0000
         while true {
             let entry = slots[slot]
-            if entry == 0 { return nil }
-            if entry & 0xffff_ffff_0000_0000 == tag {
-                let index = Int(entry & 0xffff_ffff) - 1
-                if equals(index, key) { return index }
+            if entry.tagAndIndex == 0 { return nil }
+            if entry.tagAndIndex & 0xffff_ffff_0000_0000 == tag, Self.equal(bytes(at: entry.location), key) {
+                return Int(entry.tagAndIndex & 0xffff_ffff) - 1
             }
             slot = (slot + 1) & slotMask
         }
@@ -74,21 +84,21 @@ final class ByteInterner {
     func insert(_ key: UnsafeRawBufferPointer) -> (index: Int, isNew: Bool) {
         let hash = ByteHash.hash(key, seed: seed)
         var slot = Int(truncatingIfNeeded: hash) & slotMask
-        let tag = (hash & 0xffff_ffff_0000_0000)
+        let tag = hash & 0xffff_ffff_0000_0000
         while true {
             let entry = slots[slot]
-            if entry == 0 { break }
-            if entry & 0xffff_ffff_0000_0000 == tag {
-                let index = Int(entry & 0xffff_ffff) - 1
-                if equals(index, key) { return (index, false) }
+            if entry.tagAndIndex == 0 { break }
+            if entry.tagAndIndex & 0xffff_ffff_0000_0000 == tag, Self.equal(bytes(at: entry.location), key) {
+                return (Int(entry.tagAndIndex & 0xffff_ffff) - 1, false)
             }
             slot = (slot + 1) & slotMask
         }
-        let index = ends.count
+        let index = locations.count
         precondition(index < Int(UInt32.max) - 1, "more than 2^32 - 2 distinct keys")
-        append(key)
-        slots[slot] = tag | UInt64(index + 1)
-        if (ends.count) * 2 > slotMask + 1 { grow() }
+        precondition(key.count < 1 << 24, "key longer than 16 MiB")
+        let location = append(key)
+        slots[slot] = Slot(tagAndIndex: tag | UInt64(index + 1), location: location)
+        if locations.count * 2 > slotMask + 1 { grow() }
         return (index, true)
     }
 
@@ -98,19 +108,27 @@ final class ByteInterner {
         key.withUTF8 { _ = insert(UnsafeRawBufferPointer($0)) }
     }
 
+    /// Byte equality, inline for the short keys ids usually are.
     @inline(__always)
-    private func equals(_ index: Int, _ key: UnsafeRawBufferPointer) -> Bool {
-        let start = index == 0 ? 0 : ends[index - 1]
-        let length = ends[index] - start
-        guard length == key.count else { return false }
-        if length == 0 { return true }
-        return memcmp(storage + start, key.baseAddress!, length) == 0
+    private static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        let count = a.count
+        guard count == b.count else { return false }
+        if count == 0 { return true }
+        let left = a.baseAddress!
+        let right = b.baseAddress!
+        if count >= 8 && count <= 16 {
+            return left.loadUnaligned(as: UInt64.self) == right.loadUnaligned(as: UInt64.self)
+                && left.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+                    == right.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+        }
+        return memcmp(left, right, count) == 0
     }
 
-    private func append(_ key: UnsafeRawBufferPointer) {
+    private func append(_ key: UnsafeRawBufferPointer) -> UInt64 {
         if storageUsed + key.count > storageCapacity {
             var capacity = storageCapacity * 2
             while storageUsed + key.count > capacity { capacity *= 2 }
+            precondition(capacity < 1 << 40, "dictionary keys exceed 1 TiB")
             let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
             grown.copyMemory(from: storage, byteCount: storageUsed)
             storage.deallocate()
@@ -120,8 +138,10 @@ final class ByteInterner {
         if let base = key.baseAddress, key.count > 0 {
             (storage + storageUsed).copyMemory(from: base, byteCount: key.count)
         }
+        let location = UInt64(storageUsed) << 24 | UInt64(key.count)
         storageUsed += key.count
-        ends.append(storageUsed)
+        locations.append(location)
+        return location
     }
 
     private func grow() {
@@ -129,13 +149,12 @@ final class ByteInterner {
         let oldCount = slotMask + 1
         let newCount = oldCount * 2
         slots = .allocate(capacity: newCount)
-        slots.initialize(repeating: 0, count: newCount)
+        slots.initialize(repeating: Slot(tagAndIndex: 0, location: 0), count: newCount)
         slotMask = newCount - 1
-        for old in 0..<oldCount where oldSlots[old] != 0 {
-            let index = Int(oldSlots[old] & 0xffff_ffff) - 1
-            let hash = ByteHash.hash(key(at: index), seed: seed)
+        for old in 0..<oldCount where oldSlots[old].tagAndIndex != 0 {
+            let hash = ByteHash.hash(bytes(at: oldSlots[old].location), seed: seed)
             var slot = Int(truncatingIfNeeded: hash) & slotMask
-            while slots[slot] != 0 { slot = (slot + 1) & slotMask }
+            while slots[slot].tagAndIndex != 0 { slot = (slot + 1) & slotMask }
             slots[slot] = oldSlots[old]
         }
         oldSlots.deallocate()

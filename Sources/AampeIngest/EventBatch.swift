@@ -51,6 +51,7 @@ struct EventBatch {
         propertyEnds.reserveCapacity(rows)
     }
 
+    /// Adds one row and returns whether the batch is full (``Limits/importRowsPerSegmentPart``).
     @inline(__always)
     mutating func append(
         timestamp: Int64,
@@ -61,7 +62,7 @@ struct EventBatch {
         fingerprint: FingerprintSet.Fingerprint,
         line: Int64,
         properties: UnsafeRawBufferPointer?
-    ) {
+    ) -> Bool {
         timestamps.append(timestamp)
         users.append(user)
         eventTypes.append(eventType)
@@ -72,6 +73,7 @@ struct EventBatch {
         lines.append(UInt64(line))
         if let properties, !properties.isEmpty { self.properties.append(contentsOf: properties) }
         propertyEnds.append(self.properties.count)
+        return timestamps.count >= Limits.importRowsPerSegmentPart
     }
 
     /// Writes the rows as the segment file `path` (fsynced and renamed into place) and describes it.

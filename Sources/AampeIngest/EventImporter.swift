@@ -350,15 +350,12 @@ public final class EventImporter {
         }
         fingerprints.insert(fingerprint)
         let userIndex = UInt32(users.insert(user).index)
-        if batches[day] == nil {
-            var batch = EventBatch(day: day)
-            batch.reserve(4096)
-            batches[day] = batch
-        }
-        batches[day]!.append(timestamp: timestamp.rawValue, user: userIndex, eventType: eventType, item: item,
-                             value: value, fingerprint: fingerprint, line: line, properties: fields.properties)
+        let isFull = batches[day, default: EventBatch(day: day)].append(
+            timestamp: timestamp.rawValue, user: userIndex, eventType: eventType, item: item, value: value,
+            fingerprint: fingerprint, line: line, properties: fields.properties
+        )
         summary.accepted += 1
-        if batches[day]!.count >= Limits.importRowsPerSegmentPart { flushBatch(day: day) }
+        if isFull { flushBatch(day: day) }
     }
 
     private func internEventType(_ name: UnsafeRawBufferPointer) -> UInt32? {

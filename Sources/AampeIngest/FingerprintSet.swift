@@ -22,6 +22,9 @@ final class FingerprintSet {
     private(set) var count = 0
     let horizonDays: Int64
     private var loadedDays = Set<Int64>()
+    /// Days whose whole horizon is loaded, and the last one asked for.
+    private var preparedDays = Set<Int64>()
+    private var lastPreparedDay = Int64.min
     private let loadDay: (Int64) throws -> [(high: UInt64, low: UInt64)]
 
     /// A set for dedupe within `horizonDays`; `loadDay` returns the stored fingerprints of one day.
@@ -51,8 +54,13 @@ final class FingerprintSet {
     /// Makes sure the stored fingerprints of every day within the horizon of `day` are in the set.
     @inline(__always)
     func prepare(day: Int64) throws {
-        if loadedDays.contains(day) { return }
-        try load(around: day)
+        // Rows of one dump mostly share a day: skip the set lookup for a repeat.
+        if day == lastPreparedDay { return }
+        if !preparedDays.contains(day) {
+            try load(around: day)
+            preparedDays.insert(day)
+        }
+        lastPreparedDay = day
     }
 
     private func load(around day: Int64) throws {
@@ -63,7 +71,6 @@ final class FingerprintSet {
                 insert(Fingerprint(high: stored.high, low: stored.low))
             }
         }
-        // `day` itself is "prepared" once all its neighbours are loaded.
     }
 
     /// Whether a fingerprint equal to `fingerprint`'s hash is held with a day within the horizon.

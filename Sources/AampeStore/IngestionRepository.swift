@@ -363,7 +363,8 @@ public struct IngestionRepository: Sendable {
         }
     }
 
-    /// The profile of the user with external id `externalID`, or `nil` when there is none.
+    /// The profile of the user with external id `externalID`, or `nil` when there is none. This scans
+    /// the dictionary (it has no index on external ids): for tests and one-off reads.
     public func profile(externalID: String) throws -> StoredProfile? {
         try store.read("read profile") { db in
             guard
@@ -397,7 +398,7 @@ public struct IngestionRepository: Sendable {
         }
     }
 
-    /// The catalog item with external id `externalID`, or `nil` when there is none.
+    /// The catalog item with external id `externalID`, or `nil` when there is none. A scan, as above.
     public func catalogItem(externalID: String) throws -> StoredCatalogItem? {
         try store.read("read catalog item") { db in
             guard
