@@ -36,13 +36,12 @@ final class ByteInterner {
         storageCapacity = 1 << 16
         storage = .allocate(byteCount: storageCapacity, alignment: 8)
         slotMask = (1 << 10) - 1
-        slots = .allocate(capacity: slotMask + 1)
-        slots.initialize(repeating: Slot(tagAndIndex: 0, location: 0), count: slotMask + 1)
+        slots = HugePageMemory.allocate(Slot.self, count: slotMask + 1)
     }
 
     deinit {
         storage.deallocate()
-        slots.deallocate()
+        HugePageMemory.deallocate(slots, count: slotMask + 1)
     }
 
     /// The number of keys.
@@ -148,8 +147,7 @@ final class ByteInterner {
         let oldSlots = slots
         let oldCount = slotMask + 1
         let newCount = oldCount * 2
-        slots = .allocate(capacity: newCount)
-        slots.initialize(repeating: Slot(tagAndIndex: 0, location: 0), count: newCount)
+        slots = HugePageMemory.allocate(Slot.self, count: newCount)
         slotMask = newCount - 1
         for old in 0..<oldCount where oldSlots[old].tagAndIndex != 0 {
             let hash = ByteHash.hash(bytes(at: oldSlots[old].location), seed: seed)
@@ -157,6 +155,6 @@ final class ByteInterner {
             while slots[slot].tagAndIndex != 0 { slot = (slot + 1) & slotMask }
             slots[slot] = oldSlots[old]
         }
-        oldSlots.deallocate()
+        HugePageMemory.deallocate(oldSlots, count: oldCount)
     }
 }

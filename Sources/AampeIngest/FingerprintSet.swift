@@ -33,11 +33,10 @@ final class FingerprintSet {
         self.horizonDays = horizonDays
         self.loadDay = loadDay
         mask = (1 << 16) - 1
-        slots = .allocate(capacity: mask + 1)
-        slots.initialize(repeating: Fingerprint(high: 0, low: 0), count: mask + 1)
+        slots = HugePageMemory.allocate(Fingerprint.self, count: mask + 1)
     }
 
-    deinit { slots.deallocate() }
+    deinit { HugePageMemory.deallocate(slots, count: mask + 1) }
 
     /// The stored form of a 128-bit hash and a day: the day replaces the low 32 bits.
     @inline(__always)
@@ -108,13 +107,12 @@ final class FingerprintSet {
         let old = slots
         let oldCapacity = mask + 1
         mask = oldCapacity * 2 - 1
-        slots = .allocate(capacity: mask + 1)
-        slots.initialize(repeating: Fingerprint(high: 0, low: 0), count: mask + 1)
+        slots = HugePageMemory.allocate(Fingerprint.self, count: mask + 1)
         for index in 0..<oldCapacity where old[index].high != 0 {
             var slot = Int(truncatingIfNeeded: old[index].high) & mask
             while slots[slot].high != 0 { slot = (slot + 1) & mask }
             slots[slot] = old[index]
         }
-        old.deallocate()
+        HugePageMemory.deallocate(old, count: oldCapacity)
     }
 }
