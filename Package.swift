@@ -167,7 +167,11 @@ let package = Package(
         .target(name: "AampeTestSupport", path: "Tests/AampeTestSupport"),
 
         .testTarget(name: "AampeCoreTests", dependencies: ["AampeCore"]),
-        .testTarget(name: "AampeIngestTests", dependencies: ["AampeIngest", "AampeStore", "AampeTestSupport"]),
+        .testTarget(
+            name: "AampeIngestTests",
+            dependencies: ["AampeCompression", "AampeIngest", "AampeStore", "AampeTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "AampeCompressionTests", dependencies: ["AampeCompression", "AampeTestSupport"]),
         .testTarget(name: "AampeSegmentsTests", dependencies: ["AampeSegments", "AampeTestSupport"]),
         .testTarget(

@@ -96,7 +96,7 @@ struct CSVScanner {
                 }
                 guard isClosed else {
                     if offset >= maximumRecordBytes {
-                        return skipLine(bytes, isEndOfInput: isEndOfInput, reason: nil, quoteRunaway: true)
+                        return skipLine(bytes, from: 0, newlinesBefore: 0, isEndOfInput: isEndOfInput, reason: nil, quoteRunaway: true)
                     }
                     if !isEndOfInput { return .needMore }
                     return .malformed(length: count, newlines: newlines, reason: "a quoted field is not closed before the end of the file")
@@ -122,7 +122,7 @@ struct CSVScanner {
                 let next = base.load(fromByteOffset: offset, as: UInt8.self)
                 if next == delimiter {
                     offset += 1
-                    if fields.count > Limits.maximumImportFields { return skipLine(bytes, isEndOfInput: isEndOfInput, reason: "more than \(Limits.maximumImportFields) fields", quoteRunaway: false) }
+                    if fields.count > Limits.maximumImportFields { return skipLine(bytes, from: offset, newlinesBefore: newlines, isEndOfInput: isEndOfInput, reason: "more than \(Limits.maximumImportFields) fields", quoteRunaway: false) }
                     continue
                 }
                 if next == newline {
@@ -132,7 +132,7 @@ struct CSVScanner {
                     return .record(length: offset + 2, newlines: newlines + 1)
                 }
                 if next == carriageReturn, offset + 1 >= count, !isEndOfInput { return .needMore }
-                return skipLine(bytes, isEndOfInput: isEndOfInput, reason: "text after the closing quote of field \(fields.count)", quoteRunaway: false)
+                return skipLine(bytes, from: offset, newlinesBefore: newlines, isEndOfInput: isEndOfInput, reason: "text after the closing quote of field \(fields.count)", quoteRunaway: false)
             }
             // Unquoted field: up to a delimiter or a line end.
             fieldStart = offset
@@ -143,7 +143,7 @@ struct CSVScanner {
             }
             if offset >= limit {
                 if limit < count || count >= maximumRecordBytes {
-                    return skipLine(bytes, isEndOfInput: isEndOfInput, reason: nil, quoteRunaway: false)
+                    return skipLine(bytes, from: offset, newlinesBefore: newlines, isEndOfInput: isEndOfInput, reason: nil, quoteRunaway: false)
                 }
                 if !isEndOfInput { return .needMore }
                 // The last record of a file without a final line break.
@@ -156,7 +156,7 @@ struct CSVScanner {
             if byte == delimiter {
                 fields.append(Field(start: fieldStart, end: offset, isInScratch: false))
                 offset += 1
-                if fields.count > Limits.maximumImportFields { return skipLine(bytes, isEndOfInput: isEndOfInput, reason: "more than \(Limits.maximumImportFields) fields", quoteRunaway: false) }
+                if fields.count > Limits.maximumImportFields { return skipLine(bytes, from: offset, newlinesBefore: newlines, isEndOfInput: isEndOfInput, reason: "more than \(Limits.maximumImportFields) fields", quoteRunaway: false) }
                 continue
             }
             // A line feed ends the record; a carriage return before it belongs to the terminator.
@@ -167,20 +167,28 @@ struct CSVScanner {
         }
     }
 
-    /// Skips to the first line break after the record start (or, for a runaway quote, the first line
-    /// break at all), reporting the record as too long or malformed.
-    private func skipLine(_ bytes: UnsafeRawBufferPointer, isEndOfInput: Bool, reason: String?, quoteRunaway: Bool) -> Outcome {
-        guard let newlineIndex = bytes.firstIndex(of: UInt8(ascii: "\n")) else {
+    /// Skips to the first line break at or after `from` (for a runaway quote, `from` is the record
+    /// start: its line breaks were inside the quotes), reporting the record as too long or malformed.
+    /// `newlinesBefore` counts the line breaks the record spans before `from`.
+    private func skipLine(
+        _ bytes: UnsafeRawBufferPointer,
+        from: Int,
+        newlinesBefore: Int,
+        isEndOfInput: Bool,
+        reason: String?,
+        quoteRunaway: Bool
+    ) -> Outcome {
+        guard let newlineIndex = bytes[from...].firstIndex(of: UInt8(ascii: "\n")) else {
             if !isEndOfInput && bytes.count < maximumRecordBytes * 2 { return .needMore }
             // No line break within twice the limit: drop what we have and carry on.
-            return reason.map { .malformed(length: bytes.count, newlines: 0, reason: $0) }
-                ?? .tooLong(length: bytes.count, newlines: 0)
+            return reason.map { .malformed(length: bytes.count, newlines: newlinesBefore, reason: $0) }
+                ?? .tooLong(length: bytes.count, newlines: newlinesBefore)
         }
         let length = newlineIndex + 1
         if quoteRunaway {
             return .malformed(length: length, newlines: 1, reason: "a quoted field runs past \(maximumRecordBytes) bytes (a quote that never closes?)")
         }
-        if let reason { return .malformed(length: length, newlines: 1, reason: reason) }
-        return .tooLong(length: length, newlines: 1)
+        if let reason { return .malformed(length: length, newlines: newlinesBefore + 1, reason: reason) }
+        return .tooLong(length: length, newlines: newlinesBefore + 1)
     }
 }

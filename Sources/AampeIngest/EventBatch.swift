@@ -87,15 +87,10 @@ struct EventBatch {
         try writer.writeColumn("key_high", codec: .raw, values: keyHigh)
         try writer.writeColumn("key_low", codec: .raw, values: keyLow)
         try writer.writeColumn("source_line", codec: .zstd, values: lines)
-        let ends = propertyEnds
-        try properties.withUnsafeBufferPointer { bytes in
-            try writer.writeBytesColumn(
-                "properties",
-                codec: .zstd,
-                values: ends.indices.lazy.map { row in
-                    UnsafeBufferPointer(rebasing: bytes[(row == 0 ? 0 : ends[row - 1])..<ends[row]])
-                }
-            )
+        try properties.withUnsafeBytes { bytes in
+            try propertyEnds.withUnsafeBufferPointer { ends in
+                try writer.writeBytesColumn("properties", codec: .zstd, bytes: bytes, ends: ends)
+            }
         }
         try writer.finish()
         return EventSegmentRecord(

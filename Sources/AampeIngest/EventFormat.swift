@@ -194,7 +194,9 @@ enum FormatDetector {
             return FormatDetection(format: requested, framing: .delimited, delimiter: chosenDelimiter,
                                    reason: "--format \(requested.rawValue)\(delimiterReason)")
         }
-        let header = String(decoding: firstLine, as: UTF8.self).uppercased()
+        // Personalize's schemas spell their columns in upper case; aamped's own layout is lower case, so
+        // the comparison is case-sensitive.
+        let header = String(decoding: firstLine, as: UTF8.self)
         let names = Set(header.split(separator: Character(Unicode.Scalar(chosenDelimiter))).map {
             $0.trimmingCharacters(in: CharacterSet(charactersIn: " \"\r"))
         })

@@ -390,6 +390,7 @@ final class ByteArena {
     private var current = 0
     private var used = 0
     private var spill: [UInt8] = []
+    private var isSpillInUse = false
     private let chunkBytes: Int
 
     init(chunkBytes: Int = 1 << 20) {
@@ -409,9 +410,22 @@ final class ByteArena {
 
     /// Appends what `body` writes and returns a stable view of it.
     func append(_ body: (inout [UInt8]) -> Void) -> UnsafeRawBufferPointer {
-        spill.removeAll(keepingCapacity: true)
-        body(&spill)
-        return spill.withUnsafeBytes { append($0) }
+        // A body may itself append (a Latin-1 field converted while properties are built): the inner
+        // call gets its own buffer instead of the shared one the outer call is writing.
+        if isSpillInUse {
+            var nested: [UInt8] = []
+            body(&nested)
+            return nested.withUnsafeBytes { append($0) }
+        }
+        isSpillInUse = true
+        defer { isSpillInUse = false }
+        var buffer = spill
+        spill = []
+        buffer.removeAll(keepingCapacity: true)
+        body(&buffer)
+        let view = buffer.withUnsafeBytes { append($0) }
+        spill = buffer
+        return view
     }
 
     /// Copies `bytes` in and returns a stable view of the copy.

@@ -30,8 +30,10 @@ final class Quarantine {
     func write(file: String, line: Int64, reason: RejectReason, detail: String?, raw: UnsafeRawBufferPointer) {
         // Keep the quarantine readable: a huge rejected record is cut at the record limit.
         let kept = UnsafeRawBufferPointer(rebasing: raw[0..<min(raw.count, Limits.maximumImportRecordBytes)])
-        var text = String(decoding: kept, as: UTF8.self)
-        while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+        // The record's terminator (LF or CRLF) is not part of it.
+        var end = kept.count
+        while end > 0, kept[end - 1] == 0x0A || kept[end - 1] == 0x0D { end -= 1 }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: kept[0..<end]), as: UTF8.self)
         var object: [String: Any] = ["file": file, "line": line, "reason": reason.rawValue, "raw": text]
         if let detail { object["detail"] = detail }
         if reason == .invalidUTF8 { object["raw_base64"] = Data(kept).base64EncodedString() }

@@ -178,6 +178,28 @@ public final class SegmentWriter {
         try finishColumn(sink.finish(type: .bytes))
     }
 
+    /// Writes a column of byte strings stored back to back in `bytes`, value `i` ending at `ends[i]`.
+    ///
+    /// The generic ``writeBytesColumn(_:codec:values:)`` cannot be specialized across modules and costs
+    /// tens of nanoseconds a value in iteration alone; an import writes tens of millions of values, so
+    /// this form takes the flat layout its batches already have (tools/bench-import).
+    public func writeBytesColumn(
+        _ name: String,
+        codec: ColumnCodec = .raw,
+        bytes: UnsafeRawBufferPointer,
+        ends: UnsafeBufferPointer<Int>
+    ) throws {
+        try checkNewColumn(name)
+        var sink = try VariableLengthSink(writer: self, name: name, codec: codec)
+        var start = 0
+        for end in ends {
+            precondition(end >= start && end <= bytes.count, "value ends out of order or past the bytes")
+            try sink.append(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+            start = end
+        }
+        try finishColumn(sink.finish(type: .bytes))
+    }
+
     /// Writes a column of UTF-8 strings, streaming `values`.
     public func writeStringColumn<Values: Sequence<String>>(
         _ name: String,
