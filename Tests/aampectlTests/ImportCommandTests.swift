@@ -1,0 +1,110 @@
+import AampeCore
+import AampeStore
+import AampeTestSupport
+import Foundation
+import Testing
+
+/// `aampectl import`, run as a binary: summaries, exit statuses, quiet output off a terminal.
+@Suite("aampectl import, run as a binary")
+struct ImportCommandTests {
+    static func dataDirectory(_ folder: TemporaryFolder) throws -> String {
+        let data = folder.child("data")
+        let result = try Aampectl.run(["init", "--data-dir", data])
+        #expect(result.status == 0)
+        return data
+    }
+
+    static func write(_ text: String, to path: String) throws {
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    @Test("a clean import prints the detection and the table, writes nothing to stderr off a terminal, and records the run")
+    func cleanImport() throws {
+        let folder = try TemporaryFolder()
+        let data = try Self.dataDirectory(folder)
+        let csv = folder.child("events.csv")
+        try Self.write("user_id,event,timestamp,item_id,value\nu1,view,1793534400,i1,\nu2,purchase,1793534460,i2,19.99\n", to: csv)
+        let result = try Aampectl.run(["import", "events", "--data-dir", data, csv])
+        #expect(result.status == 0)
+        #expect(result.standardError.isEmpty, "no progress bar off a terminal: \(result.standardError)")
+        #expect(result.standardOutput.contains("\(csv): csv (delimited text (file name))"))
+        let lines = result.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("accepted") && $0.hasSuffix(" 2") })
+        #expect(lines.contains { $0.hasPrefix("duplicates") && $0.hasSuffix(" 0") })
+
+        let again = try Aampectl.run(["import", "events", "--data-dir", data, "--json", csv])
+        #expect(again.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(again.standardOutput.utf8)) as? [String: Any])
+        let totals = try #require(object["totals"] as? [String: Any])
+        #expect(totals["accepted"] as? Int == 0)
+        #expect(totals["duplicates"] as? Int == 2)
+
+        let store = try DataDirectory(path: data).openStore()
+        let runs = try store.runs.recent(limit: 10, kind: .import)
+        #expect(runs.count == 2)
+        #expect(runs.allSatisfy { $0.status == .succeeded && $0.subject == "events" })
+        #expect(runs.first?.counters["duplicates"] == 2)
+    }
+
+    @Test("nothing readable exits 2 and says so; a missing path among readable ones still exits 0")
+    func nothingReadable() throws {
+        let folder = try TemporaryFolder()
+        let data = try Self.dataDirectory(folder)
+        let missing = try Aampectl.run(["import", "events", "--data-dir", data, folder.child("nope.csv")])
+        #expect(missing.status == 2)
+        #expect(missing.standardOutput.contains("nope.csv: not imported: no such file or folder"))
+        #expect(missing.standardError.contains("nothing was readable"))
+
+        let csv = folder.child("ok.csv")
+        try Self.write("user_id,event,timestamp\nu1,view,1793534400\n", to: csv)
+        let mixed = try Aampectl.run(["import", "events", "--data-dir", data, folder.child("nope.csv"), csv])
+        #expect(mixed.status == 0)
+    }
+
+    @Test("--strict fails when the reject share is above --max-reject-rate, and not at or below it")
+    func strict() throws {
+        let folder = try TemporaryFolder()
+        let data = try Self.dataDirectory(folder)
+        let csv = folder.child("dirty.csv")
+        // One reject in four rows: a share of 0.25.
+        try Self.write("user_id,event,timestamp\nu1,view,1793534400\n,view,1793534401\nu3,view,1793534402\nu4,view,1793534403\n", to: csv)
+        let lenient = try Aampectl.run(["import", "events", "--data-dir", data, csv])
+        #expect(lenient.status == 0)
+        let strictFail = try Aampectl.run(["import", "events", "--data-dir", data, "--strict", "--max-reject-rate", "0.2", csv])
+        #expect(strictFail.status == 3)
+        #expect(strictFail.standardError.contains("1 of 4 rows rejected"))
+        let strictPass = try Aampectl.run(["import", "events", "--data-dir", data, "--strict", "--max-reject-rate", "0.25", csv])
+        #expect(strictPass.status == 0)
+    }
+
+    @Test("a bad option value is refused before anything is read, naming the option")
+    func badOptions() throws {
+        let folder = try TemporaryFolder()
+        let data = try Self.dataDirectory(folder)
+        let format = try Aampectl.run(["import", "events", "--data-dir", data, "--format", "parquet", "x.csv"])
+        #expect(format.status != 0)
+        #expect(format.standardError.contains("--format must be one of"))
+        let map = try Aampectl.run(["import", "events", "--data-dir", data, "--map", "customer=uid", "x.csv"])
+        #expect(map.status != 0)
+        #expect(map.standardError.contains("--map customer=uid"))
+        let delimiter = try Aampectl.run(["import", "events", "--data-dir", data, "--delimiter", "ab", "x.csv"])
+        #expect(delimiter.status != 0)
+        #expect(delimiter.standardError.contains("--delimiter"))
+    }
+
+    @Test("users and catalog imports print their own summaries")
+    func usersAndCatalog() throws {
+        let folder = try TemporaryFolder()
+        let data = try Self.dataDirectory(folder)
+        let users = folder.child("users.csv")
+        try Self.write("user_id,country,email,email_consent\nu1,DE,a@example.com,yes\nu2,XX,b@example.com,no\n", to: users)
+        let result = try Aampectl.run(["import", "users", "--data-dir", data, users])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("invalid_field"))
+        let catalog = folder.child("items.csv")
+        try Self.write("item_id,title,price\ni1,\"Tea, green\",3.5\n", to: catalog)
+        let items = try Aampectl.run(["import", "catalog", "--data-dir", data, "--json", catalog])
+        #expect(items.status == 0)
+        #expect(items.standardOutput.contains("\"accepted\":1"))
+    }
+}
