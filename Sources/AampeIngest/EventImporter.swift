@@ -39,9 +39,8 @@ public final class EventImporter {
     private var summary = ImportFileSummary(path: "", format: "", detection: "")
     private var runID: Int64 = 0
     private var fileSequence = 0
-    private var earliest: Int64 = 0
-    private var latest: Int64 = 0
     private var defaultEventIndex: UInt32?
+    private let cleaner: EventCleaner
 
     // Progress.
     private var totalBytes: Int64 = 0
@@ -54,8 +53,7 @@ public final class EventImporter {
         self.events = events
         self.options = options
         self.progress = progress
-        earliest = Limits.earliestEventTimestampMicros
-        latest = options.now.rawValue + options.futureToleranceSeconds * Timestamp.microsecondsPerSecond
+        cleaner = EventCleaner(options: options)
     }
 
     /// Imports `paths` (files or folders) and returns what happened to every file.
@@ -256,92 +254,48 @@ public final class EventImporter {
         quarantine.write(file: summary.path, line: line, reason: reason, detail: detail, raw: raw)
     }
 
-    private static func quoted(_ bytes: UnsafeRawBufferPointer?, limit: Int = 80) -> String {
-        guard let bytes else { return "nothing" }
-        let text = String(decoding: bytes.prefix(limit), as: UTF8.self)
-        return "\"" + text + (bytes.count > limit ? "…" : "") + "\""
-    }
-
     // MARK: Cleaning, interning, dedupe
 
-    /// The fields of one record, as views into the input window or the record arena.
-    struct Fields {
-        var user: UnsafeRawBufferPointer?
-        var event: UnsafeRawBufferPointer?
-        var timestamp: UnsafeRawBufferPointer?
-        var item: UnsafeRawBufferPointer?
-        var value: UnsafeRawBufferPointer?
-        var isValueNotANumber = false
-        var key: UnsafeRawBufferPointer?
-        var properties: UnsafeRawBufferPointer?
-    }
+    typealias Fields = EventFields
 
     /// Cleans, dedupes and stores one event.
     @inline(__always)
     private func accept(_ fields: Fields, line: Int64, raw: UnsafeRawBufferPointer) {
-        guard let user = fields.user, !user.isEmpty else {
-            return reject(.missingUserID, line: line, raw: raw)
+        switch cleaner.clean(fields, scratch: &fingerprintScratch) {
+        case .failure(let rejected):
+            reject(rejected.reason, line: line, raw: raw, detail: rejected.detail)
+        case .success(let cleaned):
+            store(cleaned, user: fields.user!, event: fields.event, item: fields.item, properties: fields.properties,
+                  line: line, raw: raw)
         }
-        guard user.count <= Limits.maximumExternalIDBytes else {
-            return reject(.idTooLong, line: line, raw: raw, detail: "user id of \(user.count) bytes; the limit is \(Limits.maximumExternalIDBytes)")
-        }
+    }
+
+    /// Interns, dedupes and appends a cleaned event: the part of an import that needs the dictionaries
+    /// and the dedupe index, and so runs on one thread.
+    @inline(__always)
+    private func store(
+        _ cleaned: EventCleaner.Cleaned,
+        user: UnsafeRawBufferPointer,
+        event: UnsafeRawBufferPointer?,
+        item itemBytes: UnsafeRawBufferPointer?,
+        properties: UnsafeRawBufferPointer?,
+        line: Int64,
+        raw: UnsafeRawBufferPointer
+    ) {
         // The event type: the record's, or the default for layouts without one.
-        let eventType: UInt32
-        if let event = fields.event {
-            guard !event.isEmpty else { return reject(.emptyEventName, line: line, raw: raw) }
-            guard event.count <= Limits.maximumEventNameBytes else {
-                return reject(.eventNameTooLong, line: line, raw: raw,
-                              detail: "event name of \(event.count) bytes; the limit is \(Limits.maximumEventNameBytes)")
-            }
-            guard let index = internEventType(event) else {
-                return reject(.tooManyEventTypes, line: line, raw: raw,
-                              detail: "the data directory already has \(Limits.maximumEventTypes) event names")
-            }
-            eventType = index
-        } else {
-            guard let index = defaultEventIndex ?? defaultEventType() else {
-                return reject(.tooManyEventTypes, line: line, raw: raw)
-            }
-            eventType = index
-        }
-        guard let timestampBytes = fields.timestamp, !timestampBytes.isEmpty else {
-            return reject(.unparsableTimestamp, line: line, raw: raw, detail: "no timestamp")
-        }
-        guard let timestamp = TimestampParsing.parse(timestampBytes) else {
-            return reject(.unparsableTimestamp, line: line, raw: raw, detail: "\(Self.quoted(timestampBytes)) is not a timestamp")
-        }
-        guard timestamp.rawValue >= earliest else {
-            return reject(.timestampTooOld, line: line, raw: raw, detail: "\(timestamp) is before 2000-01-01")
-        }
-        guard timestamp.rawValue <= latest else {
-            return reject(.timestampInFuture, line: line, raw: raw,
-                          detail: "\(timestamp) is more than \(options.futureToleranceSeconds) s after the run started")
-        }
-        var value = Double.nan
-        if fields.isValueNotANumber {
-            return reject(.notANumber, line: line, raw: raw, detail: "the value is not a number")
-        }
-        if let valueBytes = fields.value, !valueBytes.isEmpty {
-            guard let parsed = NumberParsing.double(valueBytes) else {
-                return reject(.notANumber, line: line, raw: raw, detail: "value \(Self.quoted(valueBytes)) is not a number")
-            }
-            value = parsed
+        guard let eventType = event.map(internEventType) ?? (defaultEventIndex ?? defaultEventType()) else {
+            return reject(.tooManyEventTypes, line: line, raw: raw,
+                          detail: "the data directory already has \(Limits.maximumEventTypes) event names")
         }
         var item = EventBatch.noItem
-        if let itemBytes = fields.item, !itemBytes.isEmpty {
-            guard itemBytes.count <= Limits.maximumExternalIDBytes else {
-                return reject(.idTooLong, line: line, raw: raw, detail: "item id of \(itemBytes.count) bytes; the limit is \(Limits.maximumExternalIDBytes)")
-            }
-            item = UInt32(items.insert(itemBytes).index)
-        }
-        let day = timestamp.utcDay
-        let fingerprint = makeFingerprint(fields, user: user, eventType: eventType, timestamp: timestamp.rawValue,
-                                          item: item, value: value, day: day)
+        if let itemBytes, !itemBytes.isEmpty { item = UInt32(items.insert(itemBytes).index) }
+        let day = Timestamp(rawValue: cleaned.timestamp).utcDay
+        let fingerprint = FingerprintSet.fingerprint(high: cleaned.hashHigh, low: cleaned.hashLow, day: day)
         do {
             try fingerprints.prepare(day: day)
         } catch {
             // A stored segment that cannot be read is a data-directory problem, not this row's: report it
-            // once as the file's error and keep the row (it cannot be checked against that day).
+            // as the file's error and keep the row (it cannot be checked against that day).
             summary.error = "dedupe: \(error)"
         }
         if fingerprints.containsWithinHorizon(fingerprint) {
@@ -351,8 +305,8 @@ public final class EventImporter {
         fingerprints.insert(fingerprint)
         let userIndex = UInt32(users.insert(user).index)
         let isFull = batches[day, default: EventBatch(day: day)].append(
-            timestamp: timestamp.rawValue, user: userIndex, eventType: eventType, item: item, value: value,
-            fingerprint: fingerprint, line: line, properties: fields.properties
+            timestamp: cleaned.timestamp, user: userIndex, eventType: eventType, item: item, value: cleaned.value,
+            fingerprint: fingerprint, line: line, properties: properties
         )
         summary.accepted += 1
         if isFull { flushBatch(day: day) }
@@ -365,47 +319,9 @@ public final class EventImporter {
     }
 
     private func defaultEventType() -> UInt32? {
-        var name = options.defaultEventName
-        let index = name.withUTF8 { internEventType(UnsafeRawBufferPointer($0)) }
+        let index = cleaner.defaultEventName.withUnsafeBytes { internEventType($0) }
         defaultEventIndex = index
         return index
-    }
-
-    /// The dedupe fingerprint: a hash of (user, source key) where the source has an idempotency key, and
-    /// of (user, event type, timestamp, item, value) where it has none.
-    @inline(__always)
-    private func makeFingerprint(
-        _ fields: Fields,
-        user: UnsafeRawBufferPointer,
-        eventType: UInt32,
-        timestamp: Int64,
-        item: UInt32,
-        value: Double,
-        day: Int64
-    ) -> FingerprintSet.Fingerprint {
-        fingerprintScratch.removeAll(keepingCapacity: true)
-        fingerprintScratch.append(contentsOf: user)
-        fingerprintScratch.append(0x1F)
-        if let key = fields.key, !key.isEmpty {
-            fingerprintScratch.append(UInt8(ascii: "k"))
-            fingerprintScratch.append(contentsOf: key)
-        } else {
-            fingerprintScratch.append(UInt8(ascii: "c"))
-            // The event name rather than its index, so fingerprints do not depend on dictionary order.
-            fingerprintScratch.append(contentsOf: eventTypes.key(at: Int(eventType)))
-            fingerprintScratch.append(0x1F)
-            withUnsafeBytes(of: timestamp.littleEndian) { fingerprintScratch.append(contentsOf: $0) }
-            if item != EventBatch.noItem { fingerprintScratch.append(contentsOf: items.key(at: Int(item))) }
-            fingerprintScratch.append(0x1F)
-            withUnsafeBytes(of: (value.isNaN ? UInt64.max : value.bitPattern).littleEndian) { fingerprintScratch.append(contentsOf: $0) }
-        }
-        return fingerprintScratch.withUnsafeBytes { bytes in
-            FingerprintSet.fingerprint(
-                high: ByteHash.hash(bytes, seed: 0x6b65_7931),
-                low: ByteHash.hash(bytes, seed: 0x6b65_7932),
-                day: day
-            )
-        }
     }
 
     // MARK: Delimited text
@@ -441,80 +357,36 @@ public final class EventImporter {
             }
         }
         let layout = try TabularLayout(header: header, format: detection.format, mapping: options.mapping, path: summary.path)
-        let isLatin1 = options.encoding == .latin1
-        var isSkippingRestOfLine = false
-        while true {
-            let bytes = reader.available
-            if bytes.isEmpty {
-                if try !reader.fill() { break }
-                continue
-            }
-            if isSkippingRestOfLine {
-                if let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) {
-                    reader.consume(newline + 1)
-                    line += 1
-                    isSkippingRestOfLine = false
-                } else {
-                    reader.consume(bytes.count)
-                }
-                continue
-            }
-            switch scanner.scan(bytes, isEndOfInput: reader.isEndOfInput) {
-            case .needMore:
-                try reader.fill()
-                continue
-            case .record(let length, let newlines):
-                let raw = UnsafeRawBufferPointer(rebasing: bytes[0..<length])
-                defer {
-                    reader.consume(length)
-                    line += Int64(newlines)
-                }
-                // A blank line is not a record.
-                if scanner.fields.count == 1 && scanner.field(0, in: bytes).isEmpty { continue }
-                summary.rowsRead += 1
-                if !isLatin1 && !UTF8Validation.isValid(raw) {
-                    reject(.invalidUTF8, line: line, raw: raw)
-                    continue
-                }
-                guard scanner.fields.count == layout.columnCount else {
-                    reject(.malformedCSV, line: line, raw: raw,
-                           detail: "\(scanner.fields.count) fields where the header has \(layout.columnCount)")
-                    continue
-                }
-                arena.reset()
-                var fields = Fields()
-                @inline(__always) func text(_ column: Int?) -> UnsafeRawBufferPointer? {
-                    guard let column else { return nil }
-                    let field = scanner.field(column, in: bytes)
-                    return isLatin1 ? arena.append { UTF8Validation.appendLatin1(field, to: &$0) } : field
-                }
-                fields.user = text(layout.user)
-                fields.event = layout.event == nil ? nil : text(layout.event)
-                fields.timestamp = text(layout.timestamp)
-                fields.item = text(layout.item)
-                fields.value = text(layout.value)
-                fields.key = text(layout.key)
-                if !layout.extraColumns.isEmpty {
-                    fields.properties = arena.append { output in
-                        layout.appendProperties(to: &output) { column in text(column) }
+        // Framing, decoding and cleaning run on a parser thread; interning, dedupe and storing here.
+        let parser = DelimitedParser(reader: reader, scanner: scanner, layout: layout, cleaner: cleaner,
+                                     isLatin1: options.encoding == .latin1, firstLine: line)
+        let queue = ParsedBatchQueue()
+        let thread = Thread { parser.run(into: queue) }
+        thread.stackSize = 1 << 20
+        thread.start()
+        while let batch = queue.take() {
+            summary.rowsRead += batch.rowsRead
+            batch.bytes.withUnsafeBytes { bytes in
+                for row in batch.rows {
+                    if row.reject >= 0 {
+                        let rejected = batch.rejects[Int(row.reject)]
+                        let raw = batch.view(bytes, rejected.rawStart, rejected.rawCount)!
+                        reject(rejected.reason, line: row.line, raw: raw, detail: rejected.detail)
+                        continue
                     }
+                    let user = batch.view(bytes, row.userStart, row.userCount)!
+                    store(row.cleaned, user: user, event: batch.view(bytes, row.eventStart, row.eventCount),
+                          item: batch.view(bytes, row.itemStart, row.itemCount),
+                          properties: batch.view(bytes, row.propertiesStart, row.propertiesCount),
+                          line: row.line, raw: batch.view(bytes, row.rawStart, row.rawCount)!)
                 }
-                accept(fields, line: line, raw: raw)
-                reportProgress(reader)
-            case .malformed(let length, let newlines, let reason):
-                summary.rowsRead += 1
-                reject(.malformedCSV, line: line, raw: UnsafeRawBufferPointer(rebasing: bytes[0..<length]), detail: reason)
-                reader.consume(length)
-                line += Int64(newlines)
-            case .tooLong(let length, let newlines):
-                summary.rowsRead += 1
-                reject(.lineTooLong, line: line, raw: UnsafeRawBufferPointer(rebasing: bytes[0..<length]),
-                       detail: "the record is longer than \(Limits.maximumImportRecordBytes) bytes")
-                reader.consume(length)
-                line += Int64(newlines)
-                if newlines == 0 { isSkippingRestOfLine = true }
+            }
+            if let progress {
+                progress(ImportProgress(bytesRead: bytesBeforeFile + batch.fileBytesRead, totalBytes: totalBytes,
+                                        rowsRead: rowsBeforeFile + summary.rowsRead, currentFile: summary.path))
             }
         }
+        if let error = queue.error { throw error }
     }
 
     private func decodeText(_ bytes: UnsafeRawBufferPointer) -> String {
