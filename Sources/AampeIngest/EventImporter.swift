@@ -634,11 +634,14 @@ public final class EventImporter {
     }
 }
 
-/// Writes full event batches as segment parts on a second thread, so that compression overlaps parsing.
-/// At most two batches wait at a time, which bounds the memory they hold.
+/// Writes full event batches as segment parts on other threads, so that compression overlaps parsing.
+/// At most two batches are in flight at a time, which bounds the memory they hold. Two may be written at
+/// once: at the end of a file every day's last batch is flushed together, and a serial writer would
+/// leave a core idle for that tail (tools/bench-import).
 final class SegmentFlusher: @unchecked Sendable {
-    // @unchecked: `written` and `failure` are only touched under `lock`; the queue is serial.
-    private let queue = DispatchQueue(label: "aampe.import.flush")
+    // @unchecked: `written` and `failure` are only touched under `lock`.
+    private let queue = DispatchQueue(label: "aampe.import.flush", attributes: .concurrent)
+    private let group = DispatchGroup()
     private let slots = DispatchSemaphore(value: 2)
     private let lock = NSLock()
     private var written: [EventSegmentRecord] = []
@@ -654,7 +657,7 @@ final class SegmentFlusher: @unchecked Sendable {
     func submit(_ batch: EventBatch, folder: String, path: String, relativePath: String) {
         slots.wait()
         let configuration = self.configuration
-        queue.async { [self] in
+        queue.async(group: group) { [self] in
             defer { slots.signal() }
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -668,7 +671,7 @@ final class SegmentFlusher: @unchecked Sendable {
 
     /// Waits for every submitted batch and returns the segments written since the last drain.
     func drain() throws -> [EventSegmentRecord] {
-        queue.sync {}
+        group.wait()
         return try lock.withLock {
             if let failure { throw failure }
             defer { written.removeAll() }
@@ -679,6 +682,6 @@ final class SegmentFlusher: @unchecked Sendable {
     /// Waits for outstanding writes after a failure; their files stay unlisted and are removed by the
     /// next import.
     func abandon() {
-        queue.sync {}
+        group.wait()
     }
 }
