@@ -134,6 +134,11 @@ public struct DailyEventCounts: Hashable, Sendable, Codable {
     public var events: [String: Int]
     /// Distinct users with at least one event.
     public var activeUsers: Int
+
+    enum CodingKeys: String, CodingKey {
+        case date, events
+        case activeUsers = "active_users"
+    }
 }
 
 /// An exclusive lock on a data directory's imports (`events/.import.lock`), held for a whole run so that

@@ -9,8 +9,86 @@ struct EventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events",
         abstract: "Read the imported events.",
-        subcommands: [EventsDumpCommand.self]
+        subcommands: [EventsSummaryCommand.self, EventsDumpCommand.self]
     )
+}
+
+/// `aampectl events summary`: what the imported data holds, per UTC day.
+struct EventsSummaryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "summary",
+        abstract: "Show users, items and events per type per day, and active users per day."
+    )
+
+    @OptionGroup var dataDirectory: DataDirectoryOptions
+
+    @Flag(help: "Print JSON instead of tables.")
+    var json = false
+
+    struct Report: Codable {
+        var users: Int
+        var items: Int
+        var profiles: Int
+        var catalogItems: Int
+        var events: Int
+        var eventTypes: [String]
+        var days: [DailyEventCounts]
+
+        enum CodingKeys: String, CodingKey {
+            case users, items, profiles, events, days
+            case catalogItems = "catalog_items"
+            case eventTypes = "event_types"
+        }
+    }
+
+    func run() async throws {
+        let directory = dataDirectory.dataDirectory
+        let store = try directory.openStore()
+        let keys = try store.ingestion.keyDictionaries()
+        let counts = Dictionary(uniqueKeysWithValues: try store.inventory().map { ($0.name, $0.count) })
+        let days = try EventStore(dataDirectory: directory, store: store).dailyCounts()
+        let report = Report(
+            users: keys.userIDs.count,
+            items: keys.itemIDs.count,
+            profiles: counts["profiles"] ?? 0,
+            catalogItems: counts["catalog_items"] ?? 0,
+            events: days.reduce(0) { $0 + $1.events.values.reduce(0, +) },
+            eventTypes: keys.eventTypes,
+            days: days
+        )
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return
+        }
+        print(TextTable(header: ("data", "count"), rows: [
+            ("users", ImportReport.grouped(Int64(report.users))),
+            ("profiles", ImportReport.grouped(Int64(report.profiles))),
+            ("items", ImportReport.grouped(Int64(report.items))),
+            ("catalog items", ImportReport.grouped(Int64(report.catalogItems))),
+            ("events", ImportReport.grouped(Int64(report.events))),
+            ("event types", "\(report.eventTypes.count)"),
+        ]).rendered())
+        guard !days.isEmpty else { return }
+        // One row per day: active users, then events per type in dictionary order.
+        let types = report.eventTypes
+        let header = ["day", "active users"] + types
+        var rows = [header]
+        for day in days {
+            rows.append([day.date, ImportReport.grouped(Int64(day.activeUsers))]
+                + types.map { ImportReport.grouped(Int64(day.events[$0] ?? 0)) })
+        }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        print("")
+        for (index, row) in rows.enumerated() {
+            print(row.enumerated().map { column, cell in
+                column == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[column] - cell.count) + cell
+            }.joined(separator: "  "))
+            if index == 0 { print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
+        }
+    }
 }
 
 /// `aampectl events dump`: every stored event as CSV, in storage order (day, then import order).

@@ -108,3 +108,40 @@ struct ImportCommandTests {
         #expect(items.standardOutput.contains("\"accepted\":1"))
     }
 }
+
+@Suite("aampectl events summary, run as a binary")
+struct EventsSummaryCommandTests {
+    @Test("counts users, items, events per type per day and active users per day")
+    func summary() throws {
+        let folder = try TemporaryFolder()
+        let data = try ImportCommandTests.dataDirectory(folder)
+        let csv = folder.child("events.csv")
+        // 2026-11-01: u1 views twice and buys once, u2 views; 2026-11-02: u2 buys.
+        try ImportCommandTests.write(
+            """
+            user_id,event,timestamp,item_id
+            u1,view,2026-11-01T08:00:00Z,i1
+            u1,view,2026-11-01T09:00:00Z,i2
+            u1,purchase,2026-11-01T09:05:00Z,i2
+            u2,view,2026-11-01T10:00:00Z,i1
+            u2,purchase,2026-11-02T10:00:00Z,i1
+
+            """,
+            to: csv
+        )
+        #expect(try Aampectl.run(["import", "events", "--data-dir", data, csv]).status == 0)
+        let result = try Aampectl.run(["events", "summary", "--data-dir", data, "--json"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        #expect(object["users"] as? Int == 2)
+        #expect(object["items"] as? Int == 2)
+        #expect(object["events"] as? Int == 5)
+        #expect(object["event_types"] as? [String] == ["view", "purchase"])
+        let days = try #require(object["days"] as? [[String: Any]])
+        #expect(days.map { $0["date"] as? String } == ["2026-11-01", "2026-11-02"])
+        #expect(days.map { $0["active_users"] as? Int } == [2, 1])
+        #expect((days[0]["events"] as? [String: Int]) == ["view": 3, "purchase": 1])
+        let table = try Aampectl.run(["events", "summary", "--data-dir", data])
+        #expect(table.standardOutput.contains("2026-11-02"))
+    }
+}
