@@ -25,6 +25,13 @@ struct EventsSummaryCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of tables.")
     var json = false
 
+    @Option(help: ArgumentHelp("Show only the latest N days in the table (JSON always has all).", valueName: "N"))
+    var lastDays: Int?
+
+    func validate() throws {
+        if let lastDays, lastDays < 0 { throw ValidationError("--last-days must not be negative") }
+    }
+
     struct Report: Codable {
         var users: Int
         var items: Int
@@ -75,7 +82,9 @@ struct EventsSummaryCommand: AsyncParsableCommand {
         let types = report.eventTypes
         let header = ["day", "active users"] + types
         var rows = [header]
-        for day in days {
+        let shown = lastDays.map { Array(days.suffix($0)) } ?? days
+        if shown.count < days.count { print("(the latest \(shown.count) of \(days.count) days)") }
+        for day in shown {
             rows.append([day.date, ImportReport.grouped(Int64(day.activeUsers))]
                 + types.map { ImportReport.grouped(Int64(day.events[$0] ?? 0)) })
         }
