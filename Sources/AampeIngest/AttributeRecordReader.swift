@@ -38,47 +38,25 @@ struct AttributeRecordReader {
         return detection
     }
 
-    private func text(_ bytes: UnsafeRawBufferPointer) -> String {
-        if encoding == .latin1 {
-            var output: [UInt8] = []
-            UTF8Validation.appendLatin1(bytes, to: &output)
-            return String(decoding: output, as: UTF8.self)
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     private func readDelimited(
         _ reader: InputReader,
         path: String,
         delimiter: UInt8,
         body: (Record, Int64, UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        var scanner = CSVScanner(delimiter: delimiter, maximumRecordBytes: Limits.maximumImportRecordBytes)
+        let records = DelimitedRecords(reader: reader, delimiter: delimiter)
         var header: [String]?
-        var line: Int64 = 1
-        while true {
-            let bytes = reader.available
-            if bytes.isEmpty {
-                if try !reader.fill() { break }
-                continue
-            }
-            switch scanner.scan(bytes, isEndOfInput: reader.isEndOfInput) {
-            case .needMore:
-                try reader.fill()
-                continue
-            case .record(let length, let newlines):
-                let raw = UnsafeRawBufferPointer(rebasing: bytes[0..<length])
-                defer {
-                    reader.consume(length)
-                    line += Int64(newlines)
-                }
-                if scanner.fields.count == 1 && scanner.field(0, in: bytes).isEmpty { continue }
+        while let next = try records.next() {
+            switch next {
+            case .record(let bytes, let raw, let line):
                 if encoding == .utf8 && !UTF8Validation.isValid(raw) {
                     if header == nil { throw ImportError.unrecognizedFormat(path: path, reason: "the header row is not UTF-8 (try --encoding latin1)") }
                     try body(.reject(.invalidUTF8, detail: nil), line, raw)
                     continue
                 }
-                let values = (0..<scanner.fields.count).map { text(scanner.field($0, in: bytes)) }
+                let values = (0..<records.scanner.fields.count).map {
+                    TextDecoding.string(records.field($0, in: bytes), encoding: encoding)
+                }
                 guard let columns = header else {
                     var names = values.map { $0.trimmingCharacters(in: .whitespaces) }
                     if let first = names.first, first.hasPrefix("\u{FEFF}") { names[0].removeFirst() }
@@ -92,14 +70,10 @@ struct AttributeRecordReader {
                 var attributes: [String: String] = [:]
                 for (column, value) in zip(columns, values) { attributes[column] = value }
                 try body(.attributes(attributes, header: columns), line, raw)
-            case .malformed(let length, let newlines, let reason):
-                try body(.reject(.malformedCSV, detail: reason), line, UnsafeRawBufferPointer(rebasing: bytes[0..<length]))
-                reader.consume(length)
-                line += Int64(newlines)
-            case .tooLong(let length, let newlines):
-                try body(.reject(.lineTooLong, detail: nil), line, UnsafeRawBufferPointer(rebasing: bytes[0..<min(length, 1024)]))
-                reader.consume(length)
-                line += Int64(newlines)
+            case .malformed(let raw, let line, let reason):
+                try body(.reject(.malformedCSV, detail: reason), line, raw)
+            case .tooLong(let raw, let line):
+                try body(.reject(.lineTooLong, detail: nil), line, UnsafeRawBufferPointer(rebasing: raw.prefix(1024)))
             }
         }
     }
@@ -147,38 +121,24 @@ struct AttributeRecordReader {
             }
             return
         }
-        var line: Int64 = 1
-        while true {
-            let bytes = reader.available
-            if bytes.isEmpty {
-                if try !reader.fill() { break }
-                continue
-            }
-            guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? (reader.isEndOfInput ? bytes.count : nil) else {
-                if bytes.count > Limits.maximumImportRecordBytes {
-                    try body(.reject(.lineTooLong, detail: nil), line, UnsafeRawBufferPointer(rebasing: bytes[0..<1024]))
-                    throw ImportError.unrecognizedFormat(path: path, reason: "line \(line) is longer than \(Limits.maximumImportRecordBytes) bytes")
+        let lines = JSONLines(reader: reader)
+        while let next = try lines.next() {
+            switch next {
+            case .tooLong(let raw, let line):
+                try body(.reject(.lineTooLong, detail: nil), line, UnsafeRawBufferPointer(rebasing: raw.prefix(1024)))
+            case .line(let raw, let line):
+                guard UTF8Validation.isValid(raw) else {
+                    try body(.reject(.invalidUTF8, detail: nil), line, raw)
+                    continue
                 }
-                try reader.fill()
-                continue
+                do {
+                    try scanner.parse(raw)
+                } catch {
+                    try body(.reject(.malformedJSON, detail: "\(error.reason) at byte \(error.offset)"), line, raw)
+                    continue
+                }
+                try body(record(scanner), line, raw)
             }
-            let raw = UnsafeRawBufferPointer(rebasing: bytes[0..<newline])
-            defer {
-                reader.consume(min(newline + 1, bytes.count))
-                line += 1
-            }
-            if raw.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
-            guard UTF8Validation.isValid(raw) else {
-                try body(.reject(.invalidUTF8, detail: nil), line, raw)
-                continue
-            }
-            do {
-                try scanner.parse(raw)
-            } catch {
-                try body(.reject(.malformedJSON, detail: "\(error.reason) at byte \(error.offset)"), line, raw)
-                continue
-            }
-            try body(record(scanner), line, raw)
         }
     }
 

@@ -111,84 +111,47 @@ final class ParsedBatchQueue: @unchecked Sendable {
 final class DelimitedParser: @unchecked Sendable {
     // @unchecked: the parser and its reader are used by the parser thread only, from `run` until it
     // closes the queue.
-    private let reader: InputReader
+    private let records: DelimitedRecords
     private let layout: TabularLayout
     private let cleaner: EventCleaner
     private let isLatin1: Bool
-    private var scanner: CSVScanner
-    private var line: Int64
     private let arena = ByteArena()
     private var scratch: [UInt8] = []
 
-    init(reader: InputReader, scanner: CSVScanner, layout: TabularLayout, cleaner: EventCleaner, isLatin1: Bool, firstLine: Int64) {
-        self.reader = reader
-        self.scanner = scanner
+    init(records: DelimitedRecords, layout: TabularLayout, cleaner: EventCleaner, isLatin1: Bool) {
+        self.records = records
         self.layout = layout
         self.cleaner = cleaner
         self.isLatin1 = isLatin1
-        self.line = firstLine
     }
 
     func run(into queue: ParsedBatchQueue) {
         var batch = ParsedBatch()
         func handOver() {
-            batch.fileBytesRead = reader.fileBytesRead
+            batch.fileBytesRead = records.reader.fileBytesRead
             queue.put(batch)
             batch = ParsedBatch()
         }
         do {
-            var isSkippingRestOfLine = false
-            while true {
+            while let next = try records.next() {
                 if batch.rows.count >= ParsedBatch.rowsPerBatch { handOver() }
-                let bytes = reader.available
-                if bytes.isEmpty {
-                    if try !reader.fill() { break }
-                    continue
-                }
-                if isSkippingRestOfLine {
-                    if let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) {
-                        reader.consume(newline + 1)
-                        line += 1
-                        isSkippingRestOfLine = false
-                    } else {
-                        reader.consume(bytes.count)
-                    }
-                    continue
-                }
-                switch scanner.scan(bytes, isEndOfInput: reader.isEndOfInput) {
-                case .needMore:
-                    try reader.fill()
-                    continue
-                case .record(let length, let newlines):
-                    let raw = UnsafeRawBufferPointer(rebasing: bytes[0..<length])
-                    defer {
-                        reader.consume(length)
-                        line += Int64(newlines)
-                    }
-                    // A blank line is not a record.
-                    if scanner.fields.count == 1 && scanner.field(0, in: bytes).isEmpty { continue }
-                    batch.rowsRead += 1
+                batch.rowsRead += 1
+                switch next {
+                case .record(let bytes, let raw, let line):
                     if !isLatin1 && !UTF8Validation.isValid(raw) {
-                        reject(.invalidUTF8, detail: nil, raw: raw, into: batch)
+                        reject(.invalidUTF8, detail: nil, raw: raw, line: line, into: batch)
                         continue
                     }
-                    guard scanner.fields.count == layout.columnCount else {
-                        reject(.malformedCSV, detail: "\(scanner.fields.count) fields where the header has \(layout.columnCount)", raw: raw, into: batch)
+                    let fieldCount = records.scanner.fields.count
+                    guard fieldCount == layout.columnCount else {
+                        reject(.malformedCSV, detail: "\(fieldCount) fields where the header has \(layout.columnCount)", raw: raw, line: line, into: batch)
                         continue
                     }
-                    parse(bytes, raw: raw, into: batch)
-                case .malformed(let length, let newlines, let reason):
-                    batch.rowsRead += 1
-                    reject(.malformedCSV, detail: reason, raw: UnsafeRawBufferPointer(rebasing: bytes[0..<length]), into: batch)
-                    reader.consume(length)
-                    line += Int64(newlines)
-                case .tooLong(let length, let newlines):
-                    batch.rowsRead += 1
-                    reject(.lineTooLong, detail: "the record is longer than \(Limits.maximumImportRecordBytes) bytes",
-                           raw: UnsafeRawBufferPointer(rebasing: bytes[0..<length]), into: batch)
-                    reader.consume(length)
-                    line += Int64(newlines)
-                    if newlines == 0 { isSkippingRestOfLine = true }
+                    parse(bytes, raw: raw, line: line, into: batch)
+                case .malformed(let raw, let line, let reason):
+                    reject(.malformedCSV, detail: reason, raw: raw, line: line, into: batch)
+                case .tooLong(let raw, let line):
+                    reject(.lineTooLong, detail: "the record is longer than \(Limits.maximumImportRecordBytes) bytes", raw: raw, line: line, into: batch)
                 }
             }
             handOver()
@@ -200,14 +163,14 @@ final class DelimitedParser: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func parse(_ bytes: UnsafeRawBufferPointer, raw: UnsafeRawBufferPointer, into batch: ParsedBatch) {
+    private func parse(_ bytes: UnsafeRawBufferPointer, raw: UnsafeRawBufferPointer, line: Int64, into batch: ParsedBatch) {
         arena.reset()
-        let scanner = self.scanner
+        let records = self.records
         let isLatin1 = self.isLatin1
         let arena = self.arena
         @inline(__always) func text(_ column: Int?) -> UnsafeRawBufferPointer? {
             guard let column else { return nil }
-            let field = scanner.field(column, in: bytes)
+            let field = records.field(column, in: bytes)
             return isLatin1 ? arena.append { UTF8Validation.appendLatin1(field, to: &$0) } : field
         }
         var fields = EventFields()
@@ -225,7 +188,7 @@ final class DelimitedParser: @unchecked Sendable {
         }
         switch cleaner.clean(fields, scratch: &scratch) {
         case .failure(let rejected):
-            reject(rejected.reason, detail: rejected.detail, raw: raw, into: batch)
+            reject(rejected.reason, detail: rejected.detail, raw: raw, line: line, into: batch)
         case .success(let cleaned):
             let user = batch.append(fields.user)
             let event = batch.append(fields.event)
@@ -241,7 +204,7 @@ final class DelimitedParser: @unchecked Sendable {
         }
     }
 
-    private func reject(_ reason: RejectReason, detail: String?, raw: UnsafeRawBufferPointer, into batch: ParsedBatch) {
+    private func reject(_ reason: RejectReason, detail: String?, raw: UnsafeRawBufferPointer, line: Int64, into batch: ParsedBatch) {
         let range = batch.append(raw)
         batch.rejects.append(ParsedBatch.Reject(reason: reason, detail: detail, rawStart: range.start, rawCount: range.count))
         batch.rows.append(ParsedBatch.Row(

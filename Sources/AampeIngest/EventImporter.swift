@@ -327,39 +327,28 @@ public final class EventImporter {
     // MARK: Delimited text
 
     private func readDelimited(_ reader: InputReader, detection: FormatDetection) throws(ImportError) {
-        let delimiter = detection.delimiter ?? UInt8(ascii: ",")
-        var scanner = CSVScanner(delimiter: delimiter, maximumRecordBytes: Limits.maximumImportRecordBytes)
-        var line: Int64 = 1
+        let records = DelimitedRecords(reader: reader, delimiter: detection.delimiter ?? UInt8(ascii: ","))
         var header: [String]
         if let columns = options.columns {
             header = columns
         } else {
-            // The header row.
-            while true {
-                let bytes = reader.available
-                switch scanner.scan(bytes, isEndOfInput: reader.isEndOfInput) {
-                case .needMore:
-                    if try !reader.fill() { continue }
-                    continue
-                case .record(let length, let newlines):
-                    header = (0..<scanner.fields.count).map { index in
-                        decodeText(scanner.field(index, in: bytes))
-                    }
-                    if let first = header.first, first.hasPrefix("\u{FEFF}") { header[0].removeFirst() }
-                    reader.consume(length)
-                    line += Int64(newlines)
-                case .malformed(_, _, let reason):
-                    throw .unrecognizedFormat(path: summary.path, reason: "the header row is malformed: \(reason)")
-                case .tooLong:
-                    throw .unrecognizedFormat(path: summary.path, reason: "the header row is longer than \(Limits.maximumImportRecordBytes) bytes")
+            switch try records.next() {
+            case .record(let bytes, _, _):
+                header = (0..<records.scanner.fields.count).map { index in
+                    TextDecoding.string(records.field(index, in: bytes), encoding: options.encoding)
                 }
-                break
+                if let first = header.first, first.hasPrefix("\u{FEFF}") { header[0].removeFirst() }
+            case .malformed(_, _, let reason):
+                throw .unrecognizedFormat(path: summary.path, reason: "the header row is malformed: \(reason)")
+            case .tooLong:
+                throw .unrecognizedFormat(path: summary.path, reason: "the header row is longer than \(Limits.maximumImportRecordBytes) bytes")
+            case nil:
+                header = []
             }
         }
         let layout = try TabularLayout(header: header, format: detection.format, mapping: options.mapping, path: summary.path)
         // Framing, decoding and cleaning run on a parser thread; interning, dedupe and storing here.
-        let parser = DelimitedParser(reader: reader, scanner: scanner, layout: layout, cleaner: cleaner,
-                                     isLatin1: options.encoding == .latin1, firstLine: line)
+        let parser = DelimitedParser(records: records, layout: layout, cleaner: cleaner, isLatin1: options.encoding == .latin1)
         let queue = ParsedBatchQueue()
         let thread = Thread { parser.run(into: queue) }
         thread.stackSize = 1 << 20
@@ -389,62 +378,22 @@ public final class EventImporter {
         if let error = queue.error { throw error }
     }
 
-    private func decodeText(_ bytes: UnsafeRawBufferPointer) -> String {
-        if options.encoding == .latin1 {
-            var output: [UInt8] = []
-            UTF8Validation.appendLatin1(bytes, to: &output)
-            return String(decoding: output, as: UTF8.self)
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     // MARK: JSON
 
     private func readJSONLines(_ reader: InputReader, format: EventFormat) throws(ImportError) {
         var layout = JSONLayout.of(format)
         layout.apply(options.mapping)
         var scanner = JSONScanner()
-        var line: Int64 = 1
-        var isSkippingRestOfLine = false
-        let limit = Limits.maximumImportRecordBytes
-        while true {
-            let bytes = reader.available
-            if bytes.isEmpty {
-                if try !reader.fill() { break }
-                continue
-            }
-            guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? (reader.isEndOfInput ? bytes.count : nil) else {
-                if bytes.count > limit {
-                    if !isSkippingRestOfLine {
-                        summary.rowsRead += 1
-                        reject(.lineTooLong, line: line, raw: UnsafeRawBufferPointer(rebasing: bytes[0..<limit]),
-                               detail: "the line is longer than \(limit) bytes")
-                    }
-                    isSkippingRestOfLine = true
-                    reader.consume(bytes.count)
-                    continue
-                }
-                try reader.fill()
-                continue
-            }
-            let length = min(newline + 1, bytes.count)
-            let record = UnsafeRawBufferPointer(rebasing: bytes[0..<newline])
-            defer {
-                reader.consume(length)
-                line += 1
-            }
-            if isSkippingRestOfLine {
-                isSkippingRestOfLine = false
-                continue
-            }
-            if Self.isBlank(record) { continue }
+        let lines = JSONLines(reader: reader)
+        while let next = try lines.next() {
             summary.rowsRead += 1
-            if record.count > limit {
-                reject(.lineTooLong, line: line, raw: record, detail: "the line is longer than \(limit) bytes")
-                continue
+            switch next {
+            case .tooLong(let record, let line):
+                reject(.lineTooLong, line: line, raw: record, detail: "the line is longer than \(Limits.maximumImportRecordBytes) bytes")
+            case .line(let record, let line):
+                acceptJSON(record, scanner: &scanner, layout: layout, format: format, line: line)
+                reportProgress(reader)
             }
-            acceptJSON(record, scanner: &scanner, layout: layout, format: format, line: line)
-            reportProgress(reader)
         }
     }
 
@@ -524,10 +473,6 @@ public final class EventImporter {
         if !isClosed {
             throw .unrecognizedFormat(path: summary.path, reason: "the JSON array is not closed with ']'")
         }
-    }
-
-    private static func isBlank(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        bytes.allSatisfy { $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }
     }
 
     private func acceptJSON(_ record: UnsafeRawBufferPointer, scanner: inout JSONScanner, layout: JSONLayout, format: EventFormat, line: Int64) {

@@ -61,7 +61,16 @@ public struct EventStore: Sendable {
             let high = try reader.scalarColumn("key_high", as: UInt64.self)
             let low = try reader.scalarColumn("key_low", as: UInt64.self)
             result.reserveCapacity(result.count + high.count)
-            for row in 0..<high.count { result.append((try high.value(at: row), try low.value(at: row))) }
+            // Both columns are RAW, so a scan hands over the mapped values in one piece.
+            var highs: [UInt64] = []
+            try high.scan { highs.append(contentsOf: $0) }
+            var row = 0
+            try low.scan { lows in
+                for value in lows {
+                    result.append((highs[row], value))
+                    row += 1
+                }
+            }
         }
         return result
     }

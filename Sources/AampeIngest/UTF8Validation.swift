@@ -59,3 +59,13 @@ enum UTF8Validation {
         }
     }
 }
+
+/// Field bytes as a `String` in the file's encoding, for headers, profiles and catalog rows.
+enum TextDecoding {
+    static func string(_ bytes: UnsafeRawBufferPointer, encoding: TextEncoding) -> String {
+        guard encoding == .latin1 else { return String(decoding: bytes, as: UTF8.self) }
+        var output: [UInt8] = []
+        UTF8Validation.appendLatin1(bytes, to: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+}

@@ -1,5 +1,4 @@
 import AampeIngest
-import AampeStore
 import ArgumentParser
 
 /// `aampectl import catalog PATH...`
@@ -23,13 +22,6 @@ struct ImportCatalogCommand: AsyncParsableCommand {
     var paths: [String]
 
     func run() async throws {
-        let directory = dataDirectory.dataDirectory
-        let store = try directory.openStore()
-        var options = AttributeImportOptions()
-        options.encoding = output.textEncoding
-        options.delimiter = try output.delimiterByte()
-        options.idColumn = idColumn
-        let importer = AttributeImporter(events: EventStore(dataDirectory: directory, store: store), subject: .catalog, options: options)
-        try output.finish(try importer.run(paths: paths))
+        try output.runAttributeImport(.catalog, dataDirectory: dataDirectory.dataDirectory, idColumn: idColumn, paths: paths)
     }
 }

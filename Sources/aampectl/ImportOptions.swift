@@ -1,4 +1,6 @@
+import AampeCore
 import AampeIngest
+import AampeStore
 import ArgumentParser
 import Foundation
 
@@ -42,6 +44,22 @@ struct ImportOutputOptions: ParsableArguments {
             }
             return byte
         }
+    }
+
+    /// Runs `import users` or `import catalog` on `paths` and finishes as ``finish(_:)`` does.
+    func runAttributeImport(
+        _ subject: AttributeImporter.Subject,
+        dataDirectory directory: DataDirectory,
+        idColumn: String?,
+        paths: [String]
+    ) throws {
+        let store = try directory.openStore()
+        var options = AttributeImportOptions()
+        options.encoding = textEncoding
+        options.delimiter = try delimiterByte()
+        options.idColumn = idColumn
+        let importer = AttributeImporter(events: EventStore(dataDirectory: directory, store: store), subject: subject, options: options)
+        try finish(try importer.run(paths: paths))
     }
 
     /// Prints the summary and turns the run's outcome into the exit status: non-zero only when nothing
