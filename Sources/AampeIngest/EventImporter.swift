@@ -402,7 +402,6 @@ public final class EventImporter {
         layout.apply(options.mapping)
         var scanner = JSONScanner()
         var line: Int64 = 1
-        var isOpen = false
         var isClosed = false
         func skipWhitespace() throws(ImportError) {
             while true {
@@ -426,8 +425,7 @@ public final class EventImporter {
             throw .unrecognizedFormat(path: summary.path, reason: "a JSON array file must start with '['")
         }
         reader.consume(1)
-        isOpen = true
-        while isOpen && !isClosed {
+        while !isClosed {
             try skipWhitespace()
             var bytes = reader.available
             if bytes.first == UInt8(ascii: "]") {
