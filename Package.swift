@@ -161,6 +161,19 @@ let package = Package(
             path: "tools/loadgen"
         ),
 
+        // The app simulator: an outside party that talks to aamped only through files (and, later, the
+        // wire protocol), so it imports no engine target, only libzstd's module map.
+        .target(
+            name: "AampeSimulator",
+            dependencies: ["CZstd"],
+            path: "tools/simulator/AampeSimulator"
+        ),
+        .executableTarget(
+            name: "aampe-sim",
+            dependencies: ["AampeSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "tools/simulator/aampe-sim"
+        ),
+
         // MARK: Tests
 
         // Helpers shared by the test targets (temporary folders, a seeded generator).
