@@ -223,6 +223,13 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "AampeSimulatorTests",
+            dependencies: [
+                "AampeSimulator", "AampeTestSupport", "aampectl",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
             name: "aampectlTests",
             dependencies: [
                 "aampectl", "AampeIngest", "AampeSegments", "AampeStore", "AampeTestSupport",
