@@ -50,8 +50,11 @@ public struct Simulator {
         let files = DumpFiles(folder: folder + "/events", settings: settings, encoder: world.encoder)
         let shardCount = (settings.users + Simulator.shardSize - 1) / Simulator.shardSize
         let batchSize = min(shardCount, threads * 4)
-        let pool = (0..<batchSize).map { _ in ShardDayOutput() }
-        let compressed = (0..<batchSize).map { _ in (0..<ShardDayOutput.slots).map { _ in OutputBuffer(capacity: 1 << 16) } }
+        // Two sets of buffers: workers fill one batch while this thread writes the previous one.
+        let pools = (0..<2).map { _ in (0..<batchSize).map { _ in ShardDayOutput() } }
+        let compressed = (0..<2).map { _ in
+            (0..<batchSize).map { _ in (0..<ShardDayOutput.slots).map { _ in OutputBuffer(capacity: 1 << 16) } }
+        }
         let failures = FailureBox()
 
         let kinds = Vocabulary.Event.allCases.count
@@ -65,34 +68,58 @@ public struct Simulator {
 
         // Local day -1 reaches UTC day 0 from the west; local day `days` reaches the last UTC day from
         // the east. Lines for UTC days outside 0 ..< days are never written.
+        struct Batch {
+            var localDay: Int
+            var firstShard: Int
+            var count: Int
+            var isLastOfDay: Bool
+        }
+        var batches: [Batch] = []
         for localDay in -1...days {
-            var batchStart = 0
-            while batchStart < shardCount {
-                let count = min(batchSize, shardCount - batchStart)
-                let firstShard = batchStart
-                let work = { (index: Int) in
-                    let output = pool[index]
-                    output.reset()
-                    let shard = firstShard + index
-                    var simulator = DaySimulator(world: world, shard: shard, localDay: localDay, output: output)
-                    simulator.run(users: (shard * Simulator.shardSize)..<min(self.settings.users, (shard + 1) * Simulator.shardSize))
-                    guard self.settings.isCompressed else { return }
-                    for slot in 0..<ShardDayOutput.slots {
-                        compressed[index][slot].removeAll()
-                        guard !output.buffers[slot].isEmpty else { continue }
-                        do {
-                            try output.buffers[slot].withUnsafeBytes { (raw) throws(SimulatorError) in
-                                try compressFrame(raw, into: compressed[index][slot], path: folder + "/events")
-                            }
-                        } catch { failures.record(error) }
-                    }
-                }
-                parallelFor(count, threads: threads, work)
-                if let failure = failures.first { throw failure }
+            for firstShard in stride(from: 0, to: shardCount, by: batchSize) {
+                let count = min(batchSize, shardCount - firstShard)
+                batches.append(Batch(localDay: localDay, firstShard: firstShard, count: count, isLastOfDay: firstShard + count == shardCount))
+            }
+        }
 
-                // Merge in shard order.
-                for index in 0..<count {
-                    let output = pool[index]
+        let simulate = { (batch: Batch, set: Int) in
+            parallelFor(batch.count, threads: self.threads) { index in
+                let output = pools[set][index]
+                output.reset()
+                let shard = batch.firstShard + index
+                var simulator = DaySimulator(world: world, shard: shard, localDay: batch.localDay, output: output)
+                simulator.run(users: (shard * Simulator.shardSize)..<min(self.settings.users, (shard + 1) * Simulator.shardSize))
+                guard self.settings.isCompressed else { return }
+                for slot in 0..<ShardDayOutput.slots {
+                    compressed[set][index][slot].removeAll()
+                    guard !output.buffers[slot].isEmpty else { continue }
+                    do {
+                        try output.buffers[slot].withUnsafeBytes { (raw) throws(SimulatorError) in
+                            try compressFrame(raw, into: compressed[set][index][slot], path: folder + "/events")
+                        }
+                    } catch { failures.record(error) }
+                }
+            }
+        }
+
+        simulate(batches[0], 0)
+        let ahead = DispatchGroup()
+        for (number, batch) in batches.enumerated() {
+            let set = number % 2
+            if let failure = failures.first { throw failure }
+            // Batches cover disjoint shards or later days, and each user's state belongs to its shard,
+            // so simulating the next batch while this one is written changes nothing in the output.
+            if number + 1 < batches.count {
+                let next = batches[number + 1]
+                let unchecked = UncheckedSendable(value: { simulate(next, 1 - set) })
+                DispatchQueue.global().async(group: ahead) { unchecked.value() }
+            }
+
+            do {
+                // Merge and write in shard order.
+                let localDay = batch.localDay
+                for index in 0..<batch.count {
+                    let output = pools[set][index]
                     if (0..<days).contains(localDay) { usersWithSessions[localDay] += output.usersWithSessions }
                     for slot in 0..<ShardDayOutput.slots {
                         let day = localDay + ShardDayOutput.firstOffset + slot
@@ -108,15 +135,22 @@ public struct Simulator {
                         malformed[day] += output.malformed[slot]
                         lines[day] += output.lines[slot]
                         guard !buffer.isEmpty else { continue }
-                                                let bytes = settings.isCompressed ? compressed[index][slot] : buffer
+                        let bytes = settings.isCompressed ? compressed[set][index][slot] : buffer
                         try bytes.withUnsafeBytes { (raw) throws(SimulatorError) in try files.append(day: day, startEpochDay: start, raw) }
                     }
                 }
-                batchStart += count
+                if batch.isLastOfDay {
+                    try files.close(before: localDay)
+                    progress?(localDay + 2, days + 2)
+                }
+            } catch {
+                // Let the batch in flight finish before its buffers go away.
+                ahead.wait()
+                throw error
             }
-            try files.close(before: localDay)
-            progress?(localDay + 2, days + 2)
+            ahead.wait()
         }
+        if let failure = failures.first { throw failure }
         try files.createMissing(0..<days, startEpochDay: start)
         try files.close(before: days)
 
