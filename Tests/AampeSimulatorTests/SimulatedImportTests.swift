@@ -7,24 +7,9 @@ import Testing
 /// exactly the duplicates and malformed lines the simulator injected, and keeps every event.
 @Suite("Importing a simulated world")
 struct SimulatedImportTests {
-    static var binaryFolder: URL {
-        var folder = Bundle.main.bundleURL
-        if folder.pathExtension == "xctest" { folder.deleteLastPathComponent() }
-        return folder
-    }
-
     static func aampectl(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = ProcessInfo.processInfo.environment["AAMPECTL_BINARY"].map { URL(fileURLWithPath: $0) }
-            ?? binaryFolder.appendingPathComponent("aampectl")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try Aampectl.run(arguments)
+        return (result.status, result.standardOutput)
     }
 
     static func json(_ text: String) throws -> [String: Any] {

@@ -39,17 +39,18 @@ struct DaySimulator {
         for user in users {
             // Return model: the chance to open the app today falls with the days since the last
             // visit, toward a floor, and scales with the user's activity on this weekday.
+            // The routine's share of this weekday; 7 × it is the day's activity weight (mean 1).
+            let base = user * Population.windowsPerWeek + weekday * Population.windowsPerDay
+            var daySum: Float = 0
+            for window in 0..<Population.windowsPerDay { daySum += population.routine[base + window] }
             let daysAway = Double(localDay - Int(population.lastVisitDay[user]))
             let returnFactor = Session.returnFloor + (1 - Session.returnFloor) * exp(-(daysAway - 1) / Double(population.returnDays[user]))
-            let probability = min(0.97, Double(population.activity[user] * population.dayWeight(user: user, weekday: weekday)) * returnFactor)
+            let probability = min(0.97, Double(population.activity[user] * (7 * daySum)) * returnFactor)
             guard random.chance(probability) else { continue }
             population.lastVisitDay[user] = Int32(localDay)
             output.usersWithSessions += 1
 
             // Sessions land in the day's windows in proportion to the routine.
-            let base = user * Population.windowsPerWeek + weekday * Population.windowsPerDay
-            var daySum: Float = 0
-            for window in 0..<Population.windowsPerDay { daySum += population.routine[base + window] }
             var sequence = 0
             var sessions = 0
             for window in 0..<Population.windowsPerDay {
@@ -198,6 +199,20 @@ final class ShardDayOutput {
         duplicates = Array(repeating: 0, count: Self.slots)
         malformed = Array(repeating: 0, count: Self.slots)
         lines = Array(repeating: 0, count: Self.slots)
+    }
+
+    /// Empties the buffers and counts for the next shard.
+    func reset() {
+        for buffer in buffers { buffer.removeAll() }
+        for slot in 0..<Self.slots {
+            for kind in 0..<events[slot].count { events[slot][kind] = 0 }
+            revenueCents[slot] = 0
+            late[slot] = 0
+            duplicates[slot] = 0
+            malformed[slot] = 0
+            lines[slot] = 0
+        }
+        usersWithSessions = 0
     }
 }
 

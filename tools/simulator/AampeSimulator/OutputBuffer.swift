@@ -66,10 +66,6 @@ final class OutputBuffer {
         count += range.count
     }
 
-    func append(_ other: OutputBuffer) {
-        appendCopy(of: 0..<other.count, from: other)
-    }
-
     /// Non-negative decimal, zero-padded to `width` digits.
     @inline(__always)
     func appendDecimal(_ value: Int, width: Int = 1) {

@@ -169,15 +169,6 @@ final class Population: @unchecked Sendable {
 
     static let countryCumulative = cumulative(Country.all.map(\.share))
 
-    /// The user's activity weight on a weekday: 7 × the routine's share of that day (mean 1).
-    @inline(__always)
-    func dayWeight(user: Int, weekday: Int) -> Float {
-        let base = user * Population.windowsPerWeek + weekday * Population.windowsPerDay
-        var sum: Float = 0
-        for window in 0..<Population.windowsPerDay { sum += routine[base + window] }
-        return 7 * sum
-    }
-
     /// The user's cumulative category affinities, for sampling.
     @inline(__always)
     func categoryRow(user: Int) -> UnsafeBufferPointer<Float> {

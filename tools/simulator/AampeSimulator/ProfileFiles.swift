@@ -18,23 +18,21 @@ enum ProfileFiles {
             func flag(_ present: UInt8, _ consent: UInt8) -> String {
                 flags & present == 0 ? "" : (flags & consent != 0 ? "true" : "false")
             }
-            var row = encoder.userID(user) + "," + name.display + "," + country.code + "," + country.language + ","
-            row += Country.zoneNames[Int(population.zone[user])] + ","
-            if flags & Population.contactEmail != 0 { row += "\(name.ascii).\(user)@example.com" }
-            row += "," + flag(Population.contactEmail, Population.contactEmailConsent) + ","
+            func text(_ value: String) { out.append(Array(value.utf8)) }
+            text(encoder.userID(user) + "," + name.display + "," + country.code + "," + country.language + ",")
+            text(Country.zoneNames[Int(population.zone[user])] + ",")
+            if flags & Population.contactEmail != 0 { text("\(name.ascii).\(user)@example.com") }
+            text("," + flag(Population.contactEmail, Population.contactEmailConsent) + ",")
             if flags & Population.contactPhone != 0 {
                 // A fictional number: the country prefix and nine digits derived from the user.
-                row += country.phonePrefix + String(100_000_000 + Int(SimRandom.mix(UInt64(user) ^ world.keySalt) % 900_000_000))
+                text(country.phonePrefix + String(100_000_000 + Int(SimRandom.mix(UInt64(user) ^ world.keySalt) % 900_000_000)))
             }
-            row += "," + flag(Population.contactPhone, Population.contactSMSConsent) + ","
+            text("," + flag(Population.contactPhone, Population.contactSMSConsent) + ",")
             if flags & Population.contactPush != 0 {
-                out.append(Array(row.utf8))
                 out.appendHex(SimRandom.mix(UInt64(user) &+ world.keySalt), digits: 16)
                 out.appendHex(SimRandom.mix(UInt64(user) ^ 0xA5A5_5A5A_A5A5_5A5A), digits: 16)
-                row = ""
             }
-            row += "," + flag(Population.contactPush, Population.contactPushConsent) + "\n"
-            out.append(Array(row.utf8))
+            text("," + flag(Population.contactPush, Population.contactPushConsent) + "\n")
         }
     }
 

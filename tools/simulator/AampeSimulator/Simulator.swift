@@ -234,18 +234,3 @@ func writeFile(_ path: String, _ bytes: [UInt8]) throws {
         throw SimulatorError.io(path: path, operation: "create", errno: errno)
     }
 }
-
-extension ShardDayOutput {
-    func reset() {
-        for buffer in buffers { buffer.removeAll() }
-        for slot in 0..<Self.slots {
-            for kind in 0..<events[slot].count { events[slot][kind] = 0 }
-            revenueCents[slot] = 0
-            late[slot] = 0
-            duplicates[slot] = 0
-            malformed[slot] = 0
-            lines[slot] = 0
-        }
-        usersWithSessions = 0
-    }
-}

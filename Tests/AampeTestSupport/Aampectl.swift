@@ -1,16 +1,16 @@
 import Foundation
-import Testing
 
-/// Runs the built `aampectl` binary, as an operator would.
-enum Aampectl {
-    struct Result {
-        var status: Int32
-        var standardOutput: String
-        var standardError: String
+/// Runs the built `aampectl` binary, as an operator would. Test targets that use it depend on the
+/// `aampectl` product, so the binary sits in the products folder next to the test bundle.
+public enum Aampectl {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var standardOutput: String
+        public var standardError: String
     }
 
     /// The binary sits next to the test bundle in the build products folder.
-    static let binaryPath: String = {
+    public static let binaryPath: String = {
         if let explicit = ProcessInfo.processInfo.environment["AAMPECTL_BINARY"] { return explicit }
         var folder = Bundle.main.bundleURL
         // In a .xctest bundle layout the products folder is the bundle's parent.
@@ -19,7 +19,7 @@ enum Aampectl {
     }()
 
     /// Runs `aampectl arguments` in `workingDirectory` with exactly `environment` (plus PATH).
-    static func run(
+    public static func run(
         _ arguments: [String],
         environment: [String: String] = [:],
         workingDirectory: String? = nil
