@@ -58,6 +58,13 @@ let package = Package(
             dependencies: ["AampeCore", "AampeCompression", "AampeSegments", "AampeStore"]
         ),
 
+        // Learning: the recommender and its evaluation (pure compute over dense indices; no I/O but
+        // segment files).
+        .target(
+            name: "AampeLearning",
+            dependencies: ["AampeCore", "AampeSegments"]
+        ),
+
         // MARK: Layer 2: the wire protocol, the server, the client
 
         .target(
@@ -185,6 +192,7 @@ let package = Package(
             dependencies: ["AampeCompression", "AampeIngest", "AampeStore", "AampeTestSupport"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "AampeLearningTests", dependencies: ["AampeLearning", "AampeSegments", "AampeTestSupport"]),
         .testTarget(name: "AampeCompressionTests", dependencies: ["AampeCompression", "AampeTestSupport"]),
         .testTarget(name: "AampeSegmentsTests", dependencies: ["AampeSegments", "AampeTestSupport"]),
         .testTarget(
