@@ -67,6 +67,10 @@ struct ConnectionResult: Sendable {
     var failed = false
     var failure: String?
     var lastMeasuredCompletion: UInt64 = 0
+    /// Body bytes of measured OK responses, per operation of the mix.
+    var responseBodyBytes: [UInt64] = []
+    /// Measured OK RECOMMEND responses with no item.
+    var emptyRecommendations: UInt64 = 0
     /// Open loop: requests that left more than 1 ms after their scheduled time, and the worst delay.
     var lateSends: UInt64 = 0
     var maxLateNanos: UInt64 = 0
@@ -87,6 +91,8 @@ struct ConnectionSetup: Sendable {
     var done: EventLoopPromise<ConnectionResult>
     /// Open loop: the pacer of the connection's event loop.
     var pacer: NIOLoopBound<Pacer>
+    /// Seeds the connection's RECOMMEND user draws.
+    var recommendSeed: UInt64
 }
 
 struct ConnectionFailure: Error, CustomStringConvertible {
@@ -120,6 +126,13 @@ final class ConnectionDriver {
     private let sequenceMask: Int
     private let frames: [[UInt8]]
     private let largestFrame: Int
+    /// The mix's RECOMMEND index (-1: none), whose frames are written per request for a drawn user.
+    private let recommendIndex: Int
+    private let recommend: RecommendFrameWriter?
+    private let userCount: Int
+    private var userDraw: UserDraw
+    /// Body bytes of measured OK responses per operation; raw memory like the slots.
+    private let responseBytes: UnsafeMutablePointer<UInt64>
 
     private var nextID: UInt32 = 2
     private var position: Int
@@ -146,7 +159,13 @@ final class ConnectionDriver {
         sequence = setup.requests.sequence
         sequenceMask = sequence.count - 1
         frames = setup.requests.frames
-        largestFrame = frames.map(\.count).max() ?? FrameHeader.length
+        recommendIndex = setup.requests.recommendIndex
+        recommend = setup.requests.recommend
+        userCount = recommend?.users.count ?? 0
+        userDraw = UserDraw(seed: setup.recommendSeed, connection: setup.index)
+        largestFrame = max(frames.map(\.count).max() ?? FrameHeader.length, recommend?.largestFrameBytes ?? 0)
+        responseBytes = .allocate(capacity: frames.count)
+        responseBytes.initialize(repeating: 0, count: frames.count)
         // Connections start at different points of the mix, so a mix is spread over them.
         position = setup.index &* 131
         let histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
@@ -158,6 +177,7 @@ final class ConnectionDriver {
         slotID.deallocate()
         slotStart.deallocate()
         slotInfo.deallocate()
+        responseBytes.deallocate()
     }
 
     // MARK: Channel events
@@ -208,11 +228,29 @@ final class ConnectionDriver {
         return true
     }
 
-    /// One whole frame received. `body` is read only for handshake and error frames.
+    /// One whole frame received. `body` is read only for handshake and error frames; `firstBodyByte` is 0
+    /// for an empty body.
     @inline(__always)
-    func frame(opcode: UInt16, status: UInt8, flags: UInt8, requestID: UInt32, now: UInt64, body: () -> [UInt8]) {
+    func frame(
+        opcode: UInt16,
+        status: UInt8,
+        flags: UInt8,
+        requestID: UInt32,
+        bodyLength: Int,
+        firstBodyByte: UInt8,
+        now: UInt64,
+        body: () -> [UInt8]
+    ) {
         if phase == .running {
-            complete(requestID: requestID, status: status, flags: flags, now: now, body: body)
+            complete(
+                requestID: requestID,
+                status: status,
+                flags: flags,
+                bodyLength: bodyLength,
+                firstBodyByte: firstBodyByte,
+                now: now,
+                body: body
+            )
         } else {
             handshake(opcode: opcode, status: status, requestID: requestID, body: body())
         }
@@ -288,7 +326,15 @@ final class ConnectionDriver {
     // MARK: Responses
 
     @inline(__always)
-    private func complete(requestID: UInt32, status: UInt8, flags: UInt8, now: UInt64, body: () -> [UInt8]) {
+    private func complete(
+        requestID: UInt32,
+        status: UInt8,
+        flags: UInt8,
+        bodyLength: Int,
+        firstBodyByte: UInt8,
+        now: UInt64,
+        body: () -> [UInt8]
+    ) {
         if status != 0 { recordError(body()) }
         // More frames of this response follow; the request is still in flight.
         if flags & 1 != 0 { return }
@@ -308,9 +354,14 @@ final class ConnectionDriver {
         result.lastMeasuredCompletion = now
         if status == 0 {
             result.ok += 1
+            let operation = Int(info & 0x3F)
             let start = slotStart[slot]
             let latency = now > start ? now - start : 1
-            _ = histograms[Int(info & 0x3F)].record(min(latency, 60_000_000_000))
+            _ = histograms[operation].record(min(latency, 60_000_000_000))
+            responseBytes[operation] &+= UInt64(bodyLength)
+            // A RecommendResponse with items starts with field 1 (items), tag 0x0A: SwiftProtobuf, which
+            // aamped answers with, writes fields in number order. No items, no tag.
+            if operation == recommendIndex && firstBodyByte != 0x0A { result.emptyRecommendations += 1 }
         }
     }
 
@@ -350,6 +401,11 @@ final class ConnectionDriver {
         case .raw:
             var buffer = context.channel.allocator.buffer(capacity: (depth - inFlight) * largestFrame)
             issue(now: now) { operation, requestID in
+                if operation == recommendIndex {
+                    let user = userDraw.next(below: userCount)
+                    recommend.unsafelyUnwrapped.write(user: user, requestID: requestID, into: &buffer)
+                    return
+                }
                 let frame = frames[operation]
                 let start = buffer.writerIndex
                 buffer.writeBytes(frame)
@@ -363,7 +419,12 @@ final class ConnectionDriver {
             let requests = setup.requests
             issue(now: now) { operation, requestID in
                 let header = FrameHeader(opcode: requests.opcodes[operation], requestID: requestID)
-                context.write(NIOAny(Frame(header: header, body: requests.bodies[operation])), promise: nil)
+                var body = requests.bodies[operation]
+                if operation == recommendIndex {
+                    let user = userDraw.next(below: userCount)
+                    body = recommend.unsafelyUnwrapped.body(user: user, allocator: context.channel.allocator)
+                }
+                context.write(NIOAny(Frame(header: header, body: body)), promise: nil)
                 needsFlush = true
             }
         }
@@ -472,6 +533,7 @@ final class ConnectionDriver {
         watchdog?.cancel()
         watchdog = nil
         result.histograms = histograms
+        result.responseBodyBytes = Array(UnsafeBufferPointer(start: responseBytes, count: frames.count))
         if !wasReady { setup.ready.fail(ConnectionFailure(description: result.failure ?? "handshake failed")) }
         setup.done.succeed(result)
     }
@@ -588,6 +650,8 @@ final class RawClientHandler: ChannelInboundHandler {
                     status: raw[offset + 7],
                     flags: raw[offset + 3],
                     requestID: requestID,
+                    bodyLength: bodyLength,
+                    firstBodyByte: bodyLength > 0 ? raw[bodyStart] : 0,
                     now: now
                 ) {
                     Array(UnsafeRawBufferPointer(rebasing: raw[bodyStart..<(bodyStart + bodyLength)]))
@@ -640,11 +704,14 @@ final class FrameClientHandler: ChannelInboundHandler {
         // One clock reading per read burst: the decoder delivers a socket read's frames back to back.
         if burstNow == 0 { burstNow = monotonicNanos() }
         let header = frame.header
+        let body = frame.body
         driver.frame(
             opcode: header.opcode.rawValue,
             status: header.status.rawValue,
             flags: header.flags.rawValue,
             requestID: header.requestID,
+            bodyLength: body.readableBytes,
+            firstBodyByte: body.getInteger(at: body.readerIndex, as: UInt8.self) ?? 0,
             now: burstNow
         ) { Array(frame.body.readableBytesView) }
         driver.afterRead(now: burstNow)

@@ -38,7 +38,27 @@ struct LoadRun {
         }
         defer { selfTest?.stop() }
 
-        let requests = RequestPlan(mix: options.mix, payloadBytes: options.payloadBytes)
+        var recommend: RecommendFrameWriter?
+        if options.mix.contains(where: { $0.operation == .recommend }) {
+            let loadStart = monotonicNanos()
+            let users: UserPool
+            if let file = options.recommend.usersFile {
+                users = try UserPool.load(file: file)
+            } else {
+                // Options.validate made sure a pattern comes with a count.
+                users = UserPool.generate(
+                    pattern: options.recommend.usersPattern!,
+                    count: options.recommend.usersCount!
+                )
+            }
+            recommend = RecommendFrameWriter(options: options.recommend, users: users)
+            if !options.quiet && !options.json {
+                printError(
+                    "aampe-loadgen: \(users.count) user ids from \(users.source) in \(fixed(Double(monotonicNanos() - loadStart) / 1e6, 0)) ms"
+                )
+            }
+        }
+        let requests = RequestPlan(mix: options.mix, payloadBytes: options.payloadBytes, recommend: recommend)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads)
         defer { try? group.syncShutdownGracefully() }
         let loops = Array(group.makeIterator())
@@ -75,7 +95,8 @@ struct LoadRun {
                 shared: shared,
                 ready: ready,
                 done: done,
-                pacer: pacers[index % loops.count]
+                pacer: pacers[index % loops.count],
+                recommendSeed: options.recommend.seed
             )
             let codec = options.codec
             let bootstrap = ClientBootstrap(group: loop)
@@ -161,6 +182,8 @@ struct LoadRun {
             options: options,
             target: target,
             operationNames: requests.names,
+            recommendIndex: requests.recommendIndex,
+            users: recommend?.users,
             results: results,
             readyConnections: readyChannels.count,
             warmupEnd: warmupEnd,

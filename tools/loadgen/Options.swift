@@ -55,6 +55,7 @@ struct Options: Sendable {
     /// Client threads' timer slack; nil leaves the system default (50 µs).
     var timerSlackNanos: Int? = 1000
     var quiet = false
+    var recommend = RecommendOptions()
 
     static let usage = """
         usage: aampe-loadgen (--unix PATH | --tcp HOST:PORT --token-file FILE | --self-test) [options]
@@ -70,7 +71,8 @@ struct Options: Sendable {
         Load
           --connections N        connections (default 1)
           --pipeline D           requests in flight per connection (default 1)
-          --mix OP=W[,OP=W...]   operation mix by weight; operations: ping, stats (default ping=1)
+          --mix OP=W[,OP=W...]   operation mix by weight; operations: ping, stats, recommend
+                                 (default ping=1)
           --payload-bytes B      PING payload size (default 0)
           --requests N           measured requests, over all connections (after warmup)
           --duration SECONDS     measured time (default 5 when --requests is not given); with both,
@@ -87,6 +89,21 @@ struct Options: Sendable {
                                  (default 1000; 0 or "default" keeps the kernel's 50 µs)
           --stall-timeout S      a connection with requests in flight and no answer for S seconds fails
                                  (default 10)
+
+        RECOMMEND (with recommend in --mix; each request asks for a user drawn uniformly from the pool)
+          --users-file FILE      user ids, one a line (loaded once before the run)
+          --users-pattern P      or ids made from a number: P has one %d or %0Nd, such as u%07d ...
+          --users-count N        ... for the numbers 0 ..< N
+          --recommend-count N    items asked for (default 10)
+          --recommend-in-stock   filter: items in stock only
+          --recommend-min-price X, --recommend-max-price X
+                                 filter: price bounds (inclusive)
+          --recommend-category C filter: items of category C; repeat for several (any of them)
+          --recommend-exclude-seen true|false
+                                 leave out items the user has seen (default: the server's, true)
+          --seed N               seeds the user draws of every connection (default 1)
+          Error frames count as errors. The report gives the mean response body size and the number of
+          answers without items.
 
         Output
           --json                 print one JSON object on stdout (human report otherwise)
@@ -115,6 +132,13 @@ struct Options: Sendable {
             let text = try value(name)
             guard let number = Double(text), number.isFinite, allowZero ? number >= 0 : number > 0 else {
                 throw UsageError("\(name): expected a number of seconds \(allowZero ? ">= 0" : "> 0"), got \"\(text)\"")
+            }
+            return number
+        }
+        func price(_ name: String) throws -> Double {
+            let text = try value(name)
+            guard let number = Double(text), number.isFinite, number >= 0 else {
+                throw UsageError("\(name): expected a price >= 0, got \"\(text)\"")
             }
             return number
         }
@@ -156,6 +180,52 @@ struct Options: Sendable {
                 } else {
                     throw UsageError("--timer-slack-ns: expected a positive integer or \"default\", got \"\(text)\"")
                 }
+            case "--users-file":
+                options.recommend.usersFile = try value(argument)
+            case "--users-pattern":
+                options.recommend.usersPattern = try UserPattern(parsing: try value(argument))
+            case "--users-count":
+                let count = try integer(argument, minimum: 1)
+                guard count <= UserPool.maximumUsers else {
+                    throw UsageError("\(argument): at most \(UserPool.maximumUsers)")
+                }
+                options.recommend.usersCount = count
+            case "--recommend-count":
+                let count = try integer(argument, minimum: 1)
+                guard count <= RecommendOptions.maximumCount else {
+                    throw UsageError("\(argument): at most \(RecommendOptions.maximumCount)")
+                }
+                options.recommend.count = count
+                options.recommend.givenOptions.append(argument)
+            case "--recommend-in-stock":
+                options.recommend.isInStockOnly = true
+                options.recommend.givenOptions.append(argument)
+            case "--recommend-min-price":
+                options.recommend.minimumPrice = try price(argument)
+                options.recommend.givenOptions.append(argument)
+            case "--recommend-max-price":
+                options.recommend.maximumPrice = try price(argument)
+                options.recommend.givenOptions.append(argument)
+            case "--recommend-category":
+                let category = try value(argument)
+                guard !category.isEmpty, category.utf8.count <= UserPool.maximumIDBytes else {
+                    throw UsageError("\(argument): expected a category name of 1 to \(UserPool.maximumIDBytes) bytes")
+                }
+                options.recommend.categories.append(category)
+                options.recommend.givenOptions.append(argument)
+            case "--recommend-exclude-seen":
+                let text = try value(argument)
+                guard let flag = Bool(text) else {
+                    throw UsageError("\(argument): expected true or false, got \"\(text)\"")
+                }
+                options.recommend.excludeSeen = flag
+                options.recommend.givenOptions.append(argument)
+            case "--seed":
+                let text = try value(argument)
+                guard let seed = UInt64(text) else {
+                    throw UsageError("\(argument): expected an integer from 0 to \(UInt64.max), got \"\(text)\"")
+                }
+                options.recommend.seed = seed
             case "--help", "-h": throw HelpRequested()
             default: throw UsageError("unknown option \"\(argument)\"")
             }
@@ -176,6 +246,16 @@ struct Options: Sendable {
         if options.pipeline > 32_768 { throw UsageError("--pipeline: at most 32768") }
         if options.requests == nil && options.duration == nil { options.duration = 5 }
         if let rate = options.rate, rate < 1e-3 { throw UsageError("--rate must be positive") }
+        let hasRecommend = options.mix.contains { $0.operation == .recommend }
+        try options.recommend.validate(isInMix: hasRecommend)
+        if !hasRecommend
+            && (options.recommend.usersFile != nil || options.recommend.usersPattern != nil
+                || options.recommend.usersCount != nil)
+        {
+            throw UsageError(
+                "--users-file, --users-pattern and --users-count only apply to RECOMMEND: add recommend=W to --mix"
+            )
+        }
         return options
     }
 

@@ -40,6 +40,11 @@ struct Report {
     let options: Options
     let target: Target
     let operationNames: [String]
+    /// Mean body bytes of the measured OK responses, per operation.
+    let responseBytesMean: [Double]
+    let recommendIndex: Int
+    let users: UserPool?
+    let emptyRecommendations: UInt64
     let latency: LatencySummary
     let perOperation: [(String, LatencySummary)]
     let measured: UInt64
@@ -65,6 +70,8 @@ struct Report {
         options: Options,
         target: Target,
         operationNames: [String],
+        recommendIndex: Int,
+        users: UserPool?,
         results: [ConnectionResult],
         readyConnections: Int,
         warmupEnd: UInt64,
@@ -77,6 +84,8 @@ struct Report {
         self.options = options
         self.target = target
         self.operationNames = operationNames
+        self.recommendIndex = recommendIndex
+        self.users = users
         self.readyConnections = readyConnections
         self.clientThreadCPUNanos = clientThreadCPUNanos
         self.processCPUNanos = processCPUNanos
@@ -95,7 +104,13 @@ struct Report {
         var messages: [String] = []
         var lateSends: UInt64 = 0
         var maxLate: UInt64 = 0
+        var responseBytes = [UInt64](repeating: 0, count: operationNames.count)
+        var emptyRecommendations: UInt64 = 0
         for result in results {
+            for (index, bytes) in result.responseBodyBytes.enumerated() where index < responseBytes.count {
+                responseBytes[index] += bytes
+            }
+            emptyRecommendations += result.emptyRecommendations
             for (index, histogram) in result.histograms.enumerated() where index < perOperationHistograms.count {
                 perOperationHistograms[index].add(histogram)
                 merged.add(histogram)
@@ -121,6 +136,10 @@ struct Report {
         }
         self.latency = LatencySummary(merged)
         self.perOperation = zip(operationNames, perOperationHistograms).map { ($0, LatencySummary($1)) }
+        self.responseBytesMean = zip(responseBytes, perOperationHistograms).map { bytes, histogram in
+            histogram.totalCount > 0 ? Double(bytes) / Double(histogram.totalCount) : 0
+        }
+        self.emptyRecommendations = emptyRecommendations
         self.measured = measured
         self.ok = ok
         self.completed = completed
@@ -177,6 +196,14 @@ struct Report {
                 lines.append("    \(name.padding(9))   \(summary.text)  [\(summary.count)]")
             }
         }
+        if recommendIndex >= 0, let users {
+            lines.append(
+                "  recommend     count \(options.recommend.count), filter: \(options.recommend.filterText); \(users.count) users from \(users.source)"
+            )
+            lines.append(
+                "                mean response body \(fixed(responseBytesMean[recommendIndex], 1)) B; \(emptyRecommendations) answers without items"
+            )
+        }
         if options.rate != nil {
             lines.append(
                 "  schedule      \(lateSends) requests sent > 1 ms after their intended time; worst \(fixed(maxLateMicros, 1)) µs late"
@@ -190,6 +217,26 @@ struct Report {
         }
         lines.append(cost)
         return lines.joined(separator: "\n")
+    }
+
+    /// RECOMMEND's settings and what its answers held, or "" (left out) when it is not in the mix.
+    private var recommendJSON: String {
+        guard recommendIndex >= 0, let users else { return "" }
+        let recommend = options.recommend
+        let fields = [
+            "\"count\":\(recommend.count)",
+            "\"users\":\(users.count)",
+            "\"users_source\":\(quoted(users.source))",
+            "\"filter\":\(quoted(recommend.filterText))",
+            "\"in_stock_only\":\(recommend.isInStockOnly)",
+            "\"minimum_price\":\(recommend.minimumPrice.map { "\($0)" } ?? "null")",
+            "\"maximum_price\":\(recommend.maximumPrice.map { "\($0)" } ?? "null")",
+            "\"categories\":[\(recommend.categories.map(quoted).joined(separator: ","))]",
+            "\"seed\":\(recommend.seed)",
+            "\"response_bytes_mean\":\(fixed(responseBytesMean[recommendIndex], 2))",
+            "\"empty_answers\":\(emptyRecommendations)",
+        ]
+        return "{" + fields.joined(separator: ",") + "}"
     }
 
     func json() -> String {
@@ -215,9 +262,12 @@ struct Report {
             (
                 "per_operation",
                 "{"
-                    + perOperation.map { "\(quoted($0.0)):{\"count\":\($0.1.count),\"latency_us\":\($0.1.jsonObject)}" }
+                    + perOperation.enumerated().map { index, entry in
+                        "\(quoted(entry.0)):{\"count\":\(entry.1.count),\"latency_us\":\(entry.1.jsonObject),\"response_bytes_mean\":\(fixed(responseBytesMean[index], 2))}"
+                    }
                     .joined(separator: ",") + "}"
             ),
+            ("recommend", recommendJSON),
             ("errors", "\(totalErrors)"),
             ("error_frames", "\(errorFrames)"),
             ("lost", "\(lost)"),

@@ -5,25 +5,29 @@ import Foundation
 import NIOCore
 import SwiftProtobuf
 
-/// An operation the load generator can send: one that aamped serves and that needs no data.
+/// An operation the load generator can send.
 enum LoadOperation: String, CaseIterable, Sendable {
     case ping
     case stats
+    /// RECOMMEND for a user drawn uniformly from a `UserPool`; the body differs per request.
+    case recommend
 
-    /// Operations the protocol defines but the daemon does not serve (and the generator cannot build).
+    /// Operations the protocol defines but the generator cannot build.
     static let definedButNotLoadable: Set<String> = [
-        "recommend", "similar_items", "similaritems", "track", "score", "pull", "ack", "reload", "hello", "greeting",
+        "similar_items", "similaritems", "track", "score", "pull", "ack", "reload", "hello", "greeting",
     ]
 
     var opcode: Opcode {
         switch self {
         case .ping: .ping
         case .stats: .stats
+        case .recommend: .recommend
         }
     }
 
-    /// The serialized request body.
-    func body(payloadBytes: Int) -> [UInt8] {
+    /// The serialized request body; for RECOMMEND, the request of the first user (the frames are built per
+    /// request by `RecommendFrameWriter`).
+    func body(payloadBytes: Int, recommend: RecommendFrameWriter?) -> [UInt8] {
         switch self {
         case .ping:
             var request = Aampe_V1_PingRequest()
@@ -31,6 +35,9 @@ enum LoadOperation: String, CaseIterable, Sendable {
             return try! request.serializedBytes()
         case .stats:
             return try! Aampe_V1_StatsRequest().serializedBytes()
+        case .recommend:
+            guard let recommend else { preconditionFailure("a RECOMMEND mix needs a RecommendFrameWriter") }
+            return Array(recommend.body(user: 0, allocator: ByteBufferAllocator()).readableBytesView)
         }
     }
 }
@@ -46,15 +53,20 @@ struct RequestPlan: Sendable {
     var names: [String]
     /// Operation indices in sending order, length a power of two; a connection walks it cyclically.
     var sequence: [UInt8]
+    /// The index of RECOMMEND in the mix, or -1: its frames are built per request, not copied.
+    var recommendIndex = -1
+    var recommend: RecommendFrameWriter?
 
-    init(mix: [MixEntry], payloadBytes: Int) {
+    init(mix: [MixEntry], payloadBytes: Int, recommend: RecommendFrameWriter?) {
+        self.recommend = recommend
         let allocator = ByteBufferAllocator()
         frames = []
         bodies = []
         opcodes = []
         names = []
-        for entry in mix {
-            let body = entry.operation.body(payloadBytes: payloadBytes)
+        for (index, entry) in mix.enumerated() {
+            if entry.operation == .recommend { recommendIndex = index }
+            let body = entry.operation.body(payloadBytes: payloadBytes, recommend: recommend)
             var frame = allocator.buffer(capacity: FrameHeader.length + body.count)
             frame.writeFrameHeader(FrameHeader(opcode: entry.operation.opcode, requestID: 0), bodyLength: body.count)
             frame.writeBytes(body)
