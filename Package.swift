@@ -138,6 +138,7 @@ let package = Package(
                 "AampeClient",
                 "AampeCore",
                 "AampeIngest",
+                "AampeLearning",
                 "AampeProtocol",
                 "AampeSegments",
                 "AampeStore",

@@ -11,7 +11,7 @@ struct AampeCtl: AsyncParsableCommand {
         version: AampeVersion.current,
         subcommands: [
             InitCommand.self, StatusCommand.self, ImportCommand.self, EventsCommand.self, PingCommand.self,
-            StatsCommand.self, ReloadCommand.self,
+            StatsCommand.self, ReloadCommand.self, TrainCommand.self,
         ]
     )
 }
