@@ -95,6 +95,7 @@ let package = Package(
             name: "AampeDaemon",
             dependencies: [
                 "AampeCore",
+                "AampeLearning",
                 "AampeProtocol",
                 "AampeSegments",
                 "AampeServer",
