@@ -127,3 +127,14 @@ extension Limits {
     public static let maximumRealtimeItemsPerUser = 50
     public static let maximumRememberedRecommendationsPerUser = 200
 }
+
+extension Limits {
+    // MARK: Evaluation
+
+    /// The largest ratings file (`u.data` layout) that `aampectl eval recommender` reads, in bytes (1 GiB).
+    ///
+    /// The reader holds the whole file in memory, and each row becomes a 24-byte `Interaction`. The largest
+    /// MovieLens ratings file (32M rows) is under 900 MB; 1 GiB also keeps the row count, and so the dense
+    /// indices, far below `UInt32.max`.
+    public static let maximumRatingsFileBytes = 1 << 30
+}
