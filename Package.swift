@@ -95,6 +95,7 @@ let package = Package(
             name: "AampeDaemon",
             dependencies: [
                 "AampeCore",
+                "AampeLearning",
                 "AampeProtocol",
                 "AampeSegments",
                 "AampeServer",
@@ -138,6 +139,7 @@ let package = Package(
                 "AampeClient",
                 "AampeCore",
                 "AampeIngest",
+                "AampeLearning",
                 "AampeProtocol",
                 "AampeSegments",
                 "AampeStore",

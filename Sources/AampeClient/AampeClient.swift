@@ -90,6 +90,23 @@ public final class AampeClient: Sendable {
         try await call(.reload, Aampe_V1_ReloadRequest(), as: Aampe_V1_ReloadResponse.self)
     }
 
+    /// RECOMMEND: items for a user (or for context items alone).
+    public func recommend(_ request: Aampe_V1_RecommendRequest) async throws -> Aampe_V1_RecommendResponse {
+        try await call(.recommend, request, as: Aampe_V1_RecommendResponse.self)
+    }
+
+    /// SIMILAR_ITEMS: items like one item.
+    public func similarItems(_ request: Aampe_V1_SimilarItemsRequest) async throws -> Aampe_V1_SimilarItemsResponse {
+        try await call(.similarItems, request, as: Aampe_V1_SimilarItemsResponse.self)
+    }
+
+    /// TRACK: real-time events.
+    public func track(_ events: [Aampe_V1_TrackEvent]) async throws -> Aampe_V1_TrackResponse {
+        var request = Aampe_V1_TrackRequest()
+        request.events = events
+        return try await call(.track, request, as: Aampe_V1_TrackResponse.self)
+    }
+
     /// The server's GREETING of the current connection (connecting if needed).
     public func greeting() async throws -> Aampe_V1_Greeting {
         try await connect().connection.greeting

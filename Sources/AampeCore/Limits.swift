@@ -99,3 +99,42 @@ extension Limits {
     /// Bounds an import's memory for event rows to about this many rows (tens of MB) per day it is writing.
     public static let importRowsPerSegmentPart = 1 << 18
 }
+
+extension Limits {
+    // MARK: Recommendations and real-time events
+
+    /// The most items one RECOMMEND or SIMILAR_ITEMS may ask for. An in-app collector shows tens; a
+    /// thousand covers a full category page, and bounds the work and the response of one request.
+    public static let maximumRecommendationCount = 1_000
+
+    /// The most ids in one request's list fields together (categories, attribute values, exclude_items,
+    /// context_items). Each is checked per request, so a huge list cannot make one request expensive.
+    public static let maximumRequestListEntries = 1_000
+
+    /// The most events in one TRACK request. Collectors batch a handful; a thousand keeps one request's
+    /// log write small.
+    public static let maximumTrackEventsPerRequest = 1_000
+
+    /// The most properties on one TRACK event, and the longest property key or value, in UTF-8 bytes.
+    public static let maximumTrackProperties = 64
+    public static let maximumTrackPropertyBytes = 1_024
+
+    /// The most idempotency keys the daemon remembers; the oldest are forgotten first. A million keys of
+    /// ~40 bytes is ~100 MB at most, and covers days of TRACK traffic at the rates one daemon serves.
+    public static let maximumRememberedTrackKeys = 1_000_000
+
+    /// Real-time items kept per user, newest first, and recommendations remembered for cool-downs.
+    public static let maximumRealtimeItemsPerUser = 50
+    public static let maximumRememberedRecommendationsPerUser = 200
+}
+
+extension Limits {
+    // MARK: Evaluation
+
+    /// The largest ratings file (`u.data` layout) that `aampectl eval recommender` reads, in bytes (1 GiB).
+    ///
+    /// The reader holds the whole file in memory, and each row becomes a 24-byte `Interaction`. The largest
+    /// MovieLens ratings file (32M rows) is under 900 MB; 1 GiB also keeps the row count, and so the dense
+    /// indices, far below `UInt32.max`.
+    public static let maximumRatingsFileBytes = 1 << 30
+}

@@ -1,4 +1,5 @@
 internal import AampeCore
+internal import AampeLearning
 internal import AampeProtocol
 internal import AampeSegments
 internal import AampeServer
@@ -54,21 +55,37 @@ public enum Daemon {
         threadPool.start()
 
         let statistics = ServerStatistics()
+        let realtime = RealtimeState()
         let generations = GenerationManager(
             store: GenerationStore(dataDirectory: configuration.dataDirectory),
             pollIntervalMillis: configuration.reloadPollMillis,
-            logger: logger
+            logger: logger,
+            onRecommender: { realtime.prune(notAfter: $0.model.newestTimestamp) }
         )
+        // Map the current generation before listening, so the first request is answered from it and the
+        // real-time log replays with its event weights.
+        do {
+            try generations.reload()
+        } catch {
+            logger.error("cannot load the current generation: \(error)")
+        }
+        let realtimeLog = try RealtimeLog(folder: configuration.dataDirectory.realtimePath)
+        let recommendations = RecommendationService(generations: generations, realtime: realtime, log: realtimeLog)
+        let replayed = recommendations.replay(folder: configuration.dataDirectory.realtimePath)
+        if replayed.events > 0 || replayed.skipped > 0 {
+            logger.info("replayed \(replayed.events) real-time events from realtime/ (\(replayed.skipped) unreadable lines skipped)")
+        }
         let handler = DaemonRequestHandler(
             generations: generations,
             statistics: statistics,
             threadPool: threadPool,
-            serverVersion: AampeVersion.current
+            serverVersion: AampeVersion.current,
+            recommendations: recommendations
         )
         let server = try Server(configuration: serverConfiguration, handler: handler, statistics: statistics, group: group)
         let services = ServiceGroup(
             configuration: .init(
-                services: [.init(service: generations), .init(service: server)],
+                services: [.init(service: generations), .init(service: RealtimeLogSyncer(log: realtimeLog)), .init(service: server)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

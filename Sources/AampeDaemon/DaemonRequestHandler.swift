@@ -8,7 +8,10 @@ internal import SwiftProtobuf
 /// The daemon's operations. Cheap ones answer on the event loop; RELOAD maps files, so it runs on a
 /// thread pool.
 ///
-/// RECOMMEND, SIMILAR_ITEMS, TRACK, SCORE, PULL and ACK are defined by the protocol but not served yet,
+/// RECOMMEND, SIMILAR_ITEMS and TRACK answer on the event loop: they take microseconds (TRACK's log
+/// write goes to the page cache; its fsync runs in the background).
+///
+/// SCORE, PULL and ACK are defined by the protocol but not served yet,
 /// so the server answers them with UNSUPPORTED_OPERATION, as a versioned protocol reports an operation a
 /// server lacks.
 public struct DaemonRequestHandler: RequestHandler {
@@ -16,8 +19,10 @@ public struct DaemonRequestHandler: RequestHandler {
     let statistics: ServerStatistics
     let threadPool: NIOThreadPool
     let serverVersion: String
+    let recommendations: RecommendationService?
 
-    public init(generations: GenerationManager, statistics: ServerStatistics, threadPool: NIOThreadPool, serverVersion: String) {
+    init(generations: GenerationManager, statistics: ServerStatistics, threadPool: NIOThreadPool, serverVersion: String, recommendations: RecommendationService?) {
+        self.recommendations = recommendations
         self.generations = generations
         self.statistics = statistics
         self.threadPool = threadPool
@@ -27,6 +32,9 @@ public struct DaemonRequestHandler: RequestHandler {
     public var operations: [OperationSupport] {
         [
             OperationSupport(opcode: .ping),
+            OperationSupport(opcode: .recommend),
+            OperationSupport(opcode: .similarItems),
+            OperationSupport(opcode: .track),
             OperationSupport(opcode: .stats),
             OperationSupport(opcode: .reload, requiresAdmin: true),
         ]
@@ -40,6 +48,19 @@ public struct DaemonRequestHandler: RequestHandler {
                 // request body is the answer; parsing checks that it is well-formed.
                 _ = try request.frame.decodeBody(as: Aampe_V1_PingRequest.self)
                 responder.respond(serializedBody: request.frame.body)
+            case .recommend:
+                let message = try request.frame.decodeBody(as: Aampe_V1_RecommendRequest.self)
+                responder.respond(try service().recommend(message))
+            case .similarItems:
+                let message = try request.frame.decodeBody(as: Aampe_V1_SimilarItemsRequest.self)
+                responder.respond(try service().similarItems(message))
+            case .track:
+                let message = try request.frame.decodeBody(as: Aampe_V1_TrackRequest.self)
+                do {
+                    responder.respond(try service().track(message))
+                } catch let error as RealtimeLogError {
+                    responder.fail(.unavailable, "the real-time log cannot be written, nothing was accepted: \(error)", retryAfterMillis: 1000)
+                }
             case .stats:
                 _ = try request.frame.decodeBody(as: Aampe_V1_StatsRequest.self)
                 // Percentiles scan histograms: off the event loop, so other connections do not wait.
@@ -69,6 +90,11 @@ public struct DaemonRequestHandler: RequestHandler {
         } catch {
             responder.fail(.internalError, "\(error)")
         }
+    }
+
+    private func service() throws(ProtocolError) -> RecommendationService {
+        guard let recommendations else { throw ProtocolError(code: .unavailable, message: "recommendations are not configured") }
+        return recommendations
     }
 
     func statsResponse() -> Aampe_V1_StatsResponse {

@@ -1,4 +1,5 @@
 public import AampeCore
+public import AampeLearning
 public import AampeSegments
 public import Logging
 public import ServiceLifecycle
@@ -13,7 +14,14 @@ public final class GenerationManager: Service, Sendable {
     private let store: GenerationStore
     private let pollIntervalMillis: Int
     private let logger: Logger
-    private let loaded = Mutex<Generation?>(nil)
+    private let loaded = Mutex<Loaded?>(nil)
+
+    /// A mapped generation and what the daemon built from it once, at load.
+    public struct Loaded: Sendable {
+        public var generation: Generation
+        /// `nil` when the generation has no recommender files.
+        public var recommender: ServedRecommender?
+    }
     /// Serializes reloads, so that a RELOAD and the watcher never map the same generation twice.
     private let reloading = Mutex<Void>(())
 
@@ -24,15 +32,23 @@ public final class GenerationManager: Service, Sendable {
         public var changed: Bool { previous != current }
     }
 
+    /// Called after a generation with a recommender is swapped in (the real-time state prunes what the
+    /// new generation already holds).
+    public let onRecommender: (@Sendable (ServedRecommender) -> Void)?
+
     /// Watches `store`, polling `CURRENT` every `pollIntervalMillis` (0: only on RELOAD).
-    public init(store: GenerationStore, pollIntervalMillis: Int, logger: Logger) {
+    public init(store: GenerationStore, pollIntervalMillis: Int, logger: Logger, onRecommender: (@Sendable (ServedRecommender) -> Void)? = nil) {
+        self.onRecommender = onRecommender
         self.store = store
         self.pollIntervalMillis = pollIntervalMillis
         self.logger = logger
     }
 
     /// The live generation, or `nil` before the first publication.
-    public var current: Generation? { loaded.withLock { $0 } }
+    public var current: Generation? { loaded.withLock { $0?.generation } }
+
+    /// The live recommender, or `nil` before a generation with one is published.
+    public var recommender: ServedRecommender? { loaded.withLock { $0?.recommender } }
 
     /// Maps the generation `CURRENT` names if it is not the one loaded. On failure the loaded generation
     /// stays and the error says which file failed which check. Blocks while mapping; call it off the
@@ -40,11 +56,14 @@ public final class GenerationManager: Service, Sendable {
     @discardableResult
     public func reload() throws -> ReloadOutcome {
         try reloading.withLock { _ in
-            let previous = loaded.withLock { $0?.number }
+            let previous = loaded.withLock { $0?.generation.number }
             guard let number = try store.currentNumber() else { return ReloadOutcome(previous: previous, current: previous) }
             guard number != previous else { return ReloadOutcome(previous: previous, current: previous) }
             let generation = try store.open(number)
-            loaded.withLock { $0 = generation }
+            // A recommender that fails its checks keeps the whole generation out, as a bad segment does.
+            let recommender = RecommenderFiles.isPresent(in: generation) ? try ServedRecommender(generation: generation) : nil
+            loaded.withLock { $0 = Loaded(generation: generation, recommender: recommender) }
+            if let recommender { onRecommender?(recommender) }
             logger.info("serving generation \(number) (\(generation.segments.count) segment files)")
             return ReloadOutcome(previous: previous, current: number)
         }

@@ -103,6 +103,42 @@ public struct EventStore: Sendable {
         }
     }
 
+    /// The columns of one event segment, decoded, for passes that work on dense indices (training).
+    public struct IndexedEvents: Sendable {
+        public var timestamps: [Int64] = []
+        public var users: [UInt32] = []
+        public var eventTypes: [UInt32] = []
+        /// ``noItem`` where the event has none.
+        public var items: [UInt32] = []
+        /// `nan` where the event has none.
+        public var values: [Double] = []
+    }
+
+    /// The item index of an event without an item.
+    public static let noItem = EventBatch.noItem
+
+    /// Calls `body` with every stored segment's events as dense indices, in manifest order, one segment at
+    /// a time; with the number of segments done and in all, for progress. Far cheaper than
+    /// ``forEachEvent(_:)``, which resolves every id to a string.
+    public func forEachSegment(_ body: (IndexedEvents, _ done: Int, _ total: Int) throws -> Void) throws {
+        let segments = try store.ingestion.eventSegments()
+        for (index, segment) in segments.enumerated() {
+            let reader = try SegmentReader(path: absolutePath(segment.path))
+            var events = IndexedEvents()
+            events.timestamps.reserveCapacity(segment.rows)
+            events.users.reserveCapacity(segment.rows)
+            events.eventTypes.reserveCapacity(segment.rows)
+            events.items.reserveCapacity(segment.rows)
+            events.values.reserveCapacity(segment.rows)
+            try reader.scalarColumn("timestamp", as: Int64.self).scan { events.timestamps.append(contentsOf: $0) }
+            try reader.scalarColumn("user", as: UInt32.self).scan { events.users.append(contentsOf: $0) }
+            try reader.scalarColumn("event_type", as: UInt32.self).scan { events.eventTypes.append(contentsOf: $0) }
+            try reader.scalarColumn("item", as: UInt32.self).scan { events.items.append(contentsOf: $0) }
+            try reader.scalarColumn("value", as: Double.self).scan { events.values.append(contentsOf: $0) }
+            try body(events, index + 1, segments.count)
+        }
+    }
+
     /// Counts of stored events by UTC day and event name, and distinct active users by day.
     public func dailyCounts() throws -> [DailyEventCounts] {
         let keys = try store.ingestion.keyDictionaries()

@@ -11,7 +11,8 @@ struct AampeCtl: AsyncParsableCommand {
         version: AampeVersion.current,
         subcommands: [
             InitCommand.self, StatusCommand.self, ImportCommand.self, EventsCommand.self, PingCommand.self,
-            StatsCommand.self, ReloadCommand.self,
+            StatsCommand.self, ReloadCommand.self, TrainCommand.self, RecommendCommand.self,
+            SimilarCommand.self, TrackCommand.self, SegmentCommand.self, EvalCommand.self,
         ]
     )
 }

@@ -121,6 +121,19 @@ final class DaemonProcess {
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
+    /// Stops this daemon (with SIGKILL when `hard`, as a crash would) and starts a new one on the same
+    /// data directory, which then owns the folder.
+    func restarted(hard: Bool = false, arguments: [String] = []) throws -> DaemonProcess {
+        if hard {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        } else {
+            _ = stop()
+        }
+        ownsFolder = false
+        return try DaemonProcess(folder: folder, arguments: arguments, prepare: { _, _ in }, argumentsAfterPrepare: { _ in [] }, isFresh: false)
+    }
+
     deinit {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)

@@ -1,0 +1,250 @@
+internal import AampeCore
+internal import AampeLearning
+internal import AampeProtocol
+internal import AampeSegments
+import Foundation
+
+/// RECOMMEND, SIMILAR_ITEMS and TRACK: translates requests from external ids to the live model's
+/// indices, scores with the generation's engine plus the real-time state, and translates back.
+///
+/// Every call reads the live recommender once and uses it to the end, so a generation swap in the middle
+/// of a request is harmless.
+final class RecommendationService: Sendable {
+    let generations: GenerationManager
+    let realtime: RealtimeState
+    let log: RealtimeLog?
+    let clock: @Sendable () -> Timestamp
+
+    init(generations: GenerationManager, realtime: RealtimeState, log: RealtimeLog?, clock: @escaping @Sendable () -> Timestamp = { .now() }) {
+        self.generations = generations
+        self.realtime = realtime
+        self.log = log
+        self.clock = clock
+    }
+
+    private func served() throws(ProtocolError) -> ServedRecommender {
+        guard let served = generations.recommender else {
+            throw ProtocolError(code: .unavailable, message: "no generation with a recommender is loaded; run `aampectl train recommender`")
+        }
+        return served
+    }
+
+    // MARK: RECOMMEND
+
+    func recommend(_ request: Aampe_V1_RecommendRequest) throws(ProtocolError) -> Aampe_V1_RecommendResponse {
+        let served = try served()
+        try Self.checkCount(request.count)
+        try Self.checkLists(request.filter, request.excludeItems.count + request.contextItems.count)
+        try Self.checkID(request.userID, field: "user_id", allowEmpty: true)
+        let now = clock().secondsSinceEpoch
+        let model = served.model
+
+        var options = RecommendationOptions(count: Int(request.count), now: now)
+        options.filter = Self.filter(request.filter, served)
+        options.excludeItems = request.excludeItems.compactMap { served.itemIDs.row(for: $0).map(UInt32.init) }
+        options.excludeSeen = request.hasExcludeSeen ? request.excludeSeen : true
+        options.cooldownSeconds = Int64(request.cooldownDays) * 86_400
+        options.repeatAfterSeconds = Int64(model.settings.repeatAfterDays) * 86_400
+
+        let userRow = request.userID.isEmpty ? nil : served.userIDs.row(for: request.userID)
+        var history = userRow.map { model.history(of: $0) } ?? []
+        let state = request.userID.isEmpty ? nil : realtime.user(request.userID)
+        if let state { Self.merge(state.items, into: &history, served: served) }
+        let context = request.contextItems.compactMap { served.itemIDs.row(for: $0).map(UInt32.init) }
+        let recommended = state?.recommended.map { (item: $0.item, at: $0.at) } ?? []
+
+        let items = served.engine.recommend(history: history, context: context, recentlyRecommended: recommended, options: options)
+        if request.cooldownDays > 0 && !request.userID.isEmpty {
+            realtime.noteRecommended(user: request.userID, items: items.map(\.item), at: now)
+        }
+        var response = Aampe_V1_RecommendResponse()
+        response.generation = served.generation.number.rawValue
+        response.isKnownUser = !history.isEmpty
+        response.items = items.map { Self.message($0, served) }
+        return response
+    }
+
+    /// Adds real-time items newer than the generation to the trained history: weights add up, the latest
+    /// times win. Items the generation does not know yet are left out (they have no neighbours); they are
+    /// in the log and join the model at the next import and training.
+    static func merge(_ items: [RealtimeState.Item], into history: inout [HistoryEntry], served: ServedRecommender) {
+        let newest = served.model.newestTimestamp
+        for item in items where item.time > newest {
+            guard let row = served.itemIDs.row(for: item.itemID) else { continue }
+            let index = UInt32(row)
+            let time = UInt32(clamping: max(0, item.time))
+            if let at = history.firstIndex(where: { $0.item == index }) {
+                history[at].weight += item.weight
+                history[at].lastSeen = max(history[at].lastSeen, time)
+                if item.isPurchase { history[at].lastPurchase = max(history[at].lastPurchase, time) }
+            } else {
+                history.insert(HistoryEntry(item: index, weight: item.weight, lastSeen: time, lastPurchase: item.isPurchase ? time : 0), at: 0)
+            }
+        }
+    }
+
+    // MARK: SIMILAR_ITEMS
+
+    func similarItems(_ request: Aampe_V1_SimilarItemsRequest) throws(ProtocolError) -> Aampe_V1_SimilarItemsResponse {
+        let served = try served()
+        try Self.checkCount(request.count)
+        try Self.checkLists(request.filter, 0)
+        try Self.checkID(request.itemID, field: "item_id", allowEmpty: false)
+        var options = RecommendationOptions(count: Int(request.count), now: clock().secondsSinceEpoch)
+        options.filter = Self.filter(request.filter, served)
+        // An item new since training has no neighbours yet: trending, then popular (the documented
+        // cold-start path for new items).
+        let row = served.itemIDs.row(for: request.itemID)
+        options.backfill = row == nil ? [.trending, .popular] : [.popular]
+        let items = served.engine.similarItems(to: row.map(UInt32.init), options: options)
+        var response = Aampe_V1_SimilarItemsResponse()
+        response.generation = served.generation.number.rawValue
+        response.items = items.map { Self.message($0, served) }
+        return response
+    }
+
+    // MARK: TRACK
+
+    func track(_ request: Aampe_V1_TrackRequest) throws -> Aampe_V1_TrackResponse {
+        guard request.events.count <= Limits.maximumTrackEventsPerRequest else {
+            throw ProtocolError(code: .invalidRequest, message: "events: \(request.events.count) events, more than the limit of \(Limits.maximumTrackEventsPerRequest)")
+        }
+        let now = clock()
+        let settings = generations.recommender?.model.settings ?? RecommenderSettings()
+        var response = Aampe_V1_TrackResponse()
+        var accepted: [LoggedTrackEvent] = []
+        for (index, event) in request.events.enumerated() {
+            if let reason = Self.problem(event, now: now) {
+                var rejection = Aampe_V1_TrackRejection()
+                rejection.index = UInt32(index)
+                rejection.reason = reason
+                response.rejected.append(rejection)
+                continue
+            }
+            let key = event.idempotencyKey.isEmpty ? "rt-" + UUID().uuidString.lowercased() : event.idempotencyKey
+            guard realtime.rememberKey(key) else {
+                response.duplicates += 1
+                continue
+            }
+            accepted.append(LoggedTrackEvent(
+                messageID: key, userID: event.userID, event: event.event,
+                itemID: event.itemID.isEmpty ? nil : event.itemID,
+                timestamp: event.timestampMicros == 0 ? now : Timestamp(rawValue: event.timestampMicros),
+                value: event.hasValue ? event.value : nil,
+                properties: event.properties
+            ))
+        }
+        // Logged before the state changes and before the answer: an acknowledged event is in the kernel.
+        if let log, !accepted.isEmpty {
+            try log.append(Array(accepted.map { $0.jsonLine() }.joined().utf8))
+        }
+        for event in accepted { apply(event, settings: settings) }
+        response.accepted = UInt32(accepted.count)
+        return response
+    }
+
+    /// Updates the real-time state with one logged event (TRACK, or replay at start).
+    func apply(_ event: LoggedTrackEvent, settings: RecommenderSettings) {
+        guard let itemID = event.itemID, let weight = settings.weight(event: event.event, value: event.value) else { return }
+        realtime.record(user: event.userID, item: RealtimeState.Item(
+            itemID: itemID, weight: weight, time: event.timestamp.secondsSinceEpoch,
+            isPurchase: RecommenderSettings.purchaseEvents.contains(event.event)
+        ))
+    }
+
+    /// Replays every log file in `folder` into the real-time state; returns events replayed and lines
+    /// skipped (a torn last line after a crash).
+    func replay(folder: String) -> (events: Int, skipped: Int) {
+        let settings = generations.recommender?.model.settings ?? RecommenderSettings()
+        var events = 0
+        var skipped = 0
+        for path in RealtimeLog.files(in: folder) {
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true) {
+                guard let event = LoggedTrackEvent.parse(line) else {
+                    skipped += 1
+                    continue
+                }
+                _ = realtime.rememberKey(event.messageID)
+                apply(event, settings: settings)
+                events += 1
+            }
+        }
+        return (events, skipped)
+    }
+
+    /// Why a TRACK event is refused, or `nil`.
+    static func problem(_ event: Aampe_V1_TrackEvent, now: Timestamp) -> String? {
+        if event.userID.isEmpty { return "user_id is empty" }
+        if event.userID.utf8.count > Limits.maximumExternalIDBytes { return "user_id is longer than \(Limits.maximumExternalIDBytes) bytes" }
+        if event.event.isEmpty { return "event is empty" }
+        if event.event.utf8.count > Limits.maximumEventNameBytes { return "event is longer than \(Limits.maximumEventNameBytes) bytes" }
+        if event.itemID.utf8.count > Limits.maximumExternalIDBytes { return "item_id is longer than \(Limits.maximumExternalIDBytes) bytes" }
+        if event.idempotencyKey.utf8.count > Limits.maximumExternalIDBytes { return "idempotency_key is longer than \(Limits.maximumExternalIDBytes) bytes" }
+        if event.timestampMicros != 0 {
+            if event.timestampMicros < Limits.earliestEventTimestampMicros { return "timestamp_micros is before 2000-01-01" }
+            if event.timestampMicros > now.rawValue + 86_400 * Timestamp.microsecondsPerSecond { return "timestamp_micros is more than a day in the future" }
+        }
+        if event.hasValue && !event.value.isFinite { return "value is not a finite number" }
+        if event.properties.count > Limits.maximumTrackProperties { return "more than \(Limits.maximumTrackProperties) properties" }
+        for (key, value) in event.properties where key.utf8.count > Limits.maximumTrackPropertyBytes || value.utf8.count > Limits.maximumTrackPropertyBytes {
+            return "property '\(key.prefix(64))' is longer than \(Limits.maximumTrackPropertyBytes) bytes"
+        }
+        return nil
+    }
+
+    // MARK: Translation
+
+    static func checkCount(_ count: UInt32) throws(ProtocolError) {
+        guard count >= 1 && Int(count) <= Limits.maximumRecommendationCount else {
+            throw ProtocolError(code: .invalidRequest, message: "count must be 1 to \(Limits.maximumRecommendationCount), not \(count)")
+        }
+    }
+
+    static func checkID(_ id: String, field: String, allowEmpty: Bool) throws(ProtocolError) {
+        if id.isEmpty && !allowEmpty { throw ProtocolError(code: .invalidRequest, message: "\(field) is empty") }
+        if id.utf8.count > Limits.maximumExternalIDBytes {
+            throw ProtocolError(code: .invalidRequest, message: "\(field) is longer than \(Limits.maximumExternalIDBytes) bytes")
+        }
+    }
+
+    static func checkLists(_ filter: Aampe_V1_ItemFilter, _ others: Int) throws(ProtocolError) {
+        let entries = others + filter.categories.count + filter.attributes.reduce(0) { $0 + 1 + $1.values.count }
+        guard entries <= Limits.maximumRequestListEntries else {
+            throw ProtocolError(code: .invalidRequest, message: "the request's lists hold \(entries) entries, more than the limit of \(Limits.maximumRequestListEntries)")
+        }
+        if filter.hasMinimumPrice && filter.hasMaximumPrice && filter.minimumPrice > filter.maximumPrice {
+            throw ProtocolError(code: .invalidRequest, message: "filter.minimum_price \(filter.minimumPrice) is above filter.maximum_price \(filter.maximumPrice)")
+        }
+    }
+
+    /// The filter in model terms. Unknown names match nothing, so a filter for a category no item has
+    /// returns no items rather than ignoring the condition.
+    static func filter(_ message: Aampe_V1_ItemFilter, _ served: ServedRecommender) -> ItemFilter {
+        var filter = ItemFilter()
+        if !message.categories.isEmpty {
+            filter.categories = message.categories.compactMap { served.categoryIndex($0) }
+        }
+        filter.attributeConditions = message.attributes.map { condition in
+            condition.values.compactMap { served.attributeIndex(name: condition.name, value: $0) }.sorted()
+        }
+        filter.inStockOnly = message.inStockOnly
+        if message.hasMinimumPrice { filter.minimumPrice = message.minimumPrice }
+        if message.hasMaximumPrice { filter.maximumPrice = message.maximumPrice }
+        return filter
+    }
+
+    static func message(_ item: RecommendedItem, _ served: ServedRecommender) -> Aampe_V1_Recommendation {
+        var message = Aampe_V1_Recommendation()
+        message.itemID = served.itemIDs.key(at: Int(item.item))
+        message.score = Double(item.score)
+        switch item.source {
+        case .neighbour:
+            message.source = .neighbour
+            if let because = item.becauseOf { message.becauseOfItem = served.itemIDs.key(at: Int(because)) }
+        case .popular: message.source = .popular
+        case .trending: message.source = .trending
+        }
+        return message
+    }
+}

@@ -1,0 +1,34 @@
+/// Why reading evaluation input or setting up an evaluation failed.
+///
+/// The description names the file, the line and the field and says what was expected; it never repeats a
+/// field's contents, which are user and item ids from the customer's systems.
+public enum LearningError: Error, Hashable, Sendable {
+    /// The file does not exist, is not a regular file, or a read failed; `reason` is the system's text.
+    case cannotRead(path: String, reason: String)
+    /// The file holds no bytes at all.
+    case emptyRatingsFile(path: String)
+    /// A row of a ratings file does not have the `u.data` layout. `line` counts from 1; `field` is `nil`
+    /// when the row as a whole is wrong (its field count).
+    case malformedRatings(path: String, line: Int, field: RatingsFile.Field?, problem: RatingsFile.Problem)
+    /// A limit from `Limits` was exceeded.
+    case limitExceeded(path: String, what: String, value: Int, limit: Int)
+    /// A setting is out of its range: `name` is the option as the user spells it.
+    case invalidOption(name: String, reason: String)
+}
+
+extension LearningError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .cannotRead(let path, let reason): "\(path): cannot read: \(reason)"
+        case .emptyRatingsFile(let path): "\(path): the ratings file is empty"
+        case .malformedRatings(let path, let line, let field, let problem):
+            if let field {
+                "\(path):\(line): field \(field.position) (\(field.rawValue)) \(problem.text)"
+            } else {
+                "\(path):\(line): \(problem.text)"
+            }
+        case .limitExceeded(let path, let what, let value, let limit): "\(path): \(what) is \(value); the limit is \(limit)"
+        case .invalidOption(let name, let reason): "\(name): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,342 @@
+/// The catalog as the recommender filters it: per item a category, a price, an availability and
+/// attribute values, with the names behind the indices.
+public struct ItemCatalog: Sendable {
+    /// What can be sold. Stored as one byte per item.
+    public enum Availability: UInt8, Sendable {
+        case outOfStock = 0
+        case inStock = 1
+        /// The catalog does not say; treated as in stock, so data without stock levels still serves.
+        case unknown = 2
+        /// The catalog has items but not this one: it is never recommended.
+        case notInCatalog = 3
+    }
+
+    /// `noCategory` where the item has none.
+    public var categories: [UInt32]
+    public var categoryNames: [String]
+    /// `nan` where unknown.
+    public var prices: [Double]
+    public var availability: [UInt8]
+    /// Item `i`'s attribute values are `attributeValues[attributeOffsets[i] ..< attributeOffsets[i + 1]]`,
+    /// each an index into `attributeKeys`, sorted.
+    public var attributeOffsets: [UInt64]
+    public var attributeValues: [UInt32]
+    /// `name` U+001F `value`, as ``attributeKey(name:value:)`` builds it.
+    public var attributeKeys: [String]
+
+    public static let noCategory = UInt32.max
+
+    /// The key of one attribute value. U+001F (unit separator) cannot occur in imported names.
+    public static func attributeKey(name: String, value: String) -> String { name + "\u{1F}" + value }
+
+    /// A catalog of `itemCount` items that knows nothing: no categories, prices or attributes, stock unknown.
+    public init(itemCount: Int) {
+        categories = [UInt32](repeating: Self.noCategory, count: itemCount)
+        categoryNames = []
+        prices = [Double](repeating: .nan, count: itemCount)
+        availability = [UInt8](repeating: Availability.unknown.rawValue, count: itemCount)
+        attributeOffsets = [UInt64](repeating: 0, count: itemCount + 1)
+        attributeValues = []
+        attributeKeys = []
+    }
+
+    /// Builds a catalog from per-item records, interning category names and attribute values.
+    public init(itemCount: Int, records: [Int: CatalogRecord]) {
+        self.init(itemCount: itemCount)
+        var categoryIndex: [String: UInt32] = [:]
+        var keyIndex: [String: UInt32] = [:]
+        // Items missing from a non-empty catalog are not for sale.
+        if !records.isEmpty {
+            for item in 0..<itemCount { availability[item] = Availability.notInCatalog.rawValue }
+        }
+        var offsets: [UInt64] = [0]
+        offsets.reserveCapacity(itemCount + 1)
+        for item in 0..<itemCount {
+            if let record = records[item] {
+                if let category = record.category {
+                    if let index = categoryIndex[category] {
+                        categories[item] = index
+                    } else {
+                        let index = UInt32(categoryNames.count)
+                        categoryIndex[category] = index
+                        categoryNames.append(category)
+                        categories[item] = index
+                    }
+                }
+                prices[item] = record.price ?? .nan
+                availability[item] = (record.isInStock.map { $0 ? Availability.inStock : .outOfStock } ?? .unknown).rawValue
+                var values: [UInt32] = []
+                for (name, list) in record.attributes {
+                    for value in list {
+                        let key = Self.attributeKey(name: name, value: value)
+                        if let index = keyIndex[key] {
+                            values.append(index)
+                        } else {
+                            let index = UInt32(attributeKeys.count)
+                            keyIndex[key] = index
+                            attributeKeys.append(key)
+                            values.append(index)
+                        }
+                    }
+                }
+                values.sort()
+                attributeValues.append(contentsOf: values)
+            }
+            offsets.append(UInt64(attributeValues.count))
+        }
+        attributeOffsets = offsets
+    }
+}
+
+/// One catalog item as training reads it from the store.
+public struct CatalogRecord: Sendable, Hashable {
+    public var category: String?
+    public var price: Double?
+    public var isInStock: Bool?
+    /// Indexed attribute values by attribute name (`genres: [Action, Drama]`).
+    public var attributes: [String: [String]]
+
+    public init(category: String? = nil, price: Double? = nil, isInStock: Bool? = nil, attributes: [String: [String]] = [:]) {
+        self.category = category
+        self.price = price
+        self.isInStock = isInStock
+        self.attributes = attributes
+    }
+}
+
+/// One item in a user's history, as scoring reads it.
+public struct HistoryEntry: Hashable, Sendable {
+    public var item: UInt32
+    /// The decayed affinity: Σ event weight × 2^(−age / half-life).
+    public var weight: Float
+    /// Seconds since the epoch of the last interaction and the last purchase (0: never bought).
+    public var lastSeen: UInt32
+    public var lastPurchase: UInt32
+
+    public init(item: UInt32, weight: Float, lastSeen: UInt32, lastPurchase: UInt32 = 0) {
+        self.item = item
+        self.weight = weight
+        self.lastSeen = lastSeen
+        self.lastPurchase = lastPurchase
+    }
+}
+
+/// A read-only view of a trained model, over memory that `owner` keeps alive: the mapped segment files
+/// of a generation in the daemon, or a ``TrainedRecommender`` in memory for evaluation and tests.
+///
+/// Everything is an unsafe buffer so that scoring does no bounds-checked array access or reference
+/// counting on its hot path; the buffers are validated (lengths, offsets, indices in range) when the view
+/// is made, so scoring may trust them.
+public final class RecommenderModel: @unchecked Sendable {
+    public let itemCount: Int
+    public let userCount: Int
+    public let newestTimestamp: Int64
+    public let settings: RecommenderSettings
+
+    let neighbourOffsets: UnsafeBufferPointer<UInt64>
+    let neighbourItems: UnsafeBufferPointer<UInt32>
+    let neighbourScores: UnsafeBufferPointer<Float>
+    let popularity: UnsafeBufferPointer<Float>
+    let popularOrder: UnsafeBufferPointer<UInt32>
+    let trendingScores: UnsafeBufferPointer<Float>
+    let trendingOrder: UnsafeBufferPointer<UInt32>
+    let historyOffsets: UnsafeBufferPointer<UInt64>
+    let historyItems: UnsafeBufferPointer<UInt32>
+    let historyWeights: UnsafeBufferPointer<Float>
+    let historyLastSeen: UnsafeBufferPointer<UInt32>
+    let historyLastPurchase: UnsafeBufferPointer<UInt32>
+    let categories: UnsafeBufferPointer<UInt32>
+    let prices: UnsafeBufferPointer<Double>
+    let baseAvailability: UnsafeBufferPointer<UInt8>
+    let attributeOffsets: UnsafeBufferPointer<UInt64>
+    let attributeValues: UnsafeBufferPointer<UInt32>
+    private let owner: AnyObject
+
+    /// The buffers a model is made of, before validation.
+    public struct Parts {
+        public var neighbourOffsets: UnsafeBufferPointer<UInt64>
+        public var neighbourItems: UnsafeBufferPointer<UInt32>
+        public var neighbourScores: UnsafeBufferPointer<Float>
+        public var popularity: UnsafeBufferPointer<Float>
+        public var popularOrder: UnsafeBufferPointer<UInt32>
+        public var trendingScores: UnsafeBufferPointer<Float>
+        public var trendingOrder: UnsafeBufferPointer<UInt32>
+        public var historyOffsets: UnsafeBufferPointer<UInt64>
+        public var historyItems: UnsafeBufferPointer<UInt32>
+        public var historyWeights: UnsafeBufferPointer<Float>
+        public var historyLastSeen: UnsafeBufferPointer<UInt32>
+        public var historyLastPurchase: UnsafeBufferPointer<UInt32>
+        public var categories: UnsafeBufferPointer<UInt32>
+        public var prices: UnsafeBufferPointer<Double>
+        public var availability: UnsafeBufferPointer<UInt8>
+        public var attributeOffsets: UnsafeBufferPointer<UInt64>
+        public var attributeValues: UnsafeBufferPointer<UInt32>
+
+        public init(
+            neighbourOffsets: UnsafeBufferPointer<UInt64>, neighbourItems: UnsafeBufferPointer<UInt32>,
+            neighbourScores: UnsafeBufferPointer<Float>, popularity: UnsafeBufferPointer<Float>,
+            popularOrder: UnsafeBufferPointer<UInt32>, trendingScores: UnsafeBufferPointer<Float>,
+            trendingOrder: UnsafeBufferPointer<UInt32>, historyOffsets: UnsafeBufferPointer<UInt64>,
+            historyItems: UnsafeBufferPointer<UInt32>, historyWeights: UnsafeBufferPointer<Float>,
+            historyLastSeen: UnsafeBufferPointer<UInt32>, historyLastPurchase: UnsafeBufferPointer<UInt32>,
+            categories: UnsafeBufferPointer<UInt32>, prices: UnsafeBufferPointer<Double>,
+            availability: UnsafeBufferPointer<UInt8>, attributeOffsets: UnsafeBufferPointer<UInt64>,
+            attributeValues: UnsafeBufferPointer<UInt32>
+        ) {
+            self.neighbourOffsets = neighbourOffsets
+            self.neighbourItems = neighbourItems
+            self.neighbourScores = neighbourScores
+            self.popularity = popularity
+            self.popularOrder = popularOrder
+            self.trendingScores = trendingScores
+            self.trendingOrder = trendingOrder
+            self.historyOffsets = historyOffsets
+            self.historyItems = historyItems
+            self.historyWeights = historyWeights
+            self.historyLastSeen = historyLastSeen
+            self.historyLastPurchase = historyLastPurchase
+            self.categories = categories
+            self.prices = prices
+            self.availability = availability
+            self.attributeOffsets = attributeOffsets
+            self.attributeValues = attributeValues
+        }
+    }
+
+    /// Why a set of buffers is not a model.
+    public struct InvalidModel: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Validates `parts` and makes a view that keeps `owner` alive.
+    public init(parts: Parts, itemCount: Int, userCount: Int, newestTimestamp: Int64, settings: RecommenderSettings, owner: AnyObject) throws {
+        func require(_ condition: Bool, _ what: @autoclosure () -> String) throws {
+            if !condition { throw InvalidModel(description: what()) }
+        }
+        try Self.checkOffsets(parts.neighbourOffsets, rows: itemCount, entries: parts.neighbourItems.count, name: "neighbour_offsets")
+        try require(parts.neighbourScores.count == parts.neighbourItems.count, "neighbour_score has \(parts.neighbourScores.count) rows, neighbour_item \(parts.neighbourItems.count)")
+        try require(parts.neighbourItems.allSatisfy { Int($0) < itemCount }, "neighbour_item holds an item index past \(itemCount)")
+        for (name, count) in [("popularity", parts.popularity.count), ("trending_score", parts.trendingScores.count), ("category", parts.categories.count), ("price", parts.prices.count), ("availability", parts.availability.count)] {
+            try require(count == itemCount, "\(name) has \(count) rows for \(itemCount) items")
+        }
+        try require(parts.popularOrder.allSatisfy { Int($0) < itemCount }, "popular_order holds an item index past \(itemCount)")
+        try require(parts.trendingOrder.allSatisfy { Int($0) < itemCount }, "trending_order holds an item index past \(itemCount)")
+        try Self.checkOffsets(parts.historyOffsets, rows: userCount, entries: parts.historyItems.count, name: "history_offsets")
+        for (name, count) in [("history_weight", parts.historyWeights.count), ("history_last_seen", parts.historyLastSeen.count), ("history_last_purchase", parts.historyLastPurchase.count)] {
+            try require(count == parts.historyItems.count, "\(name) has \(count) rows, history_item \(parts.historyItems.count)")
+        }
+        try require(parts.historyItems.allSatisfy { Int($0) < itemCount }, "history_item holds an item index past \(itemCount)")
+        try Self.checkOffsets(parts.attributeOffsets, rows: itemCount, entries: parts.attributeValues.count, name: "attribute_offsets")
+        self.itemCount = itemCount
+        self.userCount = userCount
+        self.newestTimestamp = newestTimestamp
+        self.settings = settings
+        self.neighbourOffsets = parts.neighbourOffsets
+        self.neighbourItems = parts.neighbourItems
+        self.neighbourScores = parts.neighbourScores
+        self.popularity = parts.popularity
+        self.popularOrder = parts.popularOrder
+        self.trendingScores = parts.trendingScores
+        self.trendingOrder = parts.trendingOrder
+        self.historyOffsets = parts.historyOffsets
+        self.historyItems = parts.historyItems
+        self.historyWeights = parts.historyWeights
+        self.historyLastSeen = parts.historyLastSeen
+        self.historyLastPurchase = parts.historyLastPurchase
+        self.categories = parts.categories
+        self.prices = parts.prices
+        self.baseAvailability = parts.availability
+        self.attributeOffsets = parts.attributeOffsets
+        self.attributeValues = parts.attributeValues
+        self.owner = owner
+    }
+
+    private static func checkOffsets(_ offsets: UnsafeBufferPointer<UInt64>, rows: Int, entries: Int, name: String) throws {
+        guard offsets.count == rows + 1 else { throw InvalidModel(description: "\(name) has \(offsets.count) rows for \(rows) + 1") }
+        var previous: UInt64 = 0
+        for offset in offsets {
+            guard offset >= previous else { throw InvalidModel(description: "\(name) decreases") }
+            previous = offset
+        }
+        guard offsets.first == 0, previous == UInt64(entries) else {
+            throw InvalidModel(description: "\(name) does not span its \(entries) entries")
+        }
+    }
+
+    /// A view of a model trained in memory (evaluation, tests), with `catalog` for filters.
+    public convenience init(trained: TrainedRecommender, catalog: ItemCatalog? = nil) {
+        let box = TrainedBox(trained: trained, catalog: catalog ?? ItemCatalog(itemCount: trained.itemCount))
+        try! self.init(parts: box.parts(), itemCount: trained.itemCount, userCount: trained.userCount, newestTimestamp: trained.newestTimestamp, settings: trained.settings, owner: box)
+    }
+
+    // MARK: Reading
+
+    /// Item `item`'s neighbours and their similarities, best first.
+    public func neighbours(of item: Int) -> (items: UnsafeBufferPointer<UInt32>, scores: UnsafeBufferPointer<Float>) {
+        let start = Int(neighbourOffsets[item])
+        let end = Int(neighbourOffsets[item + 1])
+        return (UnsafeBufferPointer(rebasing: neighbourItems[start..<end]), UnsafeBufferPointer(rebasing: neighbourScores[start..<end]))
+    }
+
+    /// User `user`'s history as trained, most recent first.
+    public func history(of user: Int) -> [HistoryEntry] {
+        guard user >= 0 && user < userCount else { return [] }
+        let start = Int(historyOffsets[user])
+        let end = Int(historyOffsets[user + 1])
+        var entries: [HistoryEntry] = []
+        entries.reserveCapacity(end - start)
+        for index in start..<end {
+            entries.append(HistoryEntry(item: historyItems[index], weight: historyWeights[index], lastSeen: historyLastSeen[index], lastPurchase: historyLastPurchase[index]))
+        }
+        return entries
+    }
+
+    public func popularity(of item: Int) -> Float { popularity[item] }
+    public func trendingScore(of item: Int) -> Float { trendingScores[item] }
+    public var mostPopular: UnsafeBufferPointer<UInt32> { popularOrder }
+    public var trending: UnsafeBufferPointer<UInt32> { trendingOrder }
+    public func category(of item: Int) -> UInt32 { categories[item] }
+    public func price(of item: Int) -> Double { prices[item] }
+    public func availability(of item: Int) -> UInt8 { baseAvailability[item] }
+    /// The attribute-value indices of an item, sorted.
+    public func attributeValues(of item: Int) -> UnsafeBufferPointer<UInt32> {
+        UnsafeBufferPointer(rebasing: attributeValues[Int(attributeOffsets[item])..<Int(attributeOffsets[item + 1])])
+    }
+}
+
+/// Owns copies of a trained model's arrays for a view: buffers it allocated itself, so the pointers
+/// stay valid for exactly its lifetime (a pointer escaping `withUnsafeBufferPointer` would not be).
+private final class TrainedBox {
+    private var allocations: [UnsafeMutableRawBufferPointer] = []
+    private let trained: TrainedRecommender
+    private let catalog: ItemCatalog
+
+    init(trained: TrainedRecommender, catalog: ItemCatalog) {
+        self.trained = trained
+        self.catalog = catalog
+    }
+
+    deinit { for allocation in allocations { allocation.deallocate() } }
+
+    func parts() -> RecommenderModel.Parts {
+        RecommenderModel.Parts(
+            neighbourOffsets: own(trained.neighbourOffsets), neighbourItems: own(trained.neighbourItems),
+            neighbourScores: own(trained.neighbourScores), popularity: own(trained.popularity),
+            popularOrder: own(trained.popularOrder), trendingScores: own(trained.trendingScores),
+            trendingOrder: own(trained.trendingOrder), historyOffsets: own(trained.historyOffsets),
+            historyItems: own(trained.historyItems), historyWeights: own(trained.historyWeights),
+            historyLastSeen: own(trained.historyLastSeen), historyLastPurchase: own(trained.historyLastPurchase),
+            categories: own(catalog.categories), prices: own(catalog.prices),
+            availability: own(catalog.availability), attributeOffsets: own(catalog.attributeOffsets),
+            attributeValues: own(catalog.attributeValues)
+        )
+    }
+
+    private func own<T: BitwiseCopyable>(_ array: [T]) -> UnsafeBufferPointer<T> {
+        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, array.count * MemoryLayout<T>.stride), alignment: MemoryLayout<T>.alignment)
+        allocations.append(raw)
+        let typed = raw.bindMemory(to: T.self)
+        _ = UnsafeMutableBufferPointer(rebasing: typed[0..<array.count]).initialize(from: array)
+        return UnsafeBufferPointer(rebasing: typed[0..<array.count])
+    }
+}

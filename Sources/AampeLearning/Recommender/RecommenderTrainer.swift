@@ -1,0 +1,483 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// What training produced, in memory: the neighbour table, popularity, trending and user histories, all
+/// indexed by the dense item and user indices of the data directory.
+public struct TrainedRecommender: Sendable {
+    public var settings: RecommenderSettings
+    public var userCount: Int
+    public var itemCount: Int
+    /// The newest interaction, in seconds since the epoch: where decay and trending are measured from.
+    public var newestTimestamp: Int64
+
+    /// Item `i`'s neighbours are `neighbourItems[neighbourOffsets[i] ..< neighbourOffsets[i + 1]]`, best
+    /// first, with their similarities in `neighbourScores`. An item is never its own neighbour.
+    public var neighbourOffsets: [UInt64]
+    public var neighbourItems: [UInt32]
+    public var neighbourScores: [Float]
+
+    /// Distinct users per item.
+    public var popularity: [Float]
+    /// Items with any user, most popular first (ties: lower index first).
+    public var popularOrder: [UInt32]
+    /// Interactions in the last `trendingDays` minus a third of those in the `3 × trendingDays` before.
+    public var trendingScores: [Float]
+    /// Items with a positive trending score, highest first.
+    public var trendingOrder: [UInt32]
+
+    /// User `u`'s history is `historyItems[historyOffsets[u] ..< historyOffsets[u + 1]]`, most recent
+    /// first, with the decayed affinity, the last interaction and the last purchase (seconds since the
+    /// epoch, 0 for never).
+    public var historyOffsets: [UInt64]
+    public var historyItems: [UInt32]
+    public var historyWeights: [Float]
+    public var historyLastSeen: [UInt32]
+    public var historyLastPurchase: [UInt32]
+
+    public var statistics: TrainingStatistics
+}
+
+/// Counts that say what training saw and did.
+public struct TrainingStatistics: Hashable, Sendable, Codable {
+    public var interactions = 0
+    public var usersWithHistory = 0
+    public var itemsWithUsers = 0
+    public var itemsWithNeighbours = 0
+    public var neighbourPairs = 0
+    /// Users whose co-occurrence contribution was cut to their strongest items.
+    public var usersCapped = 0
+    /// Co-occurrence additions done: Σ over users of (their items)², the heavy part of training.
+    public var cooccurrenceUpdates = 0
+    public init() {}
+}
+
+/// Training phases, for progress reports.
+public enum TrainingPhase: String, Sendable {
+    case histories = "user histories"
+    case neighbours = "item neighbours"
+}
+
+/// Builds the item-item model from interactions.
+///
+/// Everything is sparse: users' items and items' users are compressed rows, and co-occurrence is counted
+/// one item row at a time into a dense accumulator per thread that is reset through the list of entries
+/// it touched. Memory is the interactions, two compressed copies of the user × item matrix and the
+/// neighbour lists; it never holds an item × item matrix.
+public enum RecommenderTrainer {
+    public typealias Progress = @Sendable (TrainingPhase, _ done: Int, _ total: Int) -> Void
+
+    public static func train(
+        _ log: InteractionLog,
+        settings: RecommenderSettings,
+        threads: Int? = nil,
+        progress: Progress? = nil
+    ) -> TrainedRecommender {
+        let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let userCount = log.userCount
+        let itemCount = log.itemCount
+        let newest = log.newestTimestamp ?? 0
+        var statistics = TrainingStatistics()
+        statistics.interactions = log.count
+
+        let matrix = UserItemMatrix(log: log, settings: settings, newest: newest, progress: progress)
+        statistics.usersWithHistory = matrix.usersWithItems
+
+        // Popularity: distinct users per item.
+        var popularity = [Float](repeating: 0, count: itemCount)
+        for item in matrix.items { popularity[Int(item)] += 1 }
+        let popularOrder = rankedPositive(popularity)
+        statistics.itemsWithUsers = popularOrder.count
+
+        let (trendingScores, trendingOrder) = trending(log: log, itemCount: itemCount, newest: newest, days: settings.trendingDays)
+
+        let cooccurrence = CooccurrenceInput(matrix: matrix, settings: settings, itemCount: itemCount)
+        statistics.usersCapped = cooccurrence.usersCapped
+        let neighbours = NeighbourSearch(input: cooccurrence, settings: settings, userCount: userCount)
+            .run(threads: max(1, threads), progress: progress)
+        statistics.cooccurrenceUpdates = neighbours.updates
+        statistics.neighbourPairs = neighbours.items.count
+        statistics.itemsWithNeighbours = (0..<itemCount).reduce(0) {
+            $0 + (neighbours.offsets[$1 + 1] > neighbours.offsets[$1] ? 1 : 0)
+        }
+
+        let history = matrix.histories(length: settings.historyLength)
+        return TrainedRecommender(
+            settings: settings,
+            userCount: userCount,
+            itemCount: itemCount,
+            newestTimestamp: newest,
+            neighbourOffsets: neighbours.offsets,
+            neighbourItems: neighbours.items,
+            neighbourScores: neighbours.scores,
+            popularity: popularity,
+            popularOrder: popularOrder,
+            trendingScores: trendingScores,
+            trendingOrder: trendingOrder,
+            historyOffsets: history.offsets,
+            historyItems: history.items,
+            historyWeights: history.weights,
+            historyLastSeen: history.lastSeen,
+            historyLastPurchase: history.lastPurchase,
+            statistics: statistics
+        )
+    }
+
+    /// Indices with a positive score, highest first, ties by the lower index.
+    static func rankedPositive(_ scores: [Float]) -> [UInt32] {
+        var order: [UInt32] = []
+        for (index, score) in scores.enumerated() where score > 0 { order.append(UInt32(index)) }
+        order.sort { (left: UInt32, right: UInt32) -> Bool in
+            let a = scores[Int(left)]
+            let b = scores[Int(right)]
+            return a != b ? a > b : left < right
+        }
+        return order
+    }
+
+    static func trending(log: InteractionLog, itemCount: Int, newest: Int64, days: Int) -> ([Float], [UInt32]) {
+        var scores = [Float](repeating: 0, count: itemCount)
+        guard days > 0 else { return (scores, []) }
+        let window = Int64(days) * 86_400
+        let recentStart = newest - window
+        let priorStart = newest - 4 * window
+        log.items.withUnsafeBufferPointer { items in
+            log.timestamps.withUnsafeBufferPointer { times in
+                for index in 0..<items.count {
+                    let time = times[index]
+                    if time > recentStart {
+                        scores[Int(items[index])] += 1
+                    } else if time > priorStart {
+                        scores[Int(items[index])] -= 1.0 / 3.0
+                    }
+                }
+            }
+        }
+        return (scores, rankedPositive(scores))
+    }
+}
+
+/// Each user's distinct items with decayed affinity, last interaction and last purchase, most recent
+/// first: the interactions grouped by user with a counting sort, then merged per user through dense
+/// per-item scratch arrays.
+struct UserItemMatrix {
+    var offsets: [Int]
+    var items: [UInt32]
+    var affinities: [Float]
+    var lastSeen: [Int64]
+    var lastPurchase: [Int64]
+    var usersWithItems = 0
+
+    init(log: InteractionLog, settings: RecommenderSettings, newest: Int64, progress: RecommenderTrainer.Progress?) {
+        let userCount = log.userCount
+        let itemCount = log.itemCount
+        let count = log.count
+        // Group event indices by user.
+        var starts = [Int](repeating: 0, count: userCount + 1)
+        for user in log.users { starts[Int(user) + 1] += 1 }
+        for user in 0..<userCount { starts[user + 1] += starts[user] }
+        var order = [Int32](repeating: 0, count: count)
+        var cursor = starts
+        for (index, user) in log.users.enumerated() {
+            order[cursor[Int(user)]] = Int32(truncatingIfNeeded: index)
+            cursor[Int(user)] += 1
+        }
+        let decayPerSecond = settings.halfLifeDays > 0 ? 0.693_147_180_559_945_3 / (settings.halfLifeDays * 86_400) : 0
+
+        var affinity = [Float](repeating: 0, count: itemCount)
+        var seen = [Int64](repeating: Int64.min, count: itemCount)
+        var bought = [Int64](repeating: 0, count: itemCount)
+        var touched: [UInt32] = []
+        offsets = [0]
+        offsets.reserveCapacity(userCount + 1)
+        items = []
+        affinities = []
+        lastSeen = []
+        lastPurchase = []
+        items.reserveCapacity(count / 2)
+        for user in 0..<userCount {
+            touched.removeAll(keepingCapacity: true)
+            for position in starts[user]..<starts[user + 1] {
+                let index = Int(order[position])
+                let item = Int(log.items[index])
+                let time = log.timestamps[index]
+                if seen[item] == Int64.min { touched.append(UInt32(item)) }
+                let decay = decayPerSecond > 0 ? Float(exp(-Double(newest - time) * decayPerSecond)) : 1
+                affinity[item] += log.weights[index] * decay
+                seen[item] = max(seen[item], time)
+                if log.isPurchase[index] { bought[item] = max(bought[item], time) }
+            }
+            // Most recent first; the item index breaks ties so the order is deterministic.
+            touched.sort { (left: UInt32, right: UInt32) -> Bool in
+                let a = seen[Int(left)]
+                let b = seen[Int(right)]
+                return a != b ? a > b : left < right
+            }
+            for item in touched {
+                let index = Int(item)
+                items.append(item)
+                affinities.append(affinity[index])
+                lastSeen.append(seen[index])
+                lastPurchase.append(bought[index])
+                affinity[index] = 0
+                seen[index] = Int64.min
+                bought[index] = 0
+            }
+            if !touched.isEmpty { usersWithItems += 1 }
+            offsets.append(items.count)
+            if user & 0xFFFF == 0 { progress?(.histories, user, userCount) }
+        }
+        progress?(.histories, userCount, userCount)
+    }
+
+    func histories(length: Int) -> (offsets: [UInt64], items: [UInt32], weights: [Float], lastSeen: [UInt32], lastPurchase: [UInt32]) {
+        var result: (offsets: [UInt64], items: [UInt32], weights: [Float], lastSeen: [UInt32], lastPurchase: [UInt32]) = ([0], [], [], [], [])
+        result.offsets.reserveCapacity(offsets.count)
+        for user in 0..<(offsets.count - 1) {
+            let start = offsets[user]
+            let end = length > 0 ? min(offsets[user + 1], start + length) : offsets[user + 1]
+            for index in start..<end {
+                result.items.append(items[index])
+                result.weights.append(affinities[index])
+                result.lastSeen.append(Self.clampedSeconds(lastSeen[index]))
+                result.lastPurchase.append(Self.clampedSeconds(lastPurchase[index]))
+            }
+            result.offsets.append(UInt64(result.items.count))
+        }
+        return result
+    }
+
+    /// Seconds since the epoch in 32 bits (until 2106); served histories keep times at this width.
+    static func clampedSeconds(_ seconds: Int64) -> UInt32 {
+        UInt32(clamping: max(0, seconds))
+    }
+}
+
+/// The user × item rows that co-occurrence is counted over (each user's items, cut to the strongest
+/// `maximumItemsPerUser`), their transpose, and the per-entry weights BM25 needs.
+struct CooccurrenceInput: @unchecked Sendable {
+    var userOffsets: [Int]
+    var userItems: [UInt32]
+    var userWeights: [Float]
+    var itemOffsets: [Int]
+    var itemUsers: [UInt32]
+    var itemWeights: [Float]
+    var usersCapped = 0
+
+    init(matrix: UserItemMatrix, settings: RecommenderSettings, itemCount: Int) {
+        let cap = settings.maximumItemsPerUser
+        userOffsets = [0]
+        userItems = []
+        userWeights = []
+        userItems.reserveCapacity(matrix.items.count)
+        userWeights.reserveCapacity(matrix.items.count)
+        for user in 0..<(matrix.offsets.count - 1) {
+            let range = matrix.offsets[user]..<matrix.offsets[user + 1]
+            if cap > 0 && range.count > cap {
+                usersCapped += 1
+                let strongest = range.sorted { (left: Int, right: Int) -> Bool in
+                    let a = matrix.affinities[left]
+                    let b = matrix.affinities[right]
+                    return a != b ? a > b : left < right
+                }.prefix(cap)
+                for index in strongest.sorted() {
+                    userItems.append(matrix.items[index])
+                    userWeights.append(matrix.affinities[index])
+                }
+            } else {
+                userItems.append(contentsOf: matrix.items[range])
+                userWeights.append(contentsOf: matrix.affinities[range])
+            }
+            userOffsets.append(userItems.count)
+        }
+        if settings.similarity == .bm25 {
+            Self.applyBM25(userOffsets: userOffsets, userItems: userItems, weights: &userWeights, itemCount: itemCount)
+        }
+        // Transpose.
+        var starts = [Int](repeating: 0, count: itemCount + 1)
+        for item in userItems { starts[Int(item) + 1] += 1 }
+        for item in 0..<itemCount { starts[item + 1] += starts[item] }
+        itemOffsets = starts
+        itemUsers = [UInt32](repeating: 0, count: userItems.count)
+        itemWeights = [Float](repeating: 0, count: userItems.count)
+        var cursor = starts
+        for user in 0..<(userOffsets.count - 1) {
+            for index in userOffsets[user]..<userOffsets[user + 1] {
+                let item = Int(userItems[index])
+                itemUsers[cursor[item]] = UInt32(user)
+                itemWeights[cursor[item]] = userWeights[index]
+                cursor[item] += 1
+            }
+        }
+    }
+
+    /// Okapi BM25 over the item × user matrix with items as documents and users as terms, as `implicit`
+    /// weights it: idf(u) = ln(I) − ln(1 + items of u), length(i) = Σ_u a_ui, and
+    /// w_ui = a_ui · (K1 + 1) / (K1 · (1 − B + B · length(i) / mean length) + a_ui) · idf(u).
+    static func applyBM25(userOffsets: [Int], userItems: [UInt32], weights: inout [Float], itemCount: Int, k1: Float = 100, b: Float = 0.8) {
+        var length = [Float](repeating: 0, count: itemCount)
+        for (index, item) in userItems.enumerated() { length[Int(item)] += weights[index] }
+        let documents = length.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
+        guard documents > 0 else { return }
+        let meanLength = length.reduce(0, +) / Float(documents)
+        let logDocuments = Float(log(Double(documents)))
+        for user in 0..<(userOffsets.count - 1) {
+            let range = userOffsets[user]..<userOffsets[user + 1]
+            let idf = logDocuments - Float(log1p(Double(range.count)))
+            for index in range {
+                let value = weights[index]
+                let norm = (1 - b) + b * length[Int(userItems[index])] / meanLength
+                weights[index] = value * (k1 + 1) / (k1 * norm + value) * idf
+            }
+        }
+    }
+}
+
+/// Counts co-occurrence one item row at a time and keeps each row's best neighbours. Rows are handed
+/// out in chunks to `threads` workers, each with its own dense accumulator.
+struct NeighbourSearch: @unchecked Sendable {
+    let input: CooccurrenceInput
+    let settings: RecommenderSettings
+    let userCount: Int
+
+    struct Output {
+        var offsets: [UInt64]
+        var items: [UInt32]
+        var scores: [Float]
+        var updates: Int
+    }
+
+    func run(threads: Int, progress: RecommenderTrainer.Progress?) -> Output {
+        let itemCount = input.itemOffsets.count - 1
+        let chunk = 256
+        let chunks = (itemCount + chunk - 1) / chunk
+        let next = Atomic<Int>(0)
+        let done = Atomic<Int>(0)
+        let updates = Atomic<Int>(0)
+        let rows = UnsafeMutableBufferPointer<[(UInt32, Float)]>.allocate(capacity: itemCount)
+        rows.initialize(repeating: [])
+        defer { rows.deinitialize().deallocate() }
+        let rowsAddress = UInt(bitPattern: rows.baseAddress)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, chunks))) { worker in
+            let rows = UnsafeMutableBufferPointer<[(UInt32, Float)]>(start: UnsafeMutablePointer(bitPattern: rowsAddress), count: itemCount)
+            var scratch = Scratch(itemCount: itemCount)
+            var workerUpdates = 0
+            while true {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                if index >= chunks { break }
+                for item in (index * chunk)..<min(itemCount, (index + 1) * chunk) {
+                    rows[item] = neighbours(of: item, scratch: &scratch, updates: &workerUpdates)
+                }
+                let finished = done.add(1, ordering: .relaxed).newValue
+                if worker == 0 { progress?(.neighbours, min(itemCount, finished * chunk), itemCount) }
+            }
+            updates.add(workerUpdates, ordering: .relaxed)
+        }
+        progress?(.neighbours, itemCount, itemCount)
+        var output = Output(offsets: [0], items: [], scores: [], updates: updates.load(ordering: .relaxed))
+        output.offsets.reserveCapacity(itemCount + 1)
+        let total = rows.reduce(0) { $0 + $1.count }
+        output.items.reserveCapacity(total)
+        output.scores.reserveCapacity(total)
+        for row in rows {
+            for (item, score) in row {
+                output.items.append(item)
+                output.scores.append(score)
+            }
+            output.offsets.append(UInt64(output.items.count))
+        }
+        return output
+    }
+
+    struct Scratch {
+        var counts: [UInt32]
+        var dots: [Float]
+        var touched: [UInt32] = []
+        var candidates: [(UInt32, Float)] = []
+        init(itemCount: Int) {
+            counts = [UInt32](repeating: 0, count: itemCount)
+            dots = [Float](repeating: 0, count: itemCount)
+        }
+    }
+
+    /// Item `item`'s neighbours, best first, ties broken by the lower index.
+    func neighbours(of item: Int, scratch: inout Scratch, updates: inout Int) -> [(UInt32, Float)] {
+        let usersStart = input.itemOffsets[item]
+        let usersEnd = input.itemOffsets[item + 1]
+        guard usersEnd > usersStart else { return [] }
+        let weighted = settings.similarity == .bm25
+        scratch.touched.removeAll(keepingCapacity: true)
+        input.userOffsets.withUnsafeBufferPointer { userOffsets in
+            input.userItems.withUnsafeBufferPointer { userItems in
+                input.userWeights.withUnsafeBufferPointer { userWeights in
+                    scratch.counts.withUnsafeMutableBufferPointer { counts in
+                        scratch.dots.withUnsafeMutableBufferPointer { dots in
+                            for position in usersStart..<usersEnd {
+                                let user = Int(input.itemUsers[position])
+                                let own = input.itemWeights[position]
+                                let start = userOffsets[user]
+                                let end = userOffsets[user + 1]
+                                updates += end - start
+                                for index in start..<end {
+                                    let other = Int(userItems[index])
+                                    if counts[other] == 0 { scratch.touched.append(UInt32(other)) }
+                                    counts[other] &+= 1
+                                    if weighted { dots[other] += own * userWeights[index] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let support = UInt32(max(1, settings.effectiveMinimumSupport))
+        let occurrence = Float(usersEnd - usersStart)
+        let users = Float(userCount)
+        scratch.candidates.removeAll(keepingCapacity: true)
+        for other in scratch.touched {
+            let index = Int(other)
+            let together = scratch.counts[index]
+            let dot = scratch.dots[index]
+            scratch.counts[index] = 0
+            scratch.dots[index] = 0
+            guard index != item, together >= support else { continue }
+            let both = Float(together)
+            let otherOccurrence = Float(input.itemOffsets[index + 1] - input.itemOffsets[index])
+            let score: Float =
+                switch settings.similarity {
+                case .jaccard: both / (occurrence + otherOccurrence - both)
+                case .cosine: both / (occurrence * otherOccurrence).squareRoot()
+                case .lift: both * users / (occurrence * otherOccurrence)
+                case .bm25: dot
+                case .counts: both
+                }
+            guard score > 0 else { continue }
+            scratch.candidates.append((other, score))
+        }
+        let limit = settings.neighbours > 0 ? settings.neighbours : scratch.candidates.count
+        let byScore: ((UInt32, Float), (UInt32, Float)) -> Bool = { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+        if scratch.candidates.count > limit * 4 {
+            // Keep a bounded pool: partition around the limit-th best with a heap-free select, then sort.
+            var pool = Array(scratch.candidates.prefix(0))
+            pool.reserveCapacity(limit + 1)
+            var worst: (UInt32, Float)? = nil
+            for candidate in scratch.candidates {
+                if pool.count < limit {
+                    pool.append(candidate)
+                    if pool.count == limit { pool.sort(by: byScore); worst = pool.last }
+                } else if let current = worst, byScore(candidate, current) {
+                    // Insert in order, drop the last.
+                    var position = pool.count - 1
+                    while position > 0 && byScore(candidate, pool[position - 1]) { position -= 1 }
+                    pool.insert(candidate, at: position)
+                    pool.removeLast()
+                    worst = pool.last
+                }
+            }
+            if pool.count < limit { pool.sort(by: byScore) }
+            return pool
+        }
+        scratch.candidates.sort(by: byScore)
+        return Array(scratch.candidates.prefix(limit))
+    }
+}

@@ -1,0 +1,60 @@
+internal import GRDB
+
+/// A catalog row in bulk form, keyed by dense item index.
+public struct CatalogRow: Hashable, Sendable {
+    public var itemIndex: Int
+    public var title: String?
+    public var category: String?
+    public var isInStock: Bool?
+    public var price: Double?
+    /// Indexed attribute values by attribute name.
+    public var attributeValues: [String: [String]]
+}
+
+/// One channel address of one user, in bulk form.
+public struct ChannelRow: Hashable, Sendable {
+    public var userIndex: Int
+    public var channel: Channel
+    public var address: String
+    public var hasConsent: Bool
+}
+
+extension IngestionRepository {
+    /// Every catalog item with its indexed attribute values, in item-index order: what training snapshots
+    /// for filters. Two queries, no per-item round trips.
+    public func catalogRows() throws -> [CatalogRow] {
+        try store.read("read catalog") { db in
+            var rows: [CatalogRow] = []
+            var position: [Int: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT item_index, title, category, is_in_stock, price FROM catalog_items ORDER BY item_index") {
+                let index: Int = row["item_index"]
+                let stock: Int64? = row["is_in_stock"]
+                position[index] = rows.count
+                rows.append(CatalogRow(itemIndex: index, title: row["title"], category: row["category"], isInStock: stock.map { $0 == 1 }, price: row["price"], attributeValues: [:]))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT item_index, attribute, value FROM item_attribute_values ORDER BY item_index, attribute, value") {
+                let index: Int = row["item_index"]
+                guard let at = position[index] else { continue }
+                rows[at].attributeValues[row["attribute"], default: []].append(row["value"])
+            }
+            return rows
+        }
+    }
+
+    /// Every channel address, in user-index order.
+    public func channelRows() throws -> [ChannelRow] {
+        try store.read("read channels") { db in
+            try Row.fetchAll(db, sql: "SELECT user_index, channel, address, has_consent FROM user_channels ORDER BY user_index, channel").compactMap { row in
+                guard let channel = Channel(rawValue: row["channel"]) else { return nil }
+                return ChannelRow(userIndex: row["user_index"], channel: channel, address: row["address"], hasConsent: row["has_consent"] == 1)
+            }
+        }
+    }
+
+    /// The newest `updated_at` of the catalog, so a reader can tell whether an import changed it.
+    public func catalogVersion() throws -> Int64 {
+        try store.read("read catalog version") { db in
+            try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(updated_at), 0) FROM catalog_items") ?? 0
+        }
+    }
+}

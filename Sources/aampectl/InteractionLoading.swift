@@ -1,0 +1,59 @@
+import AampeCore
+import AampeIngest
+import AampeLearning
+import AampeStore
+
+/// Reads a data directory's imported events as recommender interactions.
+enum InteractionLoading {
+    /// Every stored event that carries an item, weighted by `settings`, plus the dictionaries and the
+    /// catalog as of now. `progress` gets segments done and in all.
+    static func load(
+        directory: DataDirectory,
+        store: Store,
+        settings: RecommenderSettings,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws -> (log: InteractionLog, keys: KeyDictionaries) {
+        let keys = try store.ingestion.keyDictionaries()
+        // Per event type: a fixed weight, the event's value, or ignored; decided once, not per event.
+        enum Rule { case fixed(Float), value, ignored }
+        let rules: [Rule] = keys.eventTypes.map { name in
+            if let listed = settings.eventWeights[name] { return listed > 0 ? .fixed(listed) : .ignored }
+            return .value
+        }
+        let purchases = keys.eventTypes.map { RecommenderSettings.purchaseEvents.contains($0) }
+        var log = InteractionLog(userCount: keys.userIDs.count, itemCount: keys.itemIDs.count)
+        try EventStore(dataDirectory: directory, store: store).forEachSegment { events, done, total in
+            log.reserveCapacity(log.count + events.items.count)
+            for row in 0..<events.items.count {
+                let item = events.items[row]
+                guard item != EventStore.noItem else { continue }
+                let type = Int(events.eventTypes[row])
+                let weight: Float
+                switch rules[type] {
+                case .fixed(let value): weight = value
+                case .ignored: continue
+                case .value:
+                    let value = events.values[row]
+                    if value.isNaN { weight = 1 } else if value > 0 && value.isFinite { weight = Float(value) } else { continue }
+                }
+                log.append(
+                    user: events.users[row], item: item, weight: weight,
+                    timestamp: Timestamp(rawValue: events.timestamps[row]).secondsSinceEpoch, isPurchase: purchases[type]
+                )
+            }
+            progress?(done, total)
+        }
+        return (log, keys)
+    }
+
+    /// The catalog as training snapshots it, over `itemCount` items.
+    static func catalog(store: Store, itemCount: Int) throws -> (catalog: ItemCatalog, titles: [Int: String]) {
+        var records: [Int: CatalogRecord] = [:]
+        var titles: [Int: String] = [:]
+        for row in try store.ingestion.catalogRows() where row.itemIndex < itemCount {
+            records[row.itemIndex] = CatalogRecord(category: row.category, price: row.price, isInStock: row.isInStock, attributes: row.attributeValues)
+            if let title = row.title { titles[row.itemIndex] = title }
+        }
+        return (ItemCatalog(itemCount: itemCount, records: records), titles)
+    }
+}

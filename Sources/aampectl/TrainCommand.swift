@@ -1,0 +1,253 @@
+import AampeCore
+import AampeIngest
+import AampeLearning
+import AampeSegments
+import AampeStore
+import ArgumentParser
+import Foundation
+
+/// `aampectl train`: learn from the imported data and publish a new generation.
+struct TrainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Learn from the imported events and publish a new generation.",
+        subcommands: [TrainRecommenderCommand.self]
+    )
+}
+
+/// The recommender's settings as flags, shared by `train recommender` and `eval recommender`.
+struct RecommenderSettingsOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("jaccard, cosine, lift, bm25 or counts.", valueName: "name"))
+    var similarity: String = "jaccard"
+
+    @Option(help: ArgumentHelp("Neighbours kept per item; 0 keeps all.", valueName: "N"))
+    var neighbours: Int = 50
+
+    @Option(help: ArgumentHelp("Least number of users two items must share to be neighbours (default 1; 3 for lift).", valueName: "users"))
+    var minSupport: Int?
+
+    @Option(help: ArgumentHelp("Half-life of an interaction's weight, from the newest event; 0 turns decay off.", valueName: "days"))
+    var halfLifeDays: Double = 30
+
+    @Option(help: ArgumentHelp("Recent items kept per user for serving; 0 keeps all.", valueName: "N"))
+    var historyLength: Int = 50
+
+    @Option(help: ArgumentHelp("Trending compares this many latest days with the three times as many before.", valueName: "days"))
+    var trendingDays: Int = 7
+
+    @Option(help: ArgumentHelp("Users with more items add only their strongest this many to co-occurrence; 0: no cap.", valueName: "N"))
+    var maxItemsPerUser: Int = 1_000
+
+    @Option(help: ArgumentHelp("Items a user had may come back this many days after the last interaction; 0: never.", valueName: "days"))
+    var repeatAfterDays: Int = 0
+
+    @Option(
+        name: .customLong("weight"),
+        help: ArgumentHelp("An event type's weight, such as purchase=5 (0 ignores it). Repeatable. Defaults: product_viewed/view/item_viewed 1, add_to_cart 3, purchase 5; other events with an item weigh their value (a rating) or 1.", valueName: "event=weight")
+    )
+    var weights: [String] = []
+
+    @Flag(help: "SAR's settings: jaccard, 30-day half-life, support 1, every neighbour, every item (overrides the flags above).")
+    var sar = false
+
+    func settings() throws -> RecommenderSettings {
+        if sar { return .sarFaithful }
+        var settings = RecommenderSettings()
+        guard let similarity = RecommenderSettings.Similarity(rawValue: similarity) else {
+            throw ValidationError("--similarity must be one of \(RecommenderSettings.Similarity.allCases.map(\.rawValue).joined(separator: ", ")), not '\(similarity)'")
+        }
+        settings.similarity = similarity
+        guard (0...10_000).contains(neighbours) else { throw ValidationError("--neighbours must be 0 to 10000") }
+        settings.neighbours = neighbours
+        if let minSupport {
+            guard minSupport >= 1 else { throw ValidationError("--min-support must be at least 1") }
+            settings.minimumSupport = minSupport
+        }
+        guard halfLifeDays >= 0, halfLifeDays.isFinite else { throw ValidationError("--half-life-days must be 0 or more") }
+        settings.halfLifeDays = halfLifeDays
+        guard (0...100_000).contains(historyLength) else { throw ValidationError("--history-length must be 0 to 100000") }
+        settings.historyLength = historyLength
+        guard (1...365).contains(trendingDays) else { throw ValidationError("--trending-days must be 1 to 365") }
+        settings.trendingDays = trendingDays
+        guard maxItemsPerUser >= 0 else { throw ValidationError("--max-items-per-user must not be negative") }
+        settings.maximumItemsPerUser = maxItemsPerUser
+        guard (0...3650).contains(repeatAfterDays) else { throw ValidationError("--repeat-after-days must be 0 to 3650") }
+        settings.repeatAfterDays = repeatAfterDays
+        for pair in weights {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let weight = Float(parts[1]), weight.isFinite, weight >= 0 else {
+                throw ValidationError("--weight '\(pair)' must be event=weight with a weight of 0 or more")
+            }
+            settings.eventWeights[parts[0]] = weight
+        }
+        return settings
+    }
+}
+
+/// `aampectl train recommender`
+struct TrainRecommenderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recommender",
+        abstract: "Build the item-item recommender from the imported events and publish it as a new generation.",
+        discussion: """
+            Writes the top-N neighbours per item with their similarities, popularity, trending, and each \
+            user's recent items with decayed weights (items.seg, users.seg, recommender.json). Other files \
+            of the current generation are carried over. aamped picks the new generation up on its next poll \
+            or on `aampectl reload`.
+            """
+    )
+
+    @OptionGroup var dataDirectory: DataDirectoryOptions
+    @OptionGroup var recommender: RecommenderSettingsOptions
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func validate() throws { _ = try recommender.settings() }
+
+    struct Report: Codable {
+        var generation: UInt64
+        var settings: RecommenderSettings
+        var statistics: TrainingStatistics
+        var users: Int
+        var items: Int
+        var newestEvent: String
+        var secondsReading: Double
+        var secondsTraining: Double
+        var secondsWriting: Double
+
+        enum CodingKeys: String, CodingKey {
+            case generation, settings, statistics, users, items
+            case newestEvent = "newest_event"
+            case secondsReading = "seconds_reading"
+            case secondsTraining = "seconds_training"
+            case secondsWriting = "seconds_writing"
+        }
+    }
+
+    func run() async throws {
+        let settings = try recommender.settings()
+        let directory = dataDirectory.dataDirectory
+        let store = try directory.openStore()
+        let run = try store.runs.begin(.train, subject: "recommender")
+        do {
+            let report = try train(settings: settings, directory: directory, store: store)
+            try store.runs.succeed(run, counters: RunCounters([
+                "interactions": Int64(report.statistics.interactions),
+                "neighbour_pairs": Int64(report.statistics.neighbourPairs),
+                "generation": Int64(report.generation),
+            ]))
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print(Self.table(report))
+            }
+        } catch {
+            try? store.runs.fail(run, error: "\(error)")
+            throw error
+        }
+    }
+
+    func train(settings: RecommenderSettings, directory: DataDirectory, store: Store) throws -> Report {
+        let terminal = TerminalProgress.onTerminal()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let (log, keys) = try InteractionLoading.load(directory: directory, store: store, settings: settings) { done, total in
+            terminal?.show("reading events", done, total)
+        }
+        let (catalog, _) = try InteractionLoading.catalog(store: store, itemCount: keys.itemIDs.count)
+        let read = clock.now
+        let trained = RecommenderTrainer.train(log, settings: settings) { phase, done, total in
+            terminal?.show(phase.rawValue, done, total)
+        }
+        let learned = clock.now
+        terminal?.finish()
+
+        let generations = GenerationStore(dataDirectory: directory)
+        let builder = try generations.begin()
+        do {
+            try Self.carryOver(from: generations, into: builder)
+            try RecommenderFiles.write(
+                trained, catalog: catalog, itemIDs: keys.itemIDs, userIDs: keys.userIDs,
+                folder: builder.temporaryPath, trainedAt: Timestamp.now().description
+            )
+            let number = try builder.publish()
+            _ = try? generations.retireOld()
+            let written = clock.now
+            return Report(
+                generation: number.rawValue,
+                settings: settings,
+                statistics: trained.statistics,
+                users: keys.userIDs.count,
+                items: keys.itemIDs.count,
+                newestEvent: log.count > 0 ? Timestamp(secondsSinceEpoch: trained.newestTimestamp).description : "none",
+                secondsReading: (read - started).seconds,
+                secondsTraining: (learned - read).seconds,
+                secondsWriting: (written - learned).seconds
+            )
+        } catch {
+            try? builder.discard()
+            throw error
+        }
+    }
+
+    /// Hard-links the current generation's other files (landscape, timing, model) into the new one, so a
+    /// recommender retrain does not drop what other training runs published.
+    static func carryOver(from generations: GenerationStore, into builder: GenerationBuilder) throws {
+        guard let current = try generations.currentNumber() else { return }
+        let folder = generations.folder + "/\(current)"
+        let own: Set<String> = [RecommenderFiles.itemsFile, RecommenderFiles.usersFile, RecommenderFiles.manifestFile, "LOCK"]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where !own.contains(name) && !name.hasPrefix(".") {
+            try FileManager.default.linkItem(atPath: folder + "/" + name, toPath: builder.segmentPath(name))
+        }
+    }
+
+    static func table(_ report: Report) -> String {
+        let s = report.statistics
+        let rows: [(String, String)] = [
+            ("generation", "\(report.generation)"),
+            ("similarity", "\(report.settings.similarity.rawValue), support ≥ \(report.settings.effectiveMinimumSupport), \(report.settings.neighbours == 0 ? "all" : "\(report.settings.neighbours)") neighbours"),
+            ("half-life", report.settings.halfLifeDays > 0 ? "\(report.settings.halfLifeDays) days from \(report.newestEvent)" : "none"),
+            ("interactions", ImportReport.grouped(Int64(s.interactions))),
+            ("users with history", "\(ImportReport.grouped(Int64(s.usersWithHistory))) of \(ImportReport.grouped(Int64(report.users)))"),
+            ("items with users", "\(ImportReport.grouped(Int64(s.itemsWithUsers))) of \(ImportReport.grouped(Int64(report.items)))"),
+            ("items with neighbours", ImportReport.grouped(Int64(s.itemsWithNeighbours))),
+            ("neighbour pairs", ImportReport.grouped(Int64(s.neighbourPairs))),
+            ("co-occurrence updates", ImportReport.grouped(Int64(s.cooccurrenceUpdates))),
+            ("users capped", ImportReport.grouped(Int64(s.usersCapped))),
+            ("time", String(format: "%.2f s reading, %.2f s training, %.2f s writing", report.secondsReading, report.secondsTraining, report.secondsWriting)),
+        ]
+        return TextTable(header: ("recommender", "value"), rows: rows).rendered()
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// A one-line phase progress display on standard error, drawn only on a terminal, at most 5 times a second.
+final class TerminalProgress: @unchecked Sendable {
+    // @unchecked: draws are serialized by the lock.
+    private let lock = NSLock()
+    private var lastDrawn = Date.distantPast
+
+    static func onTerminal() -> TerminalProgress? {
+        isatty(STDERR_FILENO) == 1 ? TerminalProgress() : nil
+    }
+
+    func show(_ phase: String, _ done: Int, _ total: Int) {
+        lock.withLock {
+            let now = Date()
+            guard done == total || now.timeIntervalSince(lastDrawn) >= 0.2 else { return }
+            lastDrawn = now
+            let share = total > 0 ? Double(done) / Double(total) : 1
+            FileHandle.standardError.write(Data(String(format: "\r%@: %3.0f%% (%@ of %@)\u{1B}[K", phase, share * 100, ImportReport.grouped(Int64(done)), ImportReport.grouped(Int64(total))).utf8))
+        }
+    }
+
+    func finish() {
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
