@@ -59,7 +59,7 @@ let package = Package(
         ),
 
         // Learning: the recommender and its evaluation (pure compute over dense indices; no I/O but
-        // segment files).
+        // segment files and the ratings files an evaluation reads).
         .target(
             name: "AampeLearning",
             dependencies: ["AampeCore", "AampeSegments"]

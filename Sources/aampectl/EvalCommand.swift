@@ -64,6 +64,9 @@ struct EvalRecommenderCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With the data directory's events: the last D days are the test set.", valueName: "days"))
     var holdoutDays: Int?
 
+    @Flag(help: "With the data directory's events: count only purchases in the test set as relevant (train still uses every event).")
+    var relevantPurchasesOnly = false
+
     @Option(name: .customShort("k"), help: ArgumentHelp("Items per user.", valueName: "k"))
     var k: Int = 10
 
@@ -118,9 +121,12 @@ struct EvalRecommenderCommand: AsyncParsableCommand {
             let (log, _) = try InteractionLoading.load(directory: directory, store: store, settings: settings)
             (userCount, itemCount) = (log.userCount, log.itemCount)
             var all: [Interaction] = []
+            var purchases = Set<Interaction>()
             all.reserveCapacity(log.count)
             for index in 0..<log.count {
-                all.append(Interaction(user: log.users[index], item: log.items[index], weight: log.weights[index], timestamp: log.timestamps[index]))
+                let interaction = Interaction(user: log.users[index], item: log.items[index], weight: log.weights[index], timestamp: log.timestamps[index])
+                all.append(interaction)
+                if log.isPurchase[index] { purchases.insert(interaction) }
             }
             if let holdoutDays {
                 let cut = (log.newestTimestamp ?? 0) - Int64(holdoutDays) * 86_400
@@ -130,6 +136,10 @@ struct EvalRecommenderCommand: AsyncParsableCommand {
             } else {
                 (trainSet, testSet) = try splitter().split(all)
                 source = "\(directory.path), stratified by \(by), \(ratio) to train, seed \(seed)"
+            }
+            if relevantPurchasesOnly {
+                testSet = testSet.filter { purchases.contains($0) }
+                source += "; only purchases are relevant"
             }
         }
         guard !trainSet.isEmpty, !testSet.isEmpty else {

@@ -133,7 +133,9 @@ struct SegmentAffinityCommand: AsyncParsableCommand {
         var fullSettings = settings
         fullSettings.historyLength = 0
         let trained = RecommenderTrainer.train(log, settings: fullSettings)
+        // Users with no affinity at all (score 0) are not part of any segment.
         var ranked = AttributeAffinity.ranked(AttributeAffinity.scores(log: log, trained: trained, hasAttribute: hasAttribute), by: .model)
+            .filter { $0.score > 0 }
         if let top { ranked = Array(ranked.prefix(top)) }
         if let minScore { ranked = ranked.filter { $0.score >= minScore } }
 

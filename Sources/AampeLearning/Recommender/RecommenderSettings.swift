@@ -11,8 +11,8 @@ public struct RecommenderSettings: Hashable, Sendable, Codable {
         /// `c_ij · U / (c_ii · c_jj)` with `U` users: how much more often the pair occurs than by chance.
         /// Lift favours rare items, so its minimum support defaults to 3.
         case lift
-        /// Okapi BM25 weighting of the item × user matrix (as `implicit`'s BM25Recommender: K1 = 100,
-        /// B = 0.8, items are the documents and users the terms), then dot products of item rows.
+        /// Okapi BM25 weighting of the item × user matrix (as `implicit`'s BM25Recommender: K1 = 1.2,
+        /// B = 0.75, items are the documents and users the terms), then dot products of item rows.
         case bm25
         /// `c_ij` itself.
         case counts

@@ -314,7 +314,7 @@ struct CooccurrenceInput: @unchecked Sendable {
     /// Okapi BM25 over the item × user matrix with items as documents and users as terms, as `implicit`
     /// weights it: idf(u) = ln(I) − ln(1 + items of u), length(i) = Σ_u a_ui, and
     /// w_ui = a_ui · (K1 + 1) / (K1 · (1 − B + B · length(i) / mean length) + a_ui) · idf(u).
-    static func applyBM25(userOffsets: [Int], userItems: [UInt32], weights: inout [Float], itemCount: Int, k1: Float = 100, b: Float = 0.8) {
+    static func applyBM25(userOffsets: [Int], userItems: [UInt32], weights: inout [Float], itemCount: Int, k1: Float = 1.2, b: Float = 0.75) {
         var length = [Float](repeating: 0, count: itemCount)
         for (index, item) in userItems.enumerated() { length[Int(item)] += weights[index] }
         let documents = length.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
