@@ -424,22 +424,23 @@ class LiveUnixTests(unittest.TestCase):
 
     def test_unsupported_operation(self) -> None:
         with self.assertRaises(ServerError) as raised:
-            self.client.request(Opcode.RECOMMEND, pb.RecommendRequest(user_id="u-1", count=3), pb.RecommendResponse)
+            self.client.request(Opcode.SCORE, pb.ScoreRequest(user_id="u-1"), pb.ScoreResponse)
         self.assertEqual(raised.exception.code, ErrorCode.UNSUPPORTED_OPERATION)
-        self.assertEqual(raised.exception.opcode, Opcode.RECOMMEND)
+        self.assertEqual(raised.exception.opcode, Opcode.SCORE)
         self.assertEqual(self.client.ping(b"still open"), b"still open")  # the connection stays open
         live_ran("unix_unsupported_operation")
 
     def test_pipelining(self) -> None:
         first = self.client.send(Opcode.PING, pb.PingRequest(payload=b"first"))
-        recommend = self.client.send(Opcode.RECOMMEND, pb.RecommendRequest())
+        # No generation is loaded, so RECOMMEND answers UNAVAILABLE, between answers that succeed.
+        recommend = self.client.send(Opcode.RECOMMEND, pb.RecommendRequest(user_id="u-1", count=3))
         stats = self.client.send(Opcode.STATS, pb.StatsRequest())
         last = self.client.send(Opcode.PING, pb.PingRequest(payload=b"last"))
         self.assertEqual(self.client.receive(last, pb.PingResponse)[0].payload, b"last")
         self.assertTrue(self.client.receive(stats, pb.StatsResponse)[0].server_version)
         with self.assertRaises(ServerError) as raised:
             self.client.receive(recommend, pb.RecommendResponse)
-        self.assertEqual(raised.exception.code, ErrorCode.UNSUPPORTED_OPERATION)
+        self.assertEqual(raised.exception.code, ErrorCode.UNAVAILABLE)
         self.assertEqual(self.client.receive(first, pb.PingResponse)[0].payload, b"first")
         live_ran("unix_pipelining")
 
