@@ -95,6 +95,7 @@ let package = Package(
             name: "AampeDaemon",
             dependencies: [
                 "AampeCore",
+                "AampeIngest",
                 "AampeLearning",
                 "AampeProtocol",
                 "AampeSegments",

@@ -38,6 +38,14 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable {
     }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// ISO-8601 in UTC with microseconds, such as `2026-11-22T11:06:37.123456Z`: lossless, and what the
+    /// importers read back.
+    public var iso8601Microseconds: String {
+        let micros = rawValue - secondsSinceEpoch * Self.microsecondsPerSecond
+        let fraction = String(micros)
+        return String(description.dropLast()) + "." + String(repeating: "0", count: 6 - fraction.count) + fraction + "Z"
+    }
 }
 
 extension Timestamp: CustomStringConvertible {

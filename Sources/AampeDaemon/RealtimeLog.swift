@@ -1,4 +1,5 @@
 internal import AampeCore
+internal import AampeIngest
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -93,7 +94,7 @@ struct LoggedTrackEvent: Sendable, Hashable {
     /// The Segment `track` line, with a trailing newline. The item goes to `properties.product_id` and the
     /// value to `properties.value`, where the segment importer reads them.
     func jsonLine() -> String {
-        var line = "{\"type\":\"track\",\"messageId\":\(Self.quoted(messageID)),\"userId\":\(Self.quoted(userID)),\"event\":\(Self.quoted(event)),\"timestamp\":\(Self.quoted(Self.iso8601(timestamp))),\"properties\":{"
+        var line = "{\"type\":\"track\",\"messageId\":\(Self.quoted(messageID)),\"userId\":\(Self.quoted(userID)),\"event\":\(Self.quoted(event)),\"timestamp\":\(Self.quoted(timestamp.iso8601Microseconds)),\"properties\":{"
         var members: [String] = []
         if let itemID { members.append("\"product_id\":\(Self.quoted(itemID))") }
         if let value, value.isFinite { members.append("\"value\":\(value)") }
@@ -112,7 +113,7 @@ struct LoggedTrackEvent: Sendable, Hashable {
             let userID = object["userId"] as? String,
             let event = object["event"] as? String,
             let time = object["timestamp"] as? String,
-            let timestamp = parseISO8601(time)
+            let timestamp = Array(time.utf8).withUnsafeBytes({ TimestampParsing.parse($0) })
         else { return nil }
         var properties = (object["properties"] as? [String: Any]) ?? [:]
         let itemID = properties.removeValue(forKey: "product_id") as? String
@@ -121,24 +122,6 @@ struct LoggedTrackEvent: Sendable, Hashable {
             messageID: messageID, userID: userID, event: event, itemID: itemID, timestamp: timestamp, value: value,
             properties: properties.compactMapValues { $0 as? String }
         )
-    }
-
-    /// `2026-11-22T10:00:00.123456Z`.
-    static func iso8601(_ timestamp: Timestamp) -> String {
-        let base = timestamp.description  // second precision, ends in Z
-        let micros = timestamp.rawValue - timestamp.secondsSinceEpoch * Timestamp.microsecondsPerSecond
-        let fraction = String(micros)
-        return String(base.dropLast()) + "." + String(repeating: "0", count: 6 - fraction.count) + fraction + "Z"
-    }
-
-    static func parseISO8601(_ text: String) -> Timestamp? {
-        // yyyy-MM-ddTHH:mm:ss.ffffffZ, as written above.
-        let parts = text.split(whereSeparator: { "-T:.Z".contains($0) }).map { Int64($0) }
-        guard parts.count == 7, parts.allSatisfy({ $0 != nil }) else { return nil }
-        let p = parts.map { $0! }
-        let day = CivilDate(year: p[0], month: Int(p[1]), day: Int(p[2])).daysSinceEpoch
-        let seconds = day * Timestamp.secondsPerDay + p[3] * 3600 + p[4] * 60 + p[5]
-        return Timestamp(rawValue: seconds * Timestamp.microsecondsPerSecond + p[6])
     }
 
     static func quoted(_ text: String) -> String {

@@ -115,7 +115,4 @@ final class RealtimeState: Sendable {
             }
         }
     }
-
-    /// Users with state, for STATS and tests.
-    var userCount: Int { shards.reduce(0) { total, shard in total + shard.users.withLock { $0.count } } }
 }

@@ -50,11 +50,4 @@ extension IngestionRepository {
             }
         }
     }
-
-    /// The newest `updated_at` of the catalog, so a reader can tell whether an import changed it.
-    public func catalogVersion() throws -> Int64 {
-        try store.read("read catalog version") { db in
-            try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(updated_at), 0) FROM catalog_items") ?? 0
-        }
-    }
 }

@@ -170,12 +170,6 @@ struct EvalRecommenderCommand: AsyncParsableCommand {
             row("MAP", \.meanAveragePrecision), row("catalog coverage", \.catalogCoverage),
             row("distributional coverage (bits)", \.distributionalCoverage, "%.3f"), row("novelty (bits)", \.novelty, "%.3f"),
         ]
-        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        for (index, row) in rows.enumerated() {
-            print(row.enumerated().map { column, cell in
-                column == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[column] - cell.count) + cell
-            }.joined(separator: "  "))
-            if index == 0 { print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
-        }
+        print(TextTable.columns(rows, rightAligned: { $0 > 0 }))
     }
 }

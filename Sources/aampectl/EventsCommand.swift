@@ -88,15 +88,8 @@ struct EventsSummaryCommand: AsyncParsableCommand {
             rows.append([day.date, ImportReport.grouped(Int64(day.activeUsers))]
                 + types.map { ImportReport.grouped(Int64(day.events[$0] ?? 0)) })
         }
-        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         print("")
-        for (index, row) in rows.enumerated() {
-            print(row.enumerated().map { column, cell in
-                column == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[column] - cell.count) + cell
-            }.joined(separator: "  "))
-            if index == 0 { print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
-        }
+        print(TextTable.columns(rows, rightAligned: { $0 > 0 }))
     }
 }
 
@@ -117,8 +110,8 @@ struct EventsDumpCommand: AsyncParsableCommand {
         let stdout = FileHandle.standardOutput
         try events.forEachEvent { event in
             let value = event.value.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : String($0) } ?? ""
-            let fields = [event.userID, event.event, Self.iso(event.timestamp), event.itemID ?? "", value, event.propertiesJSON]
-            output += fields.map(Self.csvField).joined(separator: ",") + "\n"
+            let fields = [event.userID, event.event, event.timestamp.iso8601Microseconds, event.itemID ?? "", value, event.propertiesJSON]
+            output += fields.map(TextTable.csvField).joined(separator: ",") + "\n"
             if output.utf8.count > 1 << 16 {
                 stdout.write(Data(output.utf8))
                 output.removeAll(keepingCapacity: true)
@@ -127,15 +120,4 @@ struct EventsDumpCommand: AsyncParsableCommand {
         stdout.write(Data(output.utf8))
     }
 
-    /// ISO-8601 UTC with microseconds.
-    static func iso(_ timestamp: Timestamp) -> String {
-        let micros = timestamp.rawValue - timestamp.secondsSinceEpoch * Timestamp.microsecondsPerSecond
-        let text = timestamp.description
-        return String(text.dropLast()) + String(format: ".%06dZ", micros)
-    }
-
-    static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
 }

@@ -47,13 +47,11 @@ enum InteractionLoading {
     }
 
     /// The catalog as training snapshots it, over `itemCount` items.
-    static func catalog(store: Store, itemCount: Int) throws -> (catalog: ItemCatalog, titles: [Int: String]) {
+    static func catalog(store: Store, itemCount: Int) throws -> ItemCatalog {
         var records: [Int: CatalogRecord] = [:]
-        var titles: [Int: String] = [:]
         for row in try store.ingestion.catalogRows() where row.itemIndex < itemCount {
             records[row.itemIndex] = CatalogRecord(category: row.category, price: row.price, isInStock: row.isInStock, attributes: row.attributeValues)
-            if let title = row.title { titles[row.itemIndex] = title }
         }
-        return (ItemCatalog(itemCount: itemCount, records: records), titles)
+        return ItemCatalog(itemCount: itemCount, records: records)
     }
 }

@@ -203,10 +203,6 @@ enum RecommendationRendering {
             }
             rows.append(["\(index + 1)", item.itemID, String((titles[item.itemID] ?? "").prefix(40)), String(format: "%.4f", item.score), source])
         }
-        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.enumerated().map { index, row in
-            let line = row.enumerated().map { column, cell in cell.padding(toLength: widths[column], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-            return index == 0 ? line + "\n" + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") : line
-        }.joined(separator: "\n")
+        return TextTable.columns(rows)
     }
 }

@@ -68,11 +68,7 @@ enum SegmentExport {
         return Summary(path: path, rows: lines.count - 1, usersExported: exported, usersWithoutAddress: withoutAddress)
     }
 
-    /// RFC 4180 quoting where needed.
-    static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+    static func field(_ text: String) -> String { TextTable.csvField(text) }
 
     static func number(_ value: Double) -> String { String(format: "%.6g", value) }
 }

@@ -60,16 +60,7 @@ enum StatsRendering {
             ])
         }
         if stats.operations.isEmpty { rows.append(["(no requests yet)", "", "", "", "", "", ""]) }
-        let widths = (0..<header.count).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        for (index, row) in rows.enumerated() {
-            lines.append(
-                row.enumerated().map { column, cell in
-                    column == 0 ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-                        : String(repeating: " ", count: widths[column] - cell.count) + cell
-                }.joined(separator: "  ")
-            )
-            if index == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
-        }
+        lines.append(TextTable.columns(rows, rightAligned: { $0 > 0 }))
         return lines.joined(separator: "\n")
     }
 

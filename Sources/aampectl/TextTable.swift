@@ -1,3 +1,5 @@
+import Foundation
+
 /// A plain two-column terminal table with a header rule.
 struct TextTable {
     var header: (String, String)
@@ -11,6 +13,28 @@ struct TextTable {
         let rightWidth = ([header.1] + rows.map(\.1)).map(\.count).max() ?? 0
         let rule = String(repeating: "-", count: width) + "  " + String(repeating: "-", count: rightWidth)
         return ([line(header.0, header.1), rule] + rows.map { line($0.0, $0.1) }).joined(separator: "\n")
+    }
+
+    /// A table of any number of columns: `rows[0]` is the header, followed by a rule. Columns for which
+    /// `rightAligned` holds are padded on the left (numbers); the others on the right.
+    static func columns(_ rows: [[String]], rightAligned: (Int) -> Bool = { _ in false }) -> String {
+        guard let header = rows.first else { return "" }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        var lines: [String] = []
+        for (index, row) in rows.enumerated() {
+            lines.append(row.enumerated().map { column, cell in
+                let padding = String(repeating: " ", count: widths[column] - cell.count)
+                return rightAligned(column) ? padding + cell : cell + padding
+            }.joined(separator: "  "))
+            if index == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// RFC 4180 quoting, where a field needs it.
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
 

@@ -157,7 +157,7 @@ struct TrainRecommenderCommand: AsyncParsableCommand {
         let (log, keys) = try InteractionLoading.load(directory: directory, store: store, settings: settings) { done, total in
             terminal?.show("reading events", done, total)
         }
-        let (catalog, _) = try InteractionLoading.catalog(store: store, itemCount: keys.itemIDs.count)
+        let catalog = try InteractionLoading.catalog(store: store, itemCount: keys.itemIDs.count)
         let read = clock.now
         let trained = RecommenderTrainer.train(log, settings: settings) { phase, done, total in
             terminal?.show(phase.rawValue, done, total)

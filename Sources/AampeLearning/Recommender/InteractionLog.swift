@@ -47,12 +47,6 @@ public struct InteractionLog: Sendable {
         if Int(item) >= itemCount { itemCount = Int(item) + 1 }
     }
 
-    /// Widens the index spaces, so users and items without interactions still get rows.
-    public mutating func ensureCounts(users: Int, items: Int) {
-        userCount = max(userCount, users)
-        itemCount = max(itemCount, items)
-    }
-
     /// The newest timestamp, or `nil` when empty.
     public var newestTimestamp: Int64? { timestamps.max() }
 }

@@ -110,14 +110,14 @@ public final class RecommendationEngine: Sendable {
             scratch.accumulate(from: item, weight: 1, model: model)
         }
 
-        var chosen = TopList(capacity: options.count)
+        var chosen = TopList<RecommendedItem>(capacity: options.count) { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }
         for candidate in scratch.touched {
             let index = Int(candidate)
             guard scratch.flags[index] & Scratch.excluded == 0, scratch.scores[index] > 0 else { continue }
             guard passes(index, options.filter, availability) else { continue }
             chosen.offer(RecommendedItem(item: candidate, score: scratch.scores[index], source: .neighbour, becauseOf: scratch.because[index]))
         }
-        var result = chosen.sorted()
+        var result = chosen.items
         for item in result { scratch.exclude(item.item) }
         backfill(&result, options: options, scratch: scratch, availability: availability)
         return result
@@ -265,30 +265,27 @@ final class Scratch: @unchecked Sendable {
     }
 }
 
-/// The best `capacity` items offered, kept sorted by score (ties: lower item index first).
-struct TopList {
+/// The best `capacity` elements offered, kept in order by `ranksBefore`: insertion into a short sorted
+/// array, which beats a heap for the tens of entries kept (neighbours per item, items per answer).
+struct TopList<Element> {
     let capacity: Int
-    private(set) var items: [RecommendedItem] = []
+    let ranksBefore: (Element, Element) -> Bool
+    private(set) var items: [Element] = []
 
-    init(capacity: Int) {
+    init(capacity: Int, ranksBefore: @escaping (Element, Element) -> Bool) {
         self.capacity = capacity
+        self.ranksBefore = ranksBefore
         items.reserveCapacity(capacity + 1)
     }
 
-    @inline(__always) static func ranksBefore(_ a: RecommendedItem, _ b: RecommendedItem) -> Bool {
-        a.score != b.score ? a.score > b.score : a.item < b.item
-    }
-
-    mutating func offer(_ item: RecommendedItem) {
+    mutating func offer(_ element: Element) {
         guard capacity > 0 else { return }
         if items.count == capacity {
-            guard Self.ranksBefore(item, items[capacity - 1]) else { return }
+            guard ranksBefore(element, items[capacity - 1]) else { return }
             items.removeLast()
         }
         var position = items.count
-        while position > 0 && Self.ranksBefore(item, items[position - 1]) { position -= 1 }
-        items.insert(item, at: position)
+        while position > 0 && ranksBefore(element, items[position - 1]) { position -= 1 }
+        items.insert(element, at: position)
     }
-
-    func sorted() -> [RecommendedItem] { items }
 }

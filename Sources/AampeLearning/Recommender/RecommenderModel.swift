@@ -291,13 +291,6 @@ public final class RecommenderModel: @unchecked Sendable {
         return entries
     }
 
-    public func popularity(of item: Int) -> Float { popularity[item] }
-    public func trendingScore(of item: Int) -> Float { trendingScores[item] }
-    public var mostPopular: UnsafeBufferPointer<UInt32> { popularOrder }
-    public var trending: UnsafeBufferPointer<UInt32> { trendingOrder }
-    public func category(of item: Int) -> UInt32 { categories[item] }
-    public func price(of item: Int) -> Double { prices[item] }
-    public func availability(of item: Int) -> UInt8 { baseAvailability[item] }
     /// The attribute-value indices of an item, sorted.
     public func attributeValues(of item: Int) -> UnsafeBufferPointer<UInt32> {
         UnsafeBufferPointer(rebasing: attributeValues[Int(attributeOffsets[item])..<Int(attributeOffsets[item + 1])])

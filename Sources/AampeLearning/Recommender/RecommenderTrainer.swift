@@ -454,30 +454,11 @@ struct NeighbourSearch: @unchecked Sendable {
             guard score > 0 else { continue }
             scratch.candidates.append((other, score))
         }
-        let limit = settings.neighbours > 0 ? settings.neighbours : scratch.candidates.count
-        let byScore: ((UInt32, Float), (UInt32, Float)) -> Bool = { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-        if scratch.candidates.count > limit * 4 {
-            // Keep a bounded pool: partition around the limit-th best with a heap-free select, then sort.
-            var pool = Array(scratch.candidates.prefix(0))
-            pool.reserveCapacity(limit + 1)
-            var worst: (UInt32, Float)? = nil
-            for candidate in scratch.candidates {
-                if pool.count < limit {
-                    pool.append(candidate)
-                    if pool.count == limit { pool.sort(by: byScore); worst = pool.last }
-                } else if let current = worst, byScore(candidate, current) {
-                    // Insert in order, drop the last.
-                    var position = pool.count - 1
-                    while position > 0 && byScore(candidate, pool[position - 1]) { position -= 1 }
-                    pool.insert(candidate, at: position)
-                    pool.removeLast()
-                    worst = pool.last
-                }
-            }
-            if pool.count < limit { pool.sort(by: byScore) }
-            return pool
-        }
-        scratch.candidates.sort(by: byScore)
-        return Array(scratch.candidates.prefix(limit))
+        // Best first, ties by the lower index, so the table is the same for any thread count.
+        let ranksBefore: ((UInt32, Float), (UInt32, Float)) -> Bool = { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+        guard settings.neighbours > 0 else { return scratch.candidates.sorted(by: ranksBefore) }
+        var best = TopList(capacity: settings.neighbours, ranksBefore: ranksBefore)
+        for candidate in scratch.candidates { best.offer(candidate) }
+        return best.items
     }
 }
