@@ -53,9 +53,16 @@ let package = Package(
             ]
         ),
 
+        // Events: the event column schema and reading imported events; every consumer of events reads
+        // through it, and the importers write through it.
+        .target(
+            name: "AampeEvents",
+            dependencies: ["AampeCore", "AampeSegments", "AampeStore"]
+        ),
+
         .target(
             name: "AampeIngest",
-            dependencies: ["AampeCore", "AampeCompression", "AampeSegments", "AampeStore"]
+            dependencies: ["AampeCore", "AampeCompression", "AampeEvents", "AampeSegments", "AampeStore"]
         ),
 
         // Learning: the recommender and its evaluation (pure compute over dense indices; no I/O but
@@ -65,12 +72,18 @@ let package = Package(
             dependencies: ["AampeCore", "AampeSegments"]
         ),
 
+        // Jobs: what a batch run does (lock, run record, inputs, generation build, carry-over, publish,
+        // retire) for training, evaluation, audiences and verification; the commands call one function.
+        .target(
+            name: "AampeJobs",
+            dependencies: ["AampeCore", "AampeEvents", "AampeLearning", "AampeSegments", "AampeStore"]
+        ),
+
         // MARK: Layer 2: the wire protocol, the server, the client
 
         .target(
             name: "AampeProtocol",
             dependencies: [
-                "AampeCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
@@ -95,7 +108,6 @@ let package = Package(
             name: "AampeDaemon",
             dependencies: [
                 "AampeCore",
-                "AampeIngest",
                 "AampeLearning",
                 "AampeProtocol",
                 "AampeSegments",
@@ -139,7 +151,9 @@ let package = Package(
             dependencies: [
                 "AampeClient",
                 "AampeCore",
+                "AampeEvents",
                 "AampeIngest",
+                "AampeJobs",
                 "AampeLearning",
                 "AampeProtocol",
                 "AampeSegments",
@@ -192,7 +206,7 @@ let package = Package(
         .testTarget(name: "AampeCoreTests", dependencies: ["AampeCore"]),
         .testTarget(
             name: "AampeIngestTests",
-            dependencies: ["AampeCompression", "AampeIngest", "AampeStore", "AampeTestSupport"],
+            dependencies: ["AampeCompression", "AampeEvents", "AampeIngest", "AampeStore", "AampeTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "AampeLearningTests", dependencies: ["AampeLearning", "AampeSegments", "AampeTestSupport"]),

@@ -8,6 +8,7 @@
 ///   generations/CURRENT   names the live generation; flipped atomically
 ///   realtime/             append-only log of TRACK events since the last import
 ///   quarantine/           rejected input rows with their reasons
+///   jobs.lock             held by the training run building a generation
 ///   aamped.sock           Unix socket (mode 0660)
 /// ```
 ///
@@ -58,6 +59,8 @@ public struct DataDirectory: Hashable, Sendable {
     public var realtimePath: String { Self.joined(path, "realtime") }
     /// `quarantine/`: rejected input rows.
     public var quarantinePath: String { Self.joined(path, "quarantine") }
+    /// `jobs.lock`: held (flock) by the batch job that is building a generation.
+    public var jobLockPath: String { Self.joined(path, "jobs.lock") }
     /// `aamped.sock`: the daemon's Unix socket.
     public var socketPath: String { Self.joined(path, "aamped.sock") }
 
@@ -68,7 +71,7 @@ public struct DataDirectory: Hashable, Sendable {
     /// folder belongs to someone else. SQLite's `-wal`, `-shm` and `-journal` companions are included.
     public static let ownEntryNames: Set<String> = [
         "aampe.sqlite", "aampe.sqlite-wal", "aampe.sqlite-shm", "aampe.sqlite-journal",
-        "events", "generations", "realtime", "quarantine", "aamped.sock",
+        "events", "generations", "realtime", "quarantine", "aamped.sock", "jobs.lock",
     ]
 
     static func joined(_ base: String, _ component: String) -> String {

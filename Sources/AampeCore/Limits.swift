@@ -61,6 +61,11 @@ extension Limits {
 
     /// The largest segment file, in bytes (1 TiB). Offsets are `u64`; this keeps them far from overflow.
     public static let maximumSegmentFileBytes: UInt64 = 1 << 40
+
+    /// The largest generation manifest (`generations/N/manifest.json`), in bytes (1 MiB). A manifest
+    /// lists a handful of files per model, a few kilobytes; the bound keeps a corrupt or hostile file
+    /// from being read whole into memory at every reload.
+    public static let maximumGenerationManifestBytes = 1 << 20
 }
 
 extension Limits {

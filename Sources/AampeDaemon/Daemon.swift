@@ -56,11 +56,14 @@ public enum Daemon {
 
         let statistics = ServerStatistics()
         let realtime = RealtimeState()
+        // Every model the daemon serves, and what a newly loaded view of it changes.
+        var models = ModelRegistry()
+        models.register(ServedRecommender.self) { realtime.prune(notAfter: $0.model.newestTimestamp) }
         let generations = GenerationManager(
             store: GenerationStore(dataDirectory: configuration.dataDirectory),
             pollIntervalMillis: configuration.reloadPollMillis,
             logger: logger,
-            onRecommender: { realtime.prune(notAfter: $0.model.newestTimestamp) }
+            registry: models
         )
         // Map the current generation before listening, so the first request is answered from it and the
         // real-time log replays with its event weights.

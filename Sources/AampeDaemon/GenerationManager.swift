@@ -1,26 +1,52 @@
 public import AampeCore
-public import AampeLearning
 public import AampeSegments
 public import Logging
 public import ServiceLifecycle
 import Synchronization
 
-/// Keeps the live generation mapped and swaps in a new one when `generations/CURRENT` moves.
+/// The models the daemon serves: one ``ModelView`` type per model, with what to do when a generation
+/// with that model is swapped in. Adding a model to the daemon is one ``register(_:onLoad:)``.
+public struct ModelRegistry: Sendable {
+    struct Entry: Sendable {
+        let type: any ModelView.Type
+        let build: @Sendable (Generation) throws -> any ModelView
+        let onLoad: @Sendable (any ModelView) -> Void
+    }
+    private(set) var entries: [Entry] = []
+
+    /// No models.
+    public init() {}
+
+    /// Serves `type`'s view of every generation that holds `type.model`; `onLoad` runs after such a
+    /// generation is swapped in.
+    public mutating func register<View: ModelView>(_ type: View.Type, onLoad: (@Sendable (View) -> Void)? = nil) {
+        precondition(!entries.contains { $0.type.model == type.model }, "model '\(type.model)' registered twice")
+        entries.append(Entry(
+            type: type,
+            build: { try View(generation: $0) },
+            onLoad: { view in onLoad?(view as! View) }
+        ))
+    }
+}
+
+/// Keeps the live generation mapped, with a view per registered model, and swaps in a new one when
+/// `generations/CURRENT` moves.
 ///
-/// Requests read ``current`` once and use that generation to the end; a swap replaces the reference
-/// for later requests, and ARC unmaps the old generation when the last request using it finishes. So a
-/// reload fails no request, and a generation that fails validation is never swapped in.
+/// Requests read a view once and use it to the end; a swap replaces the reference for later requests,
+/// and ARC unmaps the old generation when the last request using it finishes. So a reload fails no
+/// request, and a generation whose files or any registered view fail their checks is never swapped in.
 public final class GenerationManager: Service, Sendable {
     private let store: GenerationStore
     private let pollIntervalMillis: Int
     private let logger: Logger
+    private let registry: ModelRegistry
     private let loaded = Mutex<Loaded?>(nil)
 
-    /// A mapped generation and what the daemon built from it once, at load.
-    public struct Loaded: Sendable {
-        public var generation: Generation
-        /// `nil` when the generation has no recommender files.
-        public var recommender: ServedRecommender?
+    /// A mapped generation and the views built from it once, at load.
+    struct Loaded: Sendable {
+        var generation: Generation
+        /// By the view type's `ObjectIdentifier`; only models the generation holds.
+        var views: [ObjectIdentifier: any ModelView]
     }
     /// Serializes reloads, so that a RELOAD and the watcher never map the same generation twice.
     private let reloading = Mutex<Void>(())
@@ -32,23 +58,22 @@ public final class GenerationManager: Service, Sendable {
         public var changed: Bool { previous != current }
     }
 
-    /// Called after a generation with a recommender is swapped in (the real-time state prunes what the
-    /// new generation already holds).
-    public let onRecommender: (@Sendable (ServedRecommender) -> Void)?
-
-    /// Watches `store`, polling `CURRENT` every `pollIntervalMillis` (0: only on RELOAD).
-    public init(store: GenerationStore, pollIntervalMillis: Int, logger: Logger, onRecommender: (@Sendable (ServedRecommender) -> Void)? = nil) {
-        self.onRecommender = onRecommender
+    /// Watches `store`, polling `CURRENT` every `pollIntervalMillis` (0: only on RELOAD), and serves the
+    /// models in `registry`.
+    public init(store: GenerationStore, pollIntervalMillis: Int, logger: Logger, registry: ModelRegistry) {
         self.store = store
         self.pollIntervalMillis = pollIntervalMillis
         self.logger = logger
+        self.registry = registry
     }
 
     /// The live generation, or `nil` before the first publication.
     public var current: Generation? { loaded.withLock { $0?.generation } }
 
-    /// The live recommender, or `nil` before a generation with one is published.
-    public var recommender: ServedRecommender? { loaded.withLock { $0?.recommender } }
+    /// The live generation's view of `type`'s model, or `nil` when no live generation holds it.
+    public func view<View: ModelView>(_ type: View.Type) -> View? {
+        loaded.withLock { $0?.views[ObjectIdentifier(type)] as? View }
+    }
 
     /// Maps the generation `CURRENT` names if it is not the one loaded. On failure the loaded generation
     /// stays and the error says which file failed which check. Blocks while mapping; call it off the
@@ -60,11 +85,17 @@ public final class GenerationManager: Service, Sendable {
             guard let number = try store.currentNumber() else { return ReloadOutcome(previous: previous, current: previous) }
             guard number != previous else { return ReloadOutcome(previous: previous, current: previous) }
             let generation = try store.open(number)
-            // A recommender that fails its checks keeps the whole generation out, as a bad segment does.
-            let recommender = RecommenderFiles.isPresent(in: generation) ? try ServedRecommender(generation: generation) : nil
-            loaded.withLock { $0 = Loaded(generation: generation, recommender: recommender) }
-            if let recommender { onRecommender?(recommender) }
-            logger.info("serving generation \(number) (\(generation.segments.count) segment files)")
+            // A view that fails its checks keeps the whole generation out, as a bad segment does.
+            var views: [ObjectIdentifier: any ModelView] = [:]
+            for entry in registry.entries where generation.contains(model: entry.type.model) {
+                views[ObjectIdentifier(entry.type)] = try entry.build(generation)
+            }
+            loaded.withLock { $0 = Loaded(generation: generation, views: views) }
+            for entry in registry.entries {
+                if let view = views[ObjectIdentifier(entry.type)] { entry.onLoad(view) }
+            }
+            let models = generation.manifest.models.map(\.name).joined(separator: ", ")
+            logger.info("serving generation \(number) (models: \(models.isEmpty ? "none" : models))")
             return ReloadOutcome(previous: previous, current: number)
         }
     }

@@ -1,5 +1,4 @@
 internal import AampeCore
-internal import AampeIngest
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -113,7 +112,7 @@ struct LoggedTrackEvent: Sendable, Hashable {
             let userID = object["userId"] as? String,
             let event = object["event"] as? String,
             let time = object["timestamp"] as? String,
-            let timestamp = Array(time.utf8).withUnsafeBytes({ TimestampParsing.parse($0) })
+            let timestamp = Timestamp(iso8601: time)
         else { return nil }
         var properties = (object["properties"] as? [String: Any]) ?? [:]
         let itemID = properties.removeValue(forKey: "product_id") as? String

@@ -23,7 +23,7 @@ final class RecommendationService: Sendable {
     }
 
     private func served() throws(ProtocolError) -> ServedRecommender {
-        guard let served = generations.recommender else {
+        guard let served = generations.view(ServedRecommender.self) else {
             throw ProtocolError(code: .unavailable, message: "no generation with a recommender is loaded; run `aampectl train recommender`")
         }
         return served
@@ -110,7 +110,7 @@ final class RecommendationService: Sendable {
             throw ProtocolError(code: .invalidRequest, message: "events: \(request.events.count) events, more than the limit of \(Limits.maximumTrackEventsPerRequest)")
         }
         let now = clock()
-        let settings = generations.recommender?.model.settings ?? RecommenderSettings()
+        let settings = generations.view(ServedRecommender.self)?.model.settings ?? RecommenderSettings()
         var response = Aampe_V1_TrackResponse()
         var accepted: [LoggedTrackEvent] = []
         for (index, event) in request.events.enumerated() {
@@ -155,7 +155,7 @@ final class RecommendationService: Sendable {
     /// Replays every log file in `folder` into the real-time state; returns events replayed and lines
     /// skipped (a torn last line after a crash).
     func replay(folder: String) -> (events: Int, skipped: Int) {
-        let settings = generations.recommender?.model.settings ?? RecommenderSettings()
+        let settings = generations.view(ServedRecommender.self)?.model.settings ?? RecommenderSettings()
         var events = 0
         var skipped = 0
         for path in RealtimeLog.files(in: folder) {

@@ -1,3 +1,4 @@
+public import AampeEvents
 import AampeStore
 import AampeCore
 import Foundation

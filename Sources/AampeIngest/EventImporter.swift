@@ -1,3 +1,4 @@
+public import AampeEvents
 import AampeCore
 import AampeStore
 import AampeSegments
@@ -287,7 +288,7 @@ public final class EventImporter {
             return reject(.tooManyEventTypes, line: line, raw: raw,
                           detail: "the data directory already has \(Limits.maximumEventTypes) event names")
         }
-        var item = EventBatch.noItem
+        var item = EventColumn.noItem
         if let itemBytes, !itemBytes.isEmpty { item = UInt32(items.insert(itemBytes).index) }
         let day = Timestamp(rawValue: cleaned.timestamp).utcDay
         let fingerprint = FingerprintSet.fingerprint(high: cleaned.hashHigh, low: cleaned.hashLow, day: day)

@@ -6,9 +6,10 @@ import Musl
 import Darwin
 #endif
 
-// The enum's own `fsync` and `rename` shadow the C functions inside it; these reach the C ones.
+// The enum's own `fsync`, `rename` and `link` shadow the C functions inside it; these reach the C ones.
 private func systemFsync(_ fd: Int32) -> Int32 { fsync(fd) }
 private func systemRename(_ source: String, _ destination: String) -> Int32 { rename(source, destination) }
+private func systemLink(_ source: String, _ destination: String) -> Int32 { link(source, destination) }
 
 /// The few POSIX file operations segments and generations need, each throwing a ``SegmentError`` that
 /// names the path and the failed call.
@@ -28,6 +29,18 @@ enum FileSystem {
     /// Renames atomically, replacing `destination` if it is a file.
     static func rename(_ source: String, to destination: String) throws {
         guard systemRename(source, destination) == 0 else { throw error(source, "rename to \(destination)") }
+    }
+
+    /// Makes `destination` a second name (hard link) of the file at `source`.
+    static func link(_ source: String, to destination: String) throws {
+        guard systemLink(source, destination) == 0 else { throw error(source, "link to \(destination)") }
+    }
+
+    /// The size of the file at `path`, in bytes.
+    static func size(_ path: String) throws -> Int64 {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw error(path, "stat") }
+        return Int64(info.st_size)
     }
 
     /// The parent folder of `path`.

@@ -14,13 +14,15 @@ import Darwin
 ///   CURRENT        "7\n": the live generation, replaced atomically
 ///   6/             the previous generation, kept for rollback and for readers still on it
 ///   7/             the live generation
-///     LOCK         empty; readers hold a shared flock on it while the generation is open
-///     items.seg    segment files
+///     LOCK           empty; readers hold a shared flock on it while the generation is open
+///     manifest.json  what the generation holds (``GenerationManifest``)
+///     recommender/   one folder per model, holding that model's files (``GenerationFile``)
+///       items.seg
 ///   8.tmp/         a training run still writing; never read
 /// ```
 ///
-/// A generation folder is immutable once published: files are written under `N.tmp/`, fsynced, and the
-/// folder is renamed to `N/` before `CURRENT` names it. Nothing ever rewrites a file in a published
+/// A generation folder is immutable once published: files are written under `N.tmp/`, fsynced, listed
+/// in the manifest, and the folder is renamed to `N/` before `CURRENT` names it. Nothing ever rewrites a file in a published
 /// generation, so a mapping of it stays valid for as long as it is held.
 public struct GenerationStore: Sendable {
     /// The `generations/` folder.
@@ -184,14 +186,19 @@ public enum PublishStep: Int, CaseIterable, Sendable {
 
 /// A generation being written, in `generations/N.tmp/`.
 ///
-/// Not `Sendable`: one training run owns it.
+/// A training run writes its model's files at ``path(of:)``, carries the other models of the live
+/// generation over with ``carryOver(from:replacing:)``, and publishes. Not `Sendable`: one run owns it.
 public final class GenerationBuilder {
     /// The number it will be published under.
     public let number: GenerationNumber
-    /// The folder to write segment files into.
+    /// The folder being written.
     public let temporaryPath: String
     let store: GenerationStore
     private var isPublished = false
+    /// Models this run writes.
+    private var writtenModels: Set<String> = []
+    /// Models linked in from an earlier generation, with their manifest entries.
+    private var carriedModels: [String: GenerationManifest.Model] = [:]
 
     init(store: GenerationStore, number: GenerationNumber, temporaryPath: String) {
         self.store = store
@@ -199,30 +206,77 @@ public final class GenerationBuilder {
         self.temporaryPath = temporaryPath
     }
 
-    /// Where to write the segment file `name` (such as `items.seg`). Names are plain file names.
-    public func segmentPath(_ name: String) -> String {
-        precondition(
-            !name.isEmpty && !name.contains("/") && name != "." && name != ".." && name != Generation.lockFileName,
-            "segment file name '\(name)' must be a plain file name"
-        )
-        return temporaryPath + "/" + name
+    /// Where to write `file`. Creates the model's folder on first use.
+    public func path(of file: GenerationFile) throws -> String {
+        precondition(carriedModels[file.model] == nil, "model '\(file.model)' is carried over; it cannot also be written")
+        let folder = temporaryPath + "/" + file.model
+        if !writtenModels.contains(file.model) {
+            if !FileSystem.isDirectory(folder) { try FileSystem.makeDirectory(folder) }
+            writtenModels.insert(file.model)
+        }
+        return folder + "/" + file.name
     }
 
-    /// Makes the generation durable and live: fsync its files and folder, rename `N.tmp` to `N`, then
-    /// point `CURRENT` at it (write a temporary pointer, fsync, rename, fsync the folder).
+    /// Hard-links every model of `generation` except `replacing` (the models this run writes) into the
+    /// new generation, so that training one model keeps what other runs published. Returns the names
+    /// of the models carried over. Links cost no copy: published files are never rewritten.
+    @discardableResult
+    public func carryOver(from generation: Generation, replacing: Set<String>) throws -> [String] {
+        var names: [String] = []
+        for model in generation.manifest.models where !replacing.contains(model.name) {
+            precondition(!writtenModels.contains(model.name), "model '\(model.name)' is written; it cannot also be carried over")
+            try FileSystem.makeDirectory(temporaryPath + "/" + model.name)
+            for file in model.files {
+                try FileSystem.link(generation.path + "/" + file.path, to: temporaryPath + "/" + file.path)
+            }
+            carriedModels[model.name] = model
+            names.append(model.name)
+        }
+        return names
+    }
+
+    /// Makes the generation durable and live: list every file in `manifest.json`, fsync the files and
+    /// folders, rename `N.tmp` to `N`, then point `CURRENT` at it (write a temporary pointer, fsync,
+    /// rename, fsync the folder).
     ///
-    /// Every segment file is opened and validated first, so a broken file is never published.
+    /// Every segment file is opened and validated first, so a broken file is never published, and every
+    /// file must sit in a model folder.
     @discardableResult
     public func publish(afterStep: (PublishStep) -> Void = { _ in }) throws -> GenerationNumber {
         precondition(!isPublished, "publish() called twice")
-        let names = try FileSystem.list(temporaryPath)
-        for name in names where name.hasSuffix(".tmp") {
-            throw SegmentError(path: temporaryPath + "/" + name, reason: .generation(detail: "a segment writer did not finish"))
+        var models: [GenerationManifest.Model] = []
+        for name in try FileSystem.list(temporaryPath).sorted() where name != Generation.lockFileName {
+            let folder = temporaryPath + "/" + name
+            guard FileSystem.isDirectory(folder), GenerationManifest.isValidModelName(name) else {
+                throw SegmentError(path: folder, reason: .generation(detail: "not a model folder; every file of a generation belongs to a model"))
+            }
+            if let carried = carriedModels[name] {
+                models.append(carried)
+                continue
+            }
+            var files: [GenerationManifest.File] = []
+            for fileName in try FileSystem.list(folder).sorted() {
+                let path = folder + "/" + fileName
+                if fileName.hasSuffix(".tmp") {
+                    throw SegmentError(path: path, reason: .generation(detail: "a writer did not finish"))
+                }
+                if fileName.hasSuffix(Generation.segmentSuffix) { _ = try SegmentReader(path: path) }
+                let mapped = try MappedFile(path: path)
+                files.append(GenerationManifest.File(
+                    path: name + "/" + fileName, sizeBytes: Int64(mapped.bytes.count), crc32c: CRC32C.checksum(mapped.bytes)
+                ))
+            }
+            models.append(GenerationManifest.Model(name: name, trainedInGeneration: number.rawValue, files: files))
         }
-        for name in names where name.hasSuffix(Generation.segmentSuffix) {
-            _ = try SegmentReader(path: temporaryPath + "/" + name)
+        let manifest = GenerationManifest(
+            formatVersion: GenerationManifest.currentFormatVersion, generation: number.rawValue,
+            publishedAt: Timestamp.now().description, models: models
+        )
+        try FileSystem.writeFileDurably(temporaryPath + "/" + GenerationManifest.fileName, bytes: try manifest.encoded())
+        for model in models {
+            for file in model.files { try FileSystem.fsync(path: temporaryPath + "/" + file.path) }
+            try FileSystem.fsync(path: temporaryPath + "/" + model.name, isDirectory: true)
         }
-        for name in names { try FileSystem.fsync(path: temporaryPath + "/" + name) }
         afterStep(.syncedFiles)
         try FileSystem.fsync(path: temporaryPath, isDirectory: true)
         afterStep(.syncedFolder)
@@ -249,8 +303,8 @@ public final class GenerationBuilder {
     }
 }
 
-/// An open generation: its segment files, mapped and validated, and a shared lock that keeps it from
-/// being retired while held.
+/// An open generation: the files its manifest lists, segment files mapped and validated, and a shared
+/// lock that keeps it from being retired while held.
 ///
 /// Hold it as long as its data is in use; when the last reference goes, its files are unmapped and the
 /// lock is released. A newer publication does not disturb it.
@@ -262,7 +316,9 @@ public final class Generation: Sendable {
     public let number: GenerationNumber
     /// Its folder.
     public let path: String
-    /// Its segment files by file name, such as `items.seg`.
+    /// What it holds.
+    public let manifest: GenerationManifest
+    /// Its segment files by path relative to the folder, such as `recommender/items.seg`.
     public let segments: [String: SegmentReader]
     private let lock: Int32
 
@@ -280,10 +336,25 @@ public final class Generation: Sendable {
         }
         self.lock = lock
         do {
-            var segments: [String: SegmentReader] = [:]
-            for name in try FileSystem.list(path) where name.hasSuffix(Self.segmentSuffix) {
-                segments[name] = try SegmentReader(path: path + "/" + name, configuration: configuration)
+            let manifest = try GenerationManifest.read(folder: path)
+            guard manifest.generation == number.rawValue else {
+                throw SegmentError(
+                    path: path + "/" + GenerationManifest.fileName,
+                    reason: .generation(detail: "lists generation \(manifest.generation), not \(number)")
+                )
             }
+            var segments: [String: SegmentReader] = [:]
+            for file in manifest.files {
+                let filePath = path + "/" + file.path
+                let size = try FileSystem.size(filePath)
+                guard size == file.sizeBytes else {
+                    throw SegmentError(path: filePath, reason: .generation(detail: "\(size) bytes where the manifest lists \(file.sizeBytes)"))
+                }
+                if file.path.hasSuffix(Self.segmentSuffix) {
+                    segments[file.path] = try SegmentReader(path: filePath, configuration: configuration)
+                }
+            }
+            self.manifest = manifest
             self.segments = segments
         } catch {
             close(lock)
@@ -293,12 +364,65 @@ public final class Generation: Sendable {
 
     deinit { close(lock) }
 
-    /// The segment file `name`, or an error naming the generation and the file.
-    public func segment(_ name: String) throws -> SegmentReader {
-        guard let segment = segments[name] else {
-            throw SegmentError(path: path + "/" + name, reason: .generation(detail: "generation \(number) has no such segment file"))
+    /// Whether the generation holds `model`.
+    public func contains(model: String) -> Bool {
+        manifest.model(model) != nil
+    }
+
+    /// The absolute path of `file` in this generation.
+    public func path(of file: GenerationFile) -> String {
+        path + "/" + file.relativePath
+    }
+
+    /// The segment file `file`, or an error naming the generation and the file.
+    public func segment(_ file: GenerationFile) throws -> SegmentReader {
+        guard let segment = segments[file.relativePath] else {
+            throw SegmentError(path: path(of: file), reason: .generation(detail: "generation \(number) has no such segment file"))
         }
         return segment
+    }
+
+    /// Checks every byte: each listed file's size and CRC-32C against the manifest, and each segment file
+    /// whole (``SegmentReader/verify()``: every column's parts and every zstd frame), plus files in model
+    /// folders that the manifest does not list. Returns every failure found, each naming the file (and
+    /// the column, where a column failed); an empty result means the generation is intact.
+    public func verify() -> [SegmentError] {
+        var failures: [SegmentError] = []
+        for file in manifest.files {
+            let filePath = path + "/" + file.path
+            if let reader = segments[file.path] {
+                do { try reader.verify() } catch let error as SegmentError { failures.append(error) } catch {
+                    failures.append(SegmentError(path: filePath, reason: .generation(detail: "\(error)")))
+                }
+            }
+            do {
+                let mapped = try MappedFile(path: filePath)
+                if Int64(mapped.bytes.count) != file.sizeBytes {
+                    failures.append(SegmentError(path: filePath, reason: .generation(detail: "\(mapped.bytes.count) bytes where the manifest lists \(file.sizeBytes)")))
+                } else if CRC32C.checksum(mapped.bytes) != file.crc32c {
+                    failures.append(SegmentError(path: filePath, reason: .checksumMismatch(structure: "whole file, against the manifest")))
+                }
+            } catch let error as SegmentError {
+                failures.append(error)
+            } catch {
+                failures.append(SegmentError(path: filePath, reason: .generation(detail: "\(error)")))
+            }
+        }
+        let listed = Set(manifest.files.map(\.path))
+        for model in manifest.models {
+            let names: [String]
+            do { names = try FileSystem.list(path + "/" + model.name) } catch let error as SegmentError {
+                failures.append(error)
+                continue
+            } catch {
+                failures.append(SegmentError(path: path + "/" + model.name, reason: .generation(detail: "\(error)")))
+                continue
+            }
+            for name in names.sorted() where !listed.contains(model.name + "/" + name) {
+                failures.append(SegmentError(path: path + "/" + model.name + "/" + name, reason: .generation(detail: "not listed in the manifest")))
+            }
+        }
+        return failures
     }
 }
 

@@ -57,6 +57,9 @@ public struct SegmentError: Error, Hashable, Sendable, CustomStringConvertible {
         case generation(detail: String)
     }
 
+    /// The failed check in words, without the location.
+    public var check: String { reason.text }
+
     public var description: String {
         let location = column.map { "\(path): column '\($0)'" } ?? path
         return "\(location): \(reason.text)"

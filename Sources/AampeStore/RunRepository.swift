@@ -4,7 +4,7 @@ internal import GRDB
 
 /// What kind of batch work a run was.
 public enum RunKind: String, Sendable, Codable, CaseIterable {
-    case `import`, train, assign, report
+    case `import`, train, evaluate, audience, assign, report
 }
 
 /// How a run ended, or that it has not.

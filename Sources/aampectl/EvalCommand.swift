@@ -1,6 +1,5 @@
-import AampeCore
+import AampeJobs
 import AampeLearning
-import AampeStore
 import ArgumentParser
 import Foundation
 
@@ -97,66 +96,22 @@ struct EvalRecommenderCommand: AsyncParsableCommand {
         try StratifiedSplit(by: by == "item" ? .item : .user, trainRatio: ratio, seed: seed)
     }
 
+    func input() throws -> RecommenderEvaluationJob.Input {
+        if let train, let test { return .ratingsFiles(train: train, test: test) }
+        if let data { return .splitRatingsFile(data, try splitter()) }
+        let holdout: RecommenderEvaluationJob.Holdout = try holdoutDays.map { .lastDays($0) } ?? .split(try splitter())
+        return .events(dataDirectory.dataDirectory, holdout: holdout, purchasesOnly: relevantPurchasesOnly)
+    }
+
     func run() async throws {
-        let settings = try recommender.settings()
-        var trainSet: [Interaction]
-        var testSet: [Interaction]
-        let userCount: Int
-        let itemCount: Int
-        var source: String
-        if let train, let test {
-            let trainFile = try RatingsFile(contentsOf: train)
-            let testFile = try RatingsFile(contentsOf: test, users: trainFile.users, items: trainFile.items)
-            (trainSet, testSet) = (trainFile.interactions, testFile.interactions)
-            (userCount, itemCount) = (testFile.users.count, testFile.items.count)
-            source = "\(train) → \(test)"
-        } else if let data {
-            let file = try RatingsFile(contentsOf: data)
-            (trainSet, testSet) = try splitter().split(file.interactions)
-            (userCount, itemCount) = (file.users.count, file.items.count)
-            source = "\(data), stratified by \(by), \(ratio) to train, seed \(seed)"
-        } else {
-            let directory = dataDirectory.dataDirectory
-            let store = try directory.openStore()
-            let (log, _) = try InteractionLoading.load(directory: directory, store: store, settings: settings)
-            (userCount, itemCount) = (log.userCount, log.itemCount)
-            var all: [Interaction] = []
-            var purchases = Set<Interaction>()
-            all.reserveCapacity(log.count)
-            for index in 0..<log.count {
-                let interaction = Interaction(user: log.users[index], item: log.items[index], weight: log.weights[index], timestamp: log.timestamps[index])
-                all.append(interaction)
-                if log.isPurchase[index] { purchases.insert(interaction) }
-            }
-            if let holdoutDays {
-                let cut = (log.newestTimestamp ?? 0) - Int64(holdoutDays) * 86_400
-                trainSet = all.filter { $0.timestamp <= cut }
-                testSet = all.filter { $0.timestamp > cut }
-                source = "\(directory.path): events up to \(Timestamp(secondsSinceEpoch: cut)) train, the last \(holdoutDays) days test"
-            } else {
-                (trainSet, testSet) = try splitter().split(all)
-                source = "\(directory.path), stratified by \(by), \(ratio) to train, seed \(seed)"
-            }
-            if relevantPurchasesOnly {
-                testSet = testSet.filter { purchases.contains($0) }
-                source += "; only purchases are relevant"
-            }
-        }
-        guard !trainSet.isEmpty, !testSet.isEmpty else {
-            throw ValidationError("the split left \(trainSet.count) train and \(testSet.count) test interactions; both must be non-empty")
-        }
-        let clock = ContinuousClock()
-        let started = clock.now
-        let result = RecommenderEvaluation.run(train: trainSet, test: testSet, userCount: userCount, itemCount: itemCount, settings: settings, k: k)
-        let seconds = (clock.now - started).seconds
+        let outcome = try RecommenderEvaluationJob.run(try input(), settings: try recommender.settings(), k: k)
+        let result = outcome.result
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            print(try JSONText.pretty(result))
             return
         }
-        print("data: \(source)")
-        print("train \(ImportReport.grouped(Int64(result.trainInteractions))) interactions, test \(ImportReport.grouped(Int64(result.testInteractions))); \(result.model.evaluatedUsers) users evaluated (\(result.testUsersWithoutHistory) test users without train history left out); \(String(format: "%.2f", seconds)) s")
+        print("data: \(outcome.source)")
+        print("train \(ImportReport.grouped(Int64(result.trainInteractions))) interactions, test \(ImportReport.grouped(Int64(result.testInteractions))); \(result.model.evaluatedUsers) users evaluated (\(result.testUsersWithoutHistory) test users without train history left out); \(String(format: "%.2f", outcome.secondsEvaluating)) s")
         let s = result.settings
         print("model: \(s.similarity.rawValue), support ≥ \(s.effectiveMinimumSupport), \(s.neighbours == 0 ? "all" : String(s.neighbours)) neighbours, half-life \(s.halfLifeDays) days\n")
         func row(_ name: String, _ value: (RankingMetrics) -> Double, _ format: String = "%.4f") -> [String] {

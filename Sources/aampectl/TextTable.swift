@@ -1,3 +1,4 @@
+import AampeCore
 import Foundation
 
 /// A plain two-column terminal table with a header rule.
@@ -32,10 +33,7 @@ struct TextTable {
     }
 
     /// RFC 4180 quoting, where a field needs it.
-    static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+    static func csvField(_ text: String) -> String { CSVText.field(text) }
 }
 
 /// Byte counts for people: `0 B`, `812 B`, `4.0 KiB`, `1.25 GiB`.

@@ -1,8 +1,5 @@
-import AampeCore
-import AampeIngest
+import AampeJobs
 import AampeLearning
-import AampeSegments
-import AampeStore
 import ArgumentParser
 import Foundation
 
@@ -91,8 +88,8 @@ struct TrainRecommenderCommand: AsyncParsableCommand {
         abstract: "Build the item-item recommender from the imported events and publish it as a new generation.",
         discussion: """
             Writes the top-N neighbours per item with their similarities, popularity, trending, and each \
-            user's recent items with decayed weights (items.seg, users.seg, recommender.json). Other files \
-            of the current generation are carried over. aamped picks the new generation up on its next poll \
+            user's recent items with decayed weights (recommender/items.seg, users.seg, recommender.json). \
+            The current generation's other models are carried over. aamped picks the new generation up on its next poll \
             or on `aampectl reload`.
             """
     )
@@ -105,109 +102,22 @@ struct TrainRecommenderCommand: AsyncParsableCommand {
 
     func validate() throws { _ = try recommender.settings() }
 
-    struct Report: Codable {
-        var generation: UInt64
-        var settings: RecommenderSettings
-        var statistics: TrainingStatistics
-        var users: Int
-        var items: Int
-        var newestEvent: String
-        var secondsReading: Double
-        var secondsTraining: Double
-        var secondsWriting: Double
-
-        enum CodingKeys: String, CodingKey {
-            case generation, settings, statistics, users, items
-            case newestEvent = "newest_event"
-            case secondsReading = "seconds_reading"
-            case secondsTraining = "seconds_training"
-            case secondsWriting = "seconds_writing"
-        }
-    }
-
     func run() async throws {
-        let settings = try recommender.settings()
-        let directory = dataDirectory.dataDirectory
-        let store = try directory.openStore()
-        let run = try store.runs.begin(.train, subject: "recommender")
-        do {
-            let report = try train(settings: settings, directory: directory, store: store)
-            try store.runs.succeed(run, counters: RunCounters([
-                "interactions": Int64(report.statistics.interactions),
-                "neighbour_pairs": Int64(report.statistics.neighbourPairs),
-                "generation": Int64(report.generation),
-            ]))
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
-            } else {
-                print(Self.table(report))
-            }
-        } catch {
-            try? store.runs.fail(run, error: "\(error)")
-            throw error
-        }
-    }
-
-    func train(settings: RecommenderSettings, directory: DataDirectory, store: Store) throws -> Report {
         let terminal = TerminalProgress.onTerminal()
-        let clock = ContinuousClock()
-        let started = clock.now
-        let (log, keys) = try InteractionLoading.load(directory: directory, store: store, settings: settings) { done, total in
-            terminal?.show("reading events", done, total)
+        let report = try TrainRecommenderJob.run(directory: dataDirectory.dataDirectory, settings: try recommender.settings()) {
+            terminal?.show($0, $1, $2)
         }
-        let catalog = try InteractionLoading.catalog(store: store, itemCount: keys.itemIDs.count)
-        let read = clock.now
-        let trained = RecommenderTrainer.train(log, settings: settings) { phase, done, total in
-            terminal?.show(phase.rawValue, done, total)
-        }
-        let learned = clock.now
         terminal?.finish()
-
-        let generations = GenerationStore(dataDirectory: directory)
-        let builder = try generations.begin()
-        do {
-            try Self.carryOver(from: generations, into: builder)
-            try RecommenderFiles.write(
-                trained, catalog: catalog, itemIDs: keys.itemIDs, userIDs: keys.userIDs,
-                folder: builder.temporaryPath, trainedAt: Timestamp.now().description
-            )
-            let number = try builder.publish()
-            _ = try? generations.retireOld()
-            let written = clock.now
-            return Report(
-                generation: number.rawValue,
-                settings: settings,
-                statistics: trained.statistics,
-                users: keys.userIDs.count,
-                items: keys.itemIDs.count,
-                newestEvent: log.count > 0 ? Timestamp(secondsSinceEpoch: trained.newestTimestamp).description : "none",
-                secondsReading: (read - started).seconds,
-                secondsTraining: (learned - read).seconds,
-                secondsWriting: (written - learned).seconds
-            )
-        } catch {
-            try? builder.discard()
-            throw error
+        if let problem = report.publication.retirementError {
+            FileHandle.standardError.write(Data("warning: generation \(report.publication.generation) is published, but retiring old generations failed: \(problem)\n".utf8))
         }
+        print(json ? try JSONText.pretty(report) : Self.table(report))
     }
 
-    /// Hard-links the current generation's other files (landscape, timing, model) into the new one, so a
-    /// recommender retrain does not drop what other training runs published.
-    static func carryOver(from generations: GenerationStore, into builder: GenerationBuilder) throws {
-        guard let current = try generations.currentNumber() else { return }
-        let folder = generations.folder + "/\(current)"
-        let own: Set<String> = [RecommenderFiles.itemsFile, RecommenderFiles.usersFile, RecommenderFiles.manifestFile, "LOCK"]
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where !own.contains(name) && !name.hasPrefix(".") {
-            try FileManager.default.linkItem(atPath: folder + "/" + name, toPath: builder.segmentPath(name))
-        }
-    }
-
-    static func table(_ report: Report) -> String {
+    static func table(_ report: TrainRecommenderJob.Report) -> String {
         let s = report.statistics
         let rows: [(String, String)] = [
-            ("generation", "\(report.generation)"),
+            ("generation", "\(report.publication.generation)" + (report.publication.carriedOver.isEmpty ? "" : " (carried over: \(report.publication.carriedOver.joined(separator: ", ")))")),
             ("similarity", "\(report.settings.similarity.rawValue), support ≥ \(report.settings.effectiveMinimumSupport), \(report.settings.neighbours == 0 ? "all" : "\(report.settings.neighbours)") neighbours"),
             ("half-life", report.settings.halfLifeDays > 0 ? "\(report.settings.halfLifeDays) days from \(report.newestEvent)" : "none"),
             ("interactions", ImportReport.grouped(Int64(s.interactions))),
@@ -221,10 +131,6 @@ struct TrainRecommenderCommand: AsyncParsableCommand {
         ]
         return TextTable(header: ("recommender", "value"), rows: rows).rendered()
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// A one-line phase progress display on standard error, drawn only on a terminal, at most 5 times a second.

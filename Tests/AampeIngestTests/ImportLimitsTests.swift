@@ -1,5 +1,6 @@
 import AampeCore
 import AampeCompression
+import AampeEvents
 import AampeIngest
 import AampeTestSupport
 import Foundation

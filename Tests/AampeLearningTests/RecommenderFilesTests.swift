@@ -15,7 +15,7 @@ struct RecommenderFilesTests {
         let trained = W.train()
         try RecommenderFiles.write(
             trained, catalog: W.catalog, itemIDs: ["A", "B", "C", "D"], userIDs: ["u0", "u1", "u2", "u3"],
-            folder: builder.temporaryPath, trainedAt: "test"
+            into: builder, trainedAt: "test"
         )
         try builder.publish()
         let served = try ServedRecommender(generation: try #require(try store.openCurrent()))
@@ -40,7 +40,7 @@ struct RecommenderFilesTests {
         trained.neighbourOffsets[4] += 1
         try RecommenderFiles.write(
             trained, catalog: W.catalog, itemIDs: ["A", "B", "C", "D"], userIDs: ["u0", "u1", "u2", "u3"],
-            folder: builder.temporaryPath, trainedAt: "test"
+            into: builder, trainedAt: "test"
         )
         try builder.publish()
         let generation = try #require(try store.openCurrent())

@@ -12,6 +12,9 @@ import Glibc
 @Suite("Generations: publish, open, retire")
 struct GenerationStoreTests {
     /// Writes a generation whose every value is its own number, so a reader can tell them apart.
+    /// The one file the test generations hold.
+    static let items = GenerationFile(model: "test", name: "items.seg")
+
     @discardableResult
     static func publishGeneration(
         _ store: GenerationStore,
@@ -20,7 +23,7 @@ struct GenerationStoreTests {
     ) throws -> GenerationNumber {
         let builder = try store.begin()
         let value = UInt64(builder.number.rawValue)
-        let writer = try SegmentWriter(path: builder.segmentPath("items.seg"), kind: .items)
+        let writer = try SegmentWriter(path: builder.path(of: Self.items), kind: .items)
         try writer.writeColumn("generation", values: repeatElement(value, count: rows))
         try writer.writeColumn("cold", codec: .zstd, values: repeatElement(value * 10, count: rows))
         try writer.finish()
@@ -29,7 +32,7 @@ struct GenerationStoreTests {
 
     /// Reads every value of a generation and checks it against its number.
     static func check(_ generation: Generation) throws -> Bool {
-        let segment = try generation.segment("items.seg")
+        let segment = try generation.segment(Self.items)
         let hot = try segment.scalarColumn("generation", as: UInt64.self)
         let cold = try segment.scalarColumn("cold", as: UInt64.self)
         let number = generation.number.rawValue
@@ -69,7 +72,7 @@ struct GenerationStoreTests {
         let folder = try TemporaryFolder()
         let store = GenerationStore(folder: folder.child("generations"))
         let builder = try store.begin()
-        let writer = try SegmentWriter(path: builder.segmentPath("a.seg"), kind: .generic)
+        let writer = try SegmentWriter(path: builder.path(of: GenerationFile(model: "test", name: "a.seg")), kind: .generic)
         try writer.writeColumn("x", values: [UInt8(1)])
         #expect(throws: SegmentError.self) { try builder.publish() }
         #expect(try store.currentNumber() == nil)

@@ -14,7 +14,7 @@ struct StatusGenerationTests {
         let store = GenerationStore(dataDirectory: DataDirectory(path: data))
         for _ in 0..<2 {
             let builder = try store.begin()
-            let writer = try SegmentWriter(path: builder.segmentPath("items.seg"), kind: .items)
+            let writer = try SegmentWriter(path: builder.path(of: GenerationFile(model: "test", name: "items.seg")), kind: .items)
             try writer.writeDictionaryColumn("item_id", keys: ["a", "b", "c"])
             try writer.writeColumn("popularity", codec: .zstd, values: [Float(3), 2, 1])
             try writer.finish()
@@ -29,7 +29,7 @@ struct StatusGenerationTests {
         #expect(generation["retained"] as? [Int] == [1, 2])
         let segments = try #require(generation["segments"] as? [[String: Any]])
         #expect(segments.count == 1)
-        #expect(segments.first?["file"] as? String == "items.seg")
+        #expect(segments.first?["file"] as? String == "test/items.seg")
         #expect(segments.first?["kind"] as? String == "items")
         let columns = try #require(segments.first?["columns"] as? [[String: Any]])
         #expect(columns.map { $0["name"] as? String } == ["item_id", "popularity"])
@@ -48,11 +48,11 @@ struct StatusGenerationTests {
         #expect(try Aampectl.run(["init", "--data-dir", data]).status == 0)
         let store = GenerationStore(dataDirectory: DataDirectory(path: data))
         let builder = try store.begin()
-        let writer = try SegmentWriter(path: builder.segmentPath("items.seg"), kind: .items)
+        let writer = try SegmentWriter(path: builder.path(of: GenerationFile(model: "test", name: "items.seg")), kind: .items)
         try writer.writeColumn("x", values: [UInt32(1)])
         try writer.finish()
         try builder.publish()
-        let file = data + "/generations/1/items.seg"
+        let file = data + "/generations/1/test/items.seg"
         var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
         bytes[3] ^= 0xFF
         try bytes.write(to: URL(fileURLWithPath: file))

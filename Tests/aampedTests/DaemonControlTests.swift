@@ -26,7 +26,7 @@ struct DaemonControlTests {
     @discardableResult
     static func publish(_ directory: DataDirectory) throws -> GenerationNumber {
         let builder = try GenerationStore(dataDirectory: directory).begin()
-        let writer = try SegmentWriter(path: builder.segmentPath("items.seg"), kind: .items)
+        let writer = try SegmentWriter(path: builder.path(of: GenerationFile(model: "test", name: "items.seg")), kind: .items)
         try writer.writeDictionaryColumn("item_id", keys: ["a", "b"])
         try writer.finish()
         return try builder.publish()

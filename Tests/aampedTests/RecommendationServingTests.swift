@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// RECOMMEND, SIMILAR_ITEMS and TRACK end to end: import, `aampectl train recommender`, a running aamped,
-/// `aampectl recommend/similar/track`, a restart that replays the real-time log, and the segment exports.
+/// `aampectl recommend/similar/track`, a restart that replays the real-time log, and the audience exports.
 ///
 /// The world is the hand-computed one of the learning tests: u0 A B, u1 A B C, u2 B C, u3 D.
 @Suite("recommendations served by aamped", .serialized)
@@ -99,36 +99,36 @@ struct RecommendationServingTests {
         #expect(daemon.stop() == 0)
     }
 
-    @Test("segment affinity: the three rankings and the Pinpoint, Braze and CSV files")
-    func segmentExports() throws {
+    @Test("audience affinity: the three rankings and the Pinpoint, Braze and CSV files")
+    func audienceExports() throws {
         let daemon = try DaemonProcess(prepare: Self.prepare)
         let data = daemon.dataDirectory.path
         let folder = daemon.folder
-        let pinpoint = try Self.aampectl(["segment", "affinity", "--data-dir", data, "--attribute", "genres=Action", "--export", folder + "/p.csv", "--format", "pinpoint", "--holdout-days", "0"])
+        let pinpoint = try Self.aampectl(["audience", "affinity", "--data-dir", data, "--attribute", "genres=Action", "--export", folder + "/p.csv", "--format", "pinpoint", "--holdout-days", "0"])
         #expect(pinpoint.status == 0)
         // Action items: A and C. Users with them: u0 (A), u1 (A, C), u2 (C); u1 has no consented address.
         #expect(pinpoint.output.contains("1 users left out without a consented address"))
         let lines = try String(contentsOfFile: folder + "/p.csv", encoding: .utf8).split(separator: "\n")
-        #expect(lines.first == "User.UserId,ChannelType,Address,Attributes.AampeSegment,Metrics.AampeAffinity")
+        #expect(lines.first == "User.UserId,ChannelType,Address,Attributes.AampeAudience,Metrics.AampeAffinity")
         #expect(lines.contains { $0.hasPrefix("u2,EMAIL,u2@example.com,genres=Action,") })
         #expect(lines.contains { $0.hasPrefix("u2,SMS,+15550002,genres=Action,") })
         #expect(lines.contains { $0.hasPrefix("u0,EMAIL,u0@example.com,") })
         #expect(!lines.contains { $0.hasPrefix("u0,SMS") })  // no SMS consent
         #expect(!lines.contains { $0.hasPrefix("u1,") })
 
-        _ = try Self.aampectl(["segment", "affinity", "--data-dir", data, "--attribute", "genres=Action", "--export", folder + "/b.csv", "--format", "braze", "--top", "2", "--holdout-days", "0"])
+        _ = try Self.aampectl(["audience", "affinity", "--data-dir", data, "--attribute", "genres=Action", "--export", folder + "/b.csv", "--format", "braze", "--top", "2", "--holdout-days", "0"])
         let braze = try String(contentsOfFile: folder + "/b.csv", encoding: .utf8).split(separator: "\n")
         #expect(braze.first == "external_id,aampe_affinity_genres_action")
         #expect(braze.count == 3)
         // u1 has two Action items (A and C): the strongest.
         #expect(braze[1].hasPrefix("u1,"))
 
-        _ = try Self.aampectl(["segment", "affinity", "--data-dir", data, "--attribute", "genres=Action", "--export", folder + "/c.csv", "--holdout-days", "0"])
+        _ = try Self.aampectl(["audience", "affinity", "--data-dir", data, "--attribute", "genres=Action", "--export", folder + "/c.csv", "--holdout-days", "0"])
         let csv = try String(contentsOfFile: folder + "/c.csv", encoding: .utf8).split(separator: "\n")
         #expect(csv.first == "user_id,rank,score,count,share")
         #expect(csv[1].hasPrefix("u1,1,") && csv[1].hasSuffix(",2,0.666667"))
 
-        let unknown = try Self.aampectl(["segment", "affinity", "--data-dir", data, "--attribute", "genres=Western"])
+        let unknown = try Self.aampectl(["audience", "affinity", "--data-dir", data, "--attribute", "genres=Western"])
         #expect(unknown.status != 0 && unknown.output.contains("known values: Action, Drama"))
     }
 }

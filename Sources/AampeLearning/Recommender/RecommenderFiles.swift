@@ -1,22 +1,72 @@
 public import AampeSegments
 import Foundation
 
-/// The recommender's files in a generation:
+/// The recommender's files in a generation, in its folder `recommender/`:
 ///
-/// - `items.seg` (kind `items`): the item dictionary (`item_id`, row = dense item index), the neighbour
-///   table (`neighbour_offsets`, `neighbour_item`, `neighbour_score`), `popularity`, `popular_order`,
-///   `trending_score`, `trending_order`, and the catalog as of training (`category` with
-///   `category_name`, `price`, `availability`, `attribute_offsets`, `attribute_value` with
-///   `attribute_key`). Every column is RAW: the daemon reads them in place from the mapping.
-/// - `users.seg` (kind `history`): the user dictionary (`user_id`) and each user's recent items
-///   (`history_offsets`, `history_item`, `history_weight`, `history_last_seen`, `history_last_purchase`).
-/// - `recommender.json`: the settings, the newest interaction and training statistics.
+/// - ``items`` (kind `items`): the item dictionary (``ItemColumn/itemID``, row = dense item index), the
+///   neighbour table, popularity, trending, and the catalog as of training. Every column is RAW: the
+///   daemon reads them in place from the mapping.
+/// - ``users`` (kind `history`): the user dictionary and each user's recent items.
+/// - ``manifest``: the settings, the newest interaction and training statistics.
 ///
-/// `proto-spec/segment-format.md` lists the same columns for readers in other languages.
+/// The column names are declared once, in ``ItemColumn`` and ``UserColumn``, for the writer and the
+/// reader. `proto-spec/segment-format.md` lists the same columns for readers in other languages.
 public enum RecommenderFiles {
-    public static let itemsFile = "items.seg"
-    public static let usersFile = "users.seg"
-    public static let manifestFile = "recommender.json"
+    /// The model's folder in a generation.
+    public static let model = "recommender"
+    public static let items = GenerationFile(model: model, name: "items.seg")
+    public static let users = GenerationFile(model: model, name: "users.seg")
+    public static let manifest = GenerationFile(model: model, name: "recommender.json")
+
+    /// The columns of ``items``.
+    public enum ItemColumn: String, CaseIterable, Sendable {
+        /// Dictionary: external item id → row.
+        case itemID = "item_id"
+        /// u64 × (items + 1): where each item's neighbours start in ``neighbourItem``.
+        case neighbourOffsets = "neighbour_offsets"
+        /// u32: neighbour item indices, strongest first per item.
+        case neighbourItem = "neighbour_item"
+        /// f32: the neighbour's similarity.
+        case neighbourScore = "neighbour_score"
+        /// f32 per item: decayed interaction weight.
+        case popularity
+        /// u32: item indices by popularity, highest first.
+        case popularOrder = "popular_order"
+        /// f32 per item: the latest days' weight against the days before.
+        case trendingScore = "trending_score"
+        /// u32: item indices by trending score, highest first.
+        case trendingOrder = "trending_order"
+        /// u32 per item: index into ``categoryName``, or `ItemCatalog.noCategory`.
+        case category
+        /// Strings: the category names.
+        case categoryName = "category_name"
+        /// f64 per item: the price, NaN when unknown.
+        case price
+        /// u8 per item: stock (see `ItemCatalog`).
+        case availability
+        /// u64 × (items + 1): where each item's attribute values start in ``attributeValue``.
+        case attributeOffsets = "attribute_offsets"
+        /// u32: indices into ``attributeKey``.
+        case attributeValue = "attribute_value"
+        /// Dictionary: `name=value` attribute keys.
+        case attributeKey = "attribute_key"
+    }
+
+    /// The columns of ``users``.
+    public enum UserColumn: String, CaseIterable, Sendable {
+        /// Dictionary: external user id → row.
+        case userID = "user_id"
+        /// u64 × (users + 1): where each user's recent items start.
+        case historyOffsets = "history_offsets"
+        /// u32: item indices, most recent first.
+        case historyItem = "history_item"
+        /// f32: decayed weight.
+        case historyWeight = "history_weight"
+        /// u32: seconds since the epoch of the last interaction with the item.
+        case historyLastSeen = "history_last_seen"
+        /// u32: seconds since the epoch of the last purchase of the item, 0 for never.
+        case historyLastPurchase = "history_last_purchase"
+    }
 
     /// What `recommender.json` holds.
     public struct Manifest: Codable, Sendable, Hashable {
@@ -38,41 +88,41 @@ public enum RecommenderFiles {
         }
     }
 
-    /// Writes the three files into `folder` (a generation being built).
+    /// Writes the three files into the generation `builder` is building.
     public static func write(
         _ trained: TrainedRecommender,
         catalog: ItemCatalog,
         itemIDs: [String],
         userIDs: [String],
-        folder: String,
+        into builder: GenerationBuilder,
         trainedAt: String
     ) throws {
         precondition(itemIDs.count == trained.itemCount && userIDs.count == trained.userCount, "dictionaries must match the model")
-        let items = try SegmentWriter(path: folder + "/" + itemsFile, kind: .items)
-        try items.writeDictionaryColumn("item_id", keys: itemIDs)
-        try items.writeColumn("neighbour_offsets", values: trained.neighbourOffsets)
-        try items.writeColumn("neighbour_item", values: trained.neighbourItems)
-        try items.writeColumn("neighbour_score", values: trained.neighbourScores)
-        try items.writeColumn("popularity", values: trained.popularity)
-        try items.writeColumn("popular_order", values: trained.popularOrder)
-        try items.writeColumn("trending_score", values: trained.trendingScores)
-        try items.writeColumn("trending_order", values: trained.trendingOrder)
-        try items.writeColumn("category", values: catalog.categories)
-        try items.writeStringColumn("category_name", values: catalog.categoryNames)
-        try items.writeColumn("price", values: catalog.prices)
-        try items.writeColumn("availability", values: catalog.availability)
-        try items.writeColumn("attribute_offsets", values: catalog.attributeOffsets)
-        try items.writeColumn("attribute_value", values: catalog.attributeValues)
-        try items.writeDictionaryColumn("attribute_key", keys: catalog.attributeKeys)
+        let items = try SegmentWriter(path: try builder.path(of: Self.items), kind: .items)
+        try items.writeDictionaryColumn(ItemColumn.itemID.rawValue, keys: itemIDs)
+        try items.writeColumn(ItemColumn.neighbourOffsets.rawValue, values: trained.neighbourOffsets)
+        try items.writeColumn(ItemColumn.neighbourItem.rawValue, values: trained.neighbourItems)
+        try items.writeColumn(ItemColumn.neighbourScore.rawValue, values: trained.neighbourScores)
+        try items.writeColumn(ItemColumn.popularity.rawValue, values: trained.popularity)
+        try items.writeColumn(ItemColumn.popularOrder.rawValue, values: trained.popularOrder)
+        try items.writeColumn(ItemColumn.trendingScore.rawValue, values: trained.trendingScores)
+        try items.writeColumn(ItemColumn.trendingOrder.rawValue, values: trained.trendingOrder)
+        try items.writeColumn(ItemColumn.category.rawValue, values: catalog.categories)
+        try items.writeStringColumn(ItemColumn.categoryName.rawValue, values: catalog.categoryNames)
+        try items.writeColumn(ItemColumn.price.rawValue, values: catalog.prices)
+        try items.writeColumn(ItemColumn.availability.rawValue, values: catalog.availability)
+        try items.writeColumn(ItemColumn.attributeOffsets.rawValue, values: catalog.attributeOffsets)
+        try items.writeColumn(ItemColumn.attributeValue.rawValue, values: catalog.attributeValues)
+        try items.writeDictionaryColumn(ItemColumn.attributeKey.rawValue, keys: catalog.attributeKeys)
         try items.finish()
 
-        let users = try SegmentWriter(path: folder + "/" + usersFile, kind: .history)
-        try users.writeDictionaryColumn("user_id", keys: userIDs)
-        try users.writeColumn("history_offsets", values: trained.historyOffsets)
-        try users.writeColumn("history_item", values: trained.historyItems)
-        try users.writeColumn("history_weight", values: trained.historyWeights)
-        try users.writeColumn("history_last_seen", values: trained.historyLastSeen)
-        try users.writeColumn("history_last_purchase", values: trained.historyLastPurchase)
+        let users = try SegmentWriter(path: try builder.path(of: Self.users), kind: .history)
+        try users.writeDictionaryColumn(UserColumn.userID.rawValue, keys: userIDs)
+        try users.writeColumn(UserColumn.historyOffsets.rawValue, values: trained.historyOffsets)
+        try users.writeColumn(UserColumn.historyItem.rawValue, values: trained.historyItems)
+        try users.writeColumn(UserColumn.historyWeight.rawValue, values: trained.historyWeights)
+        try users.writeColumn(UserColumn.historyLastSeen.rawValue, values: trained.historyLastSeen)
+        try users.writeColumn(UserColumn.historyLastPurchase.rawValue, values: trained.historyLastPurchase)
         try users.finish()
 
         let manifest = Manifest(
@@ -85,18 +135,20 @@ public enum RecommenderFiles {
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(manifest).write(to: URL(fileURLWithPath: folder + "/" + manifestFile))
-    }
-
-    /// Whether `generation` holds a recommender.
-    public static func isPresent(in generation: Generation) -> Bool {
-        generation.segments[itemsFile] != nil && generation.segments[usersFile] != nil
+        let path = try builder.path(of: Self.manifest)
+        do {
+            try encoder.encode(manifest).write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw SegmentError(path: path, reason: .io(operation: "write", message: "\(error)"))
+        }
     }
 }
 
 /// A generation's recommender, mapped: the model view plus the dictionaries that translate external ids
 /// and catalog names to the indices the model uses.
-public final class ServedRecommender: Sendable {
+public final class ServedRecommender: ModelView {
+    public static let model = RecommenderFiles.model
+
     public let generation: Generation
     public let model: RecommenderModel
     public let engine: RecommendationEngine
@@ -108,10 +160,10 @@ public final class ServedRecommender: Sendable {
 
     /// Maps and checks the recommender files of `generation`. Errors name the file and the column.
     public init(generation: Generation) throws {
-        let itemsPath = generation.path + "/" + RecommenderFiles.itemsFile
-        let items = try generation.segment(RecommenderFiles.itemsFile)
-        let users = try generation.segment(RecommenderFiles.usersFile)
-        let manifestPath = generation.path + "/" + RecommenderFiles.manifestFile
+        let itemsPath = generation.path(of: RecommenderFiles.items)
+        let items = try generation.segment(RecommenderFiles.items)
+        let users = try generation.segment(RecommenderFiles.users)
+        let manifestPath = generation.path(of: RecommenderFiles.manifest)
         let manifest: RecommenderFiles.Manifest
         do {
             manifest = try JSONDecoder().decode(RecommenderFiles.Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
@@ -120,10 +172,10 @@ public final class ServedRecommender: Sendable {
         }
         self.generation = generation
         self.manifest = manifest
-        itemIDs = try items.dictionaryColumn("item_id")
-        userIDs = try users.dictionaryColumn("user_id")
-        attributeKeys = try items.dictionaryColumn("attribute_key")
-        let names = try items.bytesColumn("category_name")
+        itemIDs = try items.dictionaryColumn(RecommenderFiles.ItemColumn.itemID.rawValue)
+        userIDs = try users.dictionaryColumn(RecommenderFiles.UserColumn.userID.rawValue)
+        attributeKeys = try items.dictionaryColumn(RecommenderFiles.ItemColumn.attributeKey.rawValue)
+        let names = try items.bytesColumn(RecommenderFiles.ItemColumn.categoryName.rawValue)
         categoryNames = try (0..<names.count).map { try names.string(at: $0) }
 
         func raw<T: SegmentScalar>(_ reader: SegmentReader, _ name: String, _ type: T.Type) throws -> UnsafeBufferPointer<T> {
@@ -134,31 +186,31 @@ public final class ServedRecommender: Sendable {
             return values
         }
         let parts = RecommenderModel.Parts(
-            neighbourOffsets: try raw(items, "neighbour_offsets", UInt64.self),
-            neighbourItems: try raw(items, "neighbour_item", UInt32.self),
-            neighbourScores: try raw(items, "neighbour_score", Float.self),
-            popularity: try raw(items, "popularity", Float.self),
-            popularOrder: try raw(items, "popular_order", UInt32.self),
-            trendingScores: try raw(items, "trending_score", Float.self),
-            trendingOrder: try raw(items, "trending_order", UInt32.self),
-            historyOffsets: try raw(users, "history_offsets", UInt64.self),
-            historyItems: try raw(users, "history_item", UInt32.self),
-            historyWeights: try raw(users, "history_weight", Float.self),
-            historyLastSeen: try raw(users, "history_last_seen", UInt32.self),
-            historyLastPurchase: try raw(users, "history_last_purchase", UInt32.self),
-            categories: try raw(items, "category", UInt32.self),
-            prices: try raw(items, "price", Double.self),
-            availability: try raw(items, "availability", UInt8.self),
-            attributeOffsets: try raw(items, "attribute_offsets", UInt64.self),
-            attributeValues: try raw(items, "attribute_value", UInt32.self)
+            neighbourOffsets: try raw(items, RecommenderFiles.ItemColumn.neighbourOffsets.rawValue, UInt64.self),
+            neighbourItems: try raw(items, RecommenderFiles.ItemColumn.neighbourItem.rawValue, UInt32.self),
+            neighbourScores: try raw(items, RecommenderFiles.ItemColumn.neighbourScore.rawValue, Float.self),
+            popularity: try raw(items, RecommenderFiles.ItemColumn.popularity.rawValue, Float.self),
+            popularOrder: try raw(items, RecommenderFiles.ItemColumn.popularOrder.rawValue, UInt32.self),
+            trendingScores: try raw(items, RecommenderFiles.ItemColumn.trendingScore.rawValue, Float.self),
+            trendingOrder: try raw(items, RecommenderFiles.ItemColumn.trendingOrder.rawValue, UInt32.self),
+            historyOffsets: try raw(users, RecommenderFiles.UserColumn.historyOffsets.rawValue, UInt64.self),
+            historyItems: try raw(users, RecommenderFiles.UserColumn.historyItem.rawValue, UInt32.self),
+            historyWeights: try raw(users, RecommenderFiles.UserColumn.historyWeight.rawValue, Float.self),
+            historyLastSeen: try raw(users, RecommenderFiles.UserColumn.historyLastSeen.rawValue, UInt32.self),
+            historyLastPurchase: try raw(users, RecommenderFiles.UserColumn.historyLastPurchase.rawValue, UInt32.self),
+            categories: try raw(items, RecommenderFiles.ItemColumn.category.rawValue, UInt32.self),
+            prices: try raw(items, RecommenderFiles.ItemColumn.price.rawValue, Double.self),
+            availability: try raw(items, RecommenderFiles.ItemColumn.availability.rawValue, UInt8.self),
+            attributeOffsets: try raw(items, RecommenderFiles.ItemColumn.attributeOffsets.rawValue, UInt64.self),
+            attributeValues: try raw(items, RecommenderFiles.ItemColumn.attributeValue.rawValue, UInt32.self)
         )
         let categoryCount = categoryNames.count
         let keyCount = attributeKeys.count
         if parts.categories.contains(where: { $0 != ItemCatalog.noCategory && Int($0) >= categoryCount }) {
-            throw SegmentError(path: itemsPath, column: "category", reason: .generation(detail: "a category index past category_name"))
+            throw SegmentError(path: itemsPath, column: RecommenderFiles.ItemColumn.category.rawValue, reason: .generation(detail: "a category index past category_name"))
         }
         if parts.attributeValues.contains(where: { Int($0) >= keyCount }) {
-            throw SegmentError(path: itemsPath, column: "attribute_value", reason: .generation(detail: "an attribute index past attribute_key"))
+            throw SegmentError(path: itemsPath, column: RecommenderFiles.ItemColumn.attributeValue.rawValue, reason: .generation(detail: "an attribute index past attribute_key"))
         }
         do {
             model = try RecommenderModel(

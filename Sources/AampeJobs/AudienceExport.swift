@@ -1,25 +1,39 @@
-import AampeLearning
-import AampeStore
+import AampeCore
+public import AampeLearning
+public import AampeStore
 import Foundation
 
-/// Segment files other tools import.
-enum SegmentExport {
-    enum Format: String { case pinpoint, braze, csv }
+/// An audience as a file another tool imports: Amazon Pinpoint's endpoint CSV, Braze's user CSV with a
+/// custom attribute, or a plain CSV.
+public enum AudienceExport {
+    /// The file layouts.
+    public enum Format: String, CaseIterable, Sendable { case pinpoint, braze, csv }
 
-    struct Summary: Codable {
-        var path: String
-        var rows: Int
-        var usersExported: Int
-        var usersWithoutAddress: Int
+    /// What an export wrote.
+    public struct Summary: Codable, Sendable {
+        public var path: String
+        public var rows: Int
+        public var usersExported: Int
+        /// Pinpoint only: users left out because they have no consented address.
+        public var usersWithoutAddress: Int
+
+        enum CodingKeys: String, CodingKey {
+            case path, rows
+            case usersExported = "users_exported"
+            case usersWithoutAddress = "users_without_address"
+        }
     }
 
-    static func write(
+    /// Writes `ranked` (best first) to `path` in `format`. `audienceName` names the audience inside the
+    /// file (Pinpoint's `Attributes.AampeAudience`, Braze's attribute name); push addresses go to
+    /// Pinpoint only with a `pushChannelType` (APNS, GCM, ...).
+    public static func write(
         _ ranked: [AttributeAffinity.UserScore],
         to path: String,
         format: Format,
         userIDs: [String],
         channels: [ChannelRow],
-        segmentName: String,
+        audienceName: String,
         pushChannelType: String?
     ) throws -> Summary {
         var lines: [String] = []
@@ -34,7 +48,7 @@ enum SegmentExport {
             exported = ranked.count
         case .braze:
             // Braze's user CSV import: external_id, then one column per custom attribute.
-            let attribute = "aampe_affinity_" + segmentName.map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce("") { $0 + String($1) }.lowercased()
+            let attribute = "aampe_affinity_" + audienceName.map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce("") { $0 + String($1) }.lowercased()
             lines.append("external_id,\(attribute)")
             for entry in ranked { lines.append("\(field(userIDs[Int(entry.user)])),\(number(entry.score))") }
             exported = ranked.count
@@ -43,7 +57,7 @@ enum SegmentExport {
             // endpoints together; Attributes.* are string attributes, Metrics.* numbers.
             var byUser: [Int: [ChannelRow]] = [:]
             for row in channels where row.hasConsent { byUser[row.userIndex, default: []].append(row) }
-            lines.append("User.UserId,ChannelType,Address,Attributes.AampeSegment,Metrics.AampeAffinity")
+            lines.append("User.UserId,ChannelType,Address,Attributes.AampeAudience,Metrics.AampeAffinity")
             for entry in ranked {
                 var wrote = false
                 for row in byUser[Int(entry.user)] ?? [] {
@@ -55,25 +69,22 @@ enum SegmentExport {
                         guard let pushChannelType else { continue }
                         type = pushChannelType
                     }
-                    lines.append("\(field(userIDs[Int(entry.user)])),\(type),\(field(row.address)),\(field(segmentName)),\(number(entry.score))")
+                    lines.append("\(field(userIDs[Int(entry.user)])),\(type),\(field(row.address)),\(field(audienceName)),\(number(entry.score))")
                     wrote = true
                 }
                 if wrote { exported += 1 } else { withoutAddress += 1 }
             }
         }
         let text = lines.joined(separator: "\n") + "\n"
-        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
-            throw SegmentExportError(path: path)
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw JobError(.cannotWrite(path: path, detail: "\(error)"))
         }
         return Summary(path: path, rows: lines.count - 1, usersExported: exported, usersWithoutAddress: withoutAddress)
     }
 
-    static func field(_ text: String) -> String { TextTable.csvField(text) }
+    static func field(_ text: String) -> String { CSVText.field(text) }
 
     static func number(_ value: Double) -> String { String(format: "%.6g", value) }
-}
-
-struct SegmentExportError: Error, CustomStringConvertible {
-    var path: String
-    var description: String { "cannot write the segment to \(path)" }
 }

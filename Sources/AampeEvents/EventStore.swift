@@ -1,20 +1,14 @@
 public import AampeCore
 public import AampeStore
 import AampeSegments
-import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The imported events of a data directory: segment files under `events/<YYYY-MM-DD>/`, listed in the
-/// `event_segments` manifest.
+/// `event_segments` manifest. This is the read side every consumer of events uses (training, reports,
+/// `aampectl events`); the importers in `AampeIngest` write through ``EventSegmentFile``.
 ///
 /// A segment file is visible only once the manifest lists it. An import writes (and fsyncs) a file's
 /// segments first and lists them in one SQLite transaction after, so a killed import leaves at most
-/// unlisted files behind; the next import deletes them before it starts (``removeUnlisted()``).
+/// unlisted files behind, which readers never see and the next import deletes.
 public struct EventStore: Sendable {
     public let dataDirectory: DataDirectory
     public let store: Store
@@ -25,7 +19,7 @@ public struct EventStore: Sendable {
     }
 
     /// The folder of one UTC day's segments, relative to `events/`.
-    static func dayFolder(_ day: Int64) -> String {
+    package static func dayFolder(_ day: Int64) -> String {
         CivilDate(daysSinceEpoch: day).description
     }
 
@@ -34,32 +28,13 @@ public struct EventStore: Sendable {
         dataDirectory.eventsPath + "/" + relativePath
     }
 
-    /// Deletes segment files (and temporary files) under `events/` that the manifest does not list:
-    /// what a killed import wrote before its commit. Returns how many were removed.
-    @discardableResult
-    func removeUnlisted() throws -> Int {
-        let listed = Set(try store.ingestion.eventSegments().map(\.path))
-        let fileManager = FileManager.default
-        guard let days = try? fileManager.contentsOfDirectory(atPath: dataDirectory.eventsPath) else { return 0 }
-        var removed = 0
-        for day in days where !day.hasPrefix(".") {
-            let folder = dataDirectory.eventsPath + "/" + day
-            guard let files = try? fileManager.contentsOfDirectory(atPath: folder) else { continue }
-            for file in files where !listed.contains(day + "/" + file) {
-                guard file.hasSuffix(".seg") || file.hasSuffix(".tmp") else { continue }
-                if unlink(folder + "/" + file) == 0 { removed += 1 }
-            }
-        }
-        return removed
-    }
-
     /// The stored fingerprints of one day's events, for dedupe.
-    func fingerprints(day: Int64, segments: [EventSegmentRecord]) throws -> [(high: UInt64, low: UInt64)] {
+    package func fingerprints(day: Int64, segments: [EventSegmentRecord]) throws -> [(high: UInt64, low: UInt64)] {
         var result: [(high: UInt64, low: UInt64)] = []
         for segment in segments where segment.utcDay == day {
             let reader = try SegmentReader(path: absolutePath(segment.path))
-            let high = try reader.scalarColumn("key_high", as: UInt64.self)
-            let low = try reader.scalarColumn("key_low", as: UInt64.self)
+            let high = try reader.scalarColumn(EventColumn.keyHigh.rawValue, as: UInt64.self)
+            let low = try reader.scalarColumn(EventColumn.keyLow.rawValue, as: UInt64.self)
             result.reserveCapacity(result.count + high.count)
             // Both columns are RAW, so a scan hands over the mapped values in one piece.
             var highs: [UInt64] = []
@@ -80,12 +55,12 @@ public struct EventStore: Sendable {
         let keys = try store.ingestion.keyDictionaries()
         for segment in try store.ingestion.eventSegments() {
             let reader = try SegmentReader(path: absolutePath(segment.path))
-            let timestamps = try reader.scalarColumn("timestamp", as: Int64.self)
-            let users = try reader.scalarColumn("user", as: UInt32.self)
-            let types = try reader.scalarColumn("event_type", as: UInt32.self)
-            let items = try reader.scalarColumn("item", as: UInt32.self)
-            let values = try reader.scalarColumn("value", as: Double.self)
-            let properties = try reader.bytesColumn("properties")
+            let timestamps = try reader.scalarColumn(EventColumn.timestamp.rawValue, as: Int64.self)
+            let users = try reader.scalarColumn(EventColumn.user.rawValue, as: UInt32.self)
+            let types = try reader.scalarColumn(EventColumn.eventType.rawValue, as: UInt32.self)
+            let items = try reader.scalarColumn(EventColumn.item.rawValue, as: UInt32.self)
+            let values = try reader.scalarColumn(EventColumn.value.rawValue, as: Double.self)
+            let properties = try reader.bytesColumn(EventColumn.properties.rawValue)
             for row in 0..<timestamps.count {
                 let item = try items.value(at: row)
                 let value = try values.value(at: row)
@@ -94,7 +69,7 @@ public struct EventStore: Sendable {
                         userID: keys.userIDs[Int(try users.value(at: row))],
                         event: keys.eventTypes[Int(try types.value(at: row))],
                         timestamp: Timestamp(rawValue: try timestamps.value(at: row)),
-                        itemID: item == EventBatch.noItem ? nil : keys.itemIDs[Int(item)],
+                        itemID: item == EventColumn.noItem ? nil : keys.itemIDs[Int(item)],
                         value: value.isNaN ? nil : value,
                         propertiesJSON: try properties.string(at: row)
                     )
@@ -108,14 +83,11 @@ public struct EventStore: Sendable {
         public var timestamps: [Int64] = []
         public var users: [UInt32] = []
         public var eventTypes: [UInt32] = []
-        /// ``noItem`` where the event has none.
+        /// ``EventColumn/noItem`` where the event has none.
         public var items: [UInt32] = []
         /// `nan` where the event has none.
         public var values: [Double] = []
     }
-
-    /// The item index of an event without an item.
-    public static let noItem = EventBatch.noItem
 
     /// Calls `body` with every stored segment's events as dense indices, in manifest order, one segment at
     /// a time; with the number of segments done and in all, for progress. Far cheaper than
@@ -130,11 +102,11 @@ public struct EventStore: Sendable {
             events.eventTypes.reserveCapacity(segment.rows)
             events.items.reserveCapacity(segment.rows)
             events.values.reserveCapacity(segment.rows)
-            try reader.scalarColumn("timestamp", as: Int64.self).scan { events.timestamps.append(contentsOf: $0) }
-            try reader.scalarColumn("user", as: UInt32.self).scan { events.users.append(contentsOf: $0) }
-            try reader.scalarColumn("event_type", as: UInt32.self).scan { events.eventTypes.append(contentsOf: $0) }
-            try reader.scalarColumn("item", as: UInt32.self).scan { events.items.append(contentsOf: $0) }
-            try reader.scalarColumn("value", as: Double.self).scan { events.values.append(contentsOf: $0) }
+            try reader.scalarColumn(EventColumn.timestamp.rawValue, as: Int64.self).scan { events.timestamps.append(contentsOf: $0) }
+            try reader.scalarColumn(EventColumn.user.rawValue, as: UInt32.self).scan { events.users.append(contentsOf: $0) }
+            try reader.scalarColumn(EventColumn.eventType.rawValue, as: UInt32.self).scan { events.eventTypes.append(contentsOf: $0) }
+            try reader.scalarColumn(EventColumn.item.rawValue, as: UInt32.self).scan { events.items.append(contentsOf: $0) }
+            try reader.scalarColumn(EventColumn.value.rawValue, as: Double.self).scan { events.values.append(contentsOf: $0) }
             try body(events, index + 1, segments.count)
         }
     }
@@ -145,8 +117,8 @@ public struct EventStore: Sendable {
         var byDay: [Int64: (events: [String: Int], users: Set<UInt32>)] = [:]
         for segment in try store.ingestion.eventSegments() {
             let reader = try SegmentReader(path: absolutePath(segment.path))
-            let users = try reader.scalarColumn("user", as: UInt32.self)
-            let types = try reader.scalarColumn("event_type", as: UInt32.self)
+            let users = try reader.scalarColumn(EventColumn.user.rawValue, as: UInt32.self)
+            let types = try reader.scalarColumn(EventColumn.eventType.rawValue, as: UInt32.self)
             var entry = byDay[segment.utcDay] ?? ([:], [])
             try users.scan { entry.users.formUnion($0) }
             try types.scan { buffer in
@@ -184,24 +156,4 @@ public struct DailyEventCounts: Hashable, Sendable, Codable {
         case date, events
         case activeUsers = "active_users"
     }
-}
-
-/// An exclusive lock on a data directory's imports (`events/.import.lock`), held for a whole run so that
-/// two imports never assign the same dense index twice.
-final class ImportLock {
-    private let descriptor: Int32
-
-    init(dataDirectory: DataDirectory) throws(ImportError) {
-        let path = dataDirectory.eventsPath + "/.import.lock"
-        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw ImportError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-        }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            close(descriptor)
-            throw ImportError.importInProgress(lockPath: path)
-        }
-    }
-
-    deinit { close(descriptor) }
 }

@@ -1,13 +1,13 @@
-import AampeCore
-import AampeIngest
-import AampeLearning
-import AampeStore
+public import AampeCore
+import AampeEvents
+public import AampeLearning
+public import AampeStore
 
 /// Reads a data directory's imported events as recommender interactions.
-enum InteractionLoading {
+public enum InteractionLoading {
     /// Every stored event that carries an item, weighted by `settings`, plus the dictionaries and the
     /// catalog as of now. `progress` gets segments done and in all.
-    static func load(
+    public static func load(
         directory: DataDirectory,
         store: Store,
         settings: RecommenderSettings,
@@ -26,7 +26,7 @@ enum InteractionLoading {
             log.reserveCapacity(log.count + events.items.count)
             for row in 0..<events.items.count {
                 let item = events.items[row]
-                guard item != EventStore.noItem else { continue }
+                guard item != EventColumn.noItem else { continue }
                 let type = Int(events.eventTypes[row])
                 let weight: Float
                 switch rules[type] {
@@ -47,7 +47,7 @@ enum InteractionLoading {
     }
 
     /// The catalog as training snapshots it, over `itemCount` items.
-    static func catalog(store: Store, itemCount: Int) throws -> ItemCatalog {
+    public static func catalog(store: Store, itemCount: Int) throws -> ItemCatalog {
         var records: [Int: CatalogRecord] = [:]
         for row in try store.ingestion.catalogRows() where row.itemIndex < itemCount {
             records[row.itemIndex] = CatalogRecord(category: row.category, price: row.price, isInStock: row.isInStock, attributes: row.attributeValues)

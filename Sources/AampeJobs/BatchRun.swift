@@ -1,0 +1,73 @@
+public import AampeCore
+public import AampeStore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What every batch job does around its own work: take the data directory's job lock when it builds a
+/// generation, record the run in the run history, and record how it ended.
+///
+/// The lock (`jobs.lock` in the data directory, an exclusive `flock`) keeps two jobs from building
+/// generations at once: each carries over the models of the generation live when it starts, so two
+/// concurrent trainings would each publish without the other's model. Jobs that only read (evaluation,
+/// audiences) read a consistent snapshot through the event manifest and take no lock. flock belongs to
+/// the open file, so a killed job releases it.
+public enum BatchRun {
+    /// The context a job's body gets.
+    public struct Context {
+        public let directory: DataDirectory
+        public let store: Store
+        /// The run's id in the run history.
+        public let runID: Int64
+    }
+
+    /// Runs `body` on `directory` as a run of `kind` about `subject`, holding the job lock if
+    /// `buildsGeneration`. `body` returns its result and the counters to record. A failure is recorded
+    /// and rethrown.
+    public static func run<Result>(
+        _ kind: RunKind,
+        subject: String,
+        directory: DataDirectory,
+        buildsGeneration: Bool,
+        _ body: (Context) throws -> (Result, RunCounters)
+    ) throws -> Result {
+        let lock = buildsGeneration ? try JobLock(directory: directory) : nil
+        defer { withExtendedLifetime(lock) {} }
+        let store = try directory.openStore()
+        let runID = try store.runs.begin(kind, subject: subject)
+        do {
+            let (result, counters) = try body(Context(directory: directory, store: store, runID: runID))
+            try store.runs.succeed(runID, counters: counters)
+            return result
+        } catch {
+            do {
+                try store.runs.fail(runID, error: "\(error)")
+            } catch let recordError {
+                throw JobError(.unrecorded(jobError: "\(error)", recordError: "\(recordError)"))
+            }
+            throw error
+        }
+    }
+}
+
+/// The exclusive lock on a data directory's batch jobs, held from creation to deinit.
+final class JobLock {
+    private let descriptor: Int32
+
+    init(directory: DataDirectory) throws {
+        let path = directory.jobLockPath
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw JobError(.cannotWrite(path: path, detail: String(cString: strerror(errno))))
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw JobError(.dataDirectoryBusy(lockPath: path))
+        }
+    }
+
+    deinit { close(descriptor) }
+}

@@ -1,0 +1,34 @@
+/// What stops a batch job: bad arguments a command could not check alone, a data directory in use, or
+/// data that cannot give a result. Outside failures (SQLite, files) keep their own error types.
+public struct JobError: Error, CustomStringConvertible, Sendable {
+    public enum Reason: Sendable {
+        /// Another job building a generation holds the data directory's lock.
+        case dataDirectoryBusy(lockPath: String)
+        /// An option's value cannot work with this data, such as an attribute no item has.
+        case invalidOption(option: String, detail: String)
+        /// The inputs leave nothing to compute on.
+        case noData(detail: String)
+        /// A file the job writes could not be written.
+        case cannotWrite(path: String, detail: String)
+        /// The job failed, and recording the failure in the run history failed too.
+        case unrecorded(jobError: String, recordError: String)
+    }
+
+    public var reason: Reason
+
+    public init(_ reason: Reason) {
+        self.reason = reason
+    }
+
+    public var description: String {
+        switch reason {
+        case .dataDirectoryBusy(let lockPath):
+            "another training run is building a generation in this data directory (it holds \(lockPath)); try again when it ends"
+        case .invalidOption(let option, let detail): "\(option): \(detail)"
+        case .noData(let detail): detail
+        case .cannotWrite(let path, let detail): "cannot write \(path): \(detail)"
+        case .unrecorded(let jobError, let recordError):
+            "\(jobError) (and the run history could not record the failure: \(recordError))"
+        }
+    }
+}

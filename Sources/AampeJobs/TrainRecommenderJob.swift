@@ -1,0 +1,80 @@
+public import AampeCore
+public import AampeLearning
+import AampeSegments
+import AampeStore
+
+/// `aampectl train recommender`: reads the imported events, trains the item-item recommender, and
+/// publishes it as a new generation with the live generation's other models carried over.
+public enum TrainRecommenderJob {
+    /// What a training run did.
+    public struct Report: Codable, Sendable {
+        public var publication: GenerationPublisher.Outcome
+        public var settings: RecommenderSettings
+        public var statistics: TrainingStatistics
+        public var users: Int
+        public var items: Int
+        /// The newest interaction, ISO-8601, or `none`.
+        public var newestEvent: String
+        public var secondsReading: Double
+        public var secondsTraining: Double
+        public var secondsWriting: Double
+
+        enum CodingKeys: String, CodingKey {
+            case publication, settings, statistics, users, items
+            case newestEvent = "newest_event"
+            case secondsReading = "seconds_reading"
+            case secondsTraining = "seconds_training"
+            case secondsWriting = "seconds_writing"
+        }
+    }
+
+    /// Trains and publishes. `progress` gets a phase name, the units done and the units in all.
+    public static func run(
+        directory: DataDirectory,
+        settings: RecommenderSettings,
+        progress: (@Sendable (String, Int, Int) -> Void)? = nil
+    ) throws -> Report {
+        try BatchRun.run(.train, subject: RecommenderFiles.model, directory: directory, buildsGeneration: true) { context in
+            let clock = ContinuousClock()
+            let started = clock.now
+            let (log, keys) = try InteractionLoading.load(directory: directory, store: context.store, settings: settings) { done, total in
+                progress?("reading events", done, total)
+            }
+            let catalog = try InteractionLoading.catalog(store: context.store, itemCount: keys.itemIDs.count)
+            let read = clock.now
+            let trained = RecommenderTrainer.train(log, settings: settings) { phase, done, total in
+                progress?(phase.rawValue, done, total)
+            }
+            let learned = clock.now
+            let publication = try GenerationPublisher.publish(model: RecommenderFiles.model, in: directory) { builder in
+                try RecommenderFiles.write(
+                    trained, catalog: catalog, itemIDs: keys.itemIDs, userIDs: keys.userIDs,
+                    into: builder, trainedAt: Timestamp.now().description
+                )
+            }
+            let written = clock.now
+            let report = Report(
+                publication: publication,
+                settings: settings,
+                statistics: trained.statistics,
+                users: keys.userIDs.count,
+                items: keys.itemIDs.count,
+                newestEvent: log.count > 0 ? Timestamp(secondsSinceEpoch: trained.newestTimestamp).description : "none",
+                secondsReading: (read - started).secondsValue,
+                secondsTraining: (learned - read).secondsValue,
+                secondsWriting: (written - learned).secondsValue
+            )
+            let counters = RunCounters([
+                "interactions": Int64(trained.statistics.interactions),
+                "neighbour_pairs": Int64(trained.statistics.neighbourPairs),
+                "generation": Int64(publication.generation),
+            ])
+            return (report, counters)
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a floating-point number.
+    public var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
