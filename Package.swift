@@ -206,23 +206,24 @@ let package = Package(
         .testTarget(name: "AampeCoreTests", dependencies: ["AampeCore"]),
         .testTarget(
             name: "AampeIngestTests",
-            dependencies: ["AampeCompression", "AampeEvents", "AampeIngest", "AampeStore", "AampeTestSupport"],
+            dependencies: ["AampeCompression", "AampeCore", "AampeEvents", "AampeIngest", "AampeStore", "AampeTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "AampeLearningTests", dependencies: ["AampeLearning", "AampeSegments", "AampeTestSupport"]),
         .testTarget(name: "AampeCompressionTests", dependencies: ["AampeCompression", "AampeTestSupport"]),
-        .testTarget(name: "AampeSegmentsTests", dependencies: ["AampeSegments", "AampeTestSupport"]),
+        .testTarget(name: "AampeSegmentsTests", dependencies: ["AampeCore", "AampeSegments", "AampeTestSupport"]),
         .testTarget(
             name: "AampeProtocolTests",
             dependencies: [
                 "AampeProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         .testTarget(
             name: "AampeStoreTests",
-            dependencies: ["AampeStore", "AampeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["AampeCore", "AampeStore", "AampeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "AampeServerTests",
@@ -257,7 +258,7 @@ let package = Package(
         .testTarget(
             name: "aampectlTests",
             dependencies: [
-                "aampectl", "AampeIngest", "AampeSegments", "AampeStore", "AampeTestSupport",
+                "aampectl", "AampeCore", "AampeIngest", "AampeSegments", "AampeStore", "AampeTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
