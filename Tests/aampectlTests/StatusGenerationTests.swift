@@ -60,4 +60,43 @@ struct StatusGenerationTests {
         #expect(result.status != 0)
         #expect(result.standardError.contains("\(file): header magic is wrong"))
     }
+
+    @Test("status --verify: exit 3 without a generation, 0 when intact, 1 naming file, column and check after a flipped byte")
+    func verify() throws {
+        let folder = try TemporaryFolder()
+        let data = folder.child("data")
+        #expect(try Aampectl.run(["init", "--data-dir", data]).status == 0)
+        let none = try Aampectl.run(["status", "--verify", "--data-dir", data])
+        #expect(none.status == 3 && none.standardOutput.contains("no generation is published"))
+
+        let store = GenerationStore(dataDirectory: DataDirectory(path: data))
+        let builder = try store.begin()
+        let file = GenerationFile(model: "test", name: "items.seg")
+        let writer = try SegmentWriter(path: builder.path(of: file), kind: .items)
+        try writer.writeColumn("popularity", values: [Float(3), 2, 1])
+        try writer.finish()
+        try builder.publish()
+        let intact = try Aampectl.run(["status", "--verify", "--data-dir", data])
+        #expect(intact.status == 0 && intact.standardOutput.contains("generation 1: intact (1 files"))
+
+        // One byte of the column's data flipped: the file still opens (only the header, directory and
+        // trailer are checked at open), so plain status reports the generation.
+        let path = data + "/generations/1/test/items.seg"
+        // The format puts the first column part right after the 64-byte header (segment-format.md).
+        let offset = 64
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[offset] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: path))
+        #expect(try Aampectl.run(["status", "--data-dir", data]).status == 0)
+        let damaged = try Aampectl.run(["status", "--verify", "--data-dir", data])
+        #expect(damaged.status == 1)
+        #expect(damaged.standardOutput.contains("generation 1: DAMAGED"))
+        #expect(damaged.standardOutput.contains("\(path): column 'popularity': "))
+        #expect(damaged.standardOutput.contains("checksum mismatch"))
+        let json = try Aampectl.run(["status", "--verify", "--json", "--data-dir", data])
+        #expect(json.status == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let failures = try #require(object["failures"] as? [[String: Any]])
+        #expect(failures.contains { $0["file"] as? String == path && $0["column"] as? String == "popularity" })
+    }
 }
