@@ -209,6 +209,10 @@ let package = Package(
             dependencies: ["AampeCompression", "AampeCore", "AampeEvents", "AampeIngest", "AampeStore", "AampeTestSupport"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(
+            name: "AampeJobsTests",
+            dependencies: ["AampeCore", "AampeJobs", "AampeLearning", "AampeSegments", "AampeStore", "AampeTestSupport"]
+        ),
         .testTarget(name: "AampeLearningTests", dependencies: ["AampeLearning", "AampeSegments", "AampeTestSupport"]),
         .testTarget(name: "AampeCompressionTests", dependencies: ["AampeCompression", "AampeTestSupport"]),
         .testTarget(name: "AampeSegmentsTests", dependencies: ["AampeCore", "AampeSegments", "AampeTestSupport"]),
