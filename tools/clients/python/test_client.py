@@ -121,6 +121,14 @@ class VectorTests(unittest.TestCase):
                 self.assertEqual(frame.major, expected["major"])
                 self.assertEqual(frame.encode().hex(), vector["hex"])
 
+    def test_a_split_response_merges_to_the_whole(self) -> None:
+        by_name = {vector["name"]: vector for vector in self.vectors["vectors"]}
+        whole = decode_frame(bytes.fromhex(by_name["RECOMMEND response"]["hex"])).message(pb.RecommendResponse)
+        merged = pb.RecommendResponse()
+        for name in ("RECOMMEND response, split: frame 1 of 2 (MORE)", "RECOMMEND response, split: frame 2 of 2"):
+            merged.MergeFrom(decode_frame(bytes.fromhex(by_name[name]["hex"])).message(pb.RecommendResponse))
+        self.assertEqual(merged, whole)
+
     def test_message_types_follow_the_operations_table(self) -> None:
         operations = {row["opcode"]: row for row in self.vectors["operations"]}
         for vector in self.vectors["vectors"]:
