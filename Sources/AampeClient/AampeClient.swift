@@ -112,7 +112,7 @@ public final class AampeClient: Sendable {
         try await connect().connection.greeting
     }
 
-    /// Sends `message` as `opcode` and decodes the final frame as `Response`; an error frame throws
+    /// Sends `message` as `opcode` and merges the frames of the answer into a `Response`; an error frame throws
     /// ``ClientError/server(opcode:code:message:)``.
     public func call<Response: SwiftProtobuf.Message>(
         _ opcode: Opcode,
@@ -124,7 +124,10 @@ public final class AampeClient: Sendable {
         guard let last = frames.last else { throw ClientError.invalidResponse(opcode: opcode, reason: "no frames") }
         try Self.throwIfError(last)
         do {
-            return try last.decodeBody(as: Response.self)
+            // PROTOCOL.md: a response split over several frames is their merge in order.
+            var response = Response()
+            for frame in frames { try response.merge(serializedBytes: Array(frame.body.readableBytesView)) }
+            return response
         } catch {
             throw ClientError.invalidResponse(opcode: opcode, reason: "body is not a \(Response.protoMessageName)")
         }

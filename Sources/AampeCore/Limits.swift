@@ -112,13 +112,20 @@ extension Limits {
     /// thousand covers a full category page, and bounds the work and the response of one request.
     public static let maximumRecommendationCount = 1_000
 
-    /// The most ids in one request's list fields together (categories, attribute values, exclude_items,
-    /// context_items). Each is checked per request, so a huge list cannot make one request expensive.
+    /// The most entries in one request's lists, counted together: filter categories, attribute conditions
+    /// (1 for each name) and their values, exclude_items, context_items. Counted together so that spreading
+    /// ids over several lists cannot multiply one request's work; each id is also at most
+    /// `maximumExternalIDBytes` long.
     public static let maximumRequestListEntries = 1_000
 
     /// The most events in one TRACK request. Collectors batch a handful; a thousand keeps one request's
     /// log write small.
     public static let maximumTrackEventsPerRequest = 1_000
+
+    /// How far ahead of the server's clock a TRACK event's `timestamp_micros` may be: a day. A phone's
+    /// clock can be hours off (time zones mistaken for UTC), but an event days ahead is a unit mistake
+    /// (milliseconds read as microseconds) and would outrank every real event as "latest".
+    public static let maximumTrackTimestampAheadMicros: Int64 = 86_400 * 1_000_000
 
     /// The most properties on one TRACK event, and the longest property key or value, in UTF-8 bytes.
     public static let maximumTrackProperties = 64

@@ -73,7 +73,12 @@ public enum Daemon {
             logger.error("cannot load the current generation: \(error)")
         }
         let realtimeLog = try RealtimeLog(folder: configuration.dataDirectory.realtimePath)
-        let recommendations = RecommendationService(generations: generations, realtime: realtime, log: realtimeLog)
+        let recommendations = RecommendationService(
+            generations: generations,
+            realtime: realtime,
+            log: realtimeLog,
+            unavailableRetryAfterMillis: configuration.unavailableRetryAfterMillis
+        )
         let replayed = recommendations.replay(folder: configuration.dataDirectory.realtimePath)
         if replayed.events > 0 || replayed.skipped > 0 {
             logger.info("replayed \(replayed.events) real-time events from realtime/ (\(replayed.skipped) unreadable lines skipped)")

@@ -34,6 +34,17 @@ public struct DaemonConfiguration: Sendable {
     public var shutdownGracePeriodMillis = 10_000
     public var limits = ServerLimits()
 
+    /// The `retry_after_millis` hint when waiting helps but no interval says how long: UNAVAILABLE while
+    /// polling is off (a generation then arrives only with RELOAD) and a real-time log that cannot be
+    /// written. A second: long enough not to hammer a daemon that is struggling, short for a collector.
+    public static let defaultRetryAfterMillis: UInt32 = 1_000
+
+    /// The `retry_after_millis` of UNAVAILABLE while no generation with a recommender is loaded: the reload
+    /// poll interval, within which a newly published generation is picked up.
+    public var unavailableRetryAfterMillis: UInt32 {
+        reloadPollMillis > 0 ? UInt32(clamping: reloadPollMillis) : Self.defaultRetryAfterMillis
+    }
+
     /// Defaults for `dataDirectory`: the Unix socket in it, no TCP.
     public init(dataDirectory: DataDirectory) {
         self.dataDirectory = dataDirectory

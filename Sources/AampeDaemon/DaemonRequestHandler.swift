@@ -59,7 +59,11 @@ public struct DaemonRequestHandler: RequestHandler {
                 do {
                     responder.respond(try service().track(message))
                 } catch let error as RealtimeLogError {
-                    responder.fail(.unavailable, "the real-time log cannot be written, nothing was accepted: \(error)", retryAfterMillis: 1000)
+                    responder.fail(
+                        .unavailable,
+                        "the real-time log cannot be written, nothing was accepted: \(error)",
+                        retryAfterMillis: DaemonConfiguration.defaultRetryAfterMillis
+                    )
                 }
             case .stats:
                 _ = try request.frame.decodeBody(as: Aampe_V1_StatsRequest.self)
@@ -93,7 +97,9 @@ public struct DaemonRequestHandler: RequestHandler {
     }
 
     private func service() throws(ProtocolError) -> RecommendationService {
-        guard let recommendations else { throw ProtocolError(code: .unavailable, message: "recommendations are not configured") }
+        guard let recommendations else {
+            throw ProtocolError(code: .unavailable, message: "recommendations are not configured", retryAfterMillis: DaemonConfiguration.defaultRetryAfterMillis)
+        }
         return recommendations
     }
 

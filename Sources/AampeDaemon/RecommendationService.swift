@@ -14,17 +14,30 @@ final class RecommendationService: Sendable {
     let realtime: RealtimeState
     let log: RealtimeLog?
     let clock: @Sendable () -> Timestamp
+    /// The `retry_after_millis` of UNAVAILABLE while no generation with a recommender is loaded.
+    let unavailableRetryAfterMillis: UInt32
 
-    init(generations: GenerationManager, realtime: RealtimeState, log: RealtimeLog?, clock: @escaping @Sendable () -> Timestamp = { .now() }) {
+    init(
+        generations: GenerationManager,
+        realtime: RealtimeState,
+        log: RealtimeLog?,
+        unavailableRetryAfterMillis: UInt32 = DaemonConfiguration.defaultRetryAfterMillis,
+        clock: @escaping @Sendable () -> Timestamp = { .now() }
+    ) {
         self.generations = generations
         self.realtime = realtime
         self.log = log
+        self.unavailableRetryAfterMillis = unavailableRetryAfterMillis
         self.clock = clock
     }
 
     private func served() throws(ProtocolError) -> ServedRecommender {
         guard let served = generations.view(ServedRecommender.self) else {
-            throw ProtocolError(code: .unavailable, message: "no generation with a recommender is loaded; run `aampectl train recommender`")
+            throw ProtocolError(
+                code: .unavailable,
+                message: "no generation with a recommender is loaded; run `aampectl train recommender`",
+                retryAfterMillis: unavailableRetryAfterMillis
+            )
         }
         return served
     }
@@ -32,10 +45,11 @@ final class RecommendationService: Sendable {
     // MARK: RECOMMEND
 
     func recommend(_ request: Aampe_V1_RecommendRequest) throws(ProtocolError) -> Aampe_V1_RecommendResponse {
-        let served = try served()
+        // PROTOCOL.md's check order: the body (INVALID_REQUEST) before the operation (UNAVAILABLE).
         try Self.checkCount(request.count)
-        try Self.checkLists(request.filter, request.excludeItems.count + request.contextItems.count)
         try Self.checkID(request.userID, field: "user_id", allowEmpty: true)
+        try Self.checkLists(request.filter, [("exclude_items", request.excludeItems), ("context_items", request.contextItems)])
+        let served = try served()
         let now = clock().secondsSinceEpoch
         let model = served.model
 
@@ -86,19 +100,21 @@ final class RecommendationService: Sendable {
     // MARK: SIMILAR_ITEMS
 
     func similarItems(_ request: Aampe_V1_SimilarItemsRequest) throws(ProtocolError) -> Aampe_V1_SimilarItemsResponse {
-        let served = try served()
         try Self.checkCount(request.count)
-        try Self.checkLists(request.filter, 0)
         try Self.checkID(request.itemID, field: "item_id", allowEmpty: false)
+        try Self.checkLists(request.filter, [])
+        let served = try served()
         var options = RecommendationOptions(count: Int(request.count), now: clock().secondsSinceEpoch)
         options.filter = Self.filter(request.filter, served)
         // An item new since training has no neighbours yet: trending, then popular (the documented
-        // cold-start path for new items).
+        // cold-start path for new items). Not NOT_FOUND: a product page for a new item still wants
+        // suggestions, and catalog items arrive between trainings; is_known_item tells the two apart.
         let row = served.itemIDs.row(for: request.itemID)
         options.backfill = row == nil ? [.trending, .popular] : [.popular]
         let items = served.engine.similarItems(to: row.map(UInt32.init), options: options)
         var response = Aampe_V1_SimilarItemsResponse()
         response.generation = served.generation.number.rawValue
+        response.isKnownItem = row != nil
         response.items = items.map { Self.message($0, served) }
         return response
     }
@@ -107,7 +123,10 @@ final class RecommendationService: Sendable {
 
     func track(_ request: Aampe_V1_TrackRequest) throws -> Aampe_V1_TrackResponse {
         guard request.events.count <= Limits.maximumTrackEventsPerRequest else {
-            throw ProtocolError(code: .invalidRequest, message: "events: \(request.events.count) events, more than the limit of \(Limits.maximumTrackEventsPerRequest)")
+            throw ProtocolError(
+                code: .invalidRequest,
+                message: "events: \(request.events.count) events, more than the limit of \(Limits.maximumTrackEventsPerRequest)"
+            )
         }
         let now = clock()
         let settings = generations.view(ServedRecommender.self)?.model.settings ?? RecommenderSettings()
@@ -183,10 +202,14 @@ final class RecommendationService: Sendable {
         if event.idempotencyKey.utf8.count > Limits.maximumExternalIDBytes { return "idempotency_key is longer than \(Limits.maximumExternalIDBytes) bytes" }
         if event.timestampMicros != 0 {
             if event.timestampMicros < Limits.earliestEventTimestampMicros { return "timestamp_micros is before 2000-01-01" }
-            if event.timestampMicros > now.rawValue + 86_400 * Timestamp.microsecondsPerSecond { return "timestamp_micros is more than a day in the future" }
+            if event.timestampMicros > now.rawValue + Limits.maximumTrackTimestampAheadMicros {
+                return "timestamp_micros is more than \(Limits.maximumTrackTimestampAheadMicros / 3_600_000_000) hours ahead of the server's clock"
+            }
         }
         if event.hasValue && !event.value.isFinite { return "value is not a finite number" }
-        if event.properties.count > Limits.maximumTrackProperties { return "more than \(Limits.maximumTrackProperties) properties" }
+        if event.properties.count > Limits.maximumTrackProperties {
+            return "properties has \(event.properties.count) entries, more than the limit of \(Limits.maximumTrackProperties)"
+        }
         for (key, value) in event.properties where key.utf8.count > Limits.maximumTrackPropertyBytes || value.utf8.count > Limits.maximumTrackPropertyBytes {
             return "property '\(key.prefix(64))' is longer than \(Limits.maximumTrackPropertyBytes) bytes"
         }
@@ -208,10 +231,35 @@ final class RecommendationService: Sendable {
         }
     }
 
-    static func checkLists(_ filter: Aampe_V1_ItemFilter, _ others: Int) throws(ProtocolError) {
-        let entries = others + filter.categories.count + filter.attributes.reduce(0) { $0 + 1 + $1.values.count }
+    /// Every id of a list is at most `maximumExternalIDBytes` long: what the generation's dictionaries
+    /// hold, so a longer one could match nothing, and ids are copied into the answer's work.
+    static func checkIDs(_ ids: [String], field: String, indexed: Bool = true) throws(ProtocolError) {
+        for (index, id) in ids.enumerated() where id.utf8.count > Limits.maximumExternalIDBytes {
+            let name = indexed ? "\(field)[\(index)]" : field
+            throw ProtocolError(
+                code: .invalidRequest,
+                message: "\(name) is \(id.utf8.count) bytes, longer than the limit of \(Limits.maximumExternalIDBytes)"
+            )
+        }
+    }
+
+    /// Checks the filter's lists and the request's other lists (`(field name, ids)`): their entries
+    /// together (an attribute condition counts 1 for its name plus its values), then each id's length.
+    static func checkLists(_ filter: Aampe_V1_ItemFilter, _ lists: [(field: String, ids: [String])]) throws(ProtocolError) {
+        let entries = lists.reduce(0) { $0 + $1.ids.count } + filter.categories.count
+            + filter.attributes.reduce(0) { $0 + 1 + $1.values.count }
         guard entries <= Limits.maximumRequestListEntries else {
-            throw ProtocolError(code: .invalidRequest, message: "the request's lists hold \(entries) entries, more than the limit of \(Limits.maximumRequestListEntries)")
+            let fields = (["filter.categories", "filter.attributes"] + lists.map(\.field)).joined(separator: ", ")
+            throw ProtocolError(
+                code: .invalidRequest,
+                message: "\(fields): \(entries) entries together, more than the limit of \(Limits.maximumRequestListEntries)"
+            )
+        }
+        for (field, ids) in lists { try checkIDs(ids, field: field) }
+        try checkIDs(filter.categories, field: "filter.categories")
+        for (index, condition) in filter.attributes.enumerated() {
+            try checkIDs([condition.name], field: "filter.attributes[\(index)].name", indexed: false)
+            try checkIDs(condition.values, field: "filter.attributes[\(index)].values")
         }
         if filter.hasMinimumPrice && filter.hasMaximumPrice && filter.minimumPrice > filter.maximumPrice {
             throw ProtocolError(code: .invalidRequest, message: "filter.minimum_price \(filter.minimumPrice) is above filter.maximum_price \(filter.maximumPrice)")
@@ -225,8 +273,11 @@ final class RecommendationService: Sendable {
         if !message.categories.isEmpty {
             filter.categories = message.categories.compactMap { served.categoryIndex($0) }
         }
+        // The catalog import lowercases attribute names, so a name matches whatever its case; values are
+        // compared exactly.
         filter.attributeConditions = message.attributes.map { condition in
-            condition.values.compactMap { served.attributeIndex(name: condition.name, value: $0) }.sorted()
+            let name = condition.name.lowercased()
+            return condition.values.compactMap { served.attributeIndex(name: name, value: $0) }.sorted()
         }
         filter.inStockOnly = message.inStockOnly
         if message.hasMinimumPrice { filter.minimumPrice = message.minimumPrice }

@@ -9,13 +9,16 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
     public var requestID: UInt32?
     /// The opcode of that request.
     public var opcode: Opcode?
+    /// When the client may try again, for `ErrorResponse.retry_after_millis`; 0 means "do not retry".
+    public var retryAfterMillis: UInt32
 
     /// An error with `code` and `message`.
-    public init(code: ErrorCode, message: String, requestID: UInt32? = nil, opcode: Opcode? = nil) {
+    public init(code: ErrorCode, message: String, requestID: UInt32? = nil, opcode: Opcode? = nil, retryAfterMillis: UInt32 = 0) {
         self.code = code
         self.message = message
         self.requestID = requestID
         self.opcode = opcode
+        self.retryAfterMillis = retryAfterMillis
     }
 
     public var description: String {

@@ -122,7 +122,8 @@ final class ConnectionHandler: ChannelInboundHandler {
                 error.code,
                 message: error.message,
                 requestID: error.requestID ?? 0,
-                opcode: error.opcode ?? Opcode(rawValue: 0)
+                opcode: error.opcode ?? Opcode(rawValue: 0),
+                retryAfterMillis: error.retryAfterMillis
             )
             close(after: frame, context: context)
         } else {
@@ -165,7 +166,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         greeting.limits.maximumInFlightRequests = UInt32(limits.maximumInFlightRequests)
         greeting.limits.handshakeTimeoutMillis = UInt32(limits.handshakeTimeoutMillis)
         greeting.limits.idleTimeoutMillis = UInt32(limits.idleTimeoutMillis)
-        greeting.operations = ([OperationSupport(opcode: .hello)] + shared.handler.operations).map { support in
+        let hello = OperationSupport(opcode: .hello, newestVersion: ConnectionStateMachine.helloNewestVersion)
+        greeting.operations = ([hello] + shared.handler.operations).map { support in
             var operation = Aampe_V1_OperationSupport()
             operation.opcode = UInt32(support.opcode.rawValue)
             operation.name = support.opcode.name
@@ -252,7 +254,12 @@ final class ConnectionHandler: ChannelInboundHandler {
         if support.requiresAdmin && !session.isAdmin {
             return rejectDispatched(header, .permissionDenied, "\(header.opcode.name) needs an admin session", context: context, now: now)
         }
-        let responder = Responder(connection: NIOLoopBound(self, eventLoop: context.eventLoop), header: header, receivedAt: now)
+        let responder = Responder(
+            connection: NIOLoopBound(self, eventLoop: context.eventLoop),
+            header: header,
+            receivedAt: now,
+            maximumBodyBytes: shared.configuration.limits.maximumBodyBytes
+        )
         shared.handler.handle(Request(frame: frame, session: session), responder: responder)
     }
 
@@ -302,7 +309,16 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     private func errorFrame(_ code: ErrorCode, _ message: String, for header: FrameHeader) -> Frame {
-        Frame.error(code, message: message, requestID: header.requestID, opcode: header.opcode, opcodeVersion: header.opcodeVersion)
+        // A slot frees as soon as any request in flight is answered, so a short wait is enough.
+        let retryAfterMillis = code == .tooManyInFlight ? shared.configuration.inFlightRetryAfterMillis : 0
+        return Frame.error(
+            code,
+            message: message,
+            requestID: header.requestID,
+            opcode: header.opcode,
+            opcodeVersion: header.opcodeVersion,
+            retryAfterMillis: retryAfterMillis
+        )
     }
 
     /// Writes `frame` (if any) after everything already pending, flushes, and closes once it is out.

@@ -49,6 +49,10 @@ struct ConnectionStateMachine {
         case stop
     }
 
+    /// The newest HELLO version this server speaks; GREETING announces it, and a newer HELLO gets
+    /// UNSUPPORTED_OPERATION_VERSION, as any other operation would.
+    static let helloNewestVersion: UInt8 = 1
+
     private(set) var state: State
     private(set) var inFlight: Set<UInt32> = []
     private(set) var lastActivity: NIODeadline
@@ -60,6 +64,8 @@ struct ConnectionStateMachine {
         self.state = .awaitingHello(handshakeDeadline: now + .milliseconds(Int64(limits.handshakeTimeoutMillis)))
     }
 
+    /// The checks of PROTOCOL.md's "Errors" section, steps 2 to 4, in its order; the connection handler
+    /// makes steps 1 (the decoder) and 5 to 6 (dispatch).
     mutating func frameReceived(_ header: FrameHeader, now: NIODeadline) -> FrameAction {
         lastActivity = now
         if header.status != .ok || header.opcode == .greeting {
@@ -70,8 +76,16 @@ struct ConnectionStateMachine {
             guard header.opcode == .hello else {
                 return .reject(.handshakeRequired, "\(header.opcode.name) before HELLO")
             }
+            if header.requestID == 0 { return Self.reservedRequestID(header) }
+            guard header.opcodeVersion >= 1 && header.opcodeVersion <= Self.helloNewestVersion else {
+                return .reject(
+                    .unsupportedOperationVersion,
+                    "HELLO version \(header.opcodeVersion); this server serves 1 ... \(Self.helloNewestVersion)"
+                )
+            }
             return .authenticate
         case .ready(let session):
+            if header.requestID == 0 { return Self.reservedRequestID(header) }
             if header.opcode == .hello { return .reject(.invalidRequest, "HELLO on an authenticated connection") }
             if inFlight.contains(header.requestID) {
                 return .reject(.duplicateRequestID, "request id \(header.requestID) is still in flight")
@@ -86,6 +100,12 @@ struct ConnectionStateMachine {
         case .closed:
             return .reject(.shuttingDown, "the connection is closing")
         }
+    }
+
+    /// Request id 0 is the server's (GREETING, errors that answer no request), so an answer to it could
+    /// not be told from those: refused, and the connection stays open.
+    private static func reservedRequestID(_ header: FrameHeader) -> FrameAction {
+        .reject(.invalidRequest, "request id 0 is reserved for the server; number requests from 1 (\(header.opcode.name))")
     }
 
     mutating func helloSucceeded(_ session: Session, now: NIODeadline) {

@@ -47,44 +47,80 @@ public struct Request: Sendable {
 ///
 /// A struct holding the connection and the request's header: answering allocates no closure, which
 /// matters at hundreds of thousands of requests a second.
+///
+/// A message longer than the server's `maximumBodyBytes` goes out as several frames, cut between
+/// top-level fields by ``MessageSplitter``, every frame but the last flagged MORE: PROTOCOL.md promises
+/// that no frame's body exceeds the limit GREETING announced, so a client may size its buffers by it.
 public struct Responder: Sendable {
     let connection: NIOLoopBound<ConnectionHandler>
     let header: FrameHeader
     let receivedAt: NIODeadline
+    let maximumBodyBytes: Int
 
-    /// Sends `message` as the final (or only) frame of the response.
+    /// Sends `message` as the final (or only) frame of the response; as several frames when it is longer
+    /// than the body limit.
     public func respond(_ message: some SwiftProtobuf.Message) {
-        deliver(.ok, flags: [], body: Self.serialize(message), isFinal: true)
+        send(message, isFinal: true)
     }
 
     /// Sends `body`, already serialized, as the final frame: for a response whose encoding equals the
-    /// request's (PING echoes its payload).
+    /// request's (PING echoes its payload), which the body limit already bounded.
     public func respond(serializedBody body: ByteBuffer) {
+        assert(body.readableBytes <= maximumBodyBytes, "an echoed body is no longer than the request's")
         deliver(.ok, flags: [], body: .buffer(body), isFinal: true)
     }
 
-    /// Sends `message` as one frame of a streamed response; a final ``respond(_:)`` must follow.
+    /// Sends `message` as one frame (or several, when it is longer than the body limit) of a streamed
+    /// response; a final ``respond(_:)`` must follow.
     public func stream(_ message: some SwiftProtobuf.Message) {
-        deliver(.ok, flags: .more, body: Self.serialize(message), isFinal: false)
+        send(message, isFinal: false)
     }
 
-    /// Ends the response with an error frame.
+    /// Ends the response with an error frame. `retryAfterMillis` 0 tells the client not to retry.
     public func fail(_ code: ErrorCode, _ message: String, retryAfterMillis: UInt32 = 0) {
         var error = Aampe_V1_ErrorResponse()
         error.code = code.rawValue
         error.message = message
         error.retryAfterMillis = retryAfterMillis
-        deliver(.error, flags: [], body: Self.serialize(error), isFinal: true)
+        deliver(.error, flags: [], body: .bytes(Self.serialize(error)), isFinal: true)
     }
 
-    /// Ends the response with the error's code and message.
+    /// Ends the response with the error's code, message and retry hint.
     public func fail(_ error: ProtocolError) {
-        fail(error.code, error.message)
+        fail(error.code, error.message, retryAfterMillis: error.retryAfterMillis)
     }
 
-    private static func serialize(_ message: some SwiftProtobuf.Message) -> ResponseBody {
+    private static func serialize(_ message: some SwiftProtobuf.Message) -> [UInt8] {
         // Serializing a message built in memory cannot fail: proto3 has no required fields.
-        .bytes(try! message.serializedBytes())
+        try! message.serializedBytes()
+    }
+
+    private func send(_ message: some SwiftProtobuf.Message, isFinal: Bool) {
+        let bytes = Self.serialize(message)
+        if bytes.count <= maximumBodyBytes {
+            return deliver(.ok, flags: isFinal ? [] : .more, body: .bytes(bytes), isFinal: isFinal)
+        }
+        let ranges: [Range<Int>]
+        do {
+            ranges = try MessageSplitter.split(bytes, maximumBytes: maximumBodyBytes)
+        } catch {
+            return fail(error)
+        }
+        let pieces = ranges.map { Array(bytes[$0]) }
+        let header = self.header
+        let receivedAt = self.receivedAt
+        onEventLoop { connection in
+            for (index, piece) in pieces.enumerated() {
+                let isLast = isFinal && index == pieces.count - 1
+                let frameHeader = FrameHeader(
+                    opcode: header.opcode,
+                    opcodeVersion: header.opcodeVersion,
+                    requestID: header.requestID,
+                    flags: isLast ? [] : .more
+                )
+                connection.deliver(frameHeader, body: .bytes(piece), isFinal: isLast, receivedAt: receivedAt)
+            }
+        }
     }
 
     private func deliver(_ status: FrameStatus, flags: FrameFlags, body: ResponseBody, isFinal: Bool) {
@@ -102,6 +138,19 @@ public struct Responder: Sendable {
         } else {
             connection.eventLoop.execute {
                 connection.value.deliver(header, body: body, isFinal: isFinal, receivedAt: receivedAt)
+                connection.value.flushIfIdle()
+            }
+        }
+    }
+
+    /// Runs `work` on the connection's event loop, flushing afterwards when it ran from elsewhere.
+    private func onEventLoop(_ work: @escaping @Sendable (ConnectionHandler) -> Void) {
+        let connection = self.connection
+        if connection.eventLoop.inEventLoop {
+            work(connection.value)
+        } else {
+            connection.eventLoop.execute {
+                work(connection.value)
                 connection.value.flushIfIdle()
             }
         }

@@ -192,10 +192,17 @@ public final class Server: Service, Sendable {
         }
         guard admitted else {
             statistics.rejectedConnections.wrappingAdd(1, ordering: .relaxed)
+            let retryAfterMillis = self.shared.configuration.connectionsRetryAfterMillis
             return channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(
                     RefuseConnectionHandler(
-                        frame: .error(.tooManyConnections, message: "the server holds \(maximum) connections", requestID: 0, opcode: Opcode(rawValue: 0))
+                        frame: .error(
+                            .tooManyConnections,
+                            message: "the server holds \(maximum) connections",
+                            requestID: 0,
+                            opcode: Opcode(rawValue: 0),
+                            retryAfterMillis: retryAfterMillis
+                        )
                     )
                 )
             }

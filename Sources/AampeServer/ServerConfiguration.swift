@@ -13,6 +13,12 @@ public struct ServerConfiguration: Sendable {
     public var limits: ServerLimits
     /// How long shutdown waits for in-flight requests before closing connections anyway. Default 10 s.
     public var shutdownGracePeriodMillis: Int = 10_000
+    /// The `retry_after_millis` hint in TOO_MANY_IN_FLIGHT. Default 10 ms: a slot frees as soon as any of
+    /// the connection's requests is answered, which takes microseconds to milliseconds.
+    public var inFlightRetryAfterMillis: UInt32 = 10
+    /// The `retry_after_millis` hint in TOO_MANY_CONNECTIONS. Default 1 s: connections live for seconds
+    /// to hours, so a slot frees slowly, and a second keeps refused clients from hammering the listener.
+    public var connectionsRetryAfterMillis: UInt32 = 1_000
     /// Threads serving connections. Default: one per core.
     public var eventLoopThreads: Int = System.coreCount
     /// The server's version string, announced in GREETING and STATS.
@@ -35,6 +41,10 @@ public struct ServerConfiguration: Sendable {
             throw ServerError.tcpWithoutCredentials
         }
         try limits.validate()
+        if inFlightRetryAfterMillis == 0 || connectionsRetryAfterMillis == 0 {
+            // PROTOCOL.md: 0 means "do not retry", which is wrong for a limit that frees up.
+            throw ServerError.invalidSetting(name: "retryAfterMillis", reason: "the retry hints of TOO_MANY_IN_FLIGHT and TOO_MANY_CONNECTIONS must be positive")
+        }
         if shutdownGracePeriodMillis < 0 {
             throw ServerError.invalidSetting(name: "shutdownGracePeriodMillis", reason: "must not be negative")
         }

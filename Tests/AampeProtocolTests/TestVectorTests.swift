@@ -248,6 +248,24 @@ struct TestVectorTests {
         }
     }
 
+    @Test("the frames of the split RECOMMEND response merge into the whole response")
+    func splitResponse() throws {
+        let file = try TestVectorFile.load()
+        func frame(_ name: String) throws -> Frame {
+            let vector = try #require(file.vectors.first { $0.name == name }, "no vector \(name)")
+            var decoder = FrameDecoder(maximumBodyLength: file.maximumBodyBytes)
+            var buffer = ByteBuffer(bytes: [UInt8](hex: vector.hex))
+            return try #require(try decoder.decode(buffer: &buffer))
+        }
+        let whole: Aampe_V1_RecommendResponse = try frame("RECOMMEND response").decodeBody()
+        let first = try frame("RECOMMEND response, split: frame 1 of 2 (MORE)")
+        let last = try frame("RECOMMEND response, split: frame 2 of 2")
+        #expect(first.header.flags.contains(.more) && !last.header.flags.contains(.more))
+        var merged: Aampe_V1_RecommendResponse = try first.decodeBody()
+        try merged.merge(serializedBytes: Array(last.body.readableBytesView))
+        #expect(merged == whole)
+    }
+
     @Test("malformed input is refused with the stated error code", arguments: allMalformed)
     func malformed(_ entry: TestVectorFile.Malformed) throws {
         let file = try #require(TestVectorFile.loaded)

@@ -35,6 +35,40 @@ struct ConnectionStateMachineTests {
         #expect(machine.frameReceived(header(.hello, 2), now: start) == .authenticate)
     }
 
+    @Test("HELLO at a version newer than GREETING announces is refused, and the handshake may go on")
+    func helloVersion() {
+        var machine = ConnectionStateMachine(limits: limits, now: start)
+        guard case .reject(.unsupportedOperationVersion, _) = machine.frameReceived(FrameHeader(opcode: .hello, opcodeVersion: 2, requestID: 1), now: start) else {
+            Issue.record("HELLO version 2 was accepted")
+            return
+        }
+        guard case .reject(.unsupportedOperationVersion, _) = machine.frameReceived(FrameHeader(opcode: .hello, opcodeVersion: 0, requestID: 1), now: start) else {
+            Issue.record("HELLO version 0 was accepted")
+            return
+        }
+        #expect(machine.frameReceived(FrameHeader(opcode: .hello, opcodeVersion: 1, requestID: 1), now: start) == .authenticate)
+    }
+
+    @Test("request id 0 is refused before and after HELLO, and nothing is put in flight")
+    func requestIDZero() {
+        var fresh = ConnectionStateMachine(limits: limits, now: start)
+        guard case .reject(.invalidRequest, _) = fresh.frameReceived(header(.hello, 0), now: start) else {
+            Issue.record("HELLO with request id 0 was accepted")
+            return
+        }
+        // A request other than HELLO before the handshake is HANDSHAKE_REQUIRED first, whatever its id.
+        guard case .reject(.handshakeRequired, _) = fresh.frameReceived(header(.ping, 0), now: start) else {
+            Issue.record("PING 0 before HELLO was not HANDSHAKE_REQUIRED")
+            return
+        }
+        var machine = ready()
+        guard case .reject(.invalidRequest, _) = machine.frameReceived(header(.ping, 0), now: start) else {
+            Issue.record("a request with id 0 was dispatched")
+            return
+        }
+        #expect(machine.inFlight.isEmpty)
+    }
+
     @Test("GREETING and error-status frames from a client are unexpected")
     func unexpectedFrames() {
         var machine = ready()
@@ -108,6 +142,17 @@ struct ConnectionStateMachineTests {
         #expect(machine.beginDraining() == false)
         guard case .reject(.shuttingDown, _) = machine.frameReceived(header(.ping, 2), now: start) else {
             Issue.record("a new request was dispatched while draining")
+            return
+        }
+        // SHUTTING_DOWN comes before the request id checks: a reused id gets it, not DUPLICATE_REQUEST_ID.
+        guard case .reject(.shuttingDown, _) = machine.frameReceived(header(.ping, 1), now: start) else {
+            Issue.record("a reused id while draining was not SHUTTING_DOWN")
+            return
+        }
+        var errorStatus = header(.ping, 3)
+        errorStatus.status = .error
+        guard case .reject(.unexpectedFrame, _) = machine.frameReceived(errorStatus, now: start) else {
+            Issue.record("UNEXPECTED_FRAME should come before SHUTTING_DOWN")
             return
         }
         #expect(machine.responseCompleted(requestID: 1, now: start) == true)

@@ -19,7 +19,7 @@ struct ServerHandshakeTests {
         let greeting = try await client.greeting()
         #expect(greeting.transport == "unix")
         #expect(greeting.nonce.count == 32)
-        #expect(greeting.operations.map(\.name) == ["HELLO", "PING", "SCORE", "RELOAD"])
+        #expect(greeting.operations.map(\.name) == ["HELLO", "PING", "SIMILAR_ITEMS", "SCORE", "RELOAD"])
         await client.close()
         await server.stop()
     }
@@ -79,6 +79,49 @@ struct ServerHandshakeTests {
         #expect(answer.errorCode == .handshakeRequired)
         #expect(answer.header.requestID == 5)
         #expect(try raw.isClosedByServer())
+        await server.stop()
+    }
+
+    @Test("HELLO newer than GREETING announces gets UNSUPPORTED_OPERATION_VERSION; the client may then say HELLO at version 1")
+    func helloVersion() async throws {
+        let server = try await TestServer()
+        let raw = try server.raw()
+        let greeting = try #require(try raw.receiveFrame()).decodeBody(as: Aampe_V1_Greeting.self)
+        let announced = try #require(greeting.operations.first { $0.opcode == UInt32(Opcode.hello.rawValue) })
+        #expect(announced.newestVersion == 1)
+        var hello = Aampe_V1_HelloRequest()
+        hello.protocolMajor = 1
+        raw.send(Frame(header: FrameHeader(opcode: .hello, opcodeVersion: 2, requestID: 3), message: hello))
+        let refused = try #require(try raw.receiveFrame())
+        #expect(refused.errorCode == .unsupportedOperationVersion)
+        #expect(refused.header.requestID == 3 && refused.header.opcodeVersion == 2)
+        raw.send(Frame(header: FrameHeader(opcode: .hello, opcodeVersion: 1, requestID: 4), message: hello))
+        #expect(try raw.receiveFrame(answering: 4)?.header.status == .ok)
+        raw.send(.ping(5, payload: [5]))
+        #expect(try raw.receiveFrame(answering: 5)?.header.status == .ok)
+        await server.stop()
+    }
+
+    @Test("request id 0 is the server's: HELLO or a request with it gets INVALID_REQUEST, and the connection stays open")
+    func requestIDZero() async throws {
+        let server = try await TestServer()
+        let raw = try server.raw()
+        _ = try raw.receiveFrame()  // GREETING
+        var hello = Aampe_V1_HelloRequest()
+        hello.protocolMajor = 1
+        raw.send(Frame(header: FrameHeader(opcode: .hello, requestID: 0), message: hello))
+        let refusedHello = try #require(try raw.receiveFrame())
+        #expect(refusedHello.errorCode == .invalidRequest)
+        #expect(refusedHello.header.requestID == 0 && refusedHello.header.opcode == .hello)
+        #expect(refusedHello.errorResponse?.message.contains("request id 0") == true)
+        raw.send(Frame(header: FrameHeader(opcode: .hello, requestID: 1), message: hello))
+        #expect(try raw.receiveFrame(answering: 1)?.header.status == .ok)
+        raw.send(.ping(0, payload: [1]))
+        let refusedPing = try #require(try raw.receiveFrame())
+        #expect(refusedPing.errorCode == .invalidRequest)
+        #expect(refusedPing.header.requestID == 0 && refusedPing.header.opcode == .ping)
+        raw.send(.ping(2, payload: [2]))
+        #expect(try raw.receiveFrame(answering: 2)?.header.status == .ok)
         await server.stop()
     }
 
@@ -214,6 +257,8 @@ struct ServerLimitTests {
         let refused = try #require(try raw.receiveFrame())
         #expect(refused.header.requestID == 14)
         #expect(refused.errorCode == .tooManyInFlight)
+        // PROTOCOL.md: 0 means "do not retry"; a slot frees as soon as a request is answered.
+        #expect(refused.errorResponse?.retryAfterMillis == 10)
         #expect(server.handler.gate.waitingCount == 4)
         server.handler.gate.open()
         var answered: Set<UInt32> = []
@@ -236,6 +281,8 @@ struct ServerLimitTests {
         let extra = try server.raw()
         let refused = try #require(try extra.receiveFrame())
         #expect(refused.errorCode == .tooManyConnections)
+        #expect(refused.header.requestID == 0 && refused.header.opcode.rawValue == 0)
+        #expect(refused.errorResponse?.retryAfterMillis == 1_000)
         #expect(try extra.isClosedByServer())
         #expect(server.server.statistics.totalRejectedConnections == 1)
         _ = open  // keep the three open until here
@@ -277,12 +324,48 @@ struct ServerScaleTests {
         try await Task.sleep(for: .milliseconds(100))
         raw.send(.ping(31))
         #expect(try raw.receiveFrame(answering: 31)?.errorCode == .shuttingDown)
+        // SHUTTING_DOWN comes before the request id checks: a reused id and id 0 get it too, and the
+        // connection stays open for the answer still in flight.
+        raw.send(.ping(30))
+        #expect(try raw.receiveFrame(answering: 30)?.errorCode == .shuttingDown)
+        raw.send(.ping(0))
+        #expect(try raw.receiveFrame(answering: 0)?.errorCode == .shuttingDown)
         server.handler.gate.open()
         let answer = try #require(try raw.receiveFrame(answering: 30))
         #expect(answer.header.status == .ok)
         #expect(try raw.isClosedByServer())
         await shutdown.value
         #expect(throws: RawConnectionError.self) { try server.raw() }
+        await server.stop()
+    }
+}
+
+extension ServerScaleTests {
+    @Test("shutdown closes an idle session at once, without a frame")
+    func shutdownClosesIdleSessions() async throws {
+        let server = try await TestServer(shutdownGracePeriodMillis: 5000)
+        let raw = try server.raw()
+        try raw.handshake()
+        let started = ContinuousClock.now
+        await server.server.shutdown()
+        #expect(try raw.receiveFrame() == nil, "an idle session is closed without an error frame")
+        #expect(ContinuousClock.now - started < .seconds(4), "it does not wait for the grace period")
+        await server.stop()
+    }
+
+    @Test("DUPLICATE_REQUEST_ID closes the connection, and the request in flight under that id is never answered")
+    func duplicateDropsInFlight() async throws {
+        let server = try await TestServer()
+        let raw = try server.raw()
+        try raw.handshake()
+        raw.send(Frame(header: FrameHeader(opcode: .score, requestID: 40), message: Aampe_V1_ScoreRequest()))
+        while server.handler.gate.waitingCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        raw.send(.ping(40))
+        let refused = try #require(try raw.receiveFrame())
+        #expect(refused.errorCode == .duplicateRequestID)
+        #expect(refused.header.requestID == 40 && refused.header.opcode == .ping)
+        server.handler.gate.open()
+        #expect(try raw.receiveFrame() == nil, "the SCORE in flight is dropped, not answered")
         await server.stop()
     }
 }

@@ -12,13 +12,34 @@ import Testing
 import Glibc
 #endif
 
-/// A request handler for tests: PING echoes; SCORE waits until the test opens the gate, so requests
-/// can be held in flight; RELOAD is admin-only and answers at once.
+/// A request handler for tests: PING echoes; SIMILAR_ITEMS answers ``similarItems(_:)``, as large as
+/// asked; SCORE waits until the test opens the gate, so requests can be held in flight; RELOAD is
+/// admin-only and answers at once.
 final class TestHandler: RequestHandler {
     let gate = Gate()
 
     var operations: [OperationSupport] {
-        [OperationSupport(opcode: .ping), OperationSupport(opcode: .score), OperationSupport(opcode: .reload, requiresAdmin: true)]
+        [
+            OperationSupport(opcode: .ping), OperationSupport(opcode: .similarItems), OperationSupport(opcode: .score),
+            OperationSupport(opcode: .reload, requiresAdmin: true),
+        ]
+    }
+
+    /// `count` items named `item_id` followed by their index, the first because of `item_id`, from
+    /// generation 7, for a known item.
+    static func similarItems(_ request: Aampe_V1_SimilarItemsRequest) -> Aampe_V1_SimilarItemsResponse {
+        var response = Aampe_V1_SimilarItemsResponse()
+        response.items = (0..<Int(request.count)).map { index in
+            var item = Aampe_V1_Recommendation()
+            item.itemID = request.itemID + "-\(index)"
+            item.score = 1 / Double(index + 1)
+            item.source = .neighbour
+            if index == 0 { item.becauseOfItem = request.itemID }
+            return item
+        }
+        response.generation = 7
+        response.isKnownItem = true
+        return response
     }
 
     func handle(_ request: Request, responder: Responder) {
@@ -29,6 +50,14 @@ final class TestHandler: RequestHandler {
                 var pong = Aampe_V1_PingResponse()
                 pong.payload = ping.payload
                 responder.respond(pong)
+            } catch let error as ProtocolError {
+                responder.fail(error)
+            } catch {
+                responder.fail(.internalError, "\(error)")
+            }
+        case .similarItems:
+            do {
+                responder.respond(Self.similarItems(try request.frame.decodeBody()))
             } catch let error as ProtocolError {
                 responder.fail(error)
             } catch {
@@ -220,8 +249,13 @@ enum RawConnectionError: Error {
 extension Frame {
     /// The error code of an error frame.
     var errorCode: ErrorCode? {
-        guard header.status == .error, let error = try? decodeBody(as: Aampe_V1_ErrorResponse.self) else { return nil }
-        return ErrorCode(rawValue: error.code)
+        errorResponse.map { ErrorCode(rawValue: $0.code) }
+    }
+
+    /// The body of an error frame.
+    var errorResponse: Aampe_V1_ErrorResponse? {
+        guard header.status == .error else { return nil }
+        return try? decodeBody(as: Aampe_V1_ErrorResponse.self)
     }
 
     static func ping(_ id: UInt32, payload: [UInt8] = []) -> Frame {

@@ -17,7 +17,8 @@ struct PythonReferenceClientTests {
     /// The live tests of test_client.py; each prints "AAMPED-LIVE-TEST-RAN <name>" once it has passed.
     static let liveTests = [
         "unix_greeting", "unix_ping", "unix_stats", "unix_unsupported_operation", "unix_pipelining",
-        "unix_unsupported_operation_version", "unix_reload",
+        "unix_unsupported_operation_version", "unix_reload", "unix_unavailable_retry", "unix_list_ids",
+        "unix_list_entries", "unix_track_limits", "unix_request_id_zero", "unix_hello_version",
         "tcp_hmac_ping", "tcp_plain_token_ping", "tcp_reload_needs_admin", "tcp_wrong_token", "tcp_missing_credential",
     ]
 

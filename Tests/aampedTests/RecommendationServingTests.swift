@@ -99,6 +99,52 @@ struct RecommendationServingTests {
         #expect(daemon.stop() == 0)
     }
 
+    /// The response printed by `--json`, without spaces, so a field can be looked for whatever the layout.
+    static func compact(_ json: String) -> String { json.filter { !$0.isWhitespace } }
+
+    @Test("SIMILAR_ITEMS for an item new since training answers OK with trending and popular items and is_known_item false")
+    func similarUnknownItem() throws {
+        let daemon = try DaemonProcess(prepare: Self.prepare)
+        let data = daemon.dataDirectory.path
+        let known = try Self.aampectl(["similar", "--data-dir", data, "A", "--json"])
+        #expect(known.status == 0 && Self.compact(known.output).contains("\"isKnownItem\":true"), "\(known.output)")
+        let unknown = try Self.aampectl(["similar", "--data-dir", data, "new-since-training", "--json"])
+        #expect(unknown.status == 0, "\(unknown.output)")
+        // proto3 JSON leaves out a false bool: is_known_item is false.
+        #expect(!unknown.output.contains("isKnownItem"), "\(unknown.output)")
+        #expect(Set(Self.items(unknown.output)) == ["A", "B", "C", "D"])
+        #expect(!unknown.output.contains("NEIGHBOUR"))
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test("what operations do to state: TRACK makes a user known at once, a cool-down records answers, filters as PROTOCOL.md states")
+    func effects() throws {
+        let daemon = try DaemonProcess(prepare: Self.prepare)
+        let data = daemon.dataDirectory.path
+        // TRACK: a user the generation never saw is known from the next request.
+        let before = try Self.aampectl(["recommend", "--data-dir", data, "newcomer", "--json"]).output
+        #expect(!before.contains("isKnownUser") && Self.items(before) == ["B", "A", "C", "D"], "\(before)")
+        #expect(try Self.aampectl(["track", "--data-dir", data, "newcomer", "purchase", "B"]).output.contains("accepted 1"))
+        let after = try Self.aampectl(["recommend", "--data-dir", data, "newcomer", "--json"]).output
+        #expect(Self.compact(after).contains("\"isKnownUser\":true"), "\(after)")
+        #expect(Self.items(after) == ["A", "C", "D"], "B is seen now; its neighbours come first")
+
+        // RECOMMEND with a cool-down records what it answered: asked again, those items are left out.
+        #expect(try Self.recommend(data, "u2", ["--cooldown-days", "1"]) == ["A", "D"])
+        #expect(try Self.recommend(data, "u2", ["--cooldown-days", "1"]) == [])
+        #expect(try Self.recommend(data, "u2") == ["A", "D"], "without a cool-down the record does not matter")
+
+        // Attribute names are lowercased (the import lowercases them); values are exact.
+        #expect(try Self.recommend(data, "u0", ["--attribute", "GENRES=Drama"]) == ["C", "D"])
+        #expect(try Self.recommend(data, "u0", ["--attribute", "genres=drama"]) == [])
+        // D has no price: it fails any price bound, however wide.
+        #expect(try Self.recommend(data, "nobody", ["--max-price", "1000000"]) == ["B", "A", "C"])
+        #expect(try Self.recommend(data, "nobody", ["--min-price", "0"]) == ["B", "A", "C"])
+        // D's stock is unknown: it counts as in stock; C is out of stock.
+        #expect(try Self.recommend(data, "nobody", ["--in-stock"]) == ["B", "A", "D"])
+        #expect(daemon.stop() == 0)
+    }
+
     @Test("audience affinity: the three rankings and the Pinpoint, Braze and CSV files")
     func audienceExports() throws {
         let daemon = try DaemonProcess(prepare: Self.prepare)

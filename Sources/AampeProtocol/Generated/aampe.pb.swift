@@ -398,6 +398,8 @@ public nonisolated struct Aampe_V1_SimilarItemsRequest: Sendable {
   fileprivate var _filter: Aampe_V1_ItemFilter? = nil
 }
 
+/// An item the generation does not know (new since training) is not an error: the answer is OK, with trending
+/// and popular items instead of neighbours, and is_known_item false, as RECOMMEND answers an unknown user.
 public nonisolated struct Aampe_V1_SimilarItemsResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -406,6 +408,9 @@ public nonisolated struct Aampe_V1_SimilarItemsResponse: Sendable {
   public var items: [Aampe_V1_Recommendation] = []
 
   public var generation: UInt64 = 0
+
+  /// false: the item is not in the generation, so the items are trending and popular
+  public var isKnownItem: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1475,7 +1480,7 @@ nonisolated extension Aampe_V1_SimilarItemsRequest: SwiftProtobuf.Message, Swift
 
 nonisolated extension Aampe_V1_SimilarItemsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SimilarItemsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}items\0\u{1}generation\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}items\0\u{1}generation\0\u{3}is_known_item\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1485,6 +1490,7 @@ nonisolated extension Aampe_V1_SimilarItemsResponse: SwiftProtobuf.Message, Swif
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.items) }()
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.generation) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.isKnownItem) }()
       default: break
       }
     }
@@ -1497,12 +1503,16 @@ nonisolated extension Aampe_V1_SimilarItemsResponse: SwiftProtobuf.Message, Swif
     if self.generation != 0 {
       try visitor.visitSingularUInt64Field(value: self.generation, fieldNumber: 2)
     }
+    if self.isKnownItem != false {
+      try visitor.visitSingularBoolField(value: self.isKnownItem, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Aampe_V1_SimilarItemsResponse, rhs: Aampe_V1_SimilarItemsResponse) -> Bool {
     if lhs.items != rhs.items {return false}
     if lhs.generation != rhs.generation {return false}
+    if lhs.isKnownItem != rhs.isKnownItem {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -302,8 +302,35 @@ def operation_vectors() -> List[Dict[str, Any]]:
                                          because_of_item="sku-1042"),
                    ],
                    generation=42,
+                   is_known_item=True,
                ),
-               "Two neighbours of the item."))
+               "Two neighbours of the item, which the generation knows."))
+    add(vector("SIMILAR_ITEMS response, item unknown to the generation", s2c, Opcode.SIMILAR_ITEMS, 22,
+               pb.SimilarItemsResponse(
+                   items=[
+                       pb.Recommendation(item_id="sku-7781", score=0.3125, source=pb.Recommendation.TRENDING),
+                       pb.Recommendation(item_id="sku-0412", score=0.5, source=pb.Recommendation.POPULAR),
+                   ],
+                   generation=42,
+               ),
+               "An item new since training is not NOT_FOUND: the answer is OK, with trending then popular items, and "
+               "is_known_item false (absent on the wire, as proto3 leaves out a false bool)."))
+
+    # A response longer than the server's maximum_body_bytes, split between top-level fields.
+    split_items = [
+        pb.Recommendation(item_id="sku-3307", score=0.8731, source=pb.Recommendation.NEIGHBOUR, because_of_item="sku-1042"),
+        pb.Recommendation(item_id="sku-0412", score=0.5, source=pb.Recommendation.POPULAR),
+        pb.Recommendation(item_id="sku-7781", score=0.3125, source=pb.Recommendation.TRENDING),
+    ]
+    add(vector("RECOMMEND response, split: frame 1 of 2 (MORE)", s2c, Opcode.RECOMMEND, 23,
+               pb.RecommendResponse(items=split_items[:2]),
+               "A response longer than the body limit is cut between top-level fields (a repeated field between its "
+               "elements), never inside one: this frame carries the first two items and the MORE flag.",
+               flags=FLAG_MORE))
+    add(vector("RECOMMEND response, split: frame 2 of 2", s2c, Opcode.RECOMMEND, 23,
+               pb.RecommendResponse(items=split_items[2:], generation=42, is_known_user=True),
+               "The last frame: the third item and the scalar fields. Merged in order, the two frames are the "
+               "'RECOMMEND response' vector's message."))
 
     # TRACK.
     add(vector("TRACK request", c2s, Opcode.TRACK, 5,
@@ -426,13 +453,18 @@ ERROR_CASES = {
     6: (Opcode.STATS, 1, 1, "STATS before HELLO", 0, "A request before a successful HELLO."),
     7: (Opcode.HELLO, 1, 1, "credential missing or wrong", 0, "The answer to a HELLO with a wrong token; the server then closes."),
     8: (Opcode.RELOAD, 15, 1, "RELOAD needs an admin session", 0, "An admin operation on a client session."),
-    9: (Opcode.RECOMMEND, 300, 1, "256 requests in flight; the limit is 256", 5, "The 257th request in flight."),
-    10: (0, 0, 1, "the server holds 4096 connections", 1_000, "Sent instead of GREETING; no frame was read, so opcode 0 and request id 0."),
+    9: (Opcode.RECOMMEND, 300, 1, "256 requests in flight; the limit is 256", 10,
+        "The 257th request in flight; retry after 10 ms, by when an answer has freed a slot."),
+    10: (0, 0, 1, "the server holds 4096 connections", 1_000,
+         "Sent instead of GREETING; no frame was read, so opcode 0 and request id 0. Retry after a second."),
     11: (0, 0, 1, "no HELLO within 5000 ms", 0, "A timeout concerns no frame: opcode 0, request id 0."),
     12: (0, 0, 1, "idle for 300000 ms", 0, "A timeout concerns no frame: opcode 0, request id 0."),
     13: (Opcode.TRACK, 16, 1, "body is not a valid aampe.v1.TrackRequest", 0, "The body does not parse."),
-    14: (Opcode.SIMILAR_ITEMS, 17, 1, "item sku-0000 does not exist", 0, "What the request names does not exist."),
-    15: (Opcode.RECOMMEND, 18, 1, "no generation published yet", 1_500, "Retry after retry_after_millis."),
+    14: (Opcode.SCORE, 17, 1, "label discount_seekr does not exist", 0,
+         "What the request names must exist and does not. No operation aamped serves today answers it (SCORE is not "
+         "served yet); SIMILAR_ITEMS for an unknown item answers OK with is_known_item false."),
+    15: (Opcode.RECOMMEND, 18, 1, "no generation with a recommender is loaded; run `aampectl train recommender`", 1_000,
+         "Retry after retry_after_millis: aamped's reload poll interval, 1,000 ms by default."),
     16: (Opcode.SCORE, 19, 1, "the server is shutting down", 0, "A new request during shutdown."),
     17: (Opcode.RELOAD, 20, 1, "reload failed; still serving the previous generation: segment 3 checksum mismatch", 0,
          "The message says how the server failed."),
@@ -442,7 +474,20 @@ ERROR_CASES = {
 
 
 def error_vectors(errors: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    vectors = []
+    vectors = [
+        vector("error: HELLO newer than GREETING announces", SERVER_TO_CLIENT, Opcode.HELLO, 1,
+               pb.ErrorResponse(code=ErrorCode.UNSUPPORTED_OPERATION_VERSION, message="HELLO version 2; this server serves 1 ... 1"),
+               "GREETING lists HELLO with its newest version; a HELLO at a newer version is refused like any other "
+               "operation. Connection: open, still awaiting HELLO.",
+               opcode_version=2, status=STATUS_ERROR, error_code=4, error_name="UNSUPPORTED_OPERATION_VERSION"),
+        vector("error: request id 0", SERVER_TO_CLIENT, Opcode.PING, 0,
+               pb.ErrorResponse(code=ErrorCode.INVALID_REQUEST,
+                                message="request id 0 is reserved for the server; number requests from 1 (PING)"),
+               "A request (HELLO included) with request id 0, which is the server's. Its answer carries id 0 and its "
+               "opcode; a code that keeps the connection open tells it from the connection-level errors. "
+               "Connection: open.",
+               status=STATUS_ERROR, error_code=13, error_name="INVALID_REQUEST"),
+    ]
     for row in errors:
         code, name = row["code"], row["name"]
         opcode, request_id, version, text, retry, note = ERROR_CASES[code]

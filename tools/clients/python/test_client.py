@@ -19,6 +19,7 @@ import os
 import socket
 import sys
 import threading
+import time
 import unittest
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
@@ -119,6 +120,14 @@ class VectorTests(unittest.TestCase):
                 )
                 self.assertEqual(frame.major, expected["major"])
                 self.assertEqual(frame.encode().hex(), vector["hex"])
+
+    def test_a_split_response_merges_to_the_whole(self) -> None:
+        by_name = {vector["name"]: vector for vector in self.vectors["vectors"]}
+        whole = decode_frame(bytes.fromhex(by_name["RECOMMEND response"]["hex"])).message(pb.RecommendResponse)
+        merged = pb.RecommendResponse()
+        for name in ("RECOMMEND response, split: frame 1 of 2 (MORE)", "RECOMMEND response, split: frame 2 of 2"):
+            merged.MergeFrom(decode_frame(bytes.fromhex(by_name[name]["hex"])).message(pb.RecommendResponse))
+        self.assertEqual(merged, whole)
 
     def test_message_types_follow_the_operations_table(self) -> None:
         operations = {row["opcode"]: row for row in self.vectors["operations"]}
@@ -449,6 +458,136 @@ class LiveUnixTests(unittest.TestCase):
             self.client.request(Opcode.PING, pb.PingRequest(), pb.PingResponse, opcode_version=200)
         self.assertEqual(raised.exception.code, ErrorCode.UNSUPPORTED_OPERATION_VERSION)
         live_ran("unix_unsupported_operation_version")
+
+    def _error(self, opcode: int, message: Message, response_type: Type[Message]) -> ServerError:
+        """Sends ``message`` and returns the error it is answered with (failing if it is answered OK)."""
+        with self.assertRaises(ServerError) as raised:
+            self.client.request(opcode, message, response_type)
+        return raised.exception
+
+    def test_unavailable_carries_a_retry_hint(self) -> None:
+        # No generation is loaded. PROTOCOL.md: retry_after_millis 0 means "do not retry", so UNAVAILABLE
+        # carries aamped's reload poll interval (1,000 ms by default), within which a new generation loads.
+        error = self._error(Opcode.RECOMMEND, pb.RecommendRequest(user_id="u-1", count=3), pb.RecommendResponse)
+        self.assertEqual((error.code, error.retry_after_millis), (ErrorCode.UNAVAILABLE, 1000))
+        error = self._error(Opcode.SIMILAR_ITEMS, pb.SimilarItemsRequest(item_id="sku-1", count=3), pb.SimilarItemsResponse)
+        self.assertEqual((error.code, error.retry_after_millis), (ErrorCode.UNAVAILABLE, 1000))
+        live_ran("unix_unavailable_retry")
+
+    def test_ids_in_lists_at_the_limit_and_over(self) -> None:
+        # The body is checked before availability: an id of 1,024 bytes passes (UNAVAILABLE, no generation),
+        # one of 1,025 is INVALID_REQUEST naming the list entry.
+        def recommend(id_: str) -> List[Tuple[str, pb.RecommendRequest]]:
+            return [
+                ("exclude_items[0]", pb.RecommendRequest(count=1, exclude_items=[id_])),
+                ("context_items[1]", pb.RecommendRequest(count=1, context_items=["a", id_])),
+                ("filter.categories[0]", pb.RecommendRequest(count=1, filter=pb.ItemFilter(categories=[id_]))),
+                ("filter.attributes[0].name",
+                 pb.RecommendRequest(count=1, filter=pb.ItemFilter(attributes=[pb.AttributeCondition(name=id_, values=["x"])]))),
+                ("filter.attributes[0].values[0]",
+                 pb.RecommendRequest(count=1, filter=pb.ItemFilter(attributes=[pb.AttributeCondition(name="x", values=[id_])]))),
+            ]
+
+        for (field, at_limit), (_, over) in zip(recommend("i" * 1024), recommend("i" * 1025)):
+            self.assertEqual(self._error(Opcode.RECOMMEND, at_limit, pb.RecommendResponse).code, ErrorCode.UNAVAILABLE, field)
+            error = self._error(Opcode.RECOMMEND, over, pb.RecommendResponse)
+            self.assertEqual(error.code, ErrorCode.INVALID_REQUEST, field)
+            self.assertIn(f"{field} is 1025 bytes", error.message)
+        similar = pb.SimilarItemsRequest(item_id="sku-1", count=1, filter=pb.ItemFilter(categories=["c" * 1025]))
+        error = self._error(Opcode.SIMILAR_ITEMS, similar, pb.SimilarItemsResponse)
+        self.assertEqual(error.code, ErrorCode.INVALID_REQUEST)
+        self.assertIn("filter.categories[0]", error.message)
+        live_ran("unix_list_ids")
+
+    def test_list_entries_are_counted_together(self) -> None:
+        # 400 + 400 + 100 + (1 name + 99 values) = 1,000 entries: at the limit. One more anywhere is over.
+        def request(extra: int) -> pb.RecommendRequest:
+            return pb.RecommendRequest(
+                count=1,
+                exclude_items=[f"e{i}" for i in range(400)],
+                context_items=[f"c{i}" for i in range(400 + extra)],
+                filter=pb.ItemFilter(categories=[f"k{i}" for i in range(100)],
+                                     attributes=[pb.AttributeCondition(name="color", values=[f"v{i}" for i in range(99)])]),
+            )
+
+        self.assertEqual(self._error(Opcode.RECOMMEND, request(0), pb.RecommendResponse).code, ErrorCode.UNAVAILABLE)
+        error = self._error(Opcode.RECOMMEND, request(1), pb.RecommendResponse)
+        self.assertEqual(error.code, ErrorCode.INVALID_REQUEST)
+        self.assertIn("1001 entries together", error.message)
+        live_ran("unix_list_entries")
+
+    def test_track_limits_at_max_and_over(self) -> None:
+        earliest = 946_684_800 * 1_000_000  # 2000-01-01T00:00:00Z
+        now = int(time.time() * 1_000_000)
+        day = 86_400 * 1_000_000
+
+        def event(**fields: Any) -> pb.TrackEvent:
+            values: Dict[str, Any] = {"user_id": "u-limits", "event": "product_viewed", "item_id": "sku-1"}
+            values.update(fields)
+            return pb.TrackEvent(**values)
+
+        cases = [  # (event, reason it is refused for, or None when it is accepted)
+            (event(event="e" * 128), None),
+            (event(event="e" * 129), "event is longer than 128 bytes"),
+            (event(timestamp_micros=earliest), None),
+            (event(timestamp_micros=earliest - 1), "timestamp_micros is before 2000-01-01"),
+            (event(timestamp_micros=now + day - 60_000_000), None),
+            (event(timestamp_micros=now + day + 60_000_000), "timestamp_micros is more than 24 hours ahead"),
+            (event(user_id="u" * 1024), None),
+            (event(user_id="u" * 1025), "user_id is longer than 1024 bytes"),
+            (event(item_id="i" * 1024), None),
+            (event(item_id="i" * 1025), "item_id is longer than 1024 bytes"),
+            (event(idempotency_key="k" * 1024), None),
+            (event(idempotency_key="k" * 1025), "idempotency_key is longer than 1024 bytes"),
+            (event(properties={f"p{i}": "v" for i in range(64)}), None),
+            (event(properties={f"p{i}": "v" for i in range(65)}), "properties has 65 entries, more than the limit of 64"),
+            (event(properties={"p": "v" * 1024}), None),
+            (event(properties={"p": "v" * 1025}), "property 'p' is longer than 1024 bytes"),
+        ]
+        response = self.client.request(Opcode.TRACK, pb.TrackRequest(events=[case[0] for case in cases]), pb.TrackResponse)
+        refused = {rejection.index: rejection.reason for rejection in response.rejected}
+        for index, (_, reason) in enumerate(cases):
+            if reason is None:
+                self.assertNotIn(index, refused, f"event {index} is at the limit and must be accepted")
+            else:
+                self.assertTrue(refused.get(index, "").startswith(reason), f"event {index}: {refused.get(index)!r}")
+        self.assertEqual(response.accepted, sum(1 for _, reason in cases if reason is None))
+        live_ran("unix_track_limits")
+
+    def test_request_id_zero_is_refused(self) -> None:
+        # Request id 0 is the server's: INVALID_REQUEST with id 0, and the connection stays open.
+        request_id = self.client.send(Opcode.PING, pb.PingRequest(payload=b"zero"), request_id=0)
+        with self.assertRaises(ServerError) as raised:
+            self.client.receive(request_id, pb.PingResponse)
+        self.assertEqual((raised.exception.code, raised.exception.request_id), (ErrorCode.INVALID_REQUEST, 0))
+        self.assertEqual(self.client.ping(b"open"), b"open")
+        live_ran("unix_request_id_zero")
+
+    def test_hello_newer_than_the_greeting_is_refused(self) -> None:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(10)
+            sock.connect(UNIX_PATH)
+            decoder = FrameDecoder()
+            frames: List[Frame] = []
+
+            def next_frame() -> Frame:
+                while not frames:
+                    data = sock.recv(65536)
+                    self.assertTrue(data, "the server closed the connection")
+                    frames.extend(decoder.feed(data))
+                return frames.pop(0)
+
+            greeting = next_frame().message(pb.Greeting)
+            hello_version = next(op.newest_version for op in greeting.operations if op.opcode == Opcode.HELLO)
+            hello = pb.HelloRequest(protocol_major=1, client_name="test_client.py")
+            sock.sendall(Frame.with_message(Opcode.HELLO, 1, hello, opcode_version=hello_version + 1).encode())
+            refused = next_frame()
+            self.assertEqual((refused.status, refused.request_id, refused.opcode_version), (STATUS_ERROR, 1, hello_version + 1))
+            self.assertEqual(ServerError.from_frame(refused).code, ErrorCode.UNSUPPORTED_OPERATION_VERSION)
+            sock.sendall(Frame.with_message(Opcode.HELLO, 2, hello, opcode_version=hello_version).encode())
+            accepted = next_frame()
+            self.assertEqual((accepted.status, accepted.request_id), (0, 2))
+        live_ran("unix_hello_version")
 
     def test_reload(self) -> None:
         if self.client.session.is_admin:
