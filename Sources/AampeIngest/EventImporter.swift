@@ -199,6 +199,9 @@ public final class EventImporter {
         for day in batches.keys.sorted() { flushBatch(day: day) }
         batches.removeAll(keepingCapacity: true)
         let segments = try flusher.drain()
+        // The file's segments are on disk and fsynced, not yet listed: a crash here must leave them
+        // invisible, and the next import must delete them.
+        Failpoint.reach("import.segments-written")
         summary.days = Set(segments.map(\.utcDay)).count
         var commit = IngestionCommit()
         commit.firstNewUserIndex = committedUsers
@@ -222,6 +225,8 @@ public final class EventImporter {
         // Rejects first: once the events are visible, the explanation of what was left out must be too.
         try quarantine.flush(sync: true)
         try events.store.ingestion.commit(commit)
+        // The file is committed and later files are not: a crash here must keep exactly this file.
+        Failpoint.reach("import.file-committed")
         profileUpserts.removeAll()
         committedUsers = users.count
         committedItems = items.count

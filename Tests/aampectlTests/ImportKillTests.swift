@@ -57,30 +57,32 @@ struct ImportKillTests {
 
         let clean = folder.child("clean")
         _ = try Aampectl.run(["init", "--data-dir", clean])
-        let started = Date()
         let cleanRun = try Aampectl.run(["import", "events", "--data-dir", clean, "--json", dumps])
-        let cleanSeconds = Date().timeIntervalSince(started)
         #expect(cleanRun.status == 0, "\(cleanRun.standardError)")
         let expected = try Self.dump(clean)
         #expect(expected.events.split(separator: "\n").count > 50_000)
 
-        for fraction in [0.3, 0.75] {
-            let data = folder.child("killed-\(fraction)")
+        // A kill inside the second file (its segments written, not listed), and one between the second
+        // and the third file (the second committed). The failpoint proves where the kill landed.
+        for failpoint in ["import.segments-written:2", "import.file-committed:2"] {
+            let data = folder.child("killed-\(failpoint)")
             _ = try Aampectl.run(["init", "--data-dir", data])
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Aampectl.binaryPath)
-            process.arguments = ["import", "events", "--data-dir", data, "--json", dumps]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            usleep(useconds_t(cleanSeconds * fraction * 1_000_000))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            let killed = try Aampectl.run(
+                ["import", "events", "--data-dir", data, "--json", dumps],
+                environment: [Failpoint.environmentVariable: failpoint]
+            )
+            #expect(killed.status == SIGKILL, "the import was not killed at \(failpoint): exit \(killed.status)")
+            let partial = try DataDirectory(path: data).openStore().ingestion.eventSegments()
+            let complete = try DataDirectory(path: clean).openStore().ingestion.eventSegments()
+            #expect(!partial.isEmpty && partial.count < complete.count, "\(failpoint): \(partial.count) of \(complete.count) segments listed")
+            let unlisted = try FileManager.default.subpathsOfDirectory(atPath: data + "/events")
+                .filter { $0.hasSuffix(".seg") && !partial.map(\.path).contains($0) }
+            #expect(unlisted.isEmpty == failpoint.hasPrefix("import.file-committed"), "\(failpoint): \(unlisted.count) unlisted files")
 
             let rerun = try Aampectl.run(["import", "events", "--data-dir", data, "--json", dumps])
             #expect(rerun.status == 0, "\(rerun.standardError)")
             let actual = try Self.dump(data)
-            #expect(actual.events == expected.events, "events differ after a kill at \(fraction) of the clean run")
+            #expect(actual.events == expected.events, "events differ after a kill at \(failpoint)")
             #expect(actual.keys.userIDs == expected.keys.userIDs)
             #expect(actual.keys.itemIDs == expected.keys.itemIDs)
             #expect(actual.keys.eventTypes == expected.keys.eventTypes)
