@@ -209,6 +209,14 @@ let package = Package(
             dependencies: ["AampeCompression", "AampeCore", "AampeEvents", "AampeIngest", "AampeStore", "AampeTestSupport"],
             resources: [.copy("Fixtures")]
         ),
+        // The daemon's operations and its generation manager, in process, without a socket.
+        .testTarget(
+            name: "AampeDaemonTests",
+            dependencies: [
+                "AampeCore", "AampeDaemon", "AampeLearning", "AampeProtocol", "AampeSegments", "AampeTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "AampeJobsTests",
             dependencies: ["AampeCore", "AampeJobs", "AampeLearning", "AampeSegments", "AampeStore", "AampeTestSupport"]
