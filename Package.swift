@@ -80,6 +80,7 @@ let package = Package(
         .target(
             name: "AampeServer",
             dependencies: [
+                "AampeCore",
                 "AampeProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -214,12 +215,17 @@ let package = Package(
             name: "AampeServerTests",
             dependencies: [
                 "AampeClient",
+                "AampeCore",
                 "AampeProtocol",
                 "AampeServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "AampeDaemonTests",
+            dependencies: ["AampeCore", "AampeDaemon", "AampeProtocol", "AampeTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "aampedTests",

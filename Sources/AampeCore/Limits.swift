@@ -123,9 +123,30 @@ extension Limits {
     /// ~40 bytes is ~100 MB at most, and covers days of TRACK traffic at the rates one daemon serves.
     public static let maximumRememberedTrackKeys = 1_000_000
 
+    /// How far past the daemon's clock a TRACK event's `timestamp_micros` may lie, in seconds: one day,
+    /// which covers clock skew and time-zone mistakes on devices, as the importer's default
+    /// `--future-tolerance-seconds` does. A later event is rejected.
+    public static let maximumTrackFutureSeconds: Int64 = 86_400
+
     /// Real-time items kept per user, newest first, and recommendations remembered for cool-downs.
     public static let maximumRealtimeItemsPerUser = 50
     public static let maximumRememberedRecommendationsPerUser = 200
+
+    /// The default for the most users the daemon keeps real-time state for (set with `limits:
+    /// maximumRealtimeUsers` in the daemon's config file). A new user beyond it evicts the least recently
+    /// touched user of its shard (see `RealtimeState`); an evicted user's events stay in the real-time log
+    /// and reach the model at the next import and training. A user's state is typically a few hundred
+    /// bytes and at most about 6 KB (50 items, 200 remembered recommendations), so a million users take
+    /// well under 1 GB and at worst about 6 GB.
+    public static let maximumRealtimeUsers = 1_000_000
+}
+
+extension Limits {
+    // MARK: Protocol sessions
+
+    /// The longest client name a HELLO may give, in characters; a longer one is cut to this. The name is
+    /// only shown in logs, so it is kept short enough for a log line.
+    public static let maximumClientNameCharacters = 128
 }
 
 extension Limits {

@@ -55,7 +55,7 @@ public enum Daemon {
         threadPool.start()
 
         let statistics = ServerStatistics()
-        let realtime = RealtimeState()
+        let realtime = RealtimeState(maximumUsers: configuration.maximumRealtimeUsers)
         let generations = GenerationManager(
             store: GenerationStore(dataDirectory: configuration.dataDirectory),
             pollIntervalMillis: configuration.reloadPollMillis,
@@ -85,7 +85,7 @@ public enum Daemon {
         let server = try Server(configuration: serverConfiguration, handler: handler, statistics: statistics, group: group)
         let services = ServiceGroup(
             configuration: .init(
-                services: [.init(service: generations), .init(service: RealtimeLogSyncer(log: realtimeLog)), .init(service: server)],
+                services: [.init(service: generations), .init(service: RealtimeLogSyncer(log: realtimeLog, logger: logger)), .init(service: server)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

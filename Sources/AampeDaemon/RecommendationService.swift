@@ -109,6 +109,8 @@ final class RecommendationService: Sendable {
         guard request.events.count <= Limits.maximumTrackEventsPerRequest else {
             throw ProtocolError(code: .invalidRequest, message: "events: \(request.events.count) events, more than the limit of \(Limits.maximumTrackEventsPerRequest)")
         }
+        // While the log cannot sync, nothing is acknowledged as if it were durable (see RealtimeLog).
+        try log?.checkAcceptingWrites()
         let now = clock()
         let settings = generations.recommender?.model.settings ?? RecommenderSettings()
         var response = Aampe_V1_TrackResponse()
@@ -136,7 +138,12 @@ final class RecommendationService: Sendable {
         }
         // Logged before the state changes and before the answer: an acknowledged event is in the kernel.
         if let log, !accepted.isEmpty {
-            try log.append(Array(accepted.map { $0.jsonLine() }.joined().utf8))
+            do {
+                try log.append(Array(accepted.map { $0.jsonLine() }.joined().utf8))
+            } catch {
+                realtime.forgetKeys(accepted.map(\.messageID))
+                throw error
+            }
         }
         for event in accepted { apply(event, settings: settings) }
         response.accepted = UInt32(accepted.count)
@@ -183,7 +190,9 @@ final class RecommendationService: Sendable {
         if event.idempotencyKey.utf8.count > Limits.maximumExternalIDBytes { return "idempotency_key is longer than \(Limits.maximumExternalIDBytes) bytes" }
         if event.timestampMicros != 0 {
             if event.timestampMicros < Limits.earliestEventTimestampMicros { return "timestamp_micros is before 2000-01-01" }
-            if event.timestampMicros > now.rawValue + 86_400 * Timestamp.microsecondsPerSecond { return "timestamp_micros is more than a day in the future" }
+            if event.timestampMicros > now.rawValue + Limits.maximumTrackFutureSeconds * Timestamp.microsecondsPerSecond {
+                return "timestamp_micros is more than \(Limits.maximumTrackFutureSeconds) s in the future"
+            }
         }
         if event.hasValue && !event.value.isFinite { return "value is not a finite number" }
         if event.properties.count > Limits.maximumTrackProperties { return "more than \(Limits.maximumTrackProperties) properties" }
