@@ -91,9 +91,17 @@ extension Limits {
     /// in the landscape, so thousands of names would mean a mapping mistake, not a real app.
     public static let maximumEventTypes = 1_024
 
-    /// The earliest event timestamp accepted: 2000-01-01T00:00:00Z, in microseconds since the epoch.
-    /// Earlier values are nearly always a unit mistake (seconds read as milliseconds) or a zero default.
+    /// The default oldest event timestamp an import accepts: 2000-01-01T00:00:00Z, in microseconds since
+    /// the epoch. In app data an earlier value is nearly always a unit mistake (seconds read as
+    /// milliseconds) or a zero default, so it is rejected as `timestamp_too_old`. Historic data sets (the
+    /// MovieLens ratings are from 1997-98) are accepted with `aampectl import events --oldest-accepted`.
+    /// TRACK always uses this value: real-time events are recent.
     public static let earliestEventTimestampMicros: Int64 = 946_684_800 * 1_000_000
+
+    /// The earliest `--oldest-accepted` may be set to: 1970-01-01T00:00:00Z. Stored times are taken as
+    /// non-negative seconds since the epoch (history entries keep them as `UInt32`), so nothing earlier
+    /// can be stored.
+    public static let earliestSettableEventTimestampMicros: Int64 = 0
 
     /// The rows of one day that an import holds in memory before it writes them out as a segment part.
     /// Bounds an import's memory for event rows to about this many rows (tens of MB) per day it is writing.
