@@ -93,6 +93,7 @@ let package = Package(
         .target(
             name: "AampeServer",
             dependencies: [
+                "AampeCore",
                 "AampeProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -241,6 +242,7 @@ let package = Package(
             name: "AampeServerTests",
             dependencies: [
                 "AampeClient",
+                "AampeCore",
                 "AampeProtocol",
                 "AampeServer",
                 .product(name: "Logging", package: "swift-log"),

@@ -96,9 +96,17 @@ extension Limits {
     /// in the landscape, so thousands of names would mean a mapping mistake, not a real app.
     public static let maximumEventTypes = 1_024
 
-    /// The earliest event timestamp accepted: 2000-01-01T00:00:00Z, in microseconds since the epoch.
-    /// Earlier values are nearly always a unit mistake (seconds read as milliseconds) or a zero default.
+    /// The default oldest event timestamp an import accepts: 2000-01-01T00:00:00Z, in microseconds since
+    /// the epoch. In app data an earlier value is nearly always a unit mistake (seconds read as
+    /// milliseconds) or a zero default, so it is rejected as `timestamp_too_old`. Historic data sets (the
+    /// MovieLens ratings are from 1997-98) are accepted with `aampectl import events --oldest-accepted`.
+    /// TRACK always uses this value: real-time events are recent.
     public static let earliestEventTimestampMicros: Int64 = 946_684_800 * 1_000_000
+
+    /// The earliest `--oldest-accepted` may be set to: 1970-01-01T00:00:00Z. Stored times are taken as
+    /// non-negative seconds since the epoch (history entries keep them as `UInt32`), so nothing earlier
+    /// can be stored.
+    public static let earliestSettableEventTimestampMicros: Int64 = 0
 
     /// The rows of one day that an import holds in memory before it writes them out as a segment part.
     /// Bounds an import's memory for event rows to about this many rows (tens of MB) per day it is writing.
@@ -138,6 +146,22 @@ extension Limits {
     /// Real-time items kept per user, newest first, and recommendations remembered for cool-downs.
     public static let maximumRealtimeItemsPerUser = 50
     public static let maximumRememberedRecommendationsPerUser = 200
+
+    /// The default for the most users the daemon keeps real-time state for (set with `limits:
+    /// maximumRealtimeUsers` in the daemon's config file). A new user beyond it evicts the least recently
+    /// touched user of its shard (see `RealtimeState`); an evicted user's events stay in the real-time log
+    /// and reach the model at the next import and training. A user's state is typically a few hundred
+    /// bytes and at most about 6 KB (50 items, 200 remembered recommendations), so a million users take
+    /// well under 1 GB and at worst about 6 GB.
+    public static let maximumRealtimeUsers = 1_000_000
+}
+
+extension Limits {
+    // MARK: Protocol sessions
+
+    /// The longest client name a HELLO may give, in characters; a longer one is cut to this. The name is
+    /// only shown in logs, so it is kept short enough for a log line.
+    public static let maximumClientNameCharacters = 128
 }
 
 extension Limits {

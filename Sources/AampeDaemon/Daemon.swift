@@ -55,7 +55,7 @@ public enum Daemon {
         threadPool.start()
 
         let statistics = ServerStatistics()
-        let realtime = RealtimeState()
+        let realtime = RealtimeState(maximumUsers: configuration.maximumRealtimeUsers)
         // Every model the daemon serves, and what a newly loaded view of it changes.
         var models = ModelRegistry()
         models.register(ServedRecommender.self) { realtime.prune(notAfter: $0.model.newestTimestamp) }
@@ -93,7 +93,7 @@ public enum Daemon {
         let server = try Server(configuration: serverConfiguration, handler: handler, statistics: statistics, group: group)
         let services = ServiceGroup(
             configuration: .init(
-                services: [.init(service: generations), .init(service: RealtimeLogSyncer(log: realtimeLog)), .init(service: server)],
+                services: [.init(service: generations), .init(service: RealtimeLogSyncer(log: realtimeLog, logger: logger)), .init(service: server)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -22,6 +22,7 @@ internal import Yams
 ///   maximumConnections: 4096
 ///   handshakeTimeoutMillis: 5000
 ///   idleTimeoutMillis: 300000
+///   maximumRealtimeUsers: 1000000  # users with real-time state; the least recently touched are evicted
 /// ```
 public struct DaemonConfiguration: Sendable {
     public var dataDirectory: DataDirectory
@@ -33,6 +34,8 @@ public struct DaemonConfiguration: Sendable {
     public var reloadPollMillis = 1000
     public var shutdownGracePeriodMillis = 10_000
     public var limits = ServerLimits()
+    /// The most users with real-time state (see `RealtimeState`). Default ``Limits/maximumRealtimeUsers``.
+    public var maximumRealtimeUsers = Limits.maximumRealtimeUsers
 
     /// The `retry_after_millis` hint when waiting helps but no interval says how long: UNAVAILABLE while
     /// polling is off (a generation then arrives only with RELOAD) and a real-time log that cannot be
@@ -112,6 +115,11 @@ public struct DaemonConfiguration: Sendable {
                 case "maximumConnections": limits.maximumConnections = number
                 case "handshakeTimeoutMillis": limits.handshakeTimeoutMillis = number
                 case "idleTimeoutMillis": limits.idleTimeoutMillis = number
+                case "maximumRealtimeUsers":
+                    guard number >= 1 else {
+                        throw DaemonError.configuration(path: path, reason: "line \(limitKey.mark?.line ?? 0), limit '\(limitName)': must be at least 1")
+                    }
+                    maximumRealtimeUsers = number
                 default:
                     throw DaemonError.configuration(path: path, reason: "line \(limitKey.mark?.line ?? 0): unknown limit '\(limitName)'")
                 }

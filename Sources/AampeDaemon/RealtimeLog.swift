@@ -14,6 +14,13 @@ import Glibc
 /// SIGKILL) loses nothing acknowledged. `fdatasync` runs at most once a second while there is something
 /// unsynced, and at shutdown, so a power loss or kernel crash can lose up to the last second of events.
 ///
+/// When a sync fails (`EIO`, `ENOSPC`, ...), that promise no longer holds, so the log says so instead of
+/// carrying on: ``syncIfNeeded()`` throws (the syncer logs it as an error), the failure is counted in
+/// ``syncFailureCount``, and every ``append(_:)`` is refused with a ``RealtimeLogError`` (TRACK answers
+/// `UNAVAILABLE`, nothing accepted) until a later sync succeeds. The syncer retries each second. Events
+/// acknowledged in the second before the failure may not be on disk; the error in the daemon's log says
+/// when that happened.
+///
 /// The daemon holds an exclusive `flock` on its file while it runs; `aampectl import realtime` uses
 /// that to tell the live file from closed ones it may remove.
 final class RealtimeLog: @unchecked Sendable {
@@ -22,49 +29,86 @@ final class RealtimeLog: @unchecked Sendable {
     private let descriptor: Int32
     private let writeLock = Mutex<Void>(())
     private let unsynced = Atomic<Bool>(false)
+    /// The last sync's failure, until a sync succeeds.
+    private let syncFailure = Mutex<FileIOError?>(nil)
+    private let failedSyncs = Atomic<Int>(0)
+    private let dataSync: @Sendable (_ descriptor: Int32, _ path: String) throws(FileIOError) -> Void
 
-    /// Opens a new log file in `folder`, creating the folder.
-    init(folder: String, now: Timestamp = .now()) throws {
+    /// Opens a new log file in `folder`, creating the folder. `dataSync` is the call that makes written
+    /// bytes durable; tests inject failures through it.
+    init(
+        folder: String,
+        now: Timestamp = .now(),
+        dataSync: @escaping @Sendable (_ descriptor: Int32, _ path: String) throws(FileIOError) -> Void = FileIO.dataSync
+    ) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let stamp = now.description.replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
         path = folder + "/track-\(stamp)-\(getpid()).jsonl"
-        descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
-        guard descriptor >= 0 else { throw RealtimeLogError(path: path, operation: "open", code: errno) }
+        self.dataSync = dataSync
+        do throws(FileIOError) {
+            descriptor = try FileIO.open(path, flags: O_WRONLY | O_CREAT | O_APPEND, permissions: 0o640)
+        } catch {
+            throw RealtimeLogError(failure: error)
+        }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
-            close(descriptor)
-            throw RealtimeLogError(path: path, operation: "flock", code: code)
+            FileIO.closeAbandoned(descriptor)
+            throw RealtimeLogError(failure: FileIOError(path: path, operation: "flock", code: code))
         }
     }
 
     deinit {
-        fdatasync(descriptor)
-        close(descriptor)
+        // The syncer's last ``syncIfNeeded()`` at shutdown is where a failure is reported; by now nobody
+        // is left to tell, and the descriptor is released either way.
+        FileIO.closeAbandoned(descriptor)
     }
 
-    /// Appends `bytes` (whole lines) with one write; retries short writes.
-    func append(_ bytes: [UInt8]) throws {
-        try writeLock.withLock { _ in
-            try bytes.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw RealtimeLogError(path: path, operation: "write", code: errno)
-                    }
-                    offset += written
-                }
+    /// Appends `bytes` (whole lines) with one write; retries short writes. Refused while the last sync
+    /// failed.
+    func append(_ bytes: [UInt8]) throws(RealtimeLogError) {
+        try checkAcceptingWrites()
+        let failure = writeLock.withLock { _ -> FileIOError? in
+            do throws(FileIOError) {
+                try FileIO.write(descriptor, bytes, path: path)
+                return nil
+            } catch {
+                return error
             }
         }
+        // A failed write may have written part of a line: it needs syncing like any other, and replay
+        // skips the torn line.
         unsynced.store(true, ordering: .releasing)
+        if let failure { throw RealtimeLogError(failure: failure) }
     }
 
-    /// `fdatasync`s when something was written since the last sync.
-    func syncIfNeeded() {
-        guard unsynced.exchange(false, ordering: .acquiringAndReleasing) else { return }
-        fdatasync(descriptor)
+    /// Throws when appends are refused because the last sync failed.
+    func checkAcceptingWrites() throws(RealtimeLogError) {
+        if let failure = syncFailure.withLock({ $0 }) {
+            throw RealtimeLogError(failure: failure, isRefusedAfterSyncFailure: true)
+        }
     }
+
+    /// `fdatasync`s when something was written since the last sync, or when the last sync failed.
+    /// Throws the failure, which also refuses appends until a later sync succeeds.
+    func syncIfNeeded() throws(RealtimeLogError) {
+        let isRetry = syncFailure.withLock { $0 != nil }
+        guard unsynced.exchange(false, ordering: .acquiringAndReleasing) || isRetry else { return }
+        do throws(FileIOError) {
+            try dataSync(descriptor, path)
+        } catch {
+            syncFailure.withLock { $0 = error }
+            failedSyncs.add(1, ordering: .relaxed)
+            unsynced.store(true, ordering: .releasing)
+            throw RealtimeLogError(failure: error)
+        }
+        syncFailure.withLock { $0 = nil }
+    }
+
+    /// Syncs that failed since the log was opened.
+    var syncFailureCount: Int { failedSyncs.load(ordering: .relaxed) }
+
+    /// Whether appends are refused because the last sync failed.
+    var isRefusingWrites: Bool { syncFailure.withLock { $0 != nil } }
 
     /// Every log file in `folder`, oldest first (names start with the opening time).
     static func files(in folder: String) -> [String] {
@@ -73,11 +117,18 @@ final class RealtimeLog: @unchecked Sendable {
     }
 }
 
+/// Why the real-time log could not take or keep events.
 struct RealtimeLogError: Error, CustomStringConvertible {
-    var path: String
-    var operation: String
-    var code: Int32
-    var description: String { "\(path): \(operation) failed: \(String(cString: strerror(code)))" }
+    /// The failed call (for a refusal, the sync that failed).
+    var failure: FileIOError
+    /// True when nothing was written because the last sync failed and none has succeeded since.
+    var isRefusedAfterSyncFailure = false
+
+    var description: String {
+        isRefusedAfterSyncFailure
+            ? "\(failure); writes are refused until a sync succeeds (retried each second)"
+            : "\(failure)"
+    }
 }
 
 /// One accepted TRACK event, as logged and replayed.

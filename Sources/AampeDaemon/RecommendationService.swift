@@ -128,6 +128,8 @@ final class RecommendationService: Sendable {
                 message: "events: \(request.events.count) events, more than the limit of \(Limits.maximumTrackEventsPerRequest)"
             )
         }
+        // While the log cannot sync, nothing is acknowledged as if it were durable (see RealtimeLog).
+        try log?.checkAcceptingWrites()
         let now = clock()
         let settings = generations.view(ServedRecommender.self)?.model.settings ?? RecommenderSettings()
         var response = Aampe_V1_TrackResponse()
@@ -155,7 +157,12 @@ final class RecommendationService: Sendable {
         }
         // Logged before the state changes and before the answer: an acknowledged event is in the kernel.
         if let log, !accepted.isEmpty {
-            try log.append(Array(accepted.map { $0.jsonLine() }.joined().utf8))
+            do {
+                try log.append(Array(accepted.map { $0.jsonLine() }.joined().utf8))
+            } catch {
+                realtime.forgetKeys(accepted.map(\.messageID))
+                throw error
+            }
         }
         for event in accepted { apply(event, settings: settings) }
         response.accepted = UInt32(accepted.count)

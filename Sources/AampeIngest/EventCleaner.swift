@@ -36,7 +36,11 @@ struct EventCleaner: Sendable {
     let defaultEventName: [UInt8]
 
     init(options: EventImportOptions) {
-        earliestMicros = Limits.earliestEventTimestampMicros
+        precondition(
+            options.oldestAccepted.rawValue >= Limits.earliestSettableEventTimestampMicros,
+            "the caller checks --oldest-accepted against Limits.earliestSettableEventTimestampMicros"
+        )
+        earliestMicros = options.oldestAccepted.rawValue
         latestMicros = options.now.rawValue + options.futureToleranceSeconds * Timestamp.microsecondsPerSecond
         futureToleranceSeconds = options.futureToleranceSeconds
         defaultEventName = Array(options.defaultEventName.utf8)
@@ -69,7 +73,7 @@ struct EventCleaner: Sendable {
             return .failure(Rejected(reason: .unparsableTimestamp, detail: "\(Self.quoted(timestampBytes)) is not a timestamp"))
         }
         guard timestamp.rawValue >= earliestMicros else {
-            return .failure(Rejected(reason: .timestampTooOld, detail: "\(timestamp) is before 2000-01-01"))
+            return .failure(Rejected(reason: .timestampTooOld, detail: "\(timestamp) is before the oldest accepted time, --oldest-accepted \(Timestamp(rawValue: earliestMicros))"))
         }
         guard timestamp.rawValue <= latestMicros else {
             return .failure(Rejected(reason: .timestampInFuture, detail: "\(timestamp) is more than \(futureToleranceSeconds) s after the run started"))

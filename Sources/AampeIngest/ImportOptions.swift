@@ -29,6 +29,11 @@ public struct EventImportOptions: Sendable {
     /// How far past the run's start a timestamp may lie before it is rejected. Default one day, which
     /// covers clock skew and time-zone mistakes in client-side timestamps.
     public var futureToleranceSeconds: Int64 = 86_400
+    /// The oldest event time accepted; earlier rows are rejected as `timestamp_too_old`, with a detail
+    /// that names this setting (`--oldest-accepted`). Default 2000-01-01 (``Limits/earliestEventTimestampMicros``),
+    /// because in app data an older time is nearly always a unit mistake or a zero default; historic data
+    /// sets set it earlier, down to 1970-01-01 (``Limits/earliestSettableEventTimestampMicros``).
+    public var oldestAccepted = Timestamp(rawValue: Limits.earliestEventTimestampMicros)
     /// The run's notion of now, for the future check. Tests pin it.
     public var now: Timestamp = .now()
 

@@ -16,10 +16,15 @@ import Darwin
 /// `raw` is the record as read (invalid UTF-8 replaced by U+FFFD), and for `invalid_utf8` rejects
 /// `raw_base64` holds the exact bytes. The file is created on the first reject, so a clean run leaves
 /// none, and it is flushed and fsynced at each file's commit.
+///
+/// Rejects are buffered and written a megabyte at a time. A failed write or sync is never dropped: one
+/// that happens while rejects are being added is kept and thrown by the next ``flush(sync:)``, which each
+/// file's commit calls, so no file is committed while its rejects are lost.
 final class Quarantine {
     let path: String
-    private var handle: FileHandle?
+    private var descriptor: Int32 = -1
     private var buffer: [UInt8] = []
+    private var deferredFailure: ImportError?
     private(set) var count = 0
 
     init(path: String) {
@@ -38,33 +43,39 @@ final class Quarantine {
         if let detail { object["detail"] = detail }
         if reason == .invalidUTF8 { object["raw_base64"] = Data(kept).base64EncodedString() }
         if raw.count > kept.count { object["raw_truncated_from_bytes"] = raw.count }
+        // Strings and integers only, which JSONSerialization always encodes.
         if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
             buffer.append(contentsOf: data)
             buffer.append(UInt8(ascii: "\n"))
         }
         count += 1
-        if buffer.count > 1 << 20 { try? flush(sync: false) }
-    }
-
-    /// Writes buffered rejects, and with `sync` makes them durable.
-    func flush(sync: Bool) throws(ImportError) {
-        if !buffer.isEmpty {
-            if handle == nil {
-                guard FileManager.default.createFile(atPath: path, contents: nil) || FileManager.default.fileExists(atPath: path),
-                    let opened = FileHandle(forWritingAtPath: path)
-                else { throw ImportError.cannotWrite(path: path, reason: "cannot create the quarantine file") }
-                handle = opened
-                opened.seekToEndOfFile()
-            }
-            do {
-                try handle?.write(contentsOf: buffer)
+        if buffer.count > 1 << 20 && deferredFailure == nil {
+            do throws(ImportError) {
+                try flush(sync: false)
             } catch {
-                throw ImportError.cannotWrite(path: path, reason: "\(error)")
+                deferredFailure = error
             }
-            buffer.removeAll(keepingCapacity: true)
         }
-        if sync, let handle { _ = fsync(handle.fileDescriptor) }
     }
 
-    deinit { try? handle?.close() }
+    /// Writes buffered rejects, and with `sync` makes them durable. Throws a failure kept from an earlier
+    /// write too.
+    func flush(sync: Bool) throws(ImportError) {
+        if let deferredFailure { throw deferredFailure }
+        do throws(FileIOError) {
+            if !buffer.isEmpty {
+                if descriptor < 0 { descriptor = try FileIO.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC | O_APPEND) }
+                try FileIO.write(descriptor, buffer, path: path)
+                buffer.removeAll(keepingCapacity: true)
+            }
+            if sync, descriptor >= 0 { try FileIO.fsync(descriptor, path: path) }
+        } catch {
+            let failure = ImportError.cannotWrite(path: path, reason: "quarantine file: \(error.operation) failed: \(error.reason)")
+            deferredFailure = failure
+            throw failure
+        }
+    }
+
+    // Every reject was fsynced at its file's commit, or the run failed; the close adds nothing to either.
+    deinit { if descriptor >= 0 { FileIO.closeAbandoned(descriptor) } }
 }

@@ -7,7 +7,7 @@ public enum RejectReason: String, Sendable, Codable, CaseIterable, Comparable {
     case idTooLong = "id_too_long"
     /// No timestamp, or one in no known form.
     case unparsableTimestamp = "unparsable_timestamp"
-    /// Before 2000-01-01T00:00:00Z.
+    /// Before the oldest accepted time: `--oldest-accepted`, by default 2000-01-01T00:00:00Z.
     case timestampTooOld = "timestamp_too_old"
     /// Later than the run's start plus the future tolerance.
     case timestampInFuture = "timestamp_in_future"

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+internal import AampeCore
 
 /// A buffered, append-only output file that tracks its position and the CRC-32C of the part being
 /// written.
@@ -28,11 +29,20 @@ final class FileOutput {
 
     deinit { closeFile() }
 
+    /// Closes a file that is being abandoned (a side file, or a segment removed after a failure).
     func closeFile() {
         if fd >= 0 {
-            close(fd)
+            FileIO.closeAbandoned(fd)
             fd = -1
         }
+    }
+
+    /// Closes a finished file, throwing if the close reports an error.
+    func close() throws {
+        guard fd >= 0 else { return }
+        let closing = fd
+        fd = -1
+        try FileSystem.io { () throws(FileIOError) in try FileIO.close(closing, path: path) }
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -120,11 +130,9 @@ final class FileOutput {
 
     func fsync() throws {
         try flush()
-        guard systemFsync(fd) == 0 else { throw FileSystem.error(path, "fsync") }
+        try FileSystem.io { () throws(FileIOError) in try FileIO.fsync(fd, path: path) }
     }
 }
-
-private func systemFsync(_ fd: Int32) -> Int32 { fsync(fd) }
 
 /// A mapping of part of an open file, at any offset (the page rounding is handled here).
 final class MappedRegion {

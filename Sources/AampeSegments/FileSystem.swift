@@ -5,9 +5,9 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+internal import AampeCore
 
-// The enum's own `fsync`, `rename` and `link` shadow the C functions inside it; these reach the C ones.
-private func systemFsync(_ fd: Int32) -> Int32 { fsync(fd) }
+// The enum's own `rename` and `link` shadow the C functions inside it; these reach the C ones.
 private func systemRename(_ source: String, _ destination: String) -> Int32 { rename(source, destination) }
 private func systemLink(_ source: String, _ destination: String) -> Int32 { link(source, destination) }
 
@@ -18,12 +18,23 @@ enum FileSystem {
         SegmentError(path: path, column: column, reason: .io(operation: operation, message: String(cString: strerror(errno))))
     }
 
+    /// A ``FileIO`` failure as this module's error.
+    static func error(_ failure: FileIOError) -> SegmentError {
+        SegmentError(path: failure.path, reason: .io(operation: failure.operation, message: failure.reason))
+    }
+
+    /// Runs `body`, turning a ``FileIO`` failure into a ``SegmentError`` that keeps its path and reason.
+    static func io<T>(_ body: () throws(FileIOError) -> T) throws(SegmentError) -> T {
+        do { return try body() } catch { throw self.error(error) }
+    }
+
     /// Flushes a file's or a folder's data and metadata to disk.
     static func fsync(path: String, isDirectory: Bool = false) throws {
         let fd = open(path, (isDirectory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC)
         guard fd >= 0 else { throw error(path, "open for fsync") }
-        defer { close(fd) }
-        guard systemFsync(fd) == 0 else { throw error(path, "fsync") }
+        // A read-only descriptor: its close reports nothing about the data, the fsync does.
+        defer { FileIO.closeAbandoned(fd) }
+        try io { () throws(FileIOError) in try FileIO.fsync(fd, path: path) }
     }
 
     /// Renames atomically, replacing `destination` if it is a file.
@@ -120,29 +131,27 @@ enum FileSystem {
         return Array(bytes.prefix(total))
     }
 
-    /// Writes `bytes` to a new file at `path` and fsyncs it.
+    /// Writes `bytes` to a new file at `path`, fsyncs and closes it.
     static func writeFileDurably(_ path: String, bytes: [UInt8]) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw error(path, "open for writing") }
-        defer { close(fd) }
-        try writeAll(fd: fd, bytes: bytes, path: path)
-        guard systemFsync(fd) == 0 else { throw error(path, "fsync") }
-    }
-
-    static func writeAll(fd: Int32, bytes: UnsafeRawBufferPointer, path: String) throws {
-        var written = 0
-        while written < bytes.count {
-            let count = write(fd, bytes.baseAddress! + written, bytes.count - written)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw error(path, "write")
+        try io { () throws(FileIOError) in
+            let fd = try FileIO.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC)
+            do throws(FileIOError) {
+                try FileIO.write(fd, bytes, path: path)
+                try FileIO.fsync(fd, path: path)
+            } catch {
+                FileIO.closeAbandoned(fd)
+                throw error
             }
-            written += count
+            try FileIO.close(fd, path: path)
         }
     }
 
+    static func writeAll(fd: Int32, bytes: UnsafeRawBufferPointer, path: String) throws {
+        try io { () throws(FileIOError) in try FileIO.write(fd, bytes, path: path) }
+    }
+
     static func writeAll(fd: Int32, bytes: [UInt8], path: String) throws {
-        try bytes.withUnsafeBytes { try writeAll(fd: fd, bytes: $0, path: path) }
+        try io { () throws(FileIOError) in try FileIO.write(fd, bytes, path: path) }
     }
 }
 

@@ -298,7 +298,7 @@ public final class SegmentWriter {
         )
         try output.write(trailer.encoded())
         try output.fsync()
-        output.closeFile()
+        try output.close()
         try FileSystem.rename(temporaryPath, to: path)
         try FileSystem.fsync(path: FileSystem.parent(of: path), isDirectory: true)
         isFinished = true

@@ -207,7 +207,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         if hello.wantsAdmin && grant != .admin {
             return refuseHello(frame, .authenticationFailed, "admin rights need the admin credential", context: context)
         }
-        let session = Session(id: sessionID, transport: transport, isAdmin: grant == .admin, clientName: String(hello.clientName.prefix(128)))
+        let session = Session(id: sessionID, transport: transport, isAdmin: grant == .admin, clientName: Session.keptClientName(fromHello: hello.clientName))
         machine.helloSucceeded(session, now: now)
         armTimer(at: now + .milliseconds(Int64(shared.configuration.limits.idleTimeoutMillis)))
         var response = Aampe_V1_HelloResponse()

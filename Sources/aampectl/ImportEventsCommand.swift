@@ -17,7 +17,7 @@ struct ImportEventsCommand: AsyncParsableCommand {
             quarantine/<run-id>.jsonl with their file, line and reason. Importing the same data twice adds \
             nothing.
 
-            MovieLens u.data: --format csv --delimiter tab --columns user_id,item_id,value,timestamp --default-event rating
+            MovieLens u.data (1997-98): --format csv --delimiter tab --columns user_id,item_id,value,timestamp --default-event rating --oldest-accepted 1990-01-01
             """
     )
 
@@ -45,6 +45,14 @@ struct ImportEventsCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds past now a timestamp may lie before it is rejected.", valueName: "seconds"))
     var futureToleranceSeconds: Int64 = 86_400
 
+    @Option(
+        help: ArgumentHelp(
+            "The oldest event time accepted (a date such as 1990-01-01, an ISO-8601 time, or Unix time); older rows are rejected as timestamp_too_old. Historic data sets need an earlier one.",
+            valueName: "time"
+        )
+    )
+    var oldestAccepted = "2000-01-01"
+
     @Argument(help: ArgumentHelp("Files or folders to import.", valueName: "path"))
     var paths: [String]
 
@@ -55,10 +63,23 @@ struct ImportEventsCommand: AsyncParsableCommand {
         _ = try mapping()
         guard (0...3650).contains(dedupeHorizonDays) else { throw ValidationError("--dedupe-horizon-days must be 0 to 3650") }
         guard futureToleranceSeconds >= 0 else { throw ValidationError("--future-tolerance-seconds must not be negative") }
+        _ = try oldestAcceptedTime()
         let name = defaultEvent.utf8.count
         guard name > 0, name <= Limits.maximumEventNameBytes else {
             throw ValidationError("--default-event must be 1 to \(Limits.maximumEventNameBytes) bytes")
         }
+    }
+
+    /// `--oldest-accepted` as a time, from 1970-01-01 (``Limits/earliestSettableEventTimestampMicros``) to now.
+    func oldestAcceptedTime() throws -> Timestamp {
+        let earliest = Timestamp(rawValue: Limits.earliestSettableEventTimestampMicros)
+        guard let time = Array(oldestAccepted.utf8).withUnsafeBytes({ TimestampParsing.parse($0) }) else {
+            throw ValidationError("--oldest-accepted \(oldestAccepted): expected a date (1990-01-01), an ISO-8601 time or Unix time")
+        }
+        guard time >= earliest, time <= .now() else {
+            throw ValidationError("--oldest-accepted \(oldestAccepted) must be from \(earliest) to now")
+        }
+        return time
     }
 
     func mapping() throws -> [CanonicalField: String] {
@@ -88,12 +109,19 @@ struct ImportEventsCommand: AsyncParsableCommand {
         options.defaultEventName = defaultEvent
         options.dedupeHorizonDays = dedupeHorizonDays
         options.futureToleranceSeconds = futureToleranceSeconds
+        options.oldestAccepted = try oldestAcceptedTime()
         let bar = output.noProgress ? nil : ProgressBar.onTerminal()
         var progress: (@Sendable (ImportProgress) -> Void)?
         if let bar { progress = { bar.update($0) } }
         let importer = EventImporter(events: EventStore(dataDirectory: directory, store: store), options: options, progress: progress)
         let summary = try importer.run(paths: paths)
         bar?.finish()
+        if let tooOld = summary.totals.rejectedByReason[RejectReason.timestampTooOld.rawValue], tooOld > 0 {
+            // Say which setting accepts them: a historic data set is rejected whole otherwise.
+            FileHandle.standardError.write(Data(
+                "aampectl: \(ImportReport.grouped(tooOld)) rows are older than --oldest-accepted \(options.oldestAccepted) (timestamp_too_old); give an earlier --oldest-accepted, such as 1990-01-01, to accept them\n".utf8
+            ))
+        }
         try output.finish(summary)
     }
 }

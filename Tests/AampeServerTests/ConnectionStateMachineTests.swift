@@ -1,3 +1,4 @@
+import AampeCore
 import AampeProtocol
 import NIOCore
 import Testing
@@ -158,5 +159,16 @@ struct ConnectionStateMachineTests {
         #expect(machine.responseCompleted(requestID: 1, now: start) == true)
         var idle = ready()
         #expect(idle.beginDraining() == true)
+    }
+}
+
+@Suite("HELLO client name")
+struct ClientNameLimitTests {
+    @Test("a client name of maximumClientNameCharacters is kept whole; one character more is cut to the limit")
+    func clientNameLimit() {
+        let limit = Limits.maximumClientNameCharacters
+        let atLimit = String(repeating: "é", count: limit)
+        #expect(Session.keptClientName(fromHello: atLimit) == atLimit)
+        #expect(Session.keptClientName(fromHello: atLimit + "x") == atLimit)
     }
 }

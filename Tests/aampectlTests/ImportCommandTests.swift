@@ -46,6 +46,34 @@ struct ImportCommandTests {
         #expect(runs.first?.counters["duplicates"] == 2)
     }
 
+    @Test("historic ratings with the README's MovieLens command: rejected by default with a hint naming --oldest-accepted, accepted with it")
+    func oldestAccepted() throws {
+        let folder = try TemporaryFolder()
+        let data = try Self.dataDirectory(folder)
+        // u.data layout, 1997-98 times as in MovieLens-100k (made-up rows).
+        let ratings = folder.child("u.data")
+        try Self.write("1\t10\t4\t874724710\n2\t20\t3\t881250949\n3\t30\t5\t893286638\n", to: ratings)
+        let command = ["import", "events", "--data-dir", data, "--format", "csv", "--delimiter", "tab",
+                       "--columns", "user_id,item_id,value,timestamp", "--default-event", "rating"]
+
+        let refused = try Aampectl.run(command + [ratings])
+        #expect(refused.status == 0)
+        #expect(refused.standardOutput.split(separator: "\n").contains { $0.hasPrefix("  timestamp_too_old") && $0.hasSuffix(" 3") })
+        #expect(refused.standardError.contains("3 rows are older than --oldest-accepted 2000-01-01T00:00:00Z"))
+
+        let accepted = try Aampectl.run(command + ["--oldest-accepted", "1990-01-01", ratings])
+        #expect(accepted.status == 0)
+        #expect(accepted.standardError.isEmpty)
+        #expect(accepted.standardOutput.split(separator: "\n").contains { $0.hasPrefix("accepted") && $0.hasSuffix(" 3") })
+
+        // 1970-01-01 is the earliest setting; a second before it, and text that is no time, are refused.
+        #expect(try Aampectl.run(command + ["--oldest-accepted", "1970-01-01", ratings]).status == 0)
+        let tooEarly = try Aampectl.run(command + ["--oldest-accepted", "1969-12-31T23:59:59Z", ratings])
+        #expect(tooEarly.status != 0)
+        #expect(tooEarly.standardError.contains("--oldest-accepted"))
+        #expect(try Aampectl.run(command + ["--oldest-accepted", "long ago", ratings]).status != 0)
+    }
+
     @Test("nothing readable exits 2 and says so; a missing path among readable ones still exits 0")
     func nothingReadable() throws {
         let folder = try TemporaryFolder()
