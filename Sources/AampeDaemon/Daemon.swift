@@ -58,7 +58,7 @@ public enum Daemon {
         let realtime = RealtimeState(maximumUsers: configuration.maximumRealtimeUsers)
         // Every model the daemon serves, and what a newly loaded view of it changes.
         var models = ModelRegistry()
-        models.register(ServedRecommender.self) { realtime.prune(notAfter: $0.model.newestTimestamp) }
+        models.register(ServedRecommender.self) { realtime.prune(notAfterSeconds: $0.model.newestTimestampSeconds) }
         let generations = GenerationManager(
             store: GenerationStore(dataDirectory: configuration.dataDirectory),
             pollIntervalMillis: configuration.reloadPollMillis,

@@ -9,7 +9,7 @@ import Synchronization
 /// a user or item new since training is kept and resolves once a generation knows it. Scoring counts only
 /// entries newer than the generation's newest event, so when a retrained generation (which folded the
 /// logged events in through `aampectl import realtime`) is swapped in, the same events are not counted
-/// twice; ``prune(notAfter:)`` then drops them from memory.
+/// twice; ``prune(notAfterSeconds:)`` then drops them from memory.
 ///
 /// The users are spread over 16 locks, so RECOMMEND and TRACK on different users rarely wait for each
 /// other.
@@ -25,16 +25,16 @@ final class RealtimeState: Sendable {
     struct Item: Sendable, Hashable {
         var itemID: String
         var weight: Float
-        /// Seconds since the epoch.
-        var time: Int64
+        /// When the event happened, in seconds since the epoch (the unit the served histories use).
+        var timeSeconds: Int64
         var isPurchase: Bool
     }
 
     struct User: Sendable {
         /// Newest first, at most ``Limits/maximumRealtimeItemsPerUser``.
         var items: [Item] = []
-        /// Item index and time (seconds), newest last.
-        var recommended: [(item: UInt32, at: Int64)] = []
+        /// Item index and when it was recommended, newest last.
+        var recommended: [(item: UInt32, atSeconds: Int64)] = []
     }
 
     private final class Shard: Sendable {
@@ -75,9 +75,9 @@ final class RealtimeState: Sendable {
         }
 
         /// Drops items at or before `newest` (seconds) and users left empty; touches no one.
-        mutating func prune(notAfter newest: Int64) {
+        mutating func prune(notAfterSeconds newest: Int64) {
             for (id, var entry) in users {
-                entry.user.items.removeAll { $0.time <= newest }
+                entry.user.items.removeAll { $0.timeSeconds <= newest }
                 if entry.user.items.isEmpty && entry.user.recommended.isEmpty {
                     users[id] = nil
                 } else {
@@ -174,15 +174,15 @@ final class RealtimeState: Sendable {
             users.update(user) { state in
                 // Newest first; an out-of-order event goes where its time puts it.
                 var position = 0
-                while position < state.items.count && state.items[position].time > item.time { position += 1 }
+                while position < state.items.count && state.items[position].timeSeconds > item.timeSeconds { position += 1 }
                 state.items.insert(item, at: position)
                 if state.items.count > Limits.maximumRealtimeItemsPerUser { state.items.removeLast() }
             }
         }
     }
 
-    /// Notes that `items` were recommended to `user` at `time`, for later cool-downs.
-    func noteRecommended(user: String, items: [UInt32], at time: Int64) {
+    /// Notes that `items` were recommended to `user` at `time` (seconds since the epoch), for later cool-downs.
+    func noteRecommended(user: String, items: [UInt32], atSeconds time: Int64) {
         guard !items.isEmpty else { return }
         shard(user).users.withLock { users in
             users.update(user) { state in
@@ -199,9 +199,9 @@ final class RealtimeState: Sendable {
     }
 
     /// Drops items at or before `newest` (seconds), which a new generation holds, and users left empty.
-    func prune(notAfter newest: Int64) {
+    func prune(notAfterSeconds newest: Int64) {
         for shard in shards {
-            shard.users.withLock { $0.prune(notAfter: newest) }
+            shard.users.withLock { $0.prune(notAfterSeconds: newest) }
         }
     }
 

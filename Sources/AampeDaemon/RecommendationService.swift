@@ -53,7 +53,7 @@ final class RecommendationService: Sendable {
         let now = clock().secondsSinceEpoch
         let model = served.model
 
-        var options = RecommendationOptions(count: Int(request.count), now: now)
+        var options = RecommendationOptions(count: Int(request.count), nowSeconds: now)
         options.filter = Self.filter(request.filter, served)
         options.excludeItems = request.excludeItems.compactMap { served.itemIDs.row(for: $0).map(UInt32.init) }
         options.excludeSeen = request.hasExcludeSeen ? request.excludeSeen : true
@@ -65,11 +65,11 @@ final class RecommendationService: Sendable {
         let state = request.userID.isEmpty ? nil : realtime.user(request.userID)
         if let state { Self.merge(state.items, into: &history, served: served) }
         let context = request.contextItems.compactMap { served.itemIDs.row(for: $0).map(UInt32.init) }
-        let recommended = state?.recommended.map { (item: $0.item, at: $0.at) } ?? []
+        let recommended = state?.recommended.map { (item: $0.item, atSeconds: $0.atSeconds) } ?? []
 
         let items = served.engine.recommend(history: history, context: context, recentlyRecommended: recommended, options: options)
         if request.cooldownDays > 0 && !request.userID.isEmpty {
-            realtime.noteRecommended(user: request.userID, items: items.map(\.item), at: now)
+            realtime.noteRecommended(user: request.userID, items: items.map(\.item), atSeconds: now)
         }
         var response = Aampe_V1_RecommendResponse()
         response.generation = served.generation.number.rawValue
@@ -82,17 +82,17 @@ final class RecommendationService: Sendable {
     /// times win. Items the generation does not know yet are left out (they have no neighbours); they are
     /// in the log and join the model at the next import and training.
     static func merge(_ items: [RealtimeState.Item], into history: inout [HistoryEntry], served: ServedRecommender) {
-        let newest = served.model.newestTimestamp
-        for item in items where item.time > newest {
+        let newest = served.model.newestTimestampSeconds
+        for item in items where item.timeSeconds > newest {
             guard let row = served.itemIDs.row(for: item.itemID) else { continue }
             let index = UInt32(row)
-            let time = UInt32(clamping: max(0, item.time))
+            let time = UInt32(clamping: max(0, item.timeSeconds))
             if let at = history.firstIndex(where: { $0.item == index }) {
                 history[at].weight += item.weight
-                history[at].lastSeen = max(history[at].lastSeen, time)
-                if item.isPurchase { history[at].lastPurchase = max(history[at].lastPurchase, time) }
+                history[at].lastSeenSeconds = max(history[at].lastSeenSeconds, time)
+                if item.isPurchase { history[at].lastPurchaseSeconds = max(history[at].lastPurchaseSeconds, time) }
             } else {
-                history.insert(HistoryEntry(item: index, weight: item.weight, lastSeen: time, lastPurchase: item.isPurchase ? time : 0), at: 0)
+                history.insert(HistoryEntry(item: index, weight: item.weight, lastSeenSeconds: time, lastPurchaseSeconds: item.isPurchase ? time : 0), at: 0)
             }
         }
     }
@@ -104,7 +104,7 @@ final class RecommendationService: Sendable {
         try Self.checkID(request.itemID, field: "item_id", allowEmpty: false)
         try Self.checkLists(request.filter, [])
         let served = try served()
-        var options = RecommendationOptions(count: Int(request.count), now: clock().secondsSinceEpoch)
+        var options = RecommendationOptions(count: Int(request.count), nowSeconds: clock().secondsSinceEpoch)
         options.filter = Self.filter(request.filter, served)
         // An item new since training has no neighbours yet: trending, then popular (the documented
         // cold-start path for new items). Not NOT_FOUND: a product page for a new item still wants
@@ -173,7 +173,7 @@ final class RecommendationService: Sendable {
     func apply(_ event: LoggedTrackEvent, settings: RecommenderSettings) {
         guard let itemID = event.itemID, let weight = settings.weight(event: event.event, value: event.value) else { return }
         realtime.record(user: event.userID, item: RealtimeState.Item(
-            itemID: itemID, weight: weight, time: event.timestamp.secondsSinceEpoch,
+            itemID: itemID, weight: weight, timeSeconds: event.timestamp.secondsSinceEpoch,
             isPurchase: RecommenderSettings.purchaseEvents.contains(event.event)
         ))
     }

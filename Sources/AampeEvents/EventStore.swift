@@ -80,7 +80,7 @@ public struct EventStore: Sendable {
 
     /// The columns of one event segment, decoded, for passes that work on dense indices (training).
     public struct IndexedEvents: Sendable {
-        public var timestamps: [Int64] = []
+        public var timestampMicros: [Int64] = []
         public var users: [UInt32] = []
         public var eventTypes: [UInt32] = []
         /// ``EventColumn/noItem`` where the event has none.
@@ -97,12 +97,12 @@ public struct EventStore: Sendable {
         for (index, segment) in segments.enumerated() {
             let reader = try SegmentReader(path: absolutePath(segment.path))
             var events = IndexedEvents()
-            events.timestamps.reserveCapacity(segment.rows)
+            events.timestampMicros.reserveCapacity(segment.rows)
             events.users.reserveCapacity(segment.rows)
             events.eventTypes.reserveCapacity(segment.rows)
             events.items.reserveCapacity(segment.rows)
             events.values.reserveCapacity(segment.rows)
-            try reader.scalarColumn(EventColumn.timestamp.rawValue, as: Int64.self).scan { events.timestamps.append(contentsOf: $0) }
+            try reader.scalarColumn(EventColumn.timestamp.rawValue, as: Int64.self).scan { events.timestampMicros.append(contentsOf: $0) }
             try reader.scalarColumn(EventColumn.user.rawValue, as: UInt32.self).scan { events.users.append(contentsOf: $0) }
             try reader.scalarColumn(EventColumn.eventType.rawValue, as: UInt32.self).scan { events.eventTypes.append(contentsOf: $0) }
             try reader.scalarColumn(EventColumn.item.rawValue, as: UInt32.self).scan { events.items.append(contentsOf: $0) }

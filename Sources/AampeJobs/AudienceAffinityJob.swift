@@ -120,14 +120,14 @@ public enum AudienceAffinityJob {
         // The check: rankings from the data before the holdout, against who acted in it.
         var holdout: [AttributeAffinity.HoldoutResult] = []
         var positives: Set<UInt32> = []
-        if request.holdoutDays > 0, let newest = log.newestTimestamp {
+        if request.holdoutDays > 0, let newest = log.newestTimestampSeconds {
             let cut = newest - Int64(request.holdoutDays) * Timestamp.secondsPerDay
             var before = InteractionLog(userCount: log.userCount, itemCount: log.itemCount)
             for index in 0..<log.count {
-                if log.timestamps[index] <= cut {
+                if log.timestampSeconds[index] <= cut {
                     before.append(
                         user: log.users[index], item: log.items[index], weight: log.weights[index],
-                        timestamp: log.timestamps[index], isPurchase: log.isPurchase[index]
+                        timestampSeconds: log.timestampSeconds[index], isPurchase: log.isPurchase[index]
                     )
                 } else if hasAttribute[Int(log.items[index])] {
                     positives.insert(log.users[index])

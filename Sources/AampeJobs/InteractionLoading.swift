@@ -38,7 +38,7 @@ public enum InteractionLoading {
                 }
                 log.append(
                     user: events.users[row], item: item, weight: weight,
-                    timestamp: Timestamp(rawValue: events.timestamps[row]).secondsSinceEpoch, isPurchase: purchases[type]
+                    timestampSeconds: Timestamp(rawValue: events.timestampMicros[row]).secondsSinceEpoch, isPurchase: purchases[type]
                 )
             }
             progress?(done, total)

@@ -58,7 +58,7 @@ public enum RecommenderEvaluationJob {
                 all.reserveCapacity(log.count)
                 for index in 0..<log.count {
                     let interaction = Interaction(
-                        user: log.users[index], item: log.items[index], weight: log.weights[index], timestamp: log.timestamps[index]
+                        user: log.users[index], item: log.items[index], weight: log.weights[index], timestampSeconds: log.timestampSeconds[index]
                     )
                     all.append(interaction)
                     if log.isPurchase[index] { purchases.insert(interaction) }
@@ -68,9 +68,9 @@ public enum RecommenderEvaluationJob {
                 var source: String
                 switch holdout {
                 case .lastDays(let days):
-                    let cut = (log.newestTimestamp ?? 0) - Int64(days) * Timestamp.secondsPerDay
-                    train = all.filter { $0.timestamp <= cut }
-                    test = all.filter { $0.timestamp > cut }
+                    let cut = (log.newestTimestampSeconds ?? 0) - Int64(days) * Timestamp.secondsPerDay
+                    train = all.filter { $0.timestampSeconds <= cut }
+                    test = all.filter { $0.timestampSeconds > cut }
                     source = "\(directory.path): events up to \(Timestamp(secondsSinceEpoch: cut)) train, the last \(days) days test"
                 case .split(let splitter):
                     (train, test) = splitter.split(all)

@@ -59,7 +59,7 @@ public enum TrainRecommenderJob {
                 statistics: trained.statistics,
                 users: keys.userIDs.count,
                 items: keys.itemIDs.count,
-                newestEvent: log.count > 0 ? Timestamp(secondsSinceEpoch: trained.newestTimestamp).description : "none",
+                newestEvent: log.count > 0 ? Timestamp(secondsSinceEpoch: trained.newestTimestampSeconds).description : "none",
                 secondsReading: (read - started).secondsValue,
                 secondsTraining: (learned - read).secondsValue,
                 secondsWriting: (written - learned).secondsValue

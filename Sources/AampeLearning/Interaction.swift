@@ -10,13 +10,14 @@ public struct Interaction: Hashable, Sendable {
     public var item: UInt32
     /// The event-type weight or rating.
     public var weight: Float
-    /// Seconds since 1970-01-01T00:00:00Z.
-    public var timestamp: Int64
+    /// Seconds since 1970-01-01T00:00:00Z: the learners work in whole seconds (served histories keep
+    /// them in 32 bits), not in ``Timestamp``'s microseconds.
+    public var timestampSeconds: Int64
 
-    public init(user: UInt32, item: UInt32, weight: Float, timestamp: Int64) {
+    public init(user: UInt32, item: UInt32, weight: Float, timestampSeconds: Int64) {
         self.user = user
         self.item = item
         self.weight = weight
-        self.timestamp = timestamp
+        self.timestampSeconds = timestampSeconds
     }
 }

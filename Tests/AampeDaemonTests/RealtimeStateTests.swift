@@ -6,7 +6,7 @@ import Testing
 @Suite("Real-time state limits")
 struct RealtimeStateTests {
     func item(_ id: String, at time: Int64) -> RealtimeState.Item {
-        RealtimeState.Item(itemID: id, weight: 1, time: time, isPurchase: false)
+        RealtimeState.Item(itemID: id, weight: 1, timeSeconds: time, isPurchase: false)
     }
 
     @Test("maximumUsers users are all kept; one more evicts exactly the least recently touched")
@@ -29,7 +29,7 @@ struct RealtimeStateTests {
         let state = RealtimeState(maximumUsers: 3, shards: 1)
         for user in ["u1", "u2", "u3"] { state.record(user: user, item: item("i", at: 1)) }
         _ = state.user("u1")
-        state.noteRecommended(user: "u2", items: [7], at: 5)
+        state.noteRecommended(user: "u2", items: [7], atSeconds: 5)
         state.record(user: "u4", item: item("i", at: 3))
         #expect(state.user("u3") == nil)
         #expect(state.userCount == 3)
@@ -82,10 +82,10 @@ struct RealtimeStateTests {
     func recommendedPerUser() {
         let state = RealtimeState()
         let limit = Limits.maximumRememberedRecommendationsPerUser
-        state.noteRecommended(user: "u", items: (0..<UInt32(limit)).map { $0 }, at: 1)
+        state.noteRecommended(user: "u", items: (0..<UInt32(limit)).map { $0 }, atSeconds: 1)
         #expect(state.user("u")?.recommended.count == limit)
         #expect(state.user("u")?.recommended.first?.item == 0)
-        state.noteRecommended(user: "u", items: [UInt32(limit)], at: 2)
+        state.noteRecommended(user: "u", items: [UInt32(limit)], atSeconds: 2)
         #expect(state.user("u")?.recommended.count == limit)
         #expect(state.user("u")?.recommended.first?.item == 1)
         #expect(state.user("u")?.recommended.last?.item == UInt32(limit))
@@ -112,7 +112,7 @@ struct RealtimeStateTests {
         let state = RealtimeState(maximumUsers: 2, shards: 1)
         state.record(user: "old", item: item("i", at: 10))
         state.record(user: "new", item: item("i", at: 30))
-        state.prune(notAfter: 20)
+        state.prune(notAfterSeconds: 20)
         #expect(state.userCount == 1)
         #expect(state.user("old") == nil)
         // The freed room takes a new user without evicting.

@@ -22,7 +22,7 @@ struct RecommendationServiceTests {
             var interactions: [Interaction] = []
             for (user, items) in histories.enumerated() {
                 for item in items {
-                    interactions.append(Interaction(user: UInt32(user), item: item, weight: 1, timestamp: eventSeconds))
+                    interactions.append(Interaction(user: UInt32(user), item: item, weight: 1, timestampSeconds: eventSeconds))
                 }
             }
             var settings = RecommenderSettings()

@@ -9,9 +9,9 @@ struct RecommendationEngineTests {
     var engine: RecommendationEngine { RecommendationEngine(model: model) }
     let now = W.time + 3_600
 
-    func options(_ count: Int = 4) -> RecommendationOptions { RecommendationOptions(count: count, now: now) }
+    func options(_ count: Int = 4) -> RecommendationOptions { RecommendationOptions(count: count, nowSeconds: now) }
     func entry(_ item: UInt32, weight: Float = 1, seen: Int64 = W.time, bought: Int64 = 0) -> HistoryEntry {
-        HistoryEntry(item: item, weight: weight, lastSeen: UInt32(seen), lastPurchase: UInt32(bought))
+        HistoryEntry(item: item, weight: weight, lastSeenSeconds: UInt32(seen), lastPurchaseSeconds: UInt32(bought))
     }
 
     @Test("u2 (B, C): A scores 2/3 + 1/3 = 1 from B's side; D, unreachable, is backfilled as popular")

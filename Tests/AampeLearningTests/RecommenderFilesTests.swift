@@ -24,7 +24,7 @@ struct RecommenderFilesTests {
         #expect(served.attributeIndex(name: "genres", value: "Drama") != nil)
         #expect(served.manifest.statistics == trained.statistics)
         let memory = RecommendationEngine(model: RecommenderModel(trained: trained, catalog: W.catalog))
-        let options = RecommendationOptions(count: 4, now: W.time)
+        let options = RecommendationOptions(count: 4, nowSeconds: W.time)
         for user in 0..<4 {
             #expect(served.engine.recommend(history: served.model.history(of: user), options: options)
                 == memory.recommend(history: memory.model.history(of: user), options: options))

@@ -62,16 +62,16 @@ struct RecommenderTrainerTests {
         var settings = W.settings()
         settings.halfLifeDays = 1
         let interactions = [
-            Interaction(user: 0, item: 0, weight: 4, timestamp: W.time - 86_400),  // one half-life old: 2
-            Interaction(user: 0, item: 0, weight: 1, timestamp: W.time - 2 * 86_400),  // two: 0.25
-            Interaction(user: 0, item: 1, weight: 3, timestamp: W.time),  // newest: 3
+            Interaction(user: 0, item: 0, weight: 4, timestampSeconds: W.time - 86_400),  // one half-life old: 2
+            Interaction(user: 0, item: 0, weight: 1, timestampSeconds: W.time - 2 * 86_400),  // two: 0.25
+            Interaction(user: 0, item: 1, weight: 3, timestampSeconds: W.time),  // newest: 3
         ]
         let trained = W.train(settings, interactions: interactions)
         // Most recent first: B, then A.
         #expect(trained.historyItems == [1, 0])
         #expect(close(trained.historyWeights[0], 3) && close(trained.historyWeights[1], 2.25))
-        #expect(trained.historyLastSeen == [UInt32(W.time), UInt32(W.time - 86_400)])
-        #expect(trained.newestTimestamp == W.time)
+        #expect(trained.historyLastSeenSeconds == [UInt32(W.time), UInt32(W.time - 86_400)])
+        #expect(trained.newestTimestampSeconds == W.time)
     }
 
     @Test("popularity counts distinct users; trending compares the last week with the three before")
@@ -81,15 +81,15 @@ struct RecommenderTrainerTests {
         #expect(trained.popularOrder == [W.b, W.a, W.c, W.d])
         let week: Int64 = 7 * 86_400
         let events = [
-            Interaction(user: 0, item: 0, weight: 1, timestamp: W.time),  // A: 1 recent
-            Interaction(user: 1, item: 1, weight: 1, timestamp: W.time - 2 * week),  // B: 3 prior → −1
-            Interaction(user: 2, item: 1, weight: 1, timestamp: W.time - 2 * week),
-            Interaction(user: 3, item: 1, weight: 1, timestamp: W.time - 2 * week),
-            Interaction(user: 0, item: 2, weight: 1, timestamp: W.time - 1),  // C: 2 recent, 3 prior → 1
-            Interaction(user: 1, item: 2, weight: 1, timestamp: W.time - 2),
-            Interaction(user: 1, item: 2, weight: 1, timestamp: W.time - 2 * week),
-            Interaction(user: 2, item: 2, weight: 1, timestamp: W.time - 3 * week),
-            Interaction(user: 3, item: 2, weight: 1, timestamp: W.time - 3 * week),
+            Interaction(user: 0, item: 0, weight: 1, timestampSeconds: W.time),  // A: 1 recent
+            Interaction(user: 1, item: 1, weight: 1, timestampSeconds: W.time - 2 * week),  // B: 3 prior → −1
+            Interaction(user: 2, item: 1, weight: 1, timestampSeconds: W.time - 2 * week),
+            Interaction(user: 3, item: 1, weight: 1, timestampSeconds: W.time - 2 * week),
+            Interaction(user: 0, item: 2, weight: 1, timestampSeconds: W.time - 1),  // C: 2 recent, 3 prior → 1
+            Interaction(user: 1, item: 2, weight: 1, timestampSeconds: W.time - 2),
+            Interaction(user: 1, item: 2, weight: 1, timestampSeconds: W.time - 2 * week),
+            Interaction(user: 2, item: 2, weight: 1, timestampSeconds: W.time - 3 * week),
+            Interaction(user: 3, item: 2, weight: 1, timestampSeconds: W.time - 3 * week),
         ]
         let trending = W.train(interactions: events)
         #expect(close(trending.trendingScores[0], 1) && close(trending.trendingScores[1], -1) && close(trending.trendingScores[2], 1))

@@ -15,7 +15,7 @@ enum RecommenderWorld {
 
     static var interactions: [Interaction] {
         [(0, a), (0, b), (1, a), (1, b), (1, c), (2, b), (2, c), (3, d)].map {
-            Interaction(user: $0.0, item: $0.1, weight: 1, timestamp: time)
+            Interaction(user: $0.0, item: $0.1, weight: 1, timestampSeconds: time)
         }
     }
 

@@ -80,7 +80,7 @@ public struct RatingsFile: Sendable {
                     user: self.users.intern(row.user),
                     item: self.items.intern(row.item),
                     weight: row.rating,
-                    timestamp: row.timestamp
+                    timestampSeconds: row.timestamp
                 )
             )
             lineStart = newline + 1

@@ -4,8 +4,8 @@ public struct InteractionLog: Sendable {
     public private(set) var users: [UInt32] = []
     public private(set) var items: [UInt32] = []
     public private(set) var weights: [Float] = []
-    /// Seconds since the epoch.
-    public private(set) var timestamps: [Int64] = []
+    /// Each interaction's time, in seconds since the epoch.
+    public private(set) var timestampSeconds: [Int64] = []
     /// Whether the event was a purchase (it feeds exclusions and cool-downs).
     public private(set) var isPurchase: [Bool] = []
     /// One past the largest user and item index seen, or the sizes given at creation if larger.
@@ -29,24 +29,24 @@ public struct InteractionLog: Sendable {
         users.reserveCapacity(capacity)
         items.reserveCapacity(capacity)
         weights.reserveCapacity(capacity)
-        timestamps.reserveCapacity(capacity)
+        timestampSeconds.reserveCapacity(capacity)
         isPurchase.reserveCapacity(capacity)
     }
 
     public mutating func append(_ interaction: Interaction, isPurchase purchase: Bool = false) {
-        append(user: interaction.user, item: interaction.item, weight: interaction.weight, timestamp: interaction.timestamp, isPurchase: purchase)
+        append(user: interaction.user, item: interaction.item, weight: interaction.weight, timestampSeconds: interaction.timestampSeconds, isPurchase: purchase)
     }
 
-    public mutating func append(user: UInt32, item: UInt32, weight: Float, timestamp: Int64, isPurchase purchase: Bool) {
+    public mutating func append(user: UInt32, item: UInt32, weight: Float, timestampSeconds: Int64, isPurchase purchase: Bool) {
         users.append(user)
         items.append(item)
         weights.append(weight)
-        timestamps.append(timestamp)
+        self.timestampSeconds.append(timestampSeconds)
         isPurchase.append(purchase)
         if Int(user) >= userCount { userCount = Int(user) + 1 }
         if Int(item) >= itemCount { itemCount = Int(item) + 1 }
     }
 
-    /// The newest timestamp, or `nil` when empty.
-    public var newestTimestamp: Int64? { timestamps.max() }
+    /// The newest interaction's time in seconds since the epoch, or `nil` when empty.
+    public var newestTimestampSeconds: Int64? { timestampSeconds.max() }
 }

@@ -38,13 +38,13 @@ public struct RecommendationOptions: Sendable {
     /// Leave out items bought or recommended less than this long ago, whatever `excludeSeen` says.
     public var cooldownSeconds: Int64 = 0
     /// The request's time, seconds since the epoch.
-    public var now: Int64
+    public var nowSeconds: Int64
     /// Backfill sources in order; the default is popularity.
     public var backfill: [RecommendationSource] = [.popular]
 
-    public init(count: Int, now: Int64) {
+    public init(count: Int, nowSeconds: Int64) {
         self.count = count
-        self.now = now
+        self.nowSeconds = nowSeconds
     }
 }
 
@@ -77,7 +77,7 @@ public final class RecommendationEngine: Sendable {
     public func recommend(
         history: [HistoryEntry],
         context: [UInt32] = [],
-        recentlyRecommended: [(item: UInt32, at: Int64)] = [],
+        recentlyRecommended: [(item: UInt32, atSeconds: Int64)] = [],
         options: RecommendationOptions,
         availability: UnsafeBufferPointer<UInt8>? = nil
     ) -> [RecommendedItem] {
@@ -88,16 +88,16 @@ public final class RecommendationEngine: Sendable {
 
         // Exclusions first, so scoring can skip them.
         for entry in history where Int(entry.item) < itemCount {
-            let seenIsFresh = options.repeatAfterSeconds <= 0 || options.now - Int64(entry.lastSeen) < options.repeatAfterSeconds
+            let seenIsFresh = options.repeatAfterSeconds <= 0 || options.nowSeconds - Int64(entry.lastSeenSeconds) < options.repeatAfterSeconds
             if options.excludeSeen && seenIsFresh { scratch.exclude(entry.item) }
-            if options.cooldownSeconds > 0 && entry.lastPurchase > 0 && options.now - Int64(entry.lastPurchase) < options.cooldownSeconds {
+            if options.cooldownSeconds > 0 && entry.lastPurchaseSeconds > 0 && options.nowSeconds - Int64(entry.lastPurchaseSeconds) < options.cooldownSeconds {
                 scratch.exclude(entry.item)
             }
         }
         if options.excludeSeen { for item in context where Int(item) < itemCount { scratch.exclude(item) } }
         for item in options.excludeItems where Int(item) < itemCount { scratch.exclude(item) }
         if options.cooldownSeconds > 0 {
-            for (item, at) in recentlyRecommended where Int(item) < itemCount && options.now - at < options.cooldownSeconds {
+            for (item, atSeconds) in recentlyRecommended where Int(item) < itemCount && options.nowSeconds - atSeconds < options.cooldownSeconds {
                 scratch.exclude(item)
             }
         }

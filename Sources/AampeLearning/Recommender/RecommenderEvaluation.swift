@@ -34,7 +34,7 @@ public enum RecommenderEvaluation {
         var modelLists = [[UInt32]](repeating: [], count: model.userCount)
         var popularLists = [[UInt32]](repeating: [], count: model.userCount)
         var withoutHistory = 0
-        var options = RecommendationOptions(count: k, now: trained.newestTimestamp)
+        var options = RecommendationOptions(count: k, nowSeconds: trained.newestTimestampSeconds)
         options.backfill = [.popular]
         for user in 0..<model.userCount where !relevant[user].isEmpty {
             let history = model.history(of: user)
@@ -44,7 +44,7 @@ public enum RecommenderEvaluation {
             }
             modelLists[user] = engine.recommend(history: history, options: options).map(\.item)
             // The baseline: the same exclusions, no scores, so only the popularity backfill answers.
-            let unscored = history.map { HistoryEntry(item: $0.item, weight: 0, lastSeen: $0.lastSeen) }
+            let unscored = history.map { HistoryEntry(item: $0.item, weight: 0, lastSeenSeconds: $0.lastSeenSeconds) }
             popularLists[user] = engine.recommend(history: unscored, options: options).map(\.item)
         }
         let popularity = ItemPopularity(training: train)

@@ -63,16 +63,16 @@ public enum RecommenderFiles {
         /// f32: decayed weight.
         case historyWeight = "history_weight"
         /// u32: seconds since the epoch of the last interaction with the item.
-        case historyLastSeen = "history_last_seen"
+        case historyLastSeenSeconds = "history_last_seen_seconds"
         /// u32: seconds since the epoch of the last purchase of the item, 0 for never.
-        case historyLastPurchase = "history_last_purchase"
+        case historyLastPurchaseSeconds = "history_last_purchase_seconds"
     }
 
     /// What `recommender.json` holds.
     public struct Manifest: Codable, Sendable, Hashable {
         public var settings: RecommenderSettings
         /// Seconds since the epoch.
-        public var newestTimestamp: Int64
+        public var newestTimestampSeconds: Int64
         public var trainedAt: String
         public var itemCount: Int
         public var userCount: Int
@@ -80,7 +80,7 @@ public enum RecommenderFiles {
 
         enum CodingKeys: String, CodingKey {
             case settings
-            case newestTimestamp = "newest_timestamp"
+            case newestTimestampSeconds = "newest_timestamp_seconds"
             case trainedAt = "trained_at"
             case itemCount = "item_count"
             case userCount = "user_count"
@@ -121,13 +121,13 @@ public enum RecommenderFiles {
         try users.writeColumn(UserColumn.historyOffsets.rawValue, values: trained.historyOffsets)
         try users.writeColumn(UserColumn.historyItem.rawValue, values: trained.historyItems)
         try users.writeColumn(UserColumn.historyWeight.rawValue, values: trained.historyWeights)
-        try users.writeColumn(UserColumn.historyLastSeen.rawValue, values: trained.historyLastSeen)
-        try users.writeColumn(UserColumn.historyLastPurchase.rawValue, values: trained.historyLastPurchase)
+        try users.writeColumn(UserColumn.historyLastSeenSeconds.rawValue, values: trained.historyLastSeenSeconds)
+        try users.writeColumn(UserColumn.historyLastPurchaseSeconds.rawValue, values: trained.historyLastPurchaseSeconds)
         try users.finish()
 
         let manifest = Manifest(
             settings: trained.settings,
-            newestTimestamp: trained.newestTimestamp,
+            newestTimestampSeconds: trained.newestTimestampSeconds,
             trainedAt: trainedAt,
             itemCount: trained.itemCount,
             userCount: trained.userCount,
@@ -196,8 +196,8 @@ public final class ServedRecommender: ModelView {
             historyOffsets: try raw(users, RecommenderFiles.UserColumn.historyOffsets.rawValue, UInt64.self),
             historyItems: try raw(users, RecommenderFiles.UserColumn.historyItem.rawValue, UInt32.self),
             historyWeights: try raw(users, RecommenderFiles.UserColumn.historyWeight.rawValue, Float.self),
-            historyLastSeen: try raw(users, RecommenderFiles.UserColumn.historyLastSeen.rawValue, UInt32.self),
-            historyLastPurchase: try raw(users, RecommenderFiles.UserColumn.historyLastPurchase.rawValue, UInt32.self),
+            historyLastSeenSeconds: try raw(users, RecommenderFiles.UserColumn.historyLastSeenSeconds.rawValue, UInt32.self),
+            historyLastPurchaseSeconds: try raw(users, RecommenderFiles.UserColumn.historyLastPurchaseSeconds.rawValue, UInt32.self),
             categories: try raw(items, RecommenderFiles.ItemColumn.category.rawValue, UInt32.self),
             prices: try raw(items, RecommenderFiles.ItemColumn.price.rawValue, Double.self),
             availability: try raw(items, RecommenderFiles.ItemColumn.availability.rawValue, UInt8.self),
@@ -215,7 +215,7 @@ public final class ServedRecommender: ModelView {
         do {
             model = try RecommenderModel(
                 parts: parts, itemCount: itemIDs.count, userCount: userIDs.count,
-                newestTimestamp: manifest.newestTimestamp, settings: manifest.settings, owner: generation
+                newestTimestampSeconds: manifest.newestTimestampSeconds, settings: manifest.settings, owner: generation
             )
         } catch let error as RecommenderModel.InvalidModel {
             throw SegmentError(path: itemsPath, reason: .generation(detail: "inconsistent recommender: \(error.description)"))

@@ -110,14 +110,14 @@ public struct HistoryEntry: Hashable, Sendable {
     /// The decayed affinity: Σ event weight × 2^(−age / half-life).
     public var weight: Float
     /// Seconds since the epoch of the last interaction and the last purchase (0: never bought).
-    public var lastSeen: UInt32
-    public var lastPurchase: UInt32
+    public var lastSeenSeconds: UInt32
+    public var lastPurchaseSeconds: UInt32
 
-    public init(item: UInt32, weight: Float, lastSeen: UInt32, lastPurchase: UInt32 = 0) {
+    public init(item: UInt32, weight: Float, lastSeenSeconds: UInt32, lastPurchaseSeconds: UInt32 = 0) {
         self.item = item
         self.weight = weight
-        self.lastSeen = lastSeen
-        self.lastPurchase = lastPurchase
+        self.lastSeenSeconds = lastSeenSeconds
+        self.lastPurchaseSeconds = lastPurchaseSeconds
     }
 }
 
@@ -130,7 +130,7 @@ public struct HistoryEntry: Hashable, Sendable {
 public final class RecommenderModel: @unchecked Sendable {
     public let itemCount: Int
     public let userCount: Int
-    public let newestTimestamp: Int64
+    public let newestTimestampSeconds: Int64
     public let settings: RecommenderSettings
 
     let neighbourOffsets: UnsafeBufferPointer<UInt64>
@@ -143,8 +143,8 @@ public final class RecommenderModel: @unchecked Sendable {
     let historyOffsets: UnsafeBufferPointer<UInt64>
     let historyItems: UnsafeBufferPointer<UInt32>
     let historyWeights: UnsafeBufferPointer<Float>
-    let historyLastSeen: UnsafeBufferPointer<UInt32>
-    let historyLastPurchase: UnsafeBufferPointer<UInt32>
+    let historyLastSeenSeconds: UnsafeBufferPointer<UInt32>
+    let historyLastPurchaseSeconds: UnsafeBufferPointer<UInt32>
     let categories: UnsafeBufferPointer<UInt32>
     let prices: UnsafeBufferPointer<Double>
     let baseAvailability: UnsafeBufferPointer<UInt8>
@@ -164,8 +164,8 @@ public final class RecommenderModel: @unchecked Sendable {
         public var historyOffsets: UnsafeBufferPointer<UInt64>
         public var historyItems: UnsafeBufferPointer<UInt32>
         public var historyWeights: UnsafeBufferPointer<Float>
-        public var historyLastSeen: UnsafeBufferPointer<UInt32>
-        public var historyLastPurchase: UnsafeBufferPointer<UInt32>
+        public var historyLastSeenSeconds: UnsafeBufferPointer<UInt32>
+        public var historyLastPurchaseSeconds: UnsafeBufferPointer<UInt32>
         public var categories: UnsafeBufferPointer<UInt32>
         public var prices: UnsafeBufferPointer<Double>
         public var availability: UnsafeBufferPointer<UInt8>
@@ -178,7 +178,7 @@ public final class RecommenderModel: @unchecked Sendable {
             popularOrder: UnsafeBufferPointer<UInt32>, trendingScores: UnsafeBufferPointer<Float>,
             trendingOrder: UnsafeBufferPointer<UInt32>, historyOffsets: UnsafeBufferPointer<UInt64>,
             historyItems: UnsafeBufferPointer<UInt32>, historyWeights: UnsafeBufferPointer<Float>,
-            historyLastSeen: UnsafeBufferPointer<UInt32>, historyLastPurchase: UnsafeBufferPointer<UInt32>,
+            historyLastSeenSeconds: UnsafeBufferPointer<UInt32>, historyLastPurchaseSeconds: UnsafeBufferPointer<UInt32>,
             categories: UnsafeBufferPointer<UInt32>, prices: UnsafeBufferPointer<Double>,
             availability: UnsafeBufferPointer<UInt8>, attributeOffsets: UnsafeBufferPointer<UInt64>,
             attributeValues: UnsafeBufferPointer<UInt32>
@@ -193,8 +193,8 @@ public final class RecommenderModel: @unchecked Sendable {
             self.historyOffsets = historyOffsets
             self.historyItems = historyItems
             self.historyWeights = historyWeights
-            self.historyLastSeen = historyLastSeen
-            self.historyLastPurchase = historyLastPurchase
+            self.historyLastSeenSeconds = historyLastSeenSeconds
+            self.historyLastPurchaseSeconds = historyLastPurchaseSeconds
             self.categories = categories
             self.prices = prices
             self.availability = availability
@@ -209,7 +209,7 @@ public final class RecommenderModel: @unchecked Sendable {
     }
 
     /// Validates `parts` and makes a view that keeps `owner` alive.
-    public init(parts: Parts, itemCount: Int, userCount: Int, newestTimestamp: Int64, settings: RecommenderSettings, owner: AnyObject) throws {
+    public init(parts: Parts, itemCount: Int, userCount: Int, newestTimestampSeconds: Int64, settings: RecommenderSettings, owner: AnyObject) throws {
         func require(_ condition: Bool, _ what: @autoclosure () -> String) throws {
             if !condition { throw InvalidModel(description: what()) }
         }
@@ -222,14 +222,14 @@ public final class RecommenderModel: @unchecked Sendable {
         try require(parts.popularOrder.allSatisfy { Int($0) < itemCount }, "popular_order holds an item index past \(itemCount)")
         try require(parts.trendingOrder.allSatisfy { Int($0) < itemCount }, "trending_order holds an item index past \(itemCount)")
         try Self.checkOffsets(parts.historyOffsets, rows: userCount, entries: parts.historyItems.count, name: "history_offsets")
-        for (name, count) in [("history_weight", parts.historyWeights.count), ("history_last_seen", parts.historyLastSeen.count), ("history_last_purchase", parts.historyLastPurchase.count)] {
+        for (name, count) in [("history_weight", parts.historyWeights.count), ("history_last_seen_seconds", parts.historyLastSeenSeconds.count), ("history_last_purchase_seconds", parts.historyLastPurchaseSeconds.count)] {
             try require(count == parts.historyItems.count, "\(name) has \(count) rows, history_item \(parts.historyItems.count)")
         }
         try require(parts.historyItems.allSatisfy { Int($0) < itemCount }, "history_item holds an item index past \(itemCount)")
         try Self.checkOffsets(parts.attributeOffsets, rows: itemCount, entries: parts.attributeValues.count, name: "attribute_offsets")
         self.itemCount = itemCount
         self.userCount = userCount
-        self.newestTimestamp = newestTimestamp
+        self.newestTimestampSeconds = newestTimestampSeconds
         self.settings = settings
         self.neighbourOffsets = parts.neighbourOffsets
         self.neighbourItems = parts.neighbourItems
@@ -241,8 +241,8 @@ public final class RecommenderModel: @unchecked Sendable {
         self.historyOffsets = parts.historyOffsets
         self.historyItems = parts.historyItems
         self.historyWeights = parts.historyWeights
-        self.historyLastSeen = parts.historyLastSeen
-        self.historyLastPurchase = parts.historyLastPurchase
+        self.historyLastSeenSeconds = parts.historyLastSeenSeconds
+        self.historyLastPurchaseSeconds = parts.historyLastPurchaseSeconds
         self.categories = parts.categories
         self.prices = parts.prices
         self.baseAvailability = parts.availability
@@ -266,7 +266,7 @@ public final class RecommenderModel: @unchecked Sendable {
     /// A view of a model trained in memory (evaluation, tests), with `catalog` for filters.
     public convenience init(trained: TrainedRecommender, catalog: ItemCatalog? = nil) {
         let box = TrainedBox(trained: trained, catalog: catalog ?? ItemCatalog(itemCount: trained.itemCount))
-        try! self.init(parts: box.parts(), itemCount: trained.itemCount, userCount: trained.userCount, newestTimestamp: trained.newestTimestamp, settings: trained.settings, owner: box)
+        try! self.init(parts: box.parts(), itemCount: trained.itemCount, userCount: trained.userCount, newestTimestampSeconds: trained.newestTimestampSeconds, settings: trained.settings, owner: box)
     }
 
     // MARK: Reading
@@ -286,7 +286,7 @@ public final class RecommenderModel: @unchecked Sendable {
         var entries: [HistoryEntry] = []
         entries.reserveCapacity(end - start)
         for index in start..<end {
-            entries.append(HistoryEntry(item: historyItems[index], weight: historyWeights[index], lastSeen: historyLastSeen[index], lastPurchase: historyLastPurchase[index]))
+            entries.append(HistoryEntry(item: historyItems[index], weight: historyWeights[index], lastSeenSeconds: historyLastSeenSeconds[index], lastPurchaseSeconds: historyLastPurchaseSeconds[index]))
         }
         return entries
     }
@@ -318,7 +318,7 @@ private final class TrainedBox {
             popularOrder: own(trained.popularOrder), trendingScores: own(trained.trendingScores),
             trendingOrder: own(trained.trendingOrder), historyOffsets: own(trained.historyOffsets),
             historyItems: own(trained.historyItems), historyWeights: own(trained.historyWeights),
-            historyLastSeen: own(trained.historyLastSeen), historyLastPurchase: own(trained.historyLastPurchase),
+            historyLastSeenSeconds: own(trained.historyLastSeenSeconds), historyLastPurchaseSeconds: own(trained.historyLastPurchaseSeconds),
             categories: own(catalog.categories), prices: own(catalog.prices),
             availability: own(catalog.availability), attributeOffsets: own(catalog.attributeOffsets),
             attributeValues: own(catalog.attributeValues)

@@ -9,7 +9,7 @@ public struct TrainedRecommender: Sendable {
     public var userCount: Int
     public var itemCount: Int
     /// The newest interaction, in seconds since the epoch: where decay and trending are measured from.
-    public var newestTimestamp: Int64
+    public var newestTimestampSeconds: Int64
 
     /// Item `i`'s neighbours are `neighbourItems[neighbourOffsets[i] ..< neighbourOffsets[i + 1]]`, best
     /// first, with their similarities in `neighbourScores`. An item is never its own neighbour.
@@ -32,8 +32,8 @@ public struct TrainedRecommender: Sendable {
     public var historyOffsets: [UInt64]
     public var historyItems: [UInt32]
     public var historyWeights: [Float]
-    public var historyLastSeen: [UInt32]
-    public var historyLastPurchase: [UInt32]
+    public var historyLastSeenSeconds: [UInt32]
+    public var historyLastPurchaseSeconds: [UInt32]
 
     public var statistics: TrainingStatistics
 }
@@ -76,7 +76,7 @@ public enum RecommenderTrainer {
         let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let userCount = log.userCount
         let itemCount = log.itemCount
-        let newest = log.newestTimestamp ?? 0
+        let newest = log.newestTimestampSeconds ?? 0
         var statistics = TrainingStatistics()
         statistics.interactions = log.count
 
@@ -106,7 +106,7 @@ public enum RecommenderTrainer {
             settings: settings,
             userCount: userCount,
             itemCount: itemCount,
-            newestTimestamp: newest,
+            newestTimestampSeconds: newest,
             neighbourOffsets: neighbours.offsets,
             neighbourItems: neighbours.items,
             neighbourScores: neighbours.scores,
@@ -117,8 +117,8 @@ public enum RecommenderTrainer {
             historyOffsets: history.offsets,
             historyItems: history.items,
             historyWeights: history.weights,
-            historyLastSeen: history.lastSeen,
-            historyLastPurchase: history.lastPurchase,
+            historyLastSeenSeconds: history.lastSeenSeconds,
+            historyLastPurchaseSeconds: history.lastPurchaseSeconds,
             statistics: statistics
         )
     }
@@ -142,7 +142,7 @@ public enum RecommenderTrainer {
         let recentStart = newest - window
         let priorStart = newest - 4 * window
         log.items.withUnsafeBufferPointer { items in
-            log.timestamps.withUnsafeBufferPointer { times in
+            log.timestampSeconds.withUnsafeBufferPointer { times in
                 for index in 0..<items.count {
                     let time = times[index]
                     if time > recentStart {
@@ -164,8 +164,8 @@ struct UserItemMatrix {
     var offsets: [Int]
     var items: [UInt32]
     var affinities: [Float]
-    var lastSeen: [Int64]
-    var lastPurchase: [Int64]
+    var lastSeenSeconds: [Int64]
+    var lastPurchaseSeconds: [Int64]
     var usersWithItems = 0
 
     init(log: InteractionLog, settings: RecommenderSettings, newest: Int64, progress: RecommenderTrainer.Progress?) {
@@ -192,15 +192,15 @@ struct UserItemMatrix {
         offsets.reserveCapacity(userCount + 1)
         items = []
         affinities = []
-        lastSeen = []
-        lastPurchase = []
+        lastSeenSeconds = []
+        lastPurchaseSeconds = []
         items.reserveCapacity(count / 2)
         for user in 0..<userCount {
             touched.removeAll(keepingCapacity: true)
             for position in starts[user]..<starts[user + 1] {
                 let index = Int(order[position])
                 let item = Int(log.items[index])
-                let time = log.timestamps[index]
+                let time = log.timestampSeconds[index]
                 if seen[item] == Int64.min { touched.append(UInt32(item)) }
                 let decay = decayPerSecond > 0 ? Float(exp(-Double(newest - time) * decayPerSecond)) : 1
                 affinity[item] += log.weights[index] * decay
@@ -217,8 +217,8 @@ struct UserItemMatrix {
                 let index = Int(item)
                 items.append(item)
                 affinities.append(affinity[index])
-                lastSeen.append(seen[index])
-                lastPurchase.append(bought[index])
+                lastSeenSeconds.append(seen[index])
+                lastPurchaseSeconds.append(bought[index])
                 affinity[index] = 0
                 seen[index] = Int64.min
                 bought[index] = 0
@@ -230,8 +230,8 @@ struct UserItemMatrix {
         progress?(.histories, userCount, userCount)
     }
 
-    func histories(length: Int) -> (offsets: [UInt64], items: [UInt32], weights: [Float], lastSeen: [UInt32], lastPurchase: [UInt32]) {
-        var result: (offsets: [UInt64], items: [UInt32], weights: [Float], lastSeen: [UInt32], lastPurchase: [UInt32]) = ([0], [], [], [], [])
+    func histories(length: Int) -> (offsets: [UInt64], items: [UInt32], weights: [Float], lastSeenSeconds: [UInt32], lastPurchaseSeconds: [UInt32]) {
+        var result: (offsets: [UInt64], items: [UInt32], weights: [Float], lastSeenSeconds: [UInt32], lastPurchaseSeconds: [UInt32]) = ([0], [], [], [], [])
         result.offsets.reserveCapacity(offsets.count)
         for user in 0..<(offsets.count - 1) {
             let start = offsets[user]
@@ -239,8 +239,8 @@ struct UserItemMatrix {
             for index in start..<end {
                 result.items.append(items[index])
                 result.weights.append(affinities[index])
-                result.lastSeen.append(Self.clampedSeconds(lastSeen[index]))
-                result.lastPurchase.append(Self.clampedSeconds(lastPurchase[index]))
+                result.lastSeenSeconds.append(Self.clampedSeconds(lastSeenSeconds[index]))
+                result.lastPurchaseSeconds.append(Self.clampedSeconds(lastPurchaseSeconds[index]))
             }
             result.offsets.append(UInt64(result.items.count))
         }
