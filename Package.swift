@@ -201,8 +201,9 @@ let package = Package(
 
         // MARK: Tests
 
-        // Helpers shared by the test targets (temporary folders, a seeded generator).
-        .target(name: "AampeTestSupport", path: "Tests/AampeTestSupport"),
+        // Helpers shared by the test targets: temporary folders, a seeded generator, running the built
+        // executables, and a live aamped over a fresh data directory.
+        .target(name: "AampeTestSupport", dependencies: ["AampeCore", "AampeStore"], path: "Tests/AampeTestSupport"),
 
         .testTarget(name: "AampeCoreTests", dependencies: ["AampeCore"]),
         .testTarget(
@@ -258,8 +259,8 @@ let package = Package(
                 "aampe-loadgen",
                 "AampeCore",
                 "AampeProtocol",
+                "AampeTestSupport",
                 "AampeSegments",
-                "AampeStore",
             ]
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import AampeCore
+import AampeTestSupport
 import AampeSegments
 import Foundation
 import Testing
@@ -7,19 +8,11 @@ import Testing
 /// hot reload, by command and by watching `generations/CURRENT`.
 @Suite("aamped control through aampectl", .serialized)
 struct DaemonControlTests {
-    static var aampectlPath: String { DaemonProcess.productsFolder.appendingPathComponent("aampectl").path }
 
+    /// Runs `aampectl`; the output is standard output, then standard error.
     static func aampectl(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: aampectlPath)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try Aampectl.run(arguments)
+        return (result.status, result.output)
     }
 
     /// Publishes a generation with one small segment file into the daemon's data directory.

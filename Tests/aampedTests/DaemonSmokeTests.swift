@@ -1,3 +1,4 @@
+import AampeTestSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import AampeProtocol
+import AampeTestSupport
 import Foundation
 import Testing
 
@@ -9,21 +10,8 @@ import Testing
 struct LoadgenRecommendTests {
     /// Runs the load generator and returns its exit status, stdout and stderr apart.
     static func loadgen(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ReloadUnderLoadTests.loadgenPath)
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (
-            process.terminationStatus, String(decoding: outputData, as: UTF8.self),
-            String(decoding: errorData, as: UTF8.self)
-        )
+        let result = try Product.run("aampe-loadgen", arguments)
+        return (result.status, result.standardOutput, result.standardError)
     }
 
     static func report(_ text: String) throws -> [String: Any] {

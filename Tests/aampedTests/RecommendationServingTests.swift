@@ -1,4 +1,5 @@
 import AampeCore
+import AampeTestSupport
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import AampeCore
+import AampeTestSupport
 import Foundation
 import Testing
 
@@ -6,7 +7,6 @@ import Testing
 /// the load runs, and every request must succeed.
 @Suite("aamped reloads under load")
 struct ReloadUnderLoadTests {
-    static var loadgenPath: String { DaemonProcess.productsFolder.appendingPathComponent("aampe-loadgen").path }
 
     /// The generation the daemon serves now, from STATS.
     static func served(_ data: String) throws -> Int? {
@@ -25,7 +25,7 @@ struct ReloadUnderLoadTests {
         let data = daemon.dataDirectory.path
         #expect(try Self.served(data) == 1)
         let loadgen = Process()
-        loadgen.executableURL = URL(fileURLWithPath: Self.loadgenPath)
+        loadgen.executableURL = URL(fileURLWithPath: Product.path("aampe-loadgen"))
         loadgen.arguments = [
             "--unix", daemon.socketPath, "--connections", "8", "--pipeline", "8",
             "--mix", "recommend=8,ping=1,stats=1", "--users-pattern", "u%d", "--users-count", "4",

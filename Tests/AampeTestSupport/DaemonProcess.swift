@@ -1,34 +1,27 @@
-import AampeCore
+public import AampeCore
 import AampeStore
-import Foundation
-import Testing
+public import Foundation
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A running `aamped` binary over a fresh data directory, for tests that talk to it as clients do.
-final class DaemonProcess {
-    let folder: String
-    let dataDirectory: DataDirectory
-    let process = Process()
-    let logPath: String
+public final class DaemonProcess {
+    public let folder: String
+    public let dataDirectory: DataDirectory
+    public let process = Process()
+    public let logPath: String
     /// The socket the daemon listens on: `--unix` when given, else the data directory's.
-    let socketPath: String
+    public let socketPath: String
 
-    /// The built binaries sit next to the test bundle in the build products folder.
-    static let productsFolder: URL = {
-        var folder = Bundle.main.bundleURL
-        if folder.pathExtension == "xctest" { folder.deleteLastPathComponent() }
-        return folder
-    }()
-
-    static var binaryPath: String { productsFolder.appendingPathComponent("aamped").path }
+    /// The `aamped` binary.
+    public static var binaryPath: String { Product.path("aamped") }
 
     /// Initializes a data directory in a new temporary folder and starts `aamped` on it with `arguments`
     /// added; returns once the Unix socket answers.
     /// `argumentsAfterPrepare` adds arguments that name files `prepare` wrote into the folder.
-    convenience init(
+    public convenience init(
         arguments: [String] = [],
         prepare: (DataDirectory, String) throws -> Void = { _, _ in },
         argumentsAfterPrepare: (String) -> [String] = { _ in [] }
@@ -80,7 +73,7 @@ final class DaemonProcess {
     private var ownsFolder = true
 
     /// Runs `aamped` on a fresh data directory and waits for it to exit (for start-ups that must fail).
-    static func runToExit(arguments: [String], timeoutSeconds: Double = 20) throws -> (status: Int32, output: String) {
+    public static func runToExit(arguments: [String], timeoutSeconds: Double = 20) throws -> (status: Int32, output: String) {
         let folder = FileManager.default.temporaryDirectory.path + "/aamped-exit-" + UUID().uuidString.prefix(8).lowercased()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let directory = DataDirectory(path: folder + "/data")
@@ -100,14 +93,14 @@ final class DaemonProcess {
     }
 
     /// Writes a file with `mode`, such as a token file.
-    static func writeFile(_ path: String, _ text: String, mode: Int) throws {
+    public static func writeFile(_ path: String, _ text: String, mode: Int) throws {
         try text.write(toFile: path, atomically: false, encoding: .utf8)
         chmod(path, mode_t(mode))
     }
 
     /// Sends SIGTERM and waits for the exit status.
     @discardableResult
-    func stop(timeoutSeconds: Double = 20) -> Int32 {
+    public func stop(timeoutSeconds: Double = 20) -> Int32 {
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while process.isRunning && Date() < deadline { usleep(10_000) }
@@ -119,11 +112,11 @@ final class DaemonProcess {
         return process.terminationStatus
     }
 
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Stops this daemon (with SIGKILL when `hard`, as a crash would) and starts a new one on the same
     /// data directory, which then owns the folder.
-    func restarted(hard: Bool = false, arguments: [String] = []) throws -> DaemonProcess {
+    public func restarted(hard: Bool = false, arguments: [String] = []) throws -> DaemonProcess {
         if hard {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -142,7 +135,7 @@ final class DaemonProcess {
         if ownsFolder { try? FileManager.default.removeItem(atPath: folder) }
     }
 
-    static func isAnswering(_ path: String) -> Bool {
+    public static func isAnswering(_ path: String) -> Bool {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -159,10 +152,10 @@ final class DaemonProcess {
     }
 }
 
-enum DaemonProcessError: Error, CustomStringConvertible {
+public enum DaemonProcessError: Error, CustomStringConvertible {
     case didNotStart(log: String)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .didNotStart(let log): "aamped did not start; its log:\n\(log)"
         }
