@@ -157,7 +157,6 @@ let package = Package(
                 "AampeJobs",
                 "AampeLearning",
                 "AampeProtocol",
-                "AampeSegments",
                 "AampeStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

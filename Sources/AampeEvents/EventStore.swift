@@ -78,6 +78,27 @@ public struct EventStore: Sendable {
         }
     }
 
+    /// The CSV header ``writeCSV(_:)`` writes.
+    public static let csvHeader = "user_id,event,timestamp,item_id,value,properties"
+
+    /// Every stored event as CSV (``csvHeader``, then one row per event in ``forEachEvent(_:)``'s
+    /// order): ISO-8601 times with microseconds, whole values without a fraction, RFC 4180 quoting, so
+    /// `aampectl import events --format csv` reads the output back to the same events. `write` gets
+    /// chunks of about 64 KiB.
+    public func writeCSV(_ write: (String) throws -> Void) throws {
+        var output = Self.csvHeader + "\n"
+        try forEachEvent { event in
+            let value = event.value.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : String($0) } ?? ""
+            let fields = [event.userID, event.event, event.timestamp.iso8601Microseconds, event.itemID ?? "", value, event.propertiesJSON]
+            output += fields.map(CSVText.field).joined(separator: ",") + "\n"
+            if output.utf8.count > 1 << 16 {
+                try write(output)
+                output.removeAll(keepingCapacity: true)
+            }
+        }
+        try write(output)
+    }
+
     /// The columns of one event segment, decoded, for passes that work on dense indices (training).
     public struct IndexedEvents: Sendable {
         public var timestampMicros: [Int64] = []

@@ -105,20 +105,8 @@ struct EventsDumpCommand: AsyncParsableCommand {
 
     func run() async throws {
         let directory = dataDirectory.dataDirectory
-        let store = try directory.openStore()
-        let events = EventStore(dataDirectory: directory, store: store)
-        var output = "user_id,event,timestamp,item_id,value,properties\n"
+        let events = EventStore(dataDirectory: directory, store: try directory.openStore())
         let stdout = FileHandle.standardOutput
-        try events.forEachEvent { event in
-            let value = event.value.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : String($0) } ?? ""
-            let fields = [event.userID, event.event, event.timestamp.iso8601Microseconds, event.itemID ?? "", value, event.propertiesJSON]
-            output += fields.map(TextTable.csvField).joined(separator: ",") + "\n"
-            if output.utf8.count > 1 << 16 {
-                stdout.write(Data(output.utf8))
-                output.removeAll(keepingCapacity: true)
-            }
-        }
-        stdout.write(Data(output.utf8))
+        try events.writeCSV { stdout.write(Data($0.utf8)) }
     }
-
 }

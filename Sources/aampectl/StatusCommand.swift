@@ -39,7 +39,7 @@ struct StatusCommand: AsyncParsableCommand {
         if verify { return try runVerification() }
         let directory = options.dataDirectory
         let store = try directory.openStore()
-        var report = try StatusReport(directory: directory, store: store)
+        var report = StatusReport(status: try DataDirectoryStatus(directory: directory, store: store))
         if daemon {
             report.daemon = await StatusReport.Daemon.query(try connection.client(dataDirectory: directory))
         }

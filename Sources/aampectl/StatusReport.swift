@@ -1,46 +1,12 @@
 import AampeClient
-import AampeCore
+import AampeJobs
 import AampeProtocol
-import AampeSegments
 import AampeStore
 import Foundation
 
-/// What `aampectl status` reports, in the shape its `--json` output has.
-struct StatusReport: Codable, Equatable {
-    struct Schema: Codable, Equatable {
-        var version: Int
-        var supportedVersion: Int
-    }
-
-    struct Runs: Codable, Equatable {
-        var total: Int
-        var running: Int
-        var succeeded: Int
-        var failed: Int
-    }
-
-    struct Generation: Codable, Equatable {
-        struct Segment: Codable, Equatable {
-            struct Column: Codable, Equatable {
-                var name: String
-                var type: String
-                var codec: String
-                var rows: Int
-                var storedBytes: Int
-            }
-
-            var file: String
-            var kind: String
-            var bytes: Int
-            var columns: [Column]
-        }
-
-        var number: UInt64
-        /// Every published generation still on disk, oldest first.
-        var retained: [UInt64]
-        var segments: [Segment]
-    }
-
+/// What `aampectl status` prints: the data directory's status and, with `--daemon`, what the running
+/// daemon reports. The `--json` shape is ``DataDirectoryStatus``'s with a `daemon` member added.
+struct StatusReport: Encodable {
     /// What the running daemon reports, with `status --daemon`.
     struct Daemon: Codable, Equatable {
         var address: String
@@ -70,79 +36,15 @@ struct StatusReport: Codable, Equatable {
         }
     }
 
-    var dataDirectory: String
-    var dataDirectoryID: String
-    var createdAt: String
-    var schema: Schema
-    /// Rows per stored table.
-    var counts: [String: Int]
-    var runs: Runs
-    /// The live generation, or `nil` before the first training run publishes one.
-    var currentGeneration: Generation?
-    var diskUsage: DiskUsage
+    var status: DataDirectoryStatus
     /// Present only with `--daemon`.
     var daemon: Daemon?
 
-    init(directory: DataDirectory, store: Store) throws {
-        let meta = try store.meta()
-        let byStatus = try store.runs.countsByStatus()
-        dataDirectory = directory.path
-        dataDirectoryID = meta.dataDirectoryID
-        createdAt = meta.createdAt.description
-        schema = Schema(version: meta.schemaVersion, supportedVersion: Store.supportedSchemaVersion)
-        counts = Dictionary(uniqueKeysWithValues: try store.inventory().map { ($0.name, $0.count) })
-        runs = Runs(
-            total: byStatus.values.reduce(0, +),
-            running: byStatus[.running] ?? 0,
-            succeeded: byStatus[.succeeded] ?? 0,
-            failed: byStatus[.failed] ?? 0
-        )
-        currentGeneration = try Self.currentGeneration(directory)
-        diskUsage = try directory.diskUsage()
-    }
-
-    /// What the live generation holds, read through the same validating reader the daemon uses.
-    private static func currentGeneration(_ directory: DataDirectory) throws -> Generation? {
-        let store = GenerationStore(dataDirectory: directory)
-        guard let generation = try store.openCurrent() else { return nil }
-        let segments = generation.segments.sorted { $0.key < $1.key }.map { file, reader in
-            Generation.Segment(
-                file: file,
-                kind: reader.header.kind.description,
-                bytes: reader.fileBytes,
-                columns: reader.columns.map { column in
-                    Generation.Segment.Column(
-                        name: column.name,
-                        type: column.type.description,
-                        codec: column.codec.description,
-                        rows: column.rowCount,
-                        storedBytes: column.storedBytes
-                    )
-                }
-            )
-        }
-        return Generation(
-            number: generation.number.rawValue,
-            retained: try store.publishedNumbers().map(\.rawValue),
-            segments: segments
-        )
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case dataDirectory, dataDirectoryID, createdAt, schema, counts, runs, currentGeneration, diskUsage, daemon
-    }
+    enum CodingKeys: String, CodingKey { case daemon }
 
     func encode(to encoder: any Encoder) throws {
+        try status.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(dataDirectory, forKey: .dataDirectory)
-        try container.encode(dataDirectoryID, forKey: .dataDirectoryID)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(schema, forKey: .schema)
-        try container.encode(counts, forKey: .counts)
-        try container.encode(runs, forKey: .runs)
-        // An explicit null, so that scripts can tell "no generation yet" from a missing field.
-        try container.encode(currentGeneration, forKey: .currentGeneration)
-        try container.encode(diskUsage, forKey: .diskUsage)
         try container.encodeIfPresent(daemon, forKey: .daemon)
     }
 
@@ -154,17 +56,20 @@ struct StatusReport: Codable, Equatable {
 
     func table() -> String {
         var rows: [(String, String)] = [
-            ("data directory", dataDirectory),
-            ("id", dataDirectoryID),
-            ("created", createdAt),
-            ("schema version", "\(schema.version) (this build: \(schema.supportedVersion))"),
+            ("data directory", status.dataDirectory),
+            ("id", status.dataDirectoryID),
+            ("created", status.createdAt),
+            ("schema version", "\(status.schema.version) (this build: \(status.schema.supportedVersion))"),
         ]
-        if let generation = currentGeneration {
+        if let generation = status.currentGeneration {
             let bytes = generation.segments.reduce(0) { $0 + $1.bytes }
             rows.append(
                 ("current generation", "\(generation.number) (\(generation.segments.count) segment files, \(ByteCount.format(Int64(bytes))))")
             )
             rows.append(("retained generations", generation.retained.map(String.init).joined(separator: ", ")))
+            for model in generation.models {
+                rows.append(("  model \(model.name)", "trained in generation \(model.trainedInGeneration)"))
+            }
             for segment in generation.segments {
                 let rowCounts = Set(segment.columns.map(\.rows)).sorted().map(String.init).joined(separator: "/")
                 rows.append(
@@ -174,22 +79,22 @@ struct StatusReport: Codable, Equatable {
         } else {
             rows.append(("current generation", "none"))
         }
-        for (name, count) in counts.sorted(by: { $0.key < $1.key }) {
+        for (name, count) in status.counts.sorted(by: { $0.key < $1.key }) {
             rows.append(("\(name) rows", String(count)))
         }
         rows.append(
             (
                 "runs by status",
-                "\(runs.total) (\(runs.running) running, \(runs.succeeded) succeeded, \(runs.failed) failed)"
+                "\(status.runs.total) (\(status.runs.running) running, \(status.runs.succeeded) succeeded, \(status.runs.failed) failed)"
             )
         )
         rows += [
-            ("disk: database", ByteCount.format(diskUsage.databaseBytes)),
-            ("disk: events", ByteCount.format(diskUsage.eventsBytes)),
-            ("disk: generations", ByteCount.format(diskUsage.generationsBytes)),
-            ("disk: realtime", ByteCount.format(diskUsage.realtimeBytes)),
-            ("disk: quarantine", ByteCount.format(diskUsage.quarantineBytes)),
-            ("disk: total", ByteCount.format(diskUsage.totalBytes)),
+            ("disk: database", ByteCount.format(status.diskUsage.databaseBytes)),
+            ("disk: events", ByteCount.format(status.diskUsage.eventsBytes)),
+            ("disk: generations", ByteCount.format(status.diskUsage.generationsBytes)),
+            ("disk: realtime", ByteCount.format(status.diskUsage.realtimeBytes)),
+            ("disk: quarantine", ByteCount.format(status.diskUsage.quarantineBytes)),
+            ("disk: total", ByteCount.format(status.diskUsage.totalBytes)),
         ]
         if let daemon {
             if daemon.isReachable {
