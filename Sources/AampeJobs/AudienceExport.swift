@@ -11,8 +11,11 @@ public enum AudienceExport {
 
     /// What an export wrote.
     public struct Summary: Codable, Sendable {
+        /// The file written.
         public var path: String
+        /// Data rows written, the header not counted; a Pinpoint user may take one row per address.
         public var rows: Int
+        /// Distinct users with at least one row.
         public var usersExported: Int
         /// Pinpoint only: users left out because they have no consented address.
         public var usersWithoutAddress: Int
