@@ -6,7 +6,8 @@ import Foundation
 /// An audience as a file another tool imports: Amazon Pinpoint's endpoint CSV, Braze's user CSV with a
 /// custom attribute, or a plain CSV.
 public enum AudienceExport {
-    /// The file layouts.
+    /// The file layouts: `pinpoint`, one endpoint a row; `braze`, one user a row with the score as a
+    /// custom attribute; `csv`, one user a row with rank, score, count and share.
     public enum Format: String, CaseIterable, Sendable { case pinpoint, braze, csv }
 
     /// What an export wrote.

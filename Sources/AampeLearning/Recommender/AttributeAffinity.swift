@@ -59,7 +59,8 @@ public enum AttributeAffinity {
         return result
     }
 
-    /// The three rankings.
+    /// The three rankings: by ``UserScore/score`` (the model), by ``UserScore/count`` and by
+    /// ``UserScore/share`` (the baselines).
     public enum Method: String, Sendable, CaseIterable, Codable {
         case model, count, share
     }
