@@ -9,6 +9,10 @@ import AampeSegments
 /// A segment file is visible only once the manifest lists it. An import writes (and fsyncs) a file's
 /// segments first and lists them in one SQLite transaction after, so a killed import leaves at most
 /// unlisted files behind, which readers never see and the next import deletes.
+///
+/// Each read lists the segments in the manifest, then maps each file only for as long as it reads it;
+/// concurrent reads from several threads are fine. Every call blocks on SQLite and file I/O, so none
+/// belongs on an event loop.
 public struct EventStore: Sendable {
     /// The data directory whose `events/` folder holds the segments.
     public let dataDirectory: DataDirectory
