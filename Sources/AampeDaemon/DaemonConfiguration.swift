@@ -25,14 +25,25 @@ internal import Yams
 ///   maximumRealtimeUsers: 1000000  # users with real-time state; the least recently touched are evicted
 /// ```
 public struct DaemonConfiguration: Sendable {
+    /// The data directory served: its store, generations and real-time log.
     public var dataDirectory: DataDirectory
+    /// The Unix socket to listen on; `nil`: none. Default `aamped.sock` in the data directory.
     public var unixSocketPath: String?
+    /// `HOST:PORT` to listen on over TCP; `nil` (the default): no TCP listener.
     public var tcpAddress: String?
+    /// The file holding the client token (mode 0600); `nil`: no tokens, so only Unix-socket peers get in.
+    /// Required with ``tcpAddress``.
     public var tokenFile: String?
+    /// The file holding the admin token (RELOAD); `nil`: only Unix-socket peers running as the daemon's user
+    /// or root get admin rights.
     public var adminTokenFile: String?
+    /// The lowest level logged. Default `info`.
     public var logLevel: Logger.Level = .info
+    /// Milliseconds between looks at `generations/CURRENT`; 0 or less: only on RELOAD. Default 1000.
     public var reloadPollMillis = 1000
+    /// Milliseconds that shutdown waits for requests in flight before closing connections. Default 10 000.
     public var shutdownGracePeriodMillis = 10_000
+    /// The server's limits (body size, connections, timeouts); see ``ServerLimits`` for the defaults.
     public var limits = ServerLimits()
     /// The most users with real-time state (see `RealtimeState`). Default ``Limits/maximumRealtimeUsers``.
     public var maximumRealtimeUsers = Limits.maximumRealtimeUsers
@@ -137,6 +148,7 @@ public enum DaemonError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Nothing to listen on.
     case noListeners
 
+    /// The config file's path and the reason; safe to log.
     public var description: String {
         switch self {
         case .configuration(let path, let reason): "\(path): \(reason)"

@@ -29,6 +29,7 @@ public struct DaemonRequestHandler: RequestHandler {
         self.serverVersion = serverVersion
     }
 
+    /// The operations served, RELOAD only with the admin token.
     public var operations: [OperationSupport] {
         [
             OperationSupport(opcode: .ping),
@@ -40,6 +41,7 @@ public struct DaemonRequestHandler: RequestHandler {
         ]
     }
 
+    /// Answers `request` through `responder`, on the event loop or, for RELOAD, from the thread pool.
     public func handle(_ request: Request, responder: Responder) {
         do {
             switch request.opcode {

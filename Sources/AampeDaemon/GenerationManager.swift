@@ -6,6 +6,9 @@ import Synchronization
 
 /// The models the daemon serves: one ``ModelView`` type per model, with what to do when a generation
 /// with that model is swapped in. Adding a model to the daemon is one ``register(_:onLoad:)``.
+///
+/// Fill it before making the ``GenerationManager``, which takes a copy: registering afterwards changes
+/// nothing the manager serves. Each model name may be registered once.
 public struct ModelRegistry: Sendable {
     struct Entry: Sendable {
         let type: any ModelView.Type
@@ -35,6 +38,14 @@ public struct ModelRegistry: Sendable {
 /// Requests read a view once and use it to the end; a swap replaces the reference for later requests,
 /// and ARC unmaps the old generation when the last request using it finishes. So a reload fails no
 /// request, and a generation whose files or any registered view fail their checks is never swapped in.
+///
+/// Use: register the served models in a ``ModelRegistry``, make the manager, and run it as a service
+/// after the store is checked and before the server starts, so the first generation is loaded (or its
+/// failure logged) by the time requests arrive. A request handler calls ``view(_:)`` once per request
+/// and keeps the returned view to its end; a view that holds its ``Generation`` (as the recommender's
+/// does) keeps it mapped and safe from retirement until then. ``reload()`` may be called from any thread
+/// (RELOAD does, from the thread pool); reloads are serialized, and ``current`` and ``view(_:)`` never
+/// wait for a reload's mapping.
 public final class GenerationManager: Service, Sendable {
     private let store: GenerationStore
     private let pollIntervalMillis: Int
@@ -53,8 +64,11 @@ public final class GenerationManager: Service, Sendable {
 
     /// What a reload did.
     public struct ReloadOutcome: Sendable, Hashable {
+        /// The generation loaded before the reload; `nil`: none was.
         public var previous: GenerationNumber?
+        /// The generation loaded after it; `nil`: none is published yet.
         public var current: GenerationNumber?
+        /// Whether the reload swapped in another generation.
         public var changed: Bool { previous != current }
     }
 

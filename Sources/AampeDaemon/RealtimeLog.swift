@@ -24,7 +24,10 @@ import Glibc
 /// The daemon holds an exclusive `flock` on its file while it runs; `aampectl import realtime` uses
 /// that to tell the live file from closed ones it may remove.
 final class RealtimeLog: @unchecked Sendable {
-    // @unchecked: the descriptor is written under `writeLock`; `fdatasync` is safe beside writes.
+    // @unchecked Sendable: every stored property is a `let`. Writes to the descriptor are serialized by
+    // `writeLock`; `fdatasync` needs no lock, since the kernel orders it with concurrent writes; the sync
+    // state is an `Atomic` flag, an `Atomic` counter and a `Mutex`. `deinit` closes the descriptor only
+    // once no thread holds the log.
     let path: String
     private let descriptor: Int32
     private let writeLock = Mutex<Void>(())

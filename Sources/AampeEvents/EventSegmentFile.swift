@@ -7,18 +7,25 @@ public enum EventSegmentFile {
     /// The columns of one file, row-aligned: element `i` of every array (and the `i`-th property range)
     /// describes event `i`.
     public struct Rows: Sendable {
+        /// Microseconds since the epoch, UTC.
         public var timestamps: [Int64] = []
+        /// Dense user indices (`user_keys`).
         public var users: [UInt32] = []
+        /// Dense event-type indices (`event_types`).
         public var eventTypes: [UInt32] = []
         /// ``EventColumn/noItem`` where the event has none.
         public var items: [UInt32] = []
         /// `nan` where the event has none.
         public var values: [Double] = []
+        /// Dedupe fingerprint, the high 64 bits of the hash.
         public var keyHigh: [UInt64] = []
+        /// 32 more bits of the hash, then the UTC day in the low 32 bits.
         public var keyLow: [UInt64] = []
+        /// Line numbers in the source file, counting from 1.
         public var sourceLines: [UInt64] = []
         /// Every event's properties JSON, concatenated; event `i` ends at `propertyEnds[i]`.
         public var properties: [UInt8] = []
+        /// See ``properties``; non-decreasing, the last equal to `properties.count`.
         public var propertyEnds: [Int] = []
 
         /// No rows.

@@ -9,10 +9,17 @@ import AampeSegments
 /// A segment file is visible only once the manifest lists it. An import writes (and fsyncs) a file's
 /// segments first and lists them in one SQLite transaction after, so a killed import leaves at most
 /// unlisted files behind, which readers never see and the next import deletes.
+///
+/// Each read lists the segments in the manifest, then maps each file only for as long as it reads it;
+/// concurrent reads from several threads are fine. Every call blocks on SQLite and file I/O, so none
+/// belongs on an event loop.
 public struct EventStore: Sendable {
+    /// The data directory whose `events/` folder holds the segments.
     public let dataDirectory: DataDirectory
+    /// The store whose `event_segments` manifest and key dictionaries say what is visible.
     public let store: Store
 
+    /// The events of `dataDirectory`, listed in `store`. Opens nothing until a read.
     public init(dataDirectory: DataDirectory, store: Store) {
         self.dataDirectory = dataDirectory
         self.store = store
@@ -101,8 +108,11 @@ public struct EventStore: Sendable {
 
     /// The columns of one event segment, decoded, for passes that work on dense indices (training).
     public struct IndexedEvents: Sendable {
+        /// Microseconds since the epoch, UTC.
         public var timestampMicros: [Int64] = []
+        /// Dense user indices (`user_keys`).
         public var users: [UInt32] = []
+        /// Dense event-type indices (`event_types`).
         public var eventTypes: [UInt32] = []
         /// ``EventColumn/noItem`` where the event has none.
         public var items: [UInt32] = []
@@ -155,10 +165,15 @@ public struct EventStore: Sendable {
 
 /// One stored event, with its ids and names resolved.
 public struct StoredEvent: Hashable, Sendable {
+    /// The external user id.
     public var userID: String
+    /// The event name.
     public var event: String
+    /// When it happened, microseconds since the epoch, UTC.
     public var timestamp: Timestamp
+    /// The external item id; `nil`: the event has no item.
     public var itemID: String?
+    /// The event's value (revenue, rating); `nil`: none.
     public var value: Double?
     /// Other properties as a JSON object, or empty.
     public var propertiesJSON: String

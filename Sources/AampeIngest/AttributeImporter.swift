@@ -5,19 +5,22 @@ import Foundation
 
 /// Settings of `aampectl import users` and `aampectl import catalog`.
 public struct AttributeImportOptions: Sendable {
+    /// How the input text is encoded. Default UTF-8.
     public var encoding: TextEncoding = .utf8
     /// The delimiter of delimited files; `nil` decides from the name and header.
     public var delimiter: UInt8?
     /// The column (or JSON key) holding the id, when it is not one of the usual names.
     public var idColumn: String?
 
+    /// The defaults: UTF-8, delimiter and id column decided per file.
     public init() {}
 }
 
 /// `aampectl import users` and `aampectl import catalog`: upserts profiles or catalog items, one SQLite
 /// transaction per file, with every rejected row in the run's quarantine file.
 public final class AttributeImporter {
-    /// What the rows describe.
+    /// What the rows describe: `users` are profiles keyed by external user id, `catalog` catalog items
+    /// keyed by external item id.
     public enum Subject: String, Sendable {
         case users, catalog
     }
@@ -26,6 +29,7 @@ public final class AttributeImporter {
     let subject: Subject
     let options: AttributeImportOptions
 
+    /// An importer of `subject` rows into the data directory behind `events`.
     public init(events: EventStore, subject: Subject, options: AttributeImportOptions) {
         self.events = events
         self.subject = subject
@@ -35,6 +39,9 @@ public final class AttributeImporter {
     static let userIDNames: [String] = ["userid", "useruserid", "user", "externalid", "distinctid", "customerid", "id"]
     static let itemIDNames: [String] = ["itemid", "productid", "sku", "id"]
 
+    /// Imports `paths` (files or folders) under the import lock and returns what happened to every file.
+    /// Throws for the data directory itself (the lock, SQLite, the quarantine); a file that cannot be
+    /// read is reported in its summary and the others are still imported.
     public func run(paths: [String]) throws -> ImportSummary {
         let started = Date()
         let lock = try ImportLock(dataDirectory: events.dataDirectory)

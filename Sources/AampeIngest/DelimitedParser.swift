@@ -68,7 +68,8 @@ final class ParsedBatch: @unchecked Sendable {
 /// A bounded queue of batches from the parser thread to the storing thread. Two batches in flight keep
 /// both threads busy and bound the memory they hold.
 final class ParsedBatchQueue: @unchecked Sendable {
-    // @unchecked: every field is guarded by `condition`.
+    // @unchecked: every field is guarded by `condition`. `error` is also read without it, but only once
+    // `take()` has returned nil: `close` wrote it under the lock before that, and nothing writes it again.
     private let condition = NSCondition()
     private var batches: [ParsedBatch] = []
     private var isClosed = false

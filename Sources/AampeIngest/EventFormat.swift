@@ -127,6 +127,7 @@ struct JSONLayout {
 
 /// How a file was recognised: its format, its record framing, and the reason, which `import` prints.
 public struct FormatDetection: Hashable, Sendable, Codable {
+    /// How records are cut out of the bytes.
     public enum Framing: String, Sendable, Codable {
         /// Delimited text records.
         case delimited
@@ -136,7 +137,9 @@ public struct FormatDetection: Hashable, Sendable, Codable {
         case jsonArray = "json_array"
     }
 
+    /// The layout the fields are read as.
     public var format: EventFormat
+    /// How records are framed.
     public var framing: Framing
     /// The field delimiter of delimited text.
     public var delimiter: UInt8?

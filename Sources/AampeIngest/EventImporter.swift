@@ -15,6 +15,15 @@ import Synchronization
 /// goes on. At the end of the file, the parts are listed in the manifest together with the file's new
 /// dictionary entries in one transaction: a file's events become visible all at once, and a killed
 /// import leaves nothing visible of the file it was reading.
+///
+/// Make an importer for one ``run(paths:)`` and call it from one thread; the importer itself is not
+/// `Sendable`. The run holds the data directory's import lock (a second import fails at once with
+/// ``ImportError/importInProgress(lockPath:)``), first removes segment files a killed import left
+/// unlisted, and records itself in the run history. The caller's thread interns, dedupes and commits;
+/// delimited text is parsed on a thread of its own, and at most two segment writes run at a time on a
+/// dispatch queue. `progress` is called on the caller's thread. Readers (training, the daemon,
+/// `aampectl events`) may run meanwhile: they see every committed file whole and nothing of the one
+/// being read.
 public final class EventImporter {
     let events: EventStore
     let options: EventImportOptions
@@ -588,7 +597,8 @@ public final class EventImporter {
 /// once: at the end of a file every day's last batch is flushed together, and a serial writer would
 /// leave a core idle for that tail (tools/bench-import).
 final class SegmentFlusher: @unchecked Sendable {
-    // @unchecked: `written` and `failure` are only touched under `lock`.
+    // @unchecked: `written` and `failure` are only touched under `lock`; the queue, group and semaphore
+    // are thread-safe, and the configuration is immutable.
     private let queue = DispatchQueue(label: "aampe.import.flush", attributes: .concurrent)
     private let group = DispatchGroup()
     private let slots = DispatchSemaphore(value: 2)

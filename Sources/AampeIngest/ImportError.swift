@@ -19,6 +19,7 @@ public enum ImportError: Error, Hashable, Sendable {
 }
 
 extension ImportError: CustomStringConvertible {
+    /// The path (or option) and what failed; safe to log, since it never quotes a row.
     public var description: String {
         switch self {
         case .cannotRead(let path, let reason): "\(path): cannot read: \(reason)"

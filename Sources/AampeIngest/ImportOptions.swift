@@ -19,6 +19,7 @@ public struct EventImportOptions: Sendable {
     public var columns: [String]?
     /// Where canonical fields come from: a column name, or a dotted key path in JSON.
     public var mapping: [CanonicalField: String] = [:]
+    /// How the input text is encoded. Default UTF-8.
     public var encoding: TextEncoding = .utf8
     /// The event name of rows whose layout has no event column (Personalize without `EVENT_TYPE`,
     /// MovieLens ratings). Default `interaction`.

@@ -1,8 +1,10 @@
 /// What an import did with one input file.
 public struct ImportFileSummary: Hashable, Sendable, Codable {
+    /// The input file's path as given.
     public var path: String
     /// The format it was read as, and why.
     public var format: String
+    /// Why that format was chosen (``FormatDetection/reason``).
     public var detection: String
     /// Records read (blank lines and a header row are not records).
     public var rowsRead: Int64 = 0
@@ -12,6 +14,7 @@ public struct ImportFileSummary: Hashable, Sendable, Codable {
     public var duplicates: Int64 = 0
     /// Rows rejected, in all and by reason.
     public var rejected: Int64 = 0
+    /// Rejected rows by ``RejectReason`` raw value.
     public var rejectedByReason: [String: Int64] = [:]
     /// Segment `identify` calls applied to profiles during an events import.
     public var profileUpdates: Int64 = 0
@@ -27,6 +30,7 @@ public struct ImportFileSummary: Hashable, Sendable, Codable {
         case profileUpdates = "profile_updates"
     }
 
+    /// An empty summary of the file at `path`.
     public init(path: String, format: String, detection: String) {
         self.path = path
         self.format = format
@@ -41,17 +45,27 @@ public struct ImportFileSummary: Hashable, Sendable, Codable {
 
 /// Totals over every file of an import run.
 public struct ImportTotals: Hashable, Sendable, Codable {
+    /// Input files tried, unreadable ones included.
     public var files: Int = 0
+    /// Files that could not be read, or were read only in part.
     public var filesWithErrors: Int = 0
+    /// Records read.
     public var rowsRead: Int64 = 0
+    /// Rows that became events, profiles or catalog items.
     public var accepted: Int64 = 0
+    /// Rows dropped as duplicates of an accepted row.
     public var duplicates: Int64 = 0
+    /// Rows rejected.
     public var rejected: Int64 = 0
+    /// Rejected rows by ``RejectReason`` raw value.
     public var rejectedByReason: [String: Int64] = [:]
+    /// Segment `identify` calls applied to profiles.
     public var profileUpdates: Int64 = 0
     /// New entries in the user, item and event-type dictionaries.
     public var newUsers: Int64 = 0
+    /// See ``newUsers``.
     public var newItems: Int64 = 0
+    /// See ``newUsers``.
     public var newEventTypes: Int64 = 0
 
     enum CodingKeys: String, CodingKey {
@@ -65,6 +79,7 @@ public struct ImportTotals: Hashable, Sendable, Codable {
         case newEventTypes = "new_event_types"
     }
 
+    /// All zero.
     public init() {}
 
     mutating func add(_ file: ImportFileSummary) {
@@ -88,12 +103,15 @@ public struct ImportSummary: Hashable, Sendable, Codable {
     public var subject: String
     /// The run's id in the `runs` table.
     public var runID: Int64
+    /// One summary per input file, in the order read.
     public var files: [ImportFileSummary] = []
+    /// The sums over ``files``.
     public var totals = ImportTotals()
     /// Where rejected rows went, or `nil` when there were none.
     public var quarantinePath: String?
     /// Segment files a killed earlier import left unlisted, removed before this run started.
     public var removedLeftovers: Int = 0
+    /// Wall-clock seconds the run took.
     public var elapsedSeconds: Double = 0
 
     enum CodingKeys: String, CodingKey {
@@ -104,6 +122,7 @@ public struct ImportSummary: Hashable, Sendable, Codable {
         case elapsedSeconds = "elapsed_seconds"
     }
 
+    /// An empty summary of run `runID`.
     public init(subject: String, runID: Int64) {
         self.subject = subject
         self.runID = runID
@@ -117,6 +136,7 @@ public struct ImportSummary: Hashable, Sendable, Codable {
 public struct ImportProgress: Sendable {
     /// Bytes of input files read so far, and in all.
     public var bytesRead: Int64
+    /// See ``bytesRead``; the sum of the readable inputs' sizes, measured at the start.
     public var totalBytes: Int64
     /// Records read so far.
     public var rowsRead: Int64

@@ -34,5 +34,6 @@ public enum RejectReason: String, Sendable, Codable, CaseIterable, Comparable {
     /// A profile or catalog row without an id.
     case missingID = "missing_id"
 
+    /// Orders reasons by name, so reports list them the same way every time.
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -22,8 +22,10 @@ public enum AudienceAffinityJob {
         public var minimumScore: Double?
         /// Check the rankings on the last so many days, trained on the days before; 0 skips it.
         public var holdoutDays: Int
+        /// How the recommender behind the score is trained (event weights, half-life, similarity).
         public var settings: RecommenderSettings
 
+        /// A request; by default no cut by rank or score, and a 7-day holdout check.
         public init(attribute: String, values: [String], top: Int? = nil, minimumScore: Double? = nil, holdoutDays: Int = 7, settings: RecommenderSettings) {
             self.attribute = attribute
             self.values = values
@@ -39,10 +41,14 @@ public enum AudienceAffinityJob {
 
     /// Where to write the audience.
     public struct Export: Sendable {
+        /// The file to write; replaced if it exists.
         public var path: String
+        /// The file layout.
         public var format: AudienceExport.Format
+        /// Pinpoint only: the channel type push addresses are exported under (APNS, GCM, ...); `nil`: no push.
         public var pushChannelType: String?
 
+        /// An export of `format` to `path`.
         public init(path: String, format: AudienceExport.Format, pushChannelType: String? = nil) {
             self.path = path
             self.format = format
@@ -52,13 +58,21 @@ public enum AudienceAffinityJob {
 
     /// What the job found.
     public struct Report: Codable, Sendable {
+        /// The audience's name, `name=value[,value]` (``Request/name``).
         public var attribute: String
+        /// Catalog items with any of the values.
         public var itemsWithAttribute: Int
+        /// Users in the data directory's user dictionary; only those with interactions get a score.
         public var usersScored: Int
+        /// Users kept: a positive model score, within ``Request/top`` and ``Request/minimumScore``.
         public var usersInAudience: Int
+        /// Precision and recall of each ranking on the holdout; empty when the check was skipped or had no data.
         public var holdout: [AttributeAffinity.HoldoutResult]
+        /// The holdout asked for, in days; 0: no check.
         public var holdoutDays: Int
+        /// Users with an interaction with a matching item in the holdout days.
         public var holdoutPositives: Int
+        /// What the export wrote; `nil` without an export.
         public var export: AudienceExport.Summary?
         /// The audience, best first, with external ids. Left out of the JSON report, which stays small
         /// for a million users; ``AudienceExport`` writes them all.
@@ -76,9 +90,13 @@ public enum AudienceAffinityJob {
 
     /// One user of the audience.
     public struct Member: Codable, Sendable {
+        /// The external user id.
         public var userID: String
+        /// The model score (see ``AttributeAffinity/UserScore/score``); always positive here.
         public var score: Double
+        /// The user's interactions with matching items.
         public var count: Int
+        /// ``count`` over all the user's interactions, 0 ... 1.
         public var share: Double
 
         enum CodingKeys: String, CodingKey {

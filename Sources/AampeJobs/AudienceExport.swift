@@ -6,13 +6,17 @@ import Foundation
 /// An audience as a file another tool imports: Amazon Pinpoint's endpoint CSV, Braze's user CSV with a
 /// custom attribute, or a plain CSV.
 public enum AudienceExport {
-    /// The file layouts.
+    /// The file layouts: `pinpoint`, one endpoint a row; `braze`, one user a row with the score as a
+    /// custom attribute; `csv`, one user a row with rank, score, count and share.
     public enum Format: String, CaseIterable, Sendable { case pinpoint, braze, csv }
 
     /// What an export wrote.
     public struct Summary: Codable, Sendable {
+        /// The file written.
         public var path: String
+        /// Data rows written, the header not counted; a Pinpoint user may take one row per address.
         public var rows: Int
+        /// Distinct users with at least one row.
         public var usersExported: Int
         /// Pinpoint only: users left out because they have no consented address.
         public var usersWithoutAddress: Int

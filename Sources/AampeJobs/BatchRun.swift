@@ -15,10 +15,20 @@ import Darwin
 /// concurrent trainings would each publish without the other's model. Jobs that only read (evaluation,
 /// audiences) read a consistent snapshot through the event manifest and take no lock. flock belongs to
 /// the open file, so a killed job releases it.
+///
+/// A job is one call: `try BatchRun.run(.train, subject: ..., directory: ..., buildsGeneration: true) {
+/// context in ... }`. The body runs synchronously on the calling thread with the store opened for it and
+/// returns its result with the counters the run history keeps; whatever it throws is recorded as the
+/// run's failure and rethrown. The lock and the store live exactly as long as the call. A job that
+/// publishes a generation does so inside the body, through ``GenerationPublisher``, so that it holds the
+/// lock while it does. ``JobError/Reason/dataDirectoryBusy(lockPath:)`` means another such job holds the
+/// lock: the call fails at once rather than waiting.
 public enum BatchRun {
     /// The context a job's body gets.
     public struct Context {
+        /// The data directory the job runs on.
         public let directory: DataDirectory
+        /// The data directory's store, open for the length of the run.
         public let store: Store
         /// The run's id in the run history.
         public let runID: Int64

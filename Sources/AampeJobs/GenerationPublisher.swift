@@ -3,6 +3,14 @@ public import AampeSegments
 
 /// Builds and publishes a generation for one model: starts `N.tmp/`, lets the model write its files,
 /// carries the live generation's other models over, publishes, and retires old generations.
+///
+/// A job calls ``publish(model:in:retainedGenerations:write:)`` once, from inside a ``BatchRun`` that
+/// holds the job lock, with a closure that writes the model's files through the ``GenerationBuilder``.
+/// Publication is the rename of `N.tmp/` to `N/` and the replacement of `CURRENT` (see
+/// ``GenerationStore``): until then no reader sees anything, and a failure or a crash leaves the live
+/// generation as it was. A daemon picks the new generation up on its next poll or RELOAD. Retiring old
+/// generations comes after publication and never undoes it; a failure there is reported in the
+/// ``Outcome``, not thrown.
 public enum GenerationPublisher {
     /// What a publication did.
     public struct Outcome: Codable, Sendable {

@@ -11,7 +11,9 @@ public enum GenerationVerification {
         public var generation: UInt64?
         /// Files the manifest lists.
         public var files: Int
+        /// The listed files' total size in bytes, as the manifest gives it.
         public var bytes: Int64
+        /// Every check that failed; empty when the generation is intact.
         public var failures: [Failure]
 
         /// Whether nothing failed.

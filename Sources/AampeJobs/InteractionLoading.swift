@@ -5,8 +5,10 @@ public import AampeStore
 
 /// Reads a data directory's imported events as recommender interactions.
 public enum InteractionLoading {
-    /// Every stored event that carries an item, weighted by `settings`, plus the dictionaries and the
-    /// catalog as of now. `progress` gets segments done and in all.
+    /// Every stored event that carries an item, weighted by `settings`, plus the key dictionaries as of
+    /// now (``catalog(store:itemCount:)`` reads the catalog). `progress` gets segments done and in all,
+    /// on the calling thread. Events with a zero or negative weight, or a non-positive value where the
+    /// value is the weight, are left out; an event without a value counts 1.
     public static func load(
         directory: DataDirectory,
         store: Store,

@@ -1,6 +1,7 @@
 /// What stops a batch job: bad arguments a command could not check alone, a data directory in use, or
 /// data that cannot give a result. Outside failures (SQLite, files) keep their own error types.
 public struct JobError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong, with the context to say so.
     public enum Reason: Sendable {
         /// Another job building a generation holds the data directory's lock.
         case dataDirectoryBusy(lockPath: String)
@@ -14,12 +15,15 @@ public struct JobError: Error, CustomStringConvertible, Sendable {
         case unrecorded(jobError: String, recordError: String)
     }
 
+    /// What went wrong.
     public var reason: Reason
 
+    /// An error for `reason`.
     public init(_ reason: Reason) {
         self.reason = reason
     }
 
+    /// One line for the user, naming the option, path or lock; safe to log.
     public var description: String {
         switch reason {
         case .dataDirectoryBusy(let lockPath):

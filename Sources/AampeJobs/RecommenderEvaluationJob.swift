@@ -26,9 +26,11 @@ public enum RecommenderEvaluationJob {
 
     /// What an evaluation measured, and on what.
     public struct Outcome: Sendable {
+        /// The metrics of the model and of the popularity baseline.
         public var result: RecommenderEvaluation.Result
         /// The inputs in words, such as `u1.base → u1.test`.
         public var source: String
+        /// Wall-clock seconds spent training and ranking, reading the input not included.
         public var secondsEvaluating: Double
     }
 

@@ -8,15 +8,23 @@ import AampeStore
 public enum TrainRecommenderJob {
     /// What a training run did.
     public struct Report: Codable, Sendable {
+        /// The generation published, what it carried over and what it retired.
         public var publication: GenerationPublisher.Outcome
+        /// The settings trained with.
         public var settings: RecommenderSettings
+        /// What training saw and did.
         public var statistics: TrainingStatistics
+        /// Users in the data directory's user dictionary, rows of the user file.
         public var users: Int
+        /// Items in the item dictionary, rows of the item file.
         public var items: Int
         /// The newest interaction, ISO-8601, or `none`.
         public var newestEvent: String
+        /// Wall-clock seconds reading events and the catalog.
         public var secondsReading: Double
+        /// Wall-clock seconds training.
         public var secondsTraining: Double
+        /// Wall-clock seconds writing and publishing the generation, retiring old ones included.
         public var secondsWriting: Double
 
         enum CodingKeys: String, CodingKey {

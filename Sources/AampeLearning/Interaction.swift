@@ -14,6 +14,7 @@ public struct Interaction: Hashable, Sendable {
     /// them in 32 bits), not in ``Timestamp``'s microseconds.
     public var timestampSeconds: Int64
 
+    /// An interaction of `user` with `item`, weighing `weight`, at `timestampSeconds` since the epoch.
     public init(user: UInt32, item: UInt32, weight: Float, timestampSeconds: Int64) {
         self.user = user
         self.item = item

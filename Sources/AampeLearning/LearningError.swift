@@ -17,6 +17,7 @@ public enum LearningError: Error, Hashable, Sendable {
 }
 
 extension LearningError: CustomStringConvertible {
+    /// The file, line and field, and what was expected; safe to log, since it never quotes a field.
     public var description: String {
         switch self {
         case .cannotRead(let path, let reason): "\(path): cannot read: \(reason)"

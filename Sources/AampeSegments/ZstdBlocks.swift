@@ -2,6 +2,9 @@ internal import AampeCompression
 internal import AampeCore
 
 /// Access to one ZSTD column's blocks: decoding, checking what was decoded, and caching.
+///
+/// `@unchecked Sendable`: every property is a `let`; the two buffers point into the reader's immutable
+/// mapping, which ``reader`` keeps alive, and the cache it fills is the reader's, behind its lock.
 struct ZstdBlocks: @unchecked Sendable {
     let reader: SegmentReader
     let columnIndex: Int

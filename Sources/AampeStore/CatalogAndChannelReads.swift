@@ -2,10 +2,15 @@ internal import GRDB
 
 /// A catalog row in bulk form, keyed by dense item index.
 public struct CatalogRow: Hashable, Sendable {
+    /// The item's dense index.
     public var itemIndex: Int
+    /// The title; `nil`: never imported.
     public var title: String?
+    /// The category name; `nil`: none.
     public var category: String?
+    /// Stock; `nil`: the catalog never said.
     public var isInStock: Bool?
+    /// The price, in the catalog's currency; `nil`: unknown.
     public var price: Double?
     /// Indexed attribute values by attribute name.
     public var attributeValues: [String: [String]]
@@ -13,9 +18,13 @@ public struct CatalogRow: Hashable, Sendable {
 
 /// One channel address of one user, in bulk form.
 public struct ChannelRow: Hashable, Sendable {
+    /// The user's dense index.
     public var userIndex: Int
+    /// The channel.
     public var channel: Channel
+    /// The address on it: an email address, a phone number or a push token.
     public var address: String
+    /// Whether the user agreed to be messaged there.
     public var hasConsent: Bool
 }
 

@@ -25,6 +25,7 @@ public struct EventSegmentRecord: Hashable, Sendable {
     public var rows: Int
     /// Its earliest and latest event timestamps.
     public var minTimestamp: Timestamp
+    /// See ``minTimestamp``.
     public var maxTimestamp: Timestamp
 
     /// A record of a segment file.
@@ -49,8 +50,11 @@ public struct EventSourceRecord: Sendable {
     public var fileBytes: Int64
     /// What the import counted in it.
     public var rowsRead: Int64
+    /// Events stored from it.
     public var accepted: Int64
+    /// Events left out because an identical one was already stored or read.
     public var duplicates: Int64
+    /// Records quarantined.
     public var rejected: Int64
     /// The segment files holding its accepted events, already written and synced.
     public var segments: [EventSegmentRecord]
@@ -86,8 +90,11 @@ public enum Channel: String, Sendable, Codable, CaseIterable, Hashable {
 
 /// An address on one channel, and whether the user agreed to be messaged there.
 public struct ChannelAddress: Hashable, Sendable, Codable {
+    /// The channel.
     public var channel: Channel
+    /// The address on it: an email address, a phone number or a push token.
     public var address: String
+    /// Whether the user agreed to be messaged there.
     public var hasConsent: Bool
 
     /// An address on `channel`.
@@ -101,13 +108,19 @@ public struct ChannelAddress: Hashable, Sendable, Codable {
 /// New values for one user's profile. A `nil` field keeps what is stored; attributes are merged key by
 /// key into the stored ones (RFC 7396 JSON merge patch), and each channel given replaces that channel.
 public struct ProfileUpsert: Hashable, Sendable {
+    /// The user, which must already be in the user dictionary (or in the same commit).
     public var userIndex: UserIndex
+    /// The country; `nil` keeps the stored one.
     public var country: String?
+    /// The language; `nil` keeps the stored one.
     public var language: String?
+    /// The IANA time zone name; `nil` keeps the stored one.
     public var timeZone: String?
+    /// The first name; `nil` keeps the stored one.
     public var firstName: String?
     /// A JSON object of other attributes, or `nil` for none.
     public var attributesJSON: String?
+    /// Addresses to set; each replaces the stored address on its channel. Empty changes none.
     public var channels: [ChannelAddress]
 
     /// An upsert for `userIndex` that changes nothing until fields are set.
@@ -119,12 +132,19 @@ public struct ProfileUpsert: Hashable, Sendable {
 
 /// New values for one catalog item; `nil` keeps what is stored, as in ``ProfileUpsert``.
 public struct CatalogItemUpsert: Hashable, Sendable {
+    /// The item, which must already be in the item dictionary (or in the same commit).
     public var itemIndex: ItemIndex
+    /// The title; `nil` keeps the stored one.
     public var title: String?
+    /// The category name; `nil` keeps the stored one.
     public var category: String?
+    /// Stock; `nil` keeps the stored value.
     public var isInStock: Bool?
+    /// The price; `nil` keeps the stored one.
     public var price: Double?
+    /// The item's page; `nil` keeps the stored one.
     public var url: String?
+    /// The item's image; `nil` keeps the stored one.
     public var imageURL: String?
     /// A JSON object of other attributes, or `nil` for none.
     public var attributesJSON: String?
@@ -145,14 +165,21 @@ public struct IngestionCommit: Sendable {
     /// New external user ids; the first gets index `firstNewUserIndex`, which must equal the number of
     /// users already stored.
     public var newUserIDs: ArraySlice<String> = []
+    /// The index of the first of ``newUserIDs``.
     public var firstNewUserIndex = 0
+    /// New external item ids, from index ``firstNewItemIndex``, which must equal the items already stored.
     public var newItemIDs: ArraySlice<String> = []
+    /// The index of the first of ``newItemIDs``.
     public var firstNewItemIndex = 0
+    /// New event names, from index ``firstNewEventTypeIndex``, which must equal the names already stored.
     public var newEventTypes: ArraySlice<String> = []
+    /// The index of the first of ``newEventTypes``.
     public var firstNewEventTypeIndex = 0
     /// The input file whose events become visible, if this commit carries events.
     public var source: EventSourceRecord?
+    /// Profile changes, applied after the dictionaries and the events.
     public var profiles: [ProfileUpsert] = []
+    /// Catalog changes, applied after the profiles.
     public var catalogItems: [CatalogItemUpsert] = []
 
     /// An empty commit.
@@ -161,24 +188,37 @@ public struct IngestionCommit: Sendable {
 
 /// A stored profile, as read back.
 public struct StoredProfile: Hashable, Sendable {
+    /// The external user id.
     public var externalID: String
+    /// The country; `nil`: never imported.
     public var country: String?
+    /// The language; `nil`: never imported.
     public var language: String?
+    /// The IANA time zone name; `nil`: never imported.
     public var timeZone: String?
+    /// The first name; `nil`: never imported.
     public var firstName: String?
     /// The other attributes, as a JSON object.
     public var attributesJSON: String
+    /// The stored addresses, by channel name.
     public var channels: [ChannelAddress]
 }
 
 /// A stored catalog item, as read back.
 public struct StoredCatalogItem: Hashable, Sendable {
+    /// The external item id.
     public var externalID: String
+    /// The title; `nil`: never imported.
     public var title: String?
+    /// The category name; `nil`: never imported.
     public var category: String?
+    /// Stock; `nil`: the catalog never said.
     public var isInStock: Bool?
+    /// The price; `nil`: never imported.
     public var price: Double?
+    /// The item's page; `nil`: never imported.
     public var url: String?
+    /// The item's image; `nil`: never imported.
     public var imageURL: String?
     /// The other attributes, as a JSON object.
     public var attributesJSON: String
@@ -188,6 +228,13 @@ public struct StoredCatalogItem: Hashable, Sendable {
 
 /// Reads and writes what imports produce: the id dictionaries, the event-segment manifest, profiles and
 /// the catalog.
+///
+/// Reach it as ``Store/ingestion``; it is a view over the store and costs nothing to make. Imports write
+/// only through ``commit(_:)``, one transaction per step, so a reader sees each input file's events,
+/// dictionary entries and upserts all at once or not at all. Dictionaries only grow: an index, once
+/// given, names the same id for ever. Each read method is its own read transaction: two calls may see
+/// two different commits, so a reader that needs the dictionaries to cover every listed segment reads
+/// the dictionaries after the segment list, not before.
 public struct IngestionRepository: Sendable {
     let store: Store
 

@@ -43,10 +43,12 @@ public struct RunCounters: Hashable, Sendable {
         }
     }
 
+    /// Equal when the same counters were set to the same values in the same order.
     public static func == (lhs: RunCounters, rhs: RunCounters) -> Bool {
         lhs.entries.elementsEqual(rhs.entries) { $0.name == $1.name && $0.value == $1.value }
     }
 
+    /// Hashes the counters in order, agreeing with ``==(_:_:)``.
     public func hash(into hasher: inout Hasher) {
         for entry in entries {
             hasher.combine(entry.name)

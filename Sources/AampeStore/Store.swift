@@ -8,6 +8,13 @@ internal import GRDB
 /// All writes go through GRDB's single serialized writer (a `DatabasePool` on disk, in WAL mode, so that
 /// readers never wait for it; a `DatabaseQueue` in memory). Repositories such as ``runs`` are thin views
 /// over the same writer, and later features add theirs as extensions.
+///
+/// Open it once per process, with ``DataDirectory/openStore()`` for a data directory (which checks the
+/// folder first) or ``open(path:clock:)``, and share the instance: it is `Sendable`, and every call may
+/// come from any thread. Every call blocks on SQLite, so none belongs on an event loop. Other processes
+/// (the daemon, another `aampectl`) may use the same file at once; a write waits up to 10 seconds for
+/// theirs, then throws. The database closes when the last reference to the store goes. Errors are
+/// ``StoreError``s whose descriptions carry no stored values.
 public final class Store: Sendable {
     /// Where the database lives, for error messages: a file path, or `:memory:`.
     public let path: String

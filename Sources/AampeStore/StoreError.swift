@@ -29,6 +29,7 @@ public enum StoreError: Error, Hashable, Sendable {
 }
 
 extension StoreError: CustomStringConvertible {
+    /// The path and what is wrong, with SQLite's code and message where it failed; never a row's contents.
     public var description: String {
         switch self {
         case .notAFolder(let path):

@@ -11,8 +11,11 @@
 /// The two trivial baselines are reported beside it, because they are hard to beat: the count of the
 /// user's interactions with such items, and their share of the user's interactions.
 public enum AttributeAffinity {
+    /// One user's scores under the three rankings.
     public struct UserScore: Sendable, Hashable {
+        /// The user's dense index.
         public var user: UInt32
+        /// The model score, Σ_i a_ui · (J(i) + g(i)) / 2: unbounded, comparable only between users of one model.
         public var score: Double
         /// Interactions with items that have the attribute.
         public var count: Int
@@ -56,7 +59,8 @@ public enum AttributeAffinity {
         return result
     }
 
-    /// The three rankings.
+    /// The three rankings: by ``UserScore/score`` (the model), by ``UserScore/count`` and by
+    /// ``UserScore/share`` (the baselines).
     public enum Method: String, Sendable, CaseIterable, Codable {
         case model, count, share
     }
@@ -78,9 +82,13 @@ public enum AttributeAffinity {
     /// period: of the top `n`, the share who did (precision), and the share of all who did that the top
     /// `n` caught (recall).
     public struct HoldoutResult: Sendable, Hashable, Codable {
+        /// The ranking measured.
         public var method: Method
+        /// How many users were taken from the top; fewer than asked for when fewer users have scores.
         public var top: Int
+        /// Share of the top users who were positives, 0 ... 1; 0 when nobody was ranked.
         public var precision: Double
+        /// Share of the positives that the top users caught, 0 ... 1; 0 when there are no positives.
         public var recall: Double
     }
 

@@ -4,7 +4,9 @@ import Synchronization
 public enum RecommendationSource: UInt8, Sendable, Hashable, Codable {
     /// Scored from the neighbours of the user's items; `becauseOf` names the strongest contributor.
     case neighbour = 1
+    /// The item is among the most popular (distinct users in training) that passed the filter.
     case popular = 2
+    /// The item is among the trending ones (see ``TrainedRecommender/trendingScores``) that passed the filter.
     case trending = 3
 }
 
@@ -21,19 +23,25 @@ public struct ItemFilter: Sendable, Hashable {
     public var inStockOnly = false
     /// Inclusive price bounds; an item without a price fails any bound.
     public var minimumPrice: Double? = nil
+    /// Inclusive upper price bound, in the catalog's currency; `nil`: none.
     public var maximumPrice: Double? = nil
 
+    /// A filter that lets every catalog item through, out-of-stock ones included.
     public init() {}
 }
 
 /// One request's settings, in model terms (indices, seconds).
 public struct RecommendationOptions: Sendable {
+    /// The most items to return. The answer is shorter when scoring and backfill run out of items that pass.
     public var count: Int
+    /// Catalog conditions every returned item meets.
     public var filter = ItemFilter()
+    /// Items never returned, as dense indices; indices outside the model are ignored.
     public var excludeItems: [UInt32] = []
     /// Leave out items in the user's history (and the context items), except those whose last
     /// interaction is at least `repeatAfterSeconds` old when that is positive.
     public var excludeSeen = true
+    /// Seconds after the last interaction from which a seen item may come back; 0 or less: never.
     public var repeatAfterSeconds: Int64 = 0
     /// Leave out items bought or recommended less than this long ago, whatever `excludeSeen` says.
     public var cooldownSeconds: Int64 = 0
@@ -42,6 +50,7 @@ public struct RecommendationOptions: Sendable {
     /// Backfill sources in order; the default is popularity.
     public var backfill: [RecommendationSource] = [.popular]
 
+    /// Options for `count` items at `nowSeconds` since the epoch, with the defaults for everything else.
     public init(count: Int, nowSeconds: Int64) {
         self.count = count
         self.nowSeconds = nowSeconds
@@ -50,8 +59,11 @@ public struct RecommendationOptions: Sendable {
 
 /// One recommended item.
 public struct RecommendedItem: Sendable, Hashable {
+    /// The item's dense index.
     public var item: UInt32
+    /// The score the item was ranked by: A·S for `.neighbour`, popularity or trending score for backfill.
     public var score: Float
+    /// Which ranking the item came from.
     public var source: RecommendationSource
     /// For `.neighbour`: the history or context item that contributed most.
     public var becauseOf: UInt32?
@@ -63,10 +75,17 @@ public struct RecommendedItem: Sendable, Hashable {
 /// Safe to call from any number of threads at once. Each call borrows a scratch area (dense arrays over
 /// the items, reset through the list of entries touched) from a small pool, so a request costs time in
 /// the size of its neighbourhood, not of the catalog, and allocates almost nothing.
+///
+/// Make one engine per model view and share it: ``ServedRecommender`` holds the one for its generation,
+/// and a retrain brings a new view and a new engine rather than changing this one. The engine keeps its
+/// ``model`` alive; its pool holds at most 64 scratch areas of about 13 bytes per item each. Item indices
+/// are the model's dense indices; translating external ids is the caller's work.
 public final class RecommendationEngine: Sendable {
+    /// The model scored against. The engine keeps it, and so its memory, alive.
     public let model: RecommenderModel
     private let scratchPool = Mutex<[Scratch]>([])
 
+    /// An engine over `model`, with an empty scratch pool.
     public init(model: RecommenderModel) {
         self.model = model
     }
@@ -194,6 +213,10 @@ public final class RecommendationEngine: Sendable {
 }
 
 /// Dense per-item working arrays for one request, reset through the list of touched entries.
+///
+/// `@unchecked Sendable`: the buffers and lists are mutable, and one request owns a scratch at a time: it
+/// is taken from the engine's pool under its `Mutex`, used by the calling thread only, reset, and put
+/// back under the same `Mutex`, which orders one owner's writes before the next owner's reads.
 final class Scratch: @unchecked Sendable {
     static let excluded: UInt8 = 1
     static let touchedFlag: UInt8 = 2

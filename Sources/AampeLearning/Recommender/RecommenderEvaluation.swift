@@ -2,11 +2,17 @@
 /// baseline side by side, under the protocol Microsoft Recommenders publishes tables for: top k, items
 /// seen in train removed, any held-out interaction relevant.
 public enum RecommenderEvaluation {
+    /// What an evaluation measured.
     public struct Result: Sendable, Codable {
+        /// Metrics of the model's lists.
         public var model: RankingMetrics
+        /// Metrics of the most-popular baseline, under the same exclusions.
         public var popularity: RankingMetrics
+        /// The settings trained with, `historyLength` 0 (whole histories) whatever was asked for.
         public var settings: RecommenderSettings
+        /// Interactions in the train set.
         public var trainInteractions: Int
+        /// Interactions in the test set.
         public var testInteractions: Int
         /// Test users with no train history get no list from either ranking (as in Recommenders, which
         /// evaluates users present in both), so they are not counted.

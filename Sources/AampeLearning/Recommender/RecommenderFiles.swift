@@ -14,8 +14,11 @@ import Foundation
 public enum RecommenderFiles {
     /// The model's folder in a generation.
     public static let model = "recommender"
+    /// The item file, `recommender/items.seg`; columns in ``ItemColumn``.
     public static let items = GenerationFile(model: model, name: "items.seg")
+    /// The user file, `recommender/users.seg`; columns in ``UserColumn``.
     public static let users = GenerationFile(model: model, name: "users.seg")
+    /// The JSON manifest, `recommender/recommender.json` (``Manifest``).
     public static let manifest = GenerationFile(model: model, name: "recommender.json")
 
     /// The columns of ``items``.
@@ -28,7 +31,7 @@ public enum RecommenderFiles {
         case neighbourItem = "neighbour_item"
         /// f32: the neighbour's similarity.
         case neighbourScore = "neighbour_score"
-        /// f32 per item: decayed interaction weight.
+        /// f32 per item: the number of distinct users with the item in training.
         case popularity
         /// u32: item indices by popularity, highest first.
         case popularOrder = "popular_order"
@@ -70,12 +73,17 @@ public enum RecommenderFiles {
 
     /// What `recommender.json` holds.
     public struct Manifest: Codable, Sendable, Hashable {
+        /// The settings the model was trained with.
         public var settings: RecommenderSettings
         /// Seconds since the epoch.
         public var newestTimestampSeconds: Int64
+        /// When training ran, ISO-8601 UTC.
         public var trainedAt: String
+        /// The number of items (rows of ``items``).
         public var itemCount: Int
+        /// The number of users (rows of ``users``).
         public var userCount: Int
+        /// What training saw and did.
         public var statistics: TrainingStatistics
 
         enum CodingKeys: String, CodingKey {
@@ -146,16 +154,29 @@ public enum RecommenderFiles {
 
 /// A generation's recommender, mapped: the model view plus the dictionaries that translate external ids
 /// and catalog names to the indices the model uses.
+///
+/// The daemon's generation manager builds one per generation (it is a ``ModelView``); requests share it
+/// from any thread, since everything in it is immutable. It holds ``generation``, so the files stay
+/// mapped and the generation is not retired under it until the last reference goes.
 public final class ServedRecommender: ModelView {
+    /// The model name a generation lists these files under.
     public static let model = RecommenderFiles.model
 
+    /// The generation mapped; holding it keeps its files mapped and its shared lock held.
     public let generation: Generation
+    /// The model view over the mapped columns.
     public let model: RecommenderModel
+    /// The engine over ``model``, shared by every request.
     public let engine: RecommendationEngine
+    /// The generation's `recommender.json`.
     public let manifest: RecommenderFiles.Manifest
+    /// External item id → dense item index.
     public let itemIDs: DictionaryColumn
+    /// External user id → dense user index; users without a trained history are absent.
     public let userIDs: DictionaryColumn
+    /// Category names, indexed by the model's category indices.
     public let categoryNames: [String]
+    /// `name` U+001F `value` attribute keys → the attribute-value indices filters use.
     public let attributeKeys: DictionaryColumn
 
     /// Maps and checks the recommender files of `generation`. Errors name the file and the column.

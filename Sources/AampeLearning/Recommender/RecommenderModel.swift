@@ -3,7 +3,9 @@
 public struct ItemCatalog: Sendable {
     /// What can be sold. Stored as one byte per item.
     public enum Availability: UInt8, Sendable {
+        /// Listed with zero stock; left out under ``ItemFilter/inStockOnly``.
         case outOfStock = 0
+        /// Listed as in stock.
         case inStock = 1
         /// The catalog does not say; treated as in stock, so data without stock levels still serves.
         case unknown = 2
@@ -13,17 +15,21 @@ public struct ItemCatalog: Sendable {
 
     /// `noCategory` where the item has none.
     public var categories: [UInt32]
+    /// The category names, indexed by ``categories``.
     public var categoryNames: [String]
     /// `nan` where unknown.
     public var prices: [Double]
+    /// One ``Availability`` raw value per item.
     public var availability: [UInt8]
     /// Item `i`'s attribute values are `attributeValues[attributeOffsets[i] ..< attributeOffsets[i + 1]]`,
     /// each an index into `attributeKeys`, sorted.
     public var attributeOffsets: [UInt64]
+    /// The attribute-value indices of every item, item by item; see ``attributeOffsets``.
     public var attributeValues: [UInt32]
     /// `name` U+001F `value`, as ``attributeKey(name:value:)`` builds it.
     public var attributeKeys: [String]
 
+    /// The category index of an item without a category.
     public static let noCategory = UInt32.max
 
     /// The key of one attribute value. U+001F (unit separator) cannot occur in imported names.
@@ -90,12 +96,16 @@ public struct ItemCatalog: Sendable {
 
 /// One catalog item as training reads it from the store.
 public struct CatalogRecord: Sendable, Hashable {
+    /// The category name; `nil`: none.
     public var category: String?
+    /// The price, in the catalog's currency; `nil`: unknown (the item fails any price bound).
     public var price: Double?
+    /// `true` in stock, `false` out of stock, `nil` unknown (served as in stock).
     public var isInStock: Bool?
     /// Indexed attribute values by attribute name (`genres: [Action, Drama]`).
     public var attributes: [String: [String]]
 
+    /// A record; every field defaults to unknown.
     public init(category: String? = nil, price: Double? = nil, isInStock: Bool? = nil, attributes: [String: [String]] = [:]) {
         self.category = category
         self.price = price
@@ -106,13 +116,16 @@ public struct CatalogRecord: Sendable, Hashable {
 
 /// One item in a user's history, as scoring reads it.
 public struct HistoryEntry: Hashable, Sendable {
+    /// The item's dense index.
     public var item: UInt32
     /// The decayed affinity: Σ event weight × 2^(−age / half-life).
     public var weight: Float
     /// Seconds since the epoch of the last interaction and the last purchase (0: never bought).
     public var lastSeenSeconds: UInt32
+    /// Seconds since the epoch of the last purchase; 0: never bought.
     public var lastPurchaseSeconds: UInt32
 
+    /// An entry; `lastPurchaseSeconds` 0 means never bought.
     public init(item: UInt32, weight: Float, lastSeenSeconds: UInt32, lastPurchaseSeconds: UInt32 = 0) {
         self.item = item
         self.weight = weight
@@ -127,10 +140,22 @@ public struct HistoryEntry: Hashable, Sendable {
 /// Everything is an unsafe buffer so that scoring does no bounds-checked array access or reference
 /// counting on its hot path; the buffers are validated (lengths, offsets, indices in range) when the view
 /// is made, so scoring may trust them.
+///
+/// Make one with ``init(parts:itemCount:userCount:newestTimestampSeconds:settings:owner:)`` over mapped
+/// columns (``ServedRecommender`` does this per generation), or with ``init(trained:catalog:)`` for a model
+/// in memory. The view lives as long as it is referenced and keeps `owner`, and so every buffer, alive.
+///
+/// `@unchecked Sendable`: every stored property is a `let`, and the buffers point into memory that is
+/// never written while a view exists: a sealed, published generation's mapping, or a ``TrainedRecommender``'s
+/// private copies that `owner` allocated and filled before the view was made.
 public final class RecommenderModel: @unchecked Sendable {
+    /// The number of items; every item index in the buffers is below it.
     public let itemCount: Int
+    /// The number of users with a trained history row.
     public let userCount: Int
+    /// The newest training interaction, in seconds since the epoch.
     public let newestTimestampSeconds: Int64
+    /// The settings the model was trained with.
     public let settings: RecommenderSettings
 
     let neighbourOffsets: UnsafeBufferPointer<UInt64>
@@ -154,24 +179,43 @@ public final class RecommenderModel: @unchecked Sendable {
 
     /// The buffers a model is made of, before validation.
     public struct Parts {
+        /// u64 × (items + 1): where each item's neighbours start in ``neighbourItems``.
         public var neighbourOffsets: UnsafeBufferPointer<UInt64>
+        /// Neighbour item indices, strongest first per item.
         public var neighbourItems: UnsafeBufferPointer<UInt32>
+        /// Each neighbour's similarity, parallel to ``neighbourItems``.
         public var neighbourScores: UnsafeBufferPointer<Float>
+        /// One popularity per item.
         public var popularity: UnsafeBufferPointer<Float>
+        /// Item indices, most popular first.
         public var popularOrder: UnsafeBufferPointer<UInt32>
+        /// One trending score per item.
         public var trendingScores: UnsafeBufferPointer<Float>
+        /// Item indices, highest trending score first.
         public var trendingOrder: UnsafeBufferPointer<UInt32>
+        /// u64 × (users + 1): where each user's history starts in ``historyItems``.
         public var historyOffsets: UnsafeBufferPointer<UInt64>
+        /// History item indices, most recent first per user.
         public var historyItems: UnsafeBufferPointer<UInt32>
+        /// Decayed affinities, parallel to ``historyItems``.
         public var historyWeights: UnsafeBufferPointer<Float>
+        /// Seconds since the epoch of the last interaction, parallel to ``historyItems``.
         public var historyLastSeenSeconds: UnsafeBufferPointer<UInt32>
+        /// Seconds since the epoch of the last purchase (0: never), parallel to ``historyItems``.
         public var historyLastPurchaseSeconds: UnsafeBufferPointer<UInt32>
+        /// One category index per item, or ``ItemCatalog/noCategory``.
         public var categories: UnsafeBufferPointer<UInt32>
+        /// One price per item, NaN when unknown.
         public var prices: UnsafeBufferPointer<Double>
+        /// One ``ItemCatalog/Availability`` raw value per item.
         public var availability: UnsafeBufferPointer<UInt8>
+        /// u64 × (items + 1): where each item's attribute values start in ``attributeValues``.
         public var attributeOffsets: UnsafeBufferPointer<UInt64>
+        /// Attribute-value indices, sorted per item.
         public var attributeValues: UnsafeBufferPointer<UInt32>
 
+        /// Collects the buffers; nothing is checked until the model's
+        /// ``RecommenderModel/init(parts:itemCount:userCount:newestTimestampSeconds:settings:owner:)``.
         public init(
             neighbourOffsets: UnsafeBufferPointer<UInt64>, neighbourItems: UnsafeBufferPointer<UInt32>,
             neighbourScores: UnsafeBufferPointer<Float>, popularity: UnsafeBufferPointer<Float>,
@@ -205,6 +249,7 @@ public final class RecommenderModel: @unchecked Sendable {
 
     /// Why a set of buffers is not a model.
     public struct InvalidModel: Error, CustomStringConvertible {
+        /// Which buffer is wrong and how, by its column name.
         public var description: String
     }
 

@@ -28,6 +28,7 @@ public struct RecommenderSettings: Hashable, Sendable, Codable {
     /// The half-life of an interaction's weight, in days, measured back from the newest interaction in
     /// the data (not from the wall clock, so retraining old data gives the same model). 0 turns decay off.
     public var halfLifeDays: Double = 30
+    /// How co-occurrence becomes similarity. Default Jaccard.
     public var similarity: Similarity = .jaccard
     /// Pairs seen together by fewer users than this are not neighbours. `nil`: the similarity's default.
     public var minimumSupport: Int? = nil
@@ -44,6 +45,7 @@ public struct RecommenderSettings: Hashable, Sendable, Codable {
     /// interaction (consumables). 0: never again while the item is in the user's history.
     public var repeatAfterDays: Int = 0
 
+    /// The default ``eventWeights``: views 1, adds to cart 3, purchases 5.
     public static let defaultEventWeights: [String: Float] = [
         "product_viewed": 1, "view": 1, "item_viewed": 1,
         "add_to_cart": 3,
@@ -53,6 +55,7 @@ public struct RecommenderSettings: Hashable, Sendable, Codable {
     /// Event names whose items count as bought, for exclusions and cool-downs.
     public static let purchaseEvents: Set<String> = ["purchase", "order_completed"]
 
+    /// The documented defaults.
     public init() {}
 
     /// The minimum support in effect.

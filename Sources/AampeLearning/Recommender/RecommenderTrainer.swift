@@ -5,8 +5,11 @@ import Synchronization
 /// What training produced, in memory: the neighbour table, popularity, trending and user histories, all
 /// indexed by the dense item and user indices of the data directory.
 public struct TrainedRecommender: Sendable {
+    /// The settings trained with.
     public var settings: RecommenderSettings
+    /// The number of users, rows of the history table.
     public var userCount: Int
+    /// The number of items, rows of the item tables.
     public var itemCount: Int
     /// The newest interaction, in seconds since the epoch: where decay and trending are measured from.
     public var newestTimestampSeconds: Int64
@@ -14,7 +17,9 @@ public struct TrainedRecommender: Sendable {
     /// Item `i`'s neighbours are `neighbourItems[neighbourOffsets[i] ..< neighbourOffsets[i + 1]]`, best
     /// first, with their similarities in `neighbourScores`. An item is never its own neighbour.
     public var neighbourOffsets: [UInt64]
+    /// See ``neighbourOffsets``.
     public var neighbourItems: [UInt32]
+    /// See ``neighbourOffsets``.
     public var neighbourScores: [Float]
 
     /// Distinct users per item.
@@ -30,30 +35,43 @@ public struct TrainedRecommender: Sendable {
     /// first, with the decayed affinity, the last interaction and the last purchase (seconds since the
     /// epoch, 0 for never).
     public var historyOffsets: [UInt64]
+    /// See ``historyOffsets``.
     public var historyItems: [UInt32]
+    /// See ``historyOffsets``.
     public var historyWeights: [Float]
+    /// See ``historyOffsets``.
     public var historyLastSeenSeconds: [UInt32]
+    /// See ``historyOffsets``.
     public var historyLastPurchaseSeconds: [UInt32]
 
+    /// What training saw and did.
     public var statistics: TrainingStatistics
 }
 
 /// Counts that say what training saw and did.
 public struct TrainingStatistics: Hashable, Sendable, Codable {
+    /// Interactions read.
     public var interactions = 0
+    /// Users left with at least one item after weighting.
     public var usersWithHistory = 0
+    /// Items with at least one user.
     public var itemsWithUsers = 0
+    /// Items with at least one neighbour.
     public var itemsWithNeighbours = 0
+    /// Neighbour entries kept over all items.
     public var neighbourPairs = 0
     /// Users whose co-occurrence contribution was cut to their strongest items.
     public var usersCapped = 0
     /// Co-occurrence additions done: Σ over users of (their items)², the heavy part of training.
     public var cooccurrenceUpdates = 0
+    /// All counts zero.
     public init() {}
 }
 
 /// Training phases, for progress reports.
+/// Reading the interactions into per-user rows.
 public enum TrainingPhase: String, Sendable {
+    /// Counting co-occurrence and keeping each item's neighbours.
     case histories = "user histories"
     case neighbours = "item neighbours"
 }
@@ -64,9 +82,20 @@ public enum TrainingPhase: String, Sendable {
 /// one item row at a time into a dense accumulator per thread that is reset through the list of entries
 /// it touched. Memory is the interactions, two compressed copies of the user × item matrix and the
 /// neighbour lists; it never holds an item × item matrix.
+///
+/// To train, fill an ``InteractionLog`` with dense user and item indices and call
+/// ``train(_:settings:threads:progress:)``; it blocks until the model is built, so run it off any event
+/// loop. The neighbour search runs on up to `threads` threads with `DispatchQueue.concurrentPerform`, so
+/// `progress` is called from the calling thread and from a worker. The result is plain values:
+/// ``RecommenderFiles/write(_:catalog:itemIDs:userIDs:into:trainedAt:)`` stores it in a generation, and
+/// ``RecommenderModel/init(trained:catalog:)`` serves it from memory. Decay and trending are measured
+/// from the log's newest interaction, not the wall clock, so retraining the same log gives the same model.
 public enum RecommenderTrainer {
+    /// Called with a phase and its progress (`done` of `total` units) from the training thread or a worker thread.
     public typealias Progress = @Sendable (TrainingPhase, _ done: Int, _ total: Int) -> Void
 
+    /// Trains on `log` with `settings` on up to `threads` threads (default: the active cores) and returns the model.
+    /// Blocks until done; never throws: empty input gives an empty model.
     public static func train(
         _ log: InteractionLog,
         settings: RecommenderSettings,
@@ -255,6 +284,9 @@ struct UserItemMatrix {
 
 /// The user × item rows that co-occurrence is counted over (each user's items, cut to the strongest
 /// `maximumItemsPerUser`), their transpose, and the per-entry weights BM25 needs.
+///
+/// `@unchecked Sendable`: built on one thread and only read once shared; its stored properties are arrays
+/// and integers, which are `Sendable` themselves, so the checked conformance would do as well.
 struct CooccurrenceInput: @unchecked Sendable {
     var userOffsets: [Int]
     var userItems: [UInt32]
@@ -335,6 +367,10 @@ struct CooccurrenceInput: @unchecked Sendable {
 
 /// Counts co-occurrence one item row at a time and keeps each row's best neighbours. Rows are handed
 /// out in chunks to `threads` workers, each with its own dense accumulator.
+///
+/// `@unchecked Sendable`: its stored properties are immutable `Sendable` values read by every worker.
+/// The shared output in `run` is a buffer each worker writes only at the rows of the chunks it took from
+/// an atomic counter, so no row has two writers, and it is read after `concurrentPerform` returns.
 struct NeighbourSearch: @unchecked Sendable {
     let input: CooccurrenceInput
     let settings: RecommenderSettings

@@ -202,6 +202,11 @@ func parallelFor(_ count: Int, threads: Int, _ body: (Int) -> Void) {
     }
 }
 
+/// Carries a non-Sendable value (a closure) to another thread.
+///
+/// `@unchecked Sendable`: nothing here makes that safe; each use must. The two uses are ``parallelFor``,
+/// whose iterations touch disjoint shards, and the look-ahead simulation, which writes only the other
+/// buffer set and is waited for before that set is read.
 struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
 }
