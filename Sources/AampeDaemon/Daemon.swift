@@ -79,7 +79,7 @@ public enum Daemon {
             log: realtimeLog,
             unavailableRetryAfterMillis: configuration.unavailableRetryAfterMillis
         )
-        let replayed = recommendations.replay(folder: configuration.dataDirectory.realtimePath)
+        let replayed = try recommendations.replay(folder: configuration.dataDirectory.realtimePath)
         if replayed.events > 0 || replayed.skipped > 0 {
             logger.info("replayed \(replayed.events) real-time events from realtime/ (\(replayed.skipped) unreadable lines skipped)")
         }

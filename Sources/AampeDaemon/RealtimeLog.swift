@@ -113,9 +113,10 @@ final class RealtimeLog: @unchecked Sendable {
     /// Whether appends are refused because the last sync failed.
     var isRefusingWrites: Bool { syncFailure.withLock { $0 != nil } }
 
-    /// Every log file in `folder`, oldest first (names start with the opening time).
-    static func files(in folder: String) -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+    /// Every log file in `folder`, oldest first (names start with the opening time). A folder that cannot
+    /// be listed throws: replaying nothing would drop events that TRACK acknowledged.
+    static func files(in folder: String) throws -> [String] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder)
         return names.filter { $0.hasPrefix("track-") && $0.hasSuffix(".jsonl") }.sorted().map { folder + "/" + $0 }
     }
 }

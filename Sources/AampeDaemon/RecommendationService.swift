@@ -179,13 +179,16 @@ final class RecommendationService: Sendable {
     }
 
     /// Replays every log file in `folder` into the real-time state; returns events replayed and lines
-    /// skipped (a torn last line after a crash).
-    func replay(folder: String) -> (events: Int, skipped: Int) {
+    /// skipped (a torn last line after a crash). A file that cannot be read throws, naming it: starting
+    /// without it would silently drop events that TRACK acknowledged.
+    func replay(folder: String) throws -> (events: Int, skipped: Int) {
         let settings = generations.view(ServedRecommender.self)?.model.settings ?? RecommenderSettings()
         var events = 0
         var skipped = 0
-        for path in RealtimeLog.files(in: folder) {
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
+        for path in try RealtimeLog.files(in: folder) {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw RealtimeLogError(failure: FileIOError(path: path, operation: "read", code: errno))
+            }
             for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true) {
                 guard let event = LoggedTrackEvent.parse(line) else {
                     skipped += 1

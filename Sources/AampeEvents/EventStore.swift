@@ -57,10 +57,29 @@ public struct EventStore: Sendable {
         return result
     }
 
+    /// The event segments committed so far and dictionaries that cover every index they use: what one
+    /// pass over the events reads, however many imports commit meanwhile.
+    public struct Snapshot: Sendable {
+        /// The listed segments, in manifest order.
+        public var segments: [EventSegmentRecord]
+        /// Users, items and event types by dense index.
+        public var keys: KeyDictionaries
+    }
+
+    /// Takes a ``Snapshot``. The segment list is read first and the dictionaries after it: dictionaries
+    /// only grow, and an import commits a file's new ids with its segments, so dictionaries read later
+    /// cover every index of the listed segments even when an import commits in between.
+    public func snapshot() throws -> Snapshot {
+        let segments = try store.ingestion.eventSegments()
+        let keys = try store.ingestion.keyDictionaries()
+        return Snapshot(segments: segments, keys: keys)
+    }
+
     /// Calls `body` with every stored event, in manifest order (day, then commit order, then row).
     public func forEachEvent(_ body: (StoredEvent) throws -> Void) throws {
-        let keys = try store.ingestion.keyDictionaries()
-        for segment in try store.ingestion.eventSegments() {
+        let snapshot = try snapshot()
+        let keys = snapshot.keys
+        for segment in snapshot.segments {
             let reader = try SegmentReader(path: absolutePath(segment.path))
             let timestamps = try reader.scalarColumn(EventColumn.timestamp.rawValue, as: Int64.self)
             let users = try reader.scalarColumn(EventColumn.user.rawValue, as: UInt32.self)
@@ -120,11 +139,14 @@ public struct EventStore: Sendable {
         public var values: [Double] = []
     }
 
-    /// Calls `body` with every stored segment's events as dense indices, in manifest order, one segment at
-    /// a time; with the number of segments done and in all, for progress. Far cheaper than
+    /// Calls `body` with the events of every segment of `snapshot` as dense indices (which index
+    /// `snapshot.keys`), in manifest order, one segment at a time; with the number of segments done and in all, for progress. Far cheaper than
     /// ``forEachEvent(_:)``, which resolves every id to a string.
-    public func forEachSegment(_ body: (IndexedEvents, _ done: Int, _ total: Int) throws -> Void) throws {
-        let segments = try store.ingestion.eventSegments()
+    public func forEachSegment(
+        of snapshot: Snapshot,
+        _ body: (IndexedEvents, _ done: Int, _ total: Int) throws -> Void
+    ) throws {
+        let segments = snapshot.segments
         for (index, segment) in segments.enumerated() {
             let reader = try SegmentReader(path: absolutePath(segment.path))
             var events = IndexedEvents()
@@ -144,9 +166,10 @@ public struct EventStore: Sendable {
 
     /// Counts of stored events by UTC day and event name, and distinct active users by day.
     public func dailyCounts() throws -> [DailyEventCounts] {
-        let keys = try store.ingestion.keyDictionaries()
+        let snapshot = try snapshot()
+        let keys = snapshot.keys
         var byDay: [Int64: (events: [String: Int], users: Set<UInt32>)] = [:]
-        for segment in try store.ingestion.eventSegments() {
+        for segment in snapshot.segments {
             let reader = try SegmentReader(path: absolutePath(segment.path))
             let users = try reader.scalarColumn(EventColumn.user.rawValue, as: UInt32.self)
             let types = try reader.scalarColumn(EventColumn.eventType.rawValue, as: UInt32.self)

@@ -138,7 +138,11 @@ public final class AttributeImporter {
                 result.totals.add(file)
             }
         } catch {
-            try? events.store.runs.fail(runID, error: "\(error)", counters: EventImporter.counters(result.totals))
+            do {
+                try events.store.runs.fail(runID, error: "\(error)", counters: EventImporter.counters(result.totals))
+            } catch let recordError {
+                throw ImportError.unrecordedFailure(error: "\(error)", recordError: "\(recordError)")
+            }
             throw error
         }
         result.quarantinePath = quarantine.count > 0 ? quarantine.path : nil

@@ -102,7 +102,11 @@ public final class EventImporter {
             try quarantine.flush(sync: true)
         } catch {
             flusher.abandon()
-            try? events.store.runs.fail(runID, error: "\(error)", counters: Self.counters(result.totals))
+            do {
+                try events.store.runs.fail(runID, error: "\(error)", counters: Self.counters(result.totals))
+            } catch let recordError {
+                throw ImportError.unrecordedFailure(error: "\(error)", recordError: "\(recordError)")
+            }
             throw error
         }
         result.totals.newUsers = Int64(users.count - startUsers)

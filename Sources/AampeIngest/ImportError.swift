@@ -16,6 +16,8 @@ public enum ImportError: Error, Hashable, Sendable {
     case importInProgress(lockPath: String)
     /// Writing the results failed.
     case cannotWrite(path: String, reason: String)
+    /// The run failed, and recording the failure in the run history failed too.
+    case unrecordedFailure(error: String, recordError: String)
 }
 
 extension ImportError: CustomStringConvertible {
@@ -30,6 +32,8 @@ extension ImportError: CustomStringConvertible {
         case .importInProgress(let lockPath):
             "another import is running on this data directory (it holds \(lockPath)); wait for it to finish"
         case .cannotWrite(let path, let reason): "\(path): cannot write: \(reason)"
+        case .unrecordedFailure(let error, let recordError):
+            "\(error) (and the run history could not record the failure: \(recordError))"
         }
     }
 }

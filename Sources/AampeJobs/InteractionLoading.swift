@@ -15,16 +15,23 @@ public enum InteractionLoading {
         settings: RecommenderSettings,
         progress: ((Int, Int) -> Void)? = nil
     ) throws -> (log: InteractionLog, keys: KeyDictionaries) {
-        let keys = try store.ingestion.keyDictionaries()
+        let events = EventStore(dataDirectory: directory, store: store)
+        // One snapshot: the dictionaries cover every segment read, even if an import commits meanwhile.
+        let snapshot = try events.snapshot()
+        let keys = snapshot.keys
         // Per event type: a fixed weight, the event's value, or ignored; decided once, not per event.
-        enum Rule { case fixed(Float), value, ignored }
+        enum Rule {
+            case fixed(Float)
+            case value
+            case ignored
+        }
         let rules: [Rule] = keys.eventTypes.map { name in
             if let listed = settings.eventWeights[name] { return listed > 0 ? .fixed(listed) : .ignored }
             return .value
         }
         let purchases = keys.eventTypes.map { RecommenderSettings.purchaseEvents.contains($0) }
         var log = InteractionLog(userCount: keys.userIDs.count, itemCount: keys.itemIDs.count)
-        try EventStore(dataDirectory: directory, store: store).forEachSegment { events, done, total in
+        try events.forEachSegment(of: snapshot) { events, done, total in
             log.reserveCapacity(log.count + events.items.count)
             for row in 0..<events.items.count {
                 let item = events.items[row]
