@@ -122,7 +122,7 @@ struct CSVScanner {
                 let next = base.load(fromByteOffset: offset, as: UInt8.self)
                 if next == delimiter {
                     offset += 1
-                    if fields.count > Limits.maximumImportFields { return skipLine(bytes, from: offset, newlinesBefore: newlines, isEndOfInput: isEndOfInput, reason: "more than \(Limits.maximumImportFields) fields", quoteRunaway: false) }
+                    if fields.count >= Limits.maximumImportFields { return skipLine(bytes, from: offset, newlinesBefore: newlines, isEndOfInput: isEndOfInput, reason: "more than \(Limits.maximumImportFields) fields", quoteRunaway: false) }
                     continue
                 }
                 if next == newline {
@@ -156,7 +156,7 @@ struct CSVScanner {
             if byte == delimiter {
                 fields.append(Field(start: fieldStart, end: offset, isInScratch: false))
                 offset += 1
-                if fields.count > Limits.maximumImportFields { return skipLine(bytes, from: offset, newlinesBefore: newlines, isEndOfInput: isEndOfInput, reason: "more than \(Limits.maximumImportFields) fields", quoteRunaway: false) }
+                if fields.count >= Limits.maximumImportFields { return skipLine(bytes, from: offset, newlinesBefore: newlines, isEndOfInput: isEndOfInput, reason: "more than \(Limits.maximumImportFields) fields", quoteRunaway: false) }
                 continue
             }
             // A line feed ends the record; a carriage return before it belongs to the terminator.

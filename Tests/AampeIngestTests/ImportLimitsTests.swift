@@ -62,6 +62,27 @@ struct ImportLimitsTests {
         #expect(try harness.storedEvents().map(\.userID) == ["u1", "u3"])
     }
 
+    /// Found by tools/fuzz-parsers csv: the scanner let a record have one field more than the limit.
+    @Test("a header and a row of 4,096 fields are read; a header of 4,097 fields is refused")
+    func fieldCount() throws {
+        let harness = try ImportHarness()
+        func columns(_ count: Int) -> String {
+            (["user_id", "event", "timestamp", "item_id"] + (4..<count).map { "c\($0)" }).joined(separator: ",")
+        }
+        let row = "u1,open,1793534400,i1" + String(repeating: ",x", count: Limits.maximumImportFields - 4)
+        let ok = harness.folder.child("fields-ok.csv")
+        try (columns(Limits.maximumImportFields) + "\n" + row + "\n").write(toFile: ok, atomically: true, encoding: .utf8)
+        let accepted = try harness.importEvents([ok])
+        #expect(accepted.totals.accepted == 1)
+        #expect(accepted.files.first?.error == nil)
+
+        let tooMany = harness.folder.child("fields-too-many.csv")
+        try (columns(Limits.maximumImportFields + 1) + "\n" + row + ",x\n").write(toFile: tooMany, atomically: true, encoding: .utf8)
+        let refused = try harness.importEvents([tooMany])
+        #expect(refused.totals.accepted == 0)
+        #expect(refused.files.first?.error != nil)
+    }
+
     @Test("1,024 event names are accepted; the 1,025th name is too_many_event_types, known names still pass")
     func eventTypes() throws {
         let harness = try ImportHarness()
