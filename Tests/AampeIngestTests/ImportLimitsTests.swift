@@ -83,6 +83,24 @@ struct ImportLimitsTests {
         #expect(refused.files.first?.error != nil)
     }
 
+    /// Found by tools/fuzz-parsers csv: a malformed record with no line break within twice the record
+    /// limit was dropped only up to the end of the reader's window, and the rest of its line was read as
+    /// new records.
+    @Test("a quoted field followed by text on a 3 MiB line is line_too_long, skipped to its end, and the next row is read")
+    func malformedLongLine() throws {
+        let harness = try ImportHarness()
+        let path = harness.folder.child("long-malformed.csv")
+        let long = "u1,open,1793534400,i1,\"a\"x" + String(repeating: "p", count: 3 * Limits.maximumImportRecordBytes)
+        try ("user_id,event,timestamp,item_id,note\n" + long + "\nu2,open,1793534401,i2,ok\n")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let summary = try harness.importEvents([path])
+        #expect(summary.totals.rowsRead == 2)
+        #expect(summary.totals.accepted == 1)
+        #expect(summary.totals.rejectedByReason == ["line_too_long": 1])
+        #expect(try harness.quarantine(of: summary).map(\.line) == [2])
+        #expect(try harness.storedEvents().map(\.userID) == ["u2"])
+    }
+
     @Test("1,024 event names are accepted; the 1,025th name is too_many_event_types, known names still pass")
     func eventTypes() throws {
         let harness = try ImportHarness()
