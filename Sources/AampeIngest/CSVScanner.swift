@@ -20,7 +20,8 @@ struct CSVScanner {
         case record(length: Int, newlines: Int)
         /// A record that breaks the quoting rules; skip `length` bytes.
         case malformed(length: Int, newlines: Int, reason: String)
-        /// A record longer than the limit; skip `length` bytes (to the next line break).
+        /// A record longer than the limit; skip `length` bytes (to the next line break), and when they
+        /// do not end with one (no line break within twice the limit), the rest of the line too.
         case tooLong(length: Int, newlines: Int)
         /// The bytes end inside a record and more input is coming.
         case needMore
@@ -122,7 +123,7 @@ struct CSVScanner {
                 let next = base.load(fromByteOffset: offset, as: UInt8.self)
                 if next == delimiter {
                     offset += 1
-                    if fields.count > Limits.maximumImportFields { return skipLine(bytes, from: offset, newlinesBefore: newlines, isEndOfInput: isEndOfInput, reason: "more than \(Limits.maximumImportFields) fields", quoteRunaway: false) }
+                    if fields.count >= Limits.maximumImportFields { return skipLine(bytes, from: offset, newlinesBefore: newlines, isEndOfInput: isEndOfInput, reason: "more than \(Limits.maximumImportFields) fields", quoteRunaway: false) }
                     continue
                 }
                 if next == newline {
@@ -156,7 +157,7 @@ struct CSVScanner {
             if byte == delimiter {
                 fields.append(Field(start: fieldStart, end: offset, isInScratch: false))
                 offset += 1
-                if fields.count > Limits.maximumImportFields { return skipLine(bytes, from: offset, newlinesBefore: newlines, isEndOfInput: isEndOfInput, reason: "more than \(Limits.maximumImportFields) fields", quoteRunaway: false) }
+                if fields.count >= Limits.maximumImportFields { return skipLine(bytes, from: offset, newlinesBefore: newlines, isEndOfInput: isEndOfInput, reason: "more than \(Limits.maximumImportFields) fields", quoteRunaway: false) }
                 continue
             }
             // A line feed ends the record; a carriage return before it belongs to the terminator.
@@ -180,9 +181,14 @@ struct CSVScanner {
     ) -> Outcome {
         guard let newlineIndex = bytes[from...].firstIndex(of: UInt8(ascii: "\n")) else {
             if !isEndOfInput && bytes.count < maximumRecordBytes * 2 { return .needMore }
-            // No line break within twice the limit: drop what we have and carry on.
-            return reason.map { .malformed(length: bytes.count, newlines: newlinesBefore, reason: $0) }
-                ?? .tooLong(length: bytes.count, newlines: newlinesBefore)
+            // No line break within twice the limit: the line is too long, whatever else is wrong with
+            // it, and the caller skips the rest of it (a malformed answer would let it scan the rest
+            // of the line as new records). Only a record that runs to the end of the file is judged
+            // on its quoting.
+            if let reason, isEndOfInput && bytes.count < maximumRecordBytes * 2 {
+                return .malformed(length: bytes.count, newlines: newlinesBefore, reason: reason)
+            }
+            return .tooLong(length: bytes.count, newlines: newlinesBefore)
         }
         let length = newlineIndex + 1
         if quoteRunaway {

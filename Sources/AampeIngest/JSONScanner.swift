@@ -305,8 +305,15 @@ struct JSONScanner {
     private mutating func parseNumber() throws(SyntaxError) {
         let start = offset
         let count = bytes.count
+        // A digit must follow a sign, a decimal point or an exponent. When the bytes end there, the
+        // number may go on in the next read: "incomplete", which the JSON-array reader answers by
+        // reading more, as it does for a cut string or literal.
+        func expectDigit() throws(SyntaxError) {
+            guard offset < count else { throw SyntaxError(offset: offset, reason: "incomplete") }
+            guard bytes[offset] &- 48 < 10 else { throw SyntaxError(offset: start, reason: "bad number") }
+        }
         if bytes[offset] == UInt8(ascii: "-") { offset += 1 }
-        guard offset < count, bytes[offset] &- 48 < 10 else { throw SyntaxError(offset: start, reason: "bad number") }
+        try expectDigit()
         if bytes[offset] == UInt8(ascii: "0") {
             offset += 1
         } else {
@@ -314,13 +321,13 @@ struct JSONScanner {
         }
         if offset < count, bytes[offset] == UInt8(ascii: ".") {
             offset += 1
-            guard offset < count, bytes[offset] &- 48 < 10 else { throw SyntaxError(offset: start, reason: "bad number") }
+            try expectDigit()
             while offset < count, bytes[offset] &- 48 < 10 { offset += 1 }
         }
         if offset < count, bytes[offset] == UInt8(ascii: "e") || bytes[offset] == UInt8(ascii: "E") {
             offset += 1
             if offset < count, bytes[offset] == UInt8(ascii: "+") || bytes[offset] == UInt8(ascii: "-") { offset += 1 }
-            guard offset < count, bytes[offset] &- 48 < 10 else { throw SyntaxError(offset: start, reason: "bad number") }
+            try expectDigit()
             while offset < count, bytes[offset] &- 48 < 10 { offset += 1 }
         }
     }

@@ -73,8 +73,9 @@ final class DelimitedRecords {
                 (length, newlines) = (recordLength, recordNewlines)
             case .malformed(let recordLength, let recordNewlines, _), .tooLong(let recordLength, let recordNewlines):
                 (length, newlines) = (recordLength, recordNewlines)
-                // A too-long record without a line break in reach: drop the rest of its line too.
-                if case .tooLong = outcome, newlines == 0 { isSkippingRestOfLine = true }
+                // A too-long record without a line break in reach: drop the rest of its line too. (Its
+                // line breaks so far may have been inside quotes, so `newlines` cannot tell.)
+                if case .tooLong = outcome, bytes[length - 1] != UInt8(ascii: "\n") { isSkippingRestOfLine = true }
             }
             pendingBytes = length
             pendingNewlines = newlines

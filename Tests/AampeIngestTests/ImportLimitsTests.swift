@@ -62,6 +62,45 @@ struct ImportLimitsTests {
         #expect(try harness.storedEvents().map(\.userID) == ["u1", "u3"])
     }
 
+    /// Found by tools/fuzz-parsers csv: the scanner let a record have one field more than the limit.
+    @Test("a header and a row of 4,096 fields are read; a header of 4,097 fields is refused")
+    func fieldCount() throws {
+        let harness = try ImportHarness()
+        func columns(_ count: Int) -> String {
+            (["user_id", "event", "timestamp", "item_id"] + (4..<count).map { "c\($0)" }).joined(separator: ",")
+        }
+        let row = "u1,open,1793534400,i1" + String(repeating: ",x", count: Limits.maximumImportFields - 4)
+        let ok = harness.folder.child("fields-ok.csv")
+        try (columns(Limits.maximumImportFields) + "\n" + row + "\n").write(toFile: ok, atomically: true, encoding: .utf8)
+        let accepted = try harness.importEvents([ok])
+        #expect(accepted.totals.accepted == 1)
+        #expect(accepted.files.first?.error == nil)
+
+        let tooMany = harness.folder.child("fields-too-many.csv")
+        try (columns(Limits.maximumImportFields + 1) + "\n" + row + ",x\n").write(toFile: tooMany, atomically: true, encoding: .utf8)
+        let refused = try harness.importEvents([tooMany])
+        #expect(refused.totals.accepted == 0)
+        #expect(refused.files.first?.error != nil)
+    }
+
+    /// Found by tools/fuzz-parsers csv: a malformed record with no line break within twice the record
+    /// limit was dropped only up to the end of the reader's window, and the rest of its line was read as
+    /// new records.
+    @Test("a quoted field followed by text on a 3 MiB line is line_too_long, skipped to its end, and the next row is read")
+    func malformedLongLine() throws {
+        let harness = try ImportHarness()
+        let path = harness.folder.child("long-malformed.csv")
+        let long = "u1,open,1793534400,i1,\"a\"x" + String(repeating: "p", count: 3 * Limits.maximumImportRecordBytes)
+        try ("user_id,event,timestamp,item_id,note\n" + long + "\nu2,open,1793534401,i2,ok\n")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let summary = try harness.importEvents([path])
+        #expect(summary.totals.rowsRead == 2)
+        #expect(summary.totals.accepted == 1)
+        #expect(summary.totals.rejectedByReason == ["line_too_long": 1])
+        #expect(try harness.quarantine(of: summary).map(\.line) == [2])
+        #expect(try harness.storedEvents().map(\.userID) == ["u2"])
+    }
+
     @Test("1,024 event names are accepted; the 1,025th name is too_many_event_types, known names still pass")
     func eventTypes() throws {
         let harness = try ImportHarness()

@@ -1,5 +1,6 @@
 import AampeCore
 import AampeIngest
+import AampeTestSupport
 import Foundation
 import Testing
 
@@ -38,5 +39,27 @@ struct JSONArrayTests {
         #expect(summary.totals.filesWithErrors == 1)
         #expect(try harness.quarantine(of: summary).map { "\($0.line) \($0.reason)" } == ["3 malformed_json"])
         #expect(try harness.storedEvents().map(\.userID) == ["u1"])
+    }
+
+    /// Found by tools/fuzz-parsers json: a number cut right after its sign, decimal point or exponent
+    /// read as "bad number", not "incomplete", so an element cut there by a refill stopped the import.
+    @Test(
+        "an element whose number is cut by the reader's refill after a sign, point or exponent is read whole",
+        arguments: zip(["12.5", "-3", "1e5", "2.5E-3"], [3, 1, 2, 5])
+    )
+    func numberAcrossRefill(number: String, bytesBeforeCut: Int) throws {
+        let harness = try ImportHarness()
+        let element = "{\"user_id\":\"u1\",\"event\":\"view\",\"timestamp\":\"2026-11-01T12:00:00Z\",\"properties\":{\"price\":\(number)}}"
+        // The reader's first read ends at byte 1 MiB: place the number so that `bytesBeforeCut` of its
+        // bytes come before that.
+        let numberOffset = (1 << 20) - bytesBeforeCut
+        let head = "[" + String(repeating: " ", count: numberOffset - 1 - (element.utf8.count - 2 - number.utf8.count))
+        #expect(head.utf8.count + element.utf8.count - 2 - number.utf8.count == numberOffset)
+        let path = harness.folder.child("cut.json")
+        try (head + element + "]\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let summary = try harness.importEvents([path])
+        let file = try #require(summary.files.first)
+        #expect(file.error == nil)
+        #expect(file.accepted == 1)
     }
 }
