@@ -207,7 +207,9 @@ let package = Package(
         .testTarget(name: "AampeCoreTests", dependencies: ["AampeCore"]),
         .testTarget(
             name: "AampeIngestTests",
-            dependencies: ["AampeCompression", "AampeCore", "AampeEvents", "AampeIngest", "AampeStore", "AampeTestSupport"],
+            dependencies: [
+                "AampeCompression", "AampeCore", "AampeEvents", "AampeIngest", "AampeStore", "AampeTestSupport",
+            ],
             resources: [.copy("Fixtures")]
         ),
         // The daemon's operations and its generation manager, in process, without a socket.
@@ -220,7 +222,9 @@ let package = Package(
         ),
         .testTarget(
             name: "AampeJobsTests",
-            dependencies: ["AampeCore", "AampeJobs", "AampeLearning", "AampeSegments", "AampeStore", "AampeTestSupport"]
+            dependencies: [
+                "AampeCore", "AampeJobs", "AampeLearning", "AampeSegments", "AampeStore", "AampeTestSupport",
+            ]
         ),
         .testTarget(name: "AampeLearningTests", dependencies: ["AampeLearning", "AampeSegments", "AampeTestSupport"]),
         .testTarget(name: "AampeCompressionTests", dependencies: ["AampeCompression", "AampeTestSupport"]),
@@ -236,7 +240,9 @@ let package = Package(
         ),
         .testTarget(
             name: "AampeStoreTests",
-            dependencies: ["AampeCore", "AampeStore", "AampeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "AampeCore", "AampeStore", "AampeTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "AampeServerTests",

@@ -140,7 +140,11 @@ public final class AampeClient: Sendable {
     /// that way on a connection that was already open, it is sent once more on a new connection: every
     /// operation of the protocol tolerates a repeat (reads are idempotent, TRACK and ACK deduplicate, PULL
     /// is at-least-once by design).
-    public func request(_ opcode: Opcode, version: UInt8 = 1, _ message: some SwiftProtobuf.Message) async throws -> [Frame] {
+    public func request(
+        _ opcode: Opcode,
+        version: UInt8 = 1,
+        _ message: some SwiftProtobuf.Message
+    ) async throws -> [Frame] {
         let (connection, isFresh) = try await connect()
         do {
             return try await send(opcode, version: version, message, on: connection.channel)
@@ -165,11 +169,18 @@ public final class AampeClient: Sendable {
 
     // MARK: Connecting
 
-    private func send(_ opcode: Opcode, version: UInt8, _ message: some SwiftProtobuf.Message, on channel: any Channel) async throws -> [Frame] {
+    private func send(
+        _ opcode: Opcode,
+        version: UInt8,
+        _ message: some SwiftProtobuf.Message,
+        on channel: any Channel
+    ) async throws -> [Frame] {
         let id = nextRequestID.wrappingAdd(1, ordering: .relaxed).oldValue
         let frame = Frame(header: FrameHeader(opcode: opcode, opcodeVersion: version, requestID: id), message: message)
         let promise = channel.eventLoop.makePromise(of: [Frame].self)
-        channel.writeAndFlush(PendingRequest(frame: frame, promise: promise, timeout: Self.timeAmount(configuration.requestTimeout))).whenFailure { error in
+        channel.writeAndFlush(
+            PendingRequest(frame: frame, promise: promise, timeout: Self.timeAmount(configuration.requestTimeout))
+        ).whenFailure { error in
             promise.fail(ClientError.connectionClosed(opcode: opcode, requestID: id))
         }
         return try await promise.futureResult.get()
@@ -217,7 +228,9 @@ public final class AampeClient: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
-                    try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maximumBodyLength: configuration.maximumBodyBytes)))
+                    try pipeline.addHandler(
+                        ByteToMessageHandler(FrameDecoder(maximumBodyLength: configuration.maximumBodyBytes))
+                    )
                     try pipeline.addHandler(MessageToByteHandler(FrameEncoder()))
                     try pipeline.addHandler(ClientHandler(greeting: greeting))
                 }
@@ -226,11 +239,20 @@ public final class AampeClient: Sendable {
         let channelFuture: EventLoopFuture<any Channel>
         switch address {
         case .unix(let path): channelFuture = bootstrap.connect(unixDomainSocketPath: path)
-        case .tcp(let host, let port): channelFuture = bootstrap.channelOption(.socketOption(.tcp_nodelay), value: 1).connect(host: host, port: port)
+        case .tcp(let host, let port):
+            channelFuture = bootstrap.channelOption(.socketOption(.tcp_nodelay), value: 1).connect(
+                host: host,
+                port: port
+            )
         }
         let promise = loop.makePromise(of: Connection.self)
         let timeout = loop.scheduleTask(in: Self.timeAmount(configuration.connectTimeout)) {
-            greeting.fail(ClientError.connectionFailed(address: address.description, reason: "no GREETING within the connect timeout"))
+            greeting.fail(
+                ClientError.connectionFailed(
+                    address: address.description,
+                    reason: "no GREETING within the connect timeout"
+                )
+            )
         }
         promise.completeWithTask {
             let channel: any Channel
@@ -257,7 +279,8 @@ public final class AampeClient: Sendable {
         return promise.futureResult
     }
 
-    private func handshake(on channel: any Channel, greeting: Aampe_V1_Greeting) async throws -> Aampe_V1_HelloResponse {
+    private func handshake(on channel: any Channel, greeting: Aampe_V1_Greeting) async throws -> Aampe_V1_HelloResponse
+    {
         var hello = Aampe_V1_HelloRequest()
         hello.protocolMajor = UInt32(FrameHeader.currentMajorVersion)
         hello.clientName = configuration.clientName
@@ -266,13 +289,19 @@ public final class AampeClient: Sendable {
         case .none: break
         case .token(let token): hello.token = .init(token)
         case .tokenHMAC(let token):
-            hello.tokenHmac = .init(HMAC<SHA256>.authenticationCode(for: Array(greeting.nonce), using: SymmetricKey(data: token)))
+            hello.tokenHmac = .init(
+                HMAC<SHA256>.authenticationCode(for: Array(greeting.nonce), using: SymmetricKey(data: token))
+            )
         }
         let frames = try await send(.hello, version: 1, hello, on: channel)
         guard let last = frames.last else { throw ClientError.invalidResponse(opcode: .hello, reason: "no frames") }
         if last.header.status == .error {
             let error = (try? last.decodeBody(as: Aampe_V1_ErrorResponse.self)) ?? Aampe_V1_ErrorResponse()
-            throw ClientError.handshakeRefused(address: configuration.address.description, code: ErrorCode(rawValue: error.code), message: error.message)
+            throw ClientError.handshakeRefused(
+                address: configuration.address.description,
+                code: ErrorCode(rawValue: error.code),
+                message: error.message
+            )
         }
         return try last.decodeBody(as: Aampe_V1_HelloResponse.self)
     }
@@ -285,6 +314,10 @@ public final class AampeClient: Sendable {
     static func throwIfError(_ frame: Frame) throws {
         guard frame.header.status == .error else { return }
         let error = (try? frame.decodeBody(as: Aampe_V1_ErrorResponse.self)) ?? Aampe_V1_ErrorResponse()
-        throw ClientError.server(opcode: frame.header.opcode, code: ErrorCode(rawValue: error.code), message: error.message)
+        throw ClientError.server(
+            opcode: frame.header.opcode,
+            code: ErrorCode(rawValue: error.code),
+            message: error.message
+        )
     }
 }

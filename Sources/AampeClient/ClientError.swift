@@ -18,9 +18,12 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .connectionFailed(let address, let reason): "\(address): cannot connect: \(reason)"
-        case .handshakeRefused(let address, let code, let message): "\(address): handshake refused: \(code.name): \(message)"
-        case .timedOut(let opcode, let requestID, let millis): "\(opcode.name) request \(requestID): no answer within \(millis) ms"
-        case .connectionClosed(let opcode, let requestID): "\(opcode.name) request \(requestID): the connection closed before the answer"
+        case .handshakeRefused(let address, let code, let message):
+            "\(address): handshake refused: \(code.name): \(message)"
+        case .timedOut(let opcode, let requestID, let millis):
+            "\(opcode.name) request \(requestID): no answer within \(millis) ms"
+        case .connectionClosed(let opcode, let requestID):
+            "\(opcode.name) request \(requestID): the connection closed before the answer"
         case .server(let opcode, let code, let message): "\(opcode.name): server error \(code.name): \(message)"
         case .invalidResponse(let opcode, let reason): "\(opcode.name): invalid response: \(reason)"
         }

@@ -39,7 +39,14 @@ final class ClientHandler: ChannelDuplexHandler {
         let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
         let opcode = request.frame.header.opcode
         let timer = context.eventLoop.scheduleTask(in: request.timeout) {
-            loop.value.fail(id, ClientError.timedOut(opcode: opcode, requestID: id, afterMillis: Int(request.timeout.nanoseconds / 1_000_000)))
+            loop.value.fail(
+                id,
+                ClientError.timedOut(
+                    opcode: opcode,
+                    requestID: id,
+                    afterMillis: Int(request.timeout.nanoseconds / 1_000_000)
+                )
+            )
         }
         pending[id] = Entry(opcode: opcode, promise: request.promise, frames: [], timer: timer)
         context.write(wrapOutboundOut(request.frame), promise: promise)
@@ -52,7 +59,9 @@ final class ClientHandler: ChannelDuplexHandler {
             if frame.header.opcode == .greeting && frame.header.status == .ok {
                 greeting.succeed(frame)
             } else {
-                greeting.fail(ClientError.invalidResponse(opcode: frame.header.opcode, reason: "the first frame was not GREETING"))
+                greeting.fail(
+                    ClientError.invalidResponse(opcode: frame.header.opcode, reason: "the first frame was not GREETING")
+                )
             }
             return
         }

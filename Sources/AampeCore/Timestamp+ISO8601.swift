@@ -33,8 +33,9 @@ public enum ISO8601 {
         var micros = 0
         var zoneSeconds: Int? = nil
         var zoneName: String? = nil
-        if offset < count, bytes[offset] == UInt8(ascii: "T") || bytes[offset] == UInt8(ascii: "t")
-            || bytes[offset] == UInt8(ascii: " ")
+        if offset < count,
+            bytes[offset] == UInt8(ascii: "T") || bytes[offset] == UInt8(ascii: "t")
+                || bytes[offset] == UInt8(ascii: " ")
         {
             offset += 1
             guard let hour = digits(offset, 2), offset + 2 < count, bytes[offset + 2] == UInt8(ascii: ":"),
@@ -85,7 +86,10 @@ public enum ISO8601 {
             }
             if offset < count, bytes[offset] == UInt8(ascii: "[") {
                 guard bytes[count - 1] == UInt8(ascii: "]"), count - offset > 2 else { return nil }
-                zoneName = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(offset + 1)..<(count - 1)]), as: UTF8.self)
+                zoneName = String(
+                    decoding: UnsafeRawBufferPointer(rebasing: bytes[(offset + 1)..<(count - 1)]),
+                    as: UTF8.self
+                )
                 offset = count
             }
         }

@@ -9,6 +9,7 @@ internal import NIOCore
 internal import NIOPosix
 internal import ServiceLifecycle
 internal import UnixSignals
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -81,7 +82,9 @@ public enum Daemon {
         )
         let replayed = try recommendations.replay(folder: configuration.dataDirectory.realtimePath)
         if replayed.events > 0 || replayed.skipped > 0 {
-            logger.info("replayed \(replayed.events) real-time events from realtime/ (\(replayed.skipped) unreadable lines skipped)")
+            logger.info(
+                "replayed \(replayed.events) real-time events from realtime/ (\(replayed.skipped) unreadable lines skipped)"
+            )
         }
         let handler = DaemonRequestHandler(
             generations: generations,
@@ -90,10 +93,18 @@ public enum Daemon {
             serverVersion: AampeVersion.current,
             recommendations: recommendations
         )
-        let server = try Server(configuration: serverConfiguration, handler: handler, statistics: statistics, group: group)
+        let server = try Server(
+            configuration: serverConfiguration,
+            handler: handler,
+            statistics: statistics,
+            group: group
+        )
         let services = ServiceGroup(
             configuration: .init(
-                services: [.init(service: generations), .init(service: RealtimeLogSyncer(log: realtimeLog, logger: logger)), .init(service: server)],
+                services: [
+                    .init(service: generations), .init(service: RealtimeLogSyncer(log: realtimeLog, logger: logger)),
+                    .init(service: server),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -90,11 +90,15 @@ public struct DaemonConfiguration: Sendable {
         let name = key.string ?? "?"
         func where_() -> String { "line \((key.mark?.line ?? 0)), setting '\(name)'" }
         func string() throws -> String {
-            guard let text = value.string else { throw DaemonError.configuration(path: path, reason: "\(where_()): expected text") }
+            guard let text = value.string else {
+                throw DaemonError.configuration(path: path, reason: "\(where_()): expected text")
+            }
             return text
         }
         func integer() throws -> Int {
-            guard let number = value.int else { throw DaemonError.configuration(path: path, reason: "\(where_()): expected an integer") }
+            guard let number = value.int else {
+                throw DaemonError.configuration(path: path, reason: "\(where_()): expected an integer")
+            }
             return number
         }
         switch name {
@@ -106,7 +110,11 @@ public struct DaemonConfiguration: Sendable {
         case "adminTokenFile": adminTokenFile = try string()
         case "logLevel":
             guard let level = Logger.Level(rawValue: try string()) else {
-                throw DaemonError.configuration(path: path, reason: "\(where_()): expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw DaemonError.configuration(
+                    path: path,
+                    reason:
+                        "\(where_()): expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             logLevel = level
         case "reloadPollMillis": reloadPollMillis = try integer()
@@ -118,7 +126,10 @@ public struct DaemonConfiguration: Sendable {
             for (limitKey, limitValue) in limitsMapping {
                 let limitName = limitKey.string ?? "?"
                 guard let number = limitValue.int else {
-                    throw DaemonError.configuration(path: path, reason: "line \(limitKey.mark?.line ?? 0), limit '\(limitName)': expected an integer")
+                    throw DaemonError.configuration(
+                        path: path,
+                        reason: "line \(limitKey.mark?.line ?? 0), limit '\(limitName)': expected an integer"
+                    )
                 }
                 switch limitName {
                 case "maximumBodyBytes": limits.maximumBodyBytes = number
@@ -128,11 +139,17 @@ public struct DaemonConfiguration: Sendable {
                 case "idleTimeoutMillis": limits.idleTimeoutMillis = number
                 case "maximumRealtimeUsers":
                     guard number >= 1 else {
-                        throw DaemonError.configuration(path: path, reason: "line \(limitKey.mark?.line ?? 0), limit '\(limitName)': must be at least 1")
+                        throw DaemonError.configuration(
+                            path: path,
+                            reason: "line \(limitKey.mark?.line ?? 0), limit '\(limitName)': must be at least 1"
+                        )
                     }
                     maximumRealtimeUsers = number
                 default:
-                    throw DaemonError.configuration(path: path, reason: "line \(limitKey.mark?.line ?? 0): unknown limit '\(limitName)'")
+                    throw DaemonError.configuration(
+                        path: path,
+                        reason: "line \(limitKey.mark?.line ?? 0): unknown limit '\(limitName)'"
+                    )
                 }
             }
         default:

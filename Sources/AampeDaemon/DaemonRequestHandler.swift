@@ -1,8 +1,8 @@
 internal import AampeCore
 internal import AampeProtocol
-public import AampeServer
-public import NIOPosix
 internal import AampeSegments
+public import AampeServer
+internal import NIOPosix
 internal import SwiftProtobuf
 
 /// The daemon's operations. Cheap ones answer on the event loop; RELOAD maps files, so it runs on a
@@ -21,7 +21,13 @@ public struct DaemonRequestHandler: RequestHandler {
     let serverVersion: String
     let recommendations: RecommendationService?
 
-    init(generations: GenerationManager, statistics: ServerStatistics, threadPool: NIOThreadPool, serverVersion: String, recommendations: RecommendationService?) {
+    init(
+        generations: GenerationManager,
+        statistics: ServerStatistics,
+        threadPool: NIOThreadPool,
+        serverVersion: String,
+        recommendations: RecommendationService?
+    ) {
         self.recommendations = recommendations
         self.generations = generations
         self.statistics = statistics
@@ -76,7 +82,9 @@ public struct DaemonRequestHandler: RequestHandler {
                 _ = try request.frame.decodeBody(as: Aampe_V1_ReloadRequest.self)
                 let generations = self.generations
                 threadPool.submit { state in
-                    guard case .active = state else { return responder.fail(.shuttingDown, "the server is shutting down") }
+                    guard case .active = state else {
+                        return responder.fail(.shuttingDown, "the server is shutting down")
+                    }
                     do {
                         let outcome = try generations.reload()
                         var response = Aampe_V1_ReloadResponse()
@@ -100,7 +108,11 @@ public struct DaemonRequestHandler: RequestHandler {
 
     private func service() throws(ProtocolError) -> RecommendationService {
         guard let recommendations else {
-            throw ProtocolError(code: .unavailable, message: "recommendations are not configured", retryAfterMillis: DaemonConfiguration.defaultRetryAfterMillis)
+            throw ProtocolError(
+                code: .unavailable,
+                message: "recommendations are not configured",
+                retryAfterMillis: DaemonConfiguration.defaultRetryAfterMillis
+            )
         }
         return recommendations
     }

@@ -24,11 +24,13 @@ public struct ModelRegistry: Sendable {
     /// generation is swapped in.
     public mutating func register<View: ModelView>(_ type: View.Type, onLoad: (@Sendable (View) -> Void)? = nil) {
         precondition(!entries.contains { $0.type.model == type.model }, "model '\(type.model)' registered twice")
-        entries.append(Entry(
-            type: type,
-            build: { try View(generation: $0) },
-            onLoad: { view in onLoad?(view as! View) }
-        ))
+        entries.append(
+            Entry(
+                type: type,
+                build: { try View(generation: $0) },
+                onLoad: { view in onLoad?(view as! View) }
+            )
+        )
     }
 }
 
@@ -96,7 +98,9 @@ public final class GenerationManager: Service, Sendable {
     public func reload() throws -> ReloadOutcome {
         try reloading.withLock { _ in
             let previous = loaded.withLock { $0?.generation.number }
-            guard let number = try store.currentNumber() else { return ReloadOutcome(previous: previous, current: previous) }
+            guard let number = try store.currentNumber() else {
+                return ReloadOutcome(previous: previous, current: previous)
+            }
             guard number != previous else { return ReloadOutcome(previous: previous, current: previous) }
             let generation = try store.open(number)
             // A view that fails its checks keeps the whole generation out, as a bad segment does.

@@ -1,6 +1,7 @@
 internal import AampeCore
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,7 +43,8 @@ final class RealtimeLog: @unchecked Sendable {
     init(
         folder: String,
         now: Timestamp = .now(),
-        dataSync: @escaping @Sendable (_ descriptor: Int32, _ path: String) throws(FileIOError) -> Void = FileIO.dataSync
+        dataSync: @escaping @Sendable (_ descriptor: Int32, _ path: String) throws(FileIOError) -> Void = FileIO
+            .dataSync
     ) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let stamp = now.description.replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
@@ -148,7 +150,8 @@ struct LoggedTrackEvent: Sendable, Hashable {
     /// The Segment `track` line, with a trailing newline. The item goes to `properties.product_id` and the
     /// value to `properties.value`, where the segment importer reads them.
     func jsonLine() -> String {
-        var line = "{\"type\":\"track\",\"messageId\":\(Self.quoted(messageID)),\"userId\":\(Self.quoted(userID)),\"event\":\(Self.quoted(event)),\"timestamp\":\(Self.quoted(timestamp.iso8601Microseconds)),\"properties\":{"
+        var line =
+            "{\"type\":\"track\",\"messageId\":\(Self.quoted(messageID)),\"userId\":\(Self.quoted(userID)),\"event\":\(Self.quoted(event)),\"timestamp\":\(Self.quoted(timestamp.iso8601Microseconds)),\"properties\":{"
         var members: [String] = []
         if let itemID { members.append("\"product_id\":\(Self.quoted(itemID))") }
         if let value, value.isFinite { members.append("\"value\":\(value)") }
@@ -173,7 +176,12 @@ struct LoggedTrackEvent: Sendable, Hashable {
         let itemID = properties.removeValue(forKey: "product_id") as? String
         let value = (properties.removeValue(forKey: "value") as? NSNumber)?.doubleValue
         return LoggedTrackEvent(
-            messageID: messageID, userID: userID, event: event, itemID: itemID, timestamp: timestamp, value: value,
+            messageID: messageID,
+            userID: userID,
+            event: event,
+            itemID: itemID,
+            timestamp: timestamp,
+            value: value,
             properties: properties.compactMapValues { $0 as? String }
         )
     }

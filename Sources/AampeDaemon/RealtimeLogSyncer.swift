@@ -27,7 +27,10 @@ struct RealtimeLogSyncer: Service {
         do {
             try log.syncIfNeeded()
         } catch {
-            logger.error("real-time log sync failed, TRACK refused until a sync succeeds; events acknowledged in the last second may not be on disk: \(error)", metadata: ["failed-syncs": "\(log.syncFailureCount)"])
+            logger.error(
+                "real-time log sync failed, TRACK refused until a sync succeeds; events acknowledged in the last second may not be on disk: \(error)",
+                metadata: ["failed-syncs": "\(log.syncFailureCount)"]
+            )
             return false
         }
         if wasRefusing { logger.notice("real-time log sync succeeded again; TRACK accepted again") }

@@ -116,8 +116,15 @@ final class RealtimeState: Sendable {
 
     /// State for at most `maximumUsers` users, spread over `shards` locks (16; tests use 1 to see the
     /// eviction order exactly), and at most `rememberedKeys` idempotency keys.
-    init(maximumUsers: Int = Limits.maximumRealtimeUsers, shards: Int = 16, rememberedKeys: Int = Limits.maximumRememberedTrackKeys) {
-        precondition(maximumUsers >= 1 && shards >= 1 && rememberedKeys >= 1, "RealtimeState needs room for a user, a shard and a key")
+    init(
+        maximumUsers: Int = Limits.maximumRealtimeUsers,
+        shards: Int = 16,
+        rememberedKeys: Int = Limits.maximumRememberedTrackKeys
+    ) {
+        precondition(
+            maximumUsers >= 1 && shards >= 1 && rememberedKeys >= 1,
+            "RealtimeState needs room for a user, a shard and a key"
+        )
         let count = min(shards, maximumUsers)
         self.shards = (0..<count).map { _ in Shard(capacity: maximumUsers / count) }
         keys = Mutex(KeyMemory(capacity: rememberedKeys))
@@ -174,7 +181,9 @@ final class RealtimeState: Sendable {
             users.update(user) { state in
                 // Newest first; an out-of-order event goes where its time puts it.
                 var position = 0
-                while position < state.items.count && state.items[position].timeSeconds > item.timeSeconds { position += 1 }
+                while position < state.items.count && state.items[position].timeSeconds > item.timeSeconds {
+                    position += 1
+                }
                 state.items.insert(item, at: position)
                 if state.items.count > Limits.maximumRealtimeItemsPerUser { state.items.removeLast() }
             }

@@ -48,7 +48,10 @@ final class RecommendationService: Sendable {
         // PROTOCOL.md's check order: the body (INVALID_REQUEST) before the operation (UNAVAILABLE).
         try Self.checkCount(request.count)
         try Self.checkID(request.userID, field: "user_id", allowEmpty: true)
-        try Self.checkLists(request.filter, [("exclude_items", request.excludeItems), ("context_items", request.contextItems)])
+        try Self.checkLists(
+            request.filter,
+            [("exclude_items", request.excludeItems), ("context_items", request.contextItems)]
+        )
         let served = try served()
         let now = clock().secondsSinceEpoch
         let model = served.model
@@ -67,7 +70,12 @@ final class RecommendationService: Sendable {
         let context = request.contextItems.compactMap { served.itemIDs.row(for: $0).map(UInt32.init) }
         let recommended = state?.recommended.map { (item: $0.item, atSeconds: $0.atSeconds) } ?? []
 
-        let items = served.engine.recommend(history: history, context: context, recentlyRecommended: recommended, options: options)
+        let items = served.engine.recommend(
+            history: history,
+            context: context,
+            recentlyRecommended: recommended,
+            options: options
+        )
         if request.cooldownDays > 0 && !request.userID.isEmpty {
             realtime.noteRecommended(user: request.userID, items: items.map(\.item), atSeconds: now)
         }
@@ -92,7 +100,15 @@ final class RecommendationService: Sendable {
                 history[at].lastSeenSeconds = max(history[at].lastSeenSeconds, time)
                 if item.isPurchase { history[at].lastPurchaseSeconds = max(history[at].lastPurchaseSeconds, time) }
             } else {
-                history.insert(HistoryEntry(item: index, weight: item.weight, lastSeenSeconds: time, lastPurchaseSeconds: item.isPurchase ? time : 0), at: 0)
+                history.insert(
+                    HistoryEntry(
+                        item: index,
+                        weight: item.weight,
+                        lastSeenSeconds: time,
+                        lastPurchaseSeconds: item.isPurchase ? time : 0
+                    ),
+                    at: 0
+                )
             }
         }
     }
@@ -125,7 +141,8 @@ final class RecommendationService: Sendable {
         guard request.events.count <= Limits.maximumTrackEventsPerRequest else {
             throw ProtocolError(
                 code: .invalidRequest,
-                message: "events: \(request.events.count) events, more than the limit of \(Limits.maximumTrackEventsPerRequest)"
+                message:
+                    "events: \(request.events.count) events, more than the limit of \(Limits.maximumTrackEventsPerRequest)"
             )
         }
         // While the log cannot sync, nothing is acknowledged as if it were durable (see RealtimeLog).
@@ -147,13 +164,17 @@ final class RecommendationService: Sendable {
                 response.duplicates += 1
                 continue
             }
-            accepted.append(LoggedTrackEvent(
-                messageID: key, userID: event.userID, event: event.event,
-                itemID: event.itemID.isEmpty ? nil : event.itemID,
-                timestamp: event.timestampMicros == 0 ? now : Timestamp(rawValue: event.timestampMicros),
-                value: event.hasValue ? event.value : nil,
-                properties: event.properties
-            ))
+            accepted.append(
+                LoggedTrackEvent(
+                    messageID: key,
+                    userID: event.userID,
+                    event: event.event,
+                    itemID: event.itemID.isEmpty ? nil : event.itemID,
+                    timestamp: event.timestampMicros == 0 ? now : Timestamp(rawValue: event.timestampMicros),
+                    value: event.hasValue ? event.value : nil,
+                    properties: event.properties
+                )
+            )
         }
         // Logged before the state changes and before the answer: an acknowledged event is in the kernel.
         if let log, !accepted.isEmpty {
@@ -171,11 +192,18 @@ final class RecommendationService: Sendable {
 
     /// Updates the real-time state with one logged event (TRACK, or replay at start).
     func apply(_ event: LoggedTrackEvent, settings: RecommenderSettings) {
-        guard let itemID = event.itemID, let weight = settings.weight(event: event.event, value: event.value) else { return }
-        realtime.record(user: event.userID, item: RealtimeState.Item(
-            itemID: itemID, weight: weight, timeSeconds: event.timestamp.secondsSinceEpoch,
-            isPurchase: RecommenderSettings.purchaseEvents.contains(event.event)
-        ))
+        guard let itemID = event.itemID, let weight = settings.weight(event: event.event, value: event.value) else {
+            return
+        }
+        realtime.record(
+            user: event.userID,
+            item: RealtimeState.Item(
+                itemID: itemID,
+                weight: weight,
+                timeSeconds: event.timestamp.secondsSinceEpoch,
+                isPurchase: RecommenderSettings.purchaseEvents.contains(event.event)
+            )
+        )
     }
 
     /// Replays every log file in `folder` into the real-time state; returns events replayed and lines
@@ -205,22 +233,35 @@ final class RecommendationService: Sendable {
     /// Why a TRACK event is refused, or `nil`.
     static func problem(_ event: Aampe_V1_TrackEvent, now: Timestamp) -> String? {
         if event.userID.isEmpty { return "user_id is empty" }
-        if event.userID.utf8.count > Limits.maximumExternalIDBytes { return "user_id is longer than \(Limits.maximumExternalIDBytes) bytes" }
+        if event.userID.utf8.count > Limits.maximumExternalIDBytes {
+            return "user_id is longer than \(Limits.maximumExternalIDBytes) bytes"
+        }
         if event.event.isEmpty { return "event is empty" }
-        if event.event.utf8.count > Limits.maximumEventNameBytes { return "event is longer than \(Limits.maximumEventNameBytes) bytes" }
-        if event.itemID.utf8.count > Limits.maximumExternalIDBytes { return "item_id is longer than \(Limits.maximumExternalIDBytes) bytes" }
-        if event.idempotencyKey.utf8.count > Limits.maximumExternalIDBytes { return "idempotency_key is longer than \(Limits.maximumExternalIDBytes) bytes" }
+        if event.event.utf8.count > Limits.maximumEventNameBytes {
+            return "event is longer than \(Limits.maximumEventNameBytes) bytes"
+        }
+        if event.itemID.utf8.count > Limits.maximumExternalIDBytes {
+            return "item_id is longer than \(Limits.maximumExternalIDBytes) bytes"
+        }
+        if event.idempotencyKey.utf8.count > Limits.maximumExternalIDBytes {
+            return "idempotency_key is longer than \(Limits.maximumExternalIDBytes) bytes"
+        }
         if event.timestampMicros != 0 {
-            if event.timestampMicros < Limits.earliestEventTimestampMicros { return "timestamp_micros is before 2000-01-01" }
+            if event.timestampMicros < Limits.earliestEventTimestampMicros {
+                return "timestamp_micros is before 2000-01-01"
+            }
             if event.timestampMicros > now.rawValue + Limits.maximumTrackTimestampAheadMicros {
-                return "timestamp_micros is more than \(Limits.maximumTrackTimestampAheadMicros / 3_600_000_000) hours ahead of the server's clock"
+                return
+                    "timestamp_micros is more than \(Limits.maximumTrackTimestampAheadMicros / 3_600_000_000) hours ahead of the server's clock"
             }
         }
         if event.hasValue && !event.value.isFinite { return "value is not a finite number" }
         if event.properties.count > Limits.maximumTrackProperties {
-            return "properties has \(event.properties.count) entries, more than the limit of \(Limits.maximumTrackProperties)"
+            return
+                "properties has \(event.properties.count) entries, more than the limit of \(Limits.maximumTrackProperties)"
         }
-        for (key, value) in event.properties where key.utf8.count > Limits.maximumTrackPropertyBytes || value.utf8.count > Limits.maximumTrackPropertyBytes {
+        for (key, value) in event.properties
+        where key.utf8.count > Limits.maximumTrackPropertyBytes || value.utf8.count > Limits.maximumTrackPropertyBytes {
             return "property '\(key.prefix(64))' is longer than \(Limits.maximumTrackPropertyBytes) bytes"
         }
         return nil
@@ -230,14 +271,20 @@ final class RecommendationService: Sendable {
 
     static func checkCount(_ count: UInt32) throws(ProtocolError) {
         guard count >= 1 && Int(count) <= Limits.maximumRecommendationCount else {
-            throw ProtocolError(code: .invalidRequest, message: "count must be 1 to \(Limits.maximumRecommendationCount), not \(count)")
+            throw ProtocolError(
+                code: .invalidRequest,
+                message: "count must be 1 to \(Limits.maximumRecommendationCount), not \(count)"
+            )
         }
     }
 
     static func checkID(_ id: String, field: String, allowEmpty: Bool) throws(ProtocolError) {
         if id.isEmpty && !allowEmpty { throw ProtocolError(code: .invalidRequest, message: "\(field) is empty") }
         if id.utf8.count > Limits.maximumExternalIDBytes {
-            throw ProtocolError(code: .invalidRequest, message: "\(field) is longer than \(Limits.maximumExternalIDBytes) bytes")
+            throw ProtocolError(
+                code: .invalidRequest,
+                message: "\(field) is longer than \(Limits.maximumExternalIDBytes) bytes"
+            )
         }
     }
 
@@ -255,14 +302,19 @@ final class RecommendationService: Sendable {
 
     /// Checks the filter's lists and the request's other lists (`(field name, ids)`): their entries
     /// together (an attribute condition counts 1 for its name plus its values), then each id's length.
-    static func checkLists(_ filter: Aampe_V1_ItemFilter, _ lists: [(field: String, ids: [String])]) throws(ProtocolError) {
-        let entries = lists.reduce(0) { $0 + $1.ids.count } + filter.categories.count
+    static func checkLists(
+        _ filter: Aampe_V1_ItemFilter,
+        _ lists: [(field: String, ids: [String])]
+    ) throws(ProtocolError) {
+        let entries =
+            lists.reduce(0) { $0 + $1.ids.count } + filter.categories.count
             + filter.attributes.reduce(0) { $0 + 1 + $1.values.count }
         guard entries <= Limits.maximumRequestListEntries else {
             let fields = (["filter.categories", "filter.attributes"] + lists.map(\.field)).joined(separator: ", ")
             throw ProtocolError(
                 code: .invalidRequest,
-                message: "\(fields): \(entries) entries together, more than the limit of \(Limits.maximumRequestListEntries)"
+                message:
+                    "\(fields): \(entries) entries together, more than the limit of \(Limits.maximumRequestListEntries)"
             )
         }
         for (field, ids) in lists { try checkIDs(ids, field: field) }
@@ -272,7 +324,11 @@ final class RecommendationService: Sendable {
             try checkIDs(condition.values, field: "filter.attributes[\(index)].values")
         }
         if filter.hasMinimumPrice && filter.hasMaximumPrice && filter.minimumPrice > filter.maximumPrice {
-            throw ProtocolError(code: .invalidRequest, message: "filter.minimum_price \(filter.minimumPrice) is above filter.maximum_price \(filter.maximumPrice)")
+            throw ProtocolError(
+                code: .invalidRequest,
+                message:
+                    "filter.minimum_price \(filter.minimumPrice) is above filter.maximum_price \(filter.maximumPrice)"
+            )
         }
     }
 

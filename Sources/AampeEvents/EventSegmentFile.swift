@@ -1,4 +1,4 @@
-public import AampeCore
+import AampeCore
 public import AampeSegments
 public import AampeStore
 
@@ -45,23 +45,40 @@ public enum EventSegmentFile {
         configuration: SegmentWriterConfiguration
     ) throws -> EventSegmentRecord {
         precondition(
-            [rows.users.count, rows.eventTypes.count, rows.items.count, rows.values.count, rows.keyHigh.count,
-             rows.keyLow.count, rows.sourceLines.count, rows.propertyEnds.count].allSatisfy { $0 == rows.count },
+            [
+                rows.users.count, rows.eventTypes.count, rows.items.count, rows.values.count, rows.keyHigh.count,
+                rows.keyLow.count, rows.sourceLines.count, rows.propertyEnds.count,
+            ].allSatisfy { $0 == rows.count },
             "event columns must be row-aligned"
         )
         let writer = try SegmentWriter(path: path, kind: .events, configuration: configuration)
-        try writer.writeColumn(EventColumn.timestamp.rawValue, codec: EventColumn.timestamp.codec, values: rows.timestamps)
+        try writer.writeColumn(
+            EventColumn.timestamp.rawValue,
+            codec: EventColumn.timestamp.codec,
+            values: rows.timestamps
+        )
         try writer.writeColumn(EventColumn.user.rawValue, codec: EventColumn.user.codec, values: rows.users)
-        try writer.writeColumn(EventColumn.eventType.rawValue, codec: EventColumn.eventType.codec, values: rows.eventTypes)
+        try writer.writeColumn(
+            EventColumn.eventType.rawValue,
+            codec: EventColumn.eventType.codec,
+            values: rows.eventTypes
+        )
         try writer.writeColumn(EventColumn.item.rawValue, codec: EventColumn.item.codec, values: rows.items)
         try writer.writeColumn(EventColumn.value.rawValue, codec: EventColumn.value.codec, values: rows.values)
         try writer.writeColumn(EventColumn.keyHigh.rawValue, codec: EventColumn.keyHigh.codec, values: rows.keyHigh)
         try writer.writeColumn(EventColumn.keyLow.rawValue, codec: EventColumn.keyLow.codec, values: rows.keyLow)
-        try writer.writeColumn(EventColumn.sourceLine.rawValue, codec: EventColumn.sourceLine.codec, values: rows.sourceLines)
+        try writer.writeColumn(
+            EventColumn.sourceLine.rawValue,
+            codec: EventColumn.sourceLine.codec,
+            values: rows.sourceLines
+        )
         try rows.properties.withUnsafeBytes { bytes in
             try rows.propertyEnds.withUnsafeBufferPointer { ends in
                 try writer.writeBytesColumn(
-                    EventColumn.properties.rawValue, codec: EventColumn.properties.codec, bytes: bytes, ends: ends
+                    EventColumn.properties.rawValue,
+                    codec: EventColumn.properties.codec,
+                    bytes: bytes,
+                    ends: ends
                 )
             }
         }

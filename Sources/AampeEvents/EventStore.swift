@@ -1,6 +1,6 @@
 public import AampeCore
-public import AampeStore
 import AampeSegments
+public import AampeStore
 
 /// The imported events of a data directory: segment files under `events/<YYYY-MM-DD>/`, listed in the
 /// `event_segments` manifest. This is the read side every consumer of events uses (training, reports,
@@ -115,7 +115,10 @@ public struct EventStore: Sendable {
         var output = Self.csvHeader + "\n"
         try forEachEvent { event in
             let value = event.value.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : String($0) } ?? ""
-            let fields = [event.userID, event.event, event.timestamp.iso8601Microseconds, event.itemID ?? "", value, event.propertiesJSON]
+            let fields = [
+                event.userID, event.event, event.timestamp.iso8601Microseconds, event.itemID ?? "", value,
+                event.propertiesJSON,
+            ]
             output += fields.map(CSVText.field).joined(separator: ",") + "\n"
             if output.utf8.count > 1 << 16 {
                 try write(output)
@@ -155,11 +158,21 @@ public struct EventStore: Sendable {
             events.eventTypes.reserveCapacity(segment.rows)
             events.items.reserveCapacity(segment.rows)
             events.values.reserveCapacity(segment.rows)
-            try reader.scalarColumn(EventColumn.timestamp.rawValue, as: Int64.self).scan { events.timestampMicros.append(contentsOf: $0) }
-            try reader.scalarColumn(EventColumn.user.rawValue, as: UInt32.self).scan { events.users.append(contentsOf: $0) }
-            try reader.scalarColumn(EventColumn.eventType.rawValue, as: UInt32.self).scan { events.eventTypes.append(contentsOf: $0) }
-            try reader.scalarColumn(EventColumn.item.rawValue, as: UInt32.self).scan { events.items.append(contentsOf: $0) }
-            try reader.scalarColumn(EventColumn.value.rawValue, as: Double.self).scan { events.values.append(contentsOf: $0) }
+            try reader.scalarColumn(EventColumn.timestamp.rawValue, as: Int64.self).scan {
+                events.timestampMicros.append(contentsOf: $0)
+            }
+            try reader.scalarColumn(EventColumn.user.rawValue, as: UInt32.self).scan {
+                events.users.append(contentsOf: $0)
+            }
+            try reader.scalarColumn(EventColumn.eventType.rawValue, as: UInt32.self).scan {
+                events.eventTypes.append(contentsOf: $0)
+            }
+            try reader.scalarColumn(EventColumn.item.rawValue, as: UInt32.self).scan {
+                events.items.append(contentsOf: $0)
+            }
+            try reader.scalarColumn(EventColumn.value.rawValue, as: Double.self).scan {
+                events.values.append(contentsOf: $0)
+            }
             try body(events, index + 1, segments.count)
         }
     }
@@ -181,7 +194,11 @@ public struct EventStore: Sendable {
             byDay[segment.utcDay] = entry
         }
         return byDay.keys.sorted().map { day in
-            DailyEventCounts(date: CivilDate(daysSinceEpoch: day).description, events: byDay[day]!.events, activeUsers: byDay[day]!.users.count)
+            DailyEventCounts(
+                date: CivilDate(daysSinceEpoch: day).description,
+                events: byDay[day]!.events,
+                activeUsers: byDay[day]!.users.count
+            )
         }
     }
 }

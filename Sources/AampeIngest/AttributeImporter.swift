@@ -1,6 +1,6 @@
+import AampeCore
 public import AampeEvents
 import AampeStore
-import AampeCore
 import Foundation
 
 /// Settings of `aampectl import users` and `aampectl import catalog`.
@@ -85,11 +85,17 @@ public final class AttributeImporter {
                             guard let idKey = Self.idKey(in: attributes, explicit: options.idColumn, names: idNames),
                                 let id = attributes[idKey]?.trimmingCharacters(in: .whitespaces), !id.isEmpty
                             else {
-                                return reject(.missingID, "no \(subject == .users ? "user" : "item") id (looked for "
-                                              + (options.idColumn ?? idNames.joined(separator: ", ")) + ")")
+                                return reject(
+                                    .missingID,
+                                    "no \(subject == .users ? "user" : "item") id (looked for "
+                                        + (options.idColumn ?? idNames.joined(separator: ", ")) + ")"
+                                )
                             }
                             guard id.utf8.count <= Limits.maximumExternalIDBytes else {
-                                return reject(.idTooLong, "id of \(id.utf8.count) bytes; the limit is \(Limits.maximumExternalIDBytes)")
+                                return reject(
+                                    .idTooLong,
+                                    "id of \(id.utf8.count) bytes; the limit is \(Limits.maximumExternalIDBytes)"
+                                )
                             }
                             func index() -> Int {
                                 if let index = known[id] { return index }
@@ -153,7 +159,10 @@ public final class AttributeImporter {
 
     static func idKey(in attributes: [String: String], explicit: String?, names: [String]) -> String? {
         if let explicit { return attributes.keys.first { $0.lowercased() == explicit.lowercased() } }
-        let normalized = Dictionary(attributes.keys.map { (ProfileFields.normalize($0), $0) }, uniquingKeysWith: { first, _ in first })
+        let normalized = Dictionary(
+            attributes.keys.map { (ProfileFields.normalize($0), $0) },
+            uniquingKeysWith: { first, _ in first }
+        )
         for name in names { if let key = normalized[name] { return key } }
         return nil
     }
@@ -177,7 +186,9 @@ public final class AttributeImporter {
             return ProfileFields.upsert(from: attributes, idKey: idKey)
         }
         var rest: [String: String] = [:]
-        let endpointColumns: Set<String> = ["ChannelType", "Address", "OptOut", "Id", "EffectiveDate", "EndpointStatus"]
+        let endpointColumns: Set<String> = [
+            "ChannelType", "Address", "OptOut", "Id", "EffectiveDate", "EndpointStatus",
+        ]
         for (key, value) in attributes where !endpointColumns.contains(key) {
             let name = key.hasPrefix("User.UserAttributes.") ? String(key.dropFirst("User.UserAttributes.".count)) : key
             rest[name] = value
@@ -195,18 +206,24 @@ public final class AttributeImporter {
         switch type {
         case "EMAIL":
             guard Validation.isEmail(address) else {
-                return .failure(FieldFailure(reason: .invalidField, detail: "Address: \"\(address)\" is not an email address"))
+                return .failure(
+                    FieldFailure(reason: .invalidField, detail: "Address: \"\(address)\" is not an email address")
+                )
             }
             channel = .email
         case "SMS", "VOICE":
             guard Validation.phoneNumber(address) != nil else {
-                return .failure(FieldFailure(reason: .invalidField, detail: "Address: \"\(address)\" is not a phone number"))
+                return .failure(
+                    FieldFailure(reason: .invalidField, detail: "Address: \"\(address)\" is not a phone number")
+                )
             }
             channel = .sms
         case "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "GCM", "BAIDU", "ADM":
             channel = .push
         default:
-            return .failure(FieldFailure(reason: .invalidField, detail: "ChannelType: \"\(type)\" is not a Pinpoint channel type"))
+            return .failure(
+                FieldFailure(reason: .invalidField, detail: "ChannelType: \"\(type)\" is not a Pinpoint channel type")
+            )
         }
         let cleaned = channel == .sms ? Validation.phoneNumber(address)! : address
         upsert.channels.removeAll { $0.channel == channel }
@@ -244,7 +261,12 @@ enum CatalogFields {
                 upsert.attributeValues["category"] = Self.split(value)
             case "instock", "isinstock", "available", "availability", "stock":
                 guard let flag = Self.stock(value) else {
-                    return .failure(FieldFailure(reason: .invalidField, detail: "\(name): \"\(value)\" is not a stock flag or quantity"))
+                    return .failure(
+                        FieldFailure(
+                            reason: .invalidField,
+                            detail: "\(name): \"\(value)\" is not a stock flag or quantity"
+                        )
+                    )
                 }
                 upsert.isInStock = flag
             case "price":
@@ -263,7 +285,10 @@ enum CatalogFields {
             }
         }
         if !others.isEmpty,
-            let data = try? JSONSerialization.data(withJSONObject: others, options: [.sortedKeys, .withoutEscapingSlashes])
+            let data = try? JSONSerialization.data(
+                withJSONObject: others,
+                options: [.sortedKeys, .withoutEscapingSlashes]
+            )
         {
             upsert.attributesJSON = String(decoding: data, as: UTF8.self)
         }

@@ -26,14 +26,26 @@ struct AttributeRecordReader {
         var name = path.lowercased()
         if name.hasSuffix(".zst") { name.removeLast(4) }
         let firstByte = first.first { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }
-        let isJSON = name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") || name.hasSuffix(".json")
-            || (!name.hasSuffix(".csv") && !name.hasSuffix(".tsv") && (firstByte == UInt8(ascii: "{") || firstByte == UInt8(ascii: "[")))
+        let isJSON =
+            name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") || name.hasSuffix(".json")
+            || (!name.hasSuffix(".csv") && !name.hasSuffix(".tsv")
+                && (firstByte == UInt8(ascii: "{") || firstByte == UInt8(ascii: "[")))
         if isJSON {
             try readJSON(reader, path: path, isArray: firstByte == UInt8(ascii: "["), body: body)
-            return FormatDetection(format: .json, framing: firstByte == UInt8(ascii: "[") ? .jsonArray : .jsonLines, delimiter: nil,
-                                   reason: "JSON objects")
+            return FormatDetection(
+                format: .json,
+                framing: firstByte == UInt8(ascii: "[") ? .jsonArray : .jsonLines,
+                delimiter: nil,
+                reason: "JSON objects"
+            )
         }
-        let detection = try FormatDetector.detect(path: path, firstBytes: first, requested: .csv, delimiter: delimiter, hasExplicitColumns: false)
+        let detection = try FormatDetector.detect(
+            path: path,
+            firstBytes: first,
+            requested: .csv,
+            delimiter: delimiter,
+            hasExplicitColumns: false
+        )
         try readDelimited(reader, path: path, delimiter: detection.delimiter ?? UInt8(ascii: ","), body: body)
         return detection
     }
@@ -50,7 +62,12 @@ struct AttributeRecordReader {
             switch next {
             case .record(let bytes, let raw, let line):
                 if encoding == .utf8 && !UTF8Validation.isValid(raw) {
-                    if header == nil { throw ImportError.unrecognizedFormat(path: path, reason: "the header row is not UTF-8 (try --encoding latin1)") }
+                    if header == nil {
+                        throw ImportError.unrecognizedFormat(
+                            path: path,
+                            reason: "the header row is not UTF-8 (try --encoding latin1)"
+                        )
+                    }
                     try body(.reject(.invalidUTF8, detail: nil), line, raw)
                     continue
                 }
@@ -64,7 +81,11 @@ struct AttributeRecordReader {
                     continue
                 }
                 guard values.count == columns.count else {
-                    try body(.reject(.malformedCSV, detail: "\(values.count) fields where the header has \(columns.count)"), line, raw)
+                    try body(
+                        .reject(.malformedCSV, detail: "\(values.count) fields where the header has \(columns.count)"),
+                        line,
+                        raw
+                    )
                     continue
                 }
                 var attributes: [String: String] = [:]
@@ -98,9 +119,14 @@ struct AttributeRecordReader {
                 do {
                     try scanner.parse(bytes)
                 } catch let error as JSONScanner.SyntaxError {
-                    throw ImportError.unrecognizedFormat(path: path, reason: "not a valid JSON array: \(error.reason) at byte \(error.offset)")
+                    throw ImportError.unrecognizedFormat(
+                        path: path,
+                        reason: "not a valid JSON array: \(error.reason) at byte \(error.offset)"
+                    )
                 }
-                guard scanner.topKind == .array else { throw ImportError.unrecognizedFormat(path: path, reason: "not a JSON array") }
+                guard scanner.topKind == .array else {
+                    throw ImportError.unrecognizedFormat(path: path, reason: "not a JSON array")
+                }
                 // Re-parse element by element, so each gets its own members and line.
                 var offset = 1
                 var line: Int64 = 1
@@ -143,7 +169,9 @@ struct AttributeRecordReader {
     }
 
     private func record(_ scanner: JSONScanner) -> Record {
-        guard scanner.topKind == .object else { return .reject(.malformedJSON, detail: "the record is not a JSON object") }
+        guard scanner.topKind == .object else {
+            return .reject(.malformedJSON, detail: "the record is not a JSON object")
+        }
         // Segment `identify`: the id is `userId`, the attributes are the traits.
         var attributes = ProfileFields.flatten(scanner, parent: -1)
         if attributes["type"] == "identify" {
@@ -155,4 +183,3 @@ struct AttributeRecordReader {
         return .attributes(attributes, header: scanner.keys())
     }
 }
-

@@ -97,10 +97,21 @@ struct CSVScanner {
                 }
                 guard isClosed else {
                     if offset >= maximumRecordBytes {
-                        return skipLine(bytes, from: 0, newlinesBefore: 0, isEndOfInput: isEndOfInput, reason: nil, quoteRunaway: true)
+                        return skipLine(
+                            bytes,
+                            from: 0,
+                            newlinesBefore: 0,
+                            isEndOfInput: isEndOfInput,
+                            reason: nil,
+                            quoteRunaway: true
+                        )
                     }
                     if !isEndOfInput { return .needMore }
-                    return .malformed(length: count, newlines: newlines, reason: "a quoted field is not closed before the end of the file")
+                    return .malformed(
+                        length: count,
+                        newlines: newlines,
+                        reason: "a quoted field is not closed before the end of the file"
+                    )
                 }
                 if hasEscapes {
                     let scratchStart = scratch.count
@@ -123,17 +134,35 @@ struct CSVScanner {
                 let next = base.load(fromByteOffset: offset, as: UInt8.self)
                 if next == delimiter {
                     offset += 1
-                    if fields.count >= Limits.maximumImportFields { return skipLine(bytes, from: offset, newlinesBefore: newlines, isEndOfInput: isEndOfInput, reason: "more than \(Limits.maximumImportFields) fields", quoteRunaway: false) }
+                    if fields.count >= Limits.maximumImportFields {
+                        return skipLine(
+                            bytes,
+                            from: offset,
+                            newlinesBefore: newlines,
+                            isEndOfInput: isEndOfInput,
+                            reason: "more than \(Limits.maximumImportFields) fields",
+                            quoteRunaway: false
+                        )
+                    }
                     continue
                 }
                 if next == newline {
                     return .record(length: offset + 1, newlines: newlines + 1)
                 }
-                if next == carriageReturn, offset + 1 < count, base.load(fromByteOffset: offset + 1, as: UInt8.self) == newline {
+                if next == carriageReturn, offset + 1 < count,
+                    base.load(fromByteOffset: offset + 1, as: UInt8.self) == newline
+                {
                     return .record(length: offset + 2, newlines: newlines + 1)
                 }
                 if next == carriageReturn, offset + 1 >= count, !isEndOfInput { return .needMore }
-                return skipLine(bytes, from: offset, newlinesBefore: newlines, isEndOfInput: isEndOfInput, reason: "text after the closing quote of field \(fields.count)", quoteRunaway: false)
+                return skipLine(
+                    bytes,
+                    from: offset,
+                    newlinesBefore: newlines,
+                    isEndOfInput: isEndOfInput,
+                    reason: "text after the closing quote of field \(fields.count)",
+                    quoteRunaway: false
+                )
             }
             // Unquoted field: up to a delimiter or a line end.
             fieldStart = offset
@@ -144,7 +173,14 @@ struct CSVScanner {
             }
             if offset >= limit {
                 if limit < count || count >= maximumRecordBytes {
-                    return skipLine(bytes, from: offset, newlinesBefore: newlines, isEndOfInput: isEndOfInput, reason: nil, quoteRunaway: false)
+                    return skipLine(
+                        bytes,
+                        from: offset,
+                        newlinesBefore: newlines,
+                        isEndOfInput: isEndOfInput,
+                        reason: nil,
+                        quoteRunaway: false
+                    )
                 }
                 if !isEndOfInput { return .needMore }
                 // The last record of a file without a final line break.
@@ -157,7 +193,16 @@ struct CSVScanner {
             if byte == delimiter {
                 fields.append(Field(start: fieldStart, end: offset, isInScratch: false))
                 offset += 1
-                if fields.count >= Limits.maximumImportFields { return skipLine(bytes, from: offset, newlinesBefore: newlines, isEndOfInput: isEndOfInput, reason: "more than \(Limits.maximumImportFields) fields", quoteRunaway: false) }
+                if fields.count >= Limits.maximumImportFields {
+                    return skipLine(
+                        bytes,
+                        from: offset,
+                        newlinesBefore: newlines,
+                        isEndOfInput: isEndOfInput,
+                        reason: "more than \(Limits.maximumImportFields) fields",
+                        quoteRunaway: false
+                    )
+                }
                 continue
             }
             // A line feed ends the record; a carriage return before it belongs to the terminator.
@@ -192,7 +237,11 @@ struct CSVScanner {
         }
         let length = newlineIndex + 1
         if quoteRunaway {
-            return .malformed(length: length, newlines: 1, reason: "a quoted field runs past \(maximumRecordBytes) bytes (a quote that never closes?)")
+            return .malformed(
+                length: length,
+                newlines: 1,
+                reason: "a quoted field runs past \(maximumRecordBytes) bytes (a quote that never closes?)"
+            )
         }
         if let reason { return .malformed(length: length, newlines: newlinesBefore + 1, reason: reason) }
         return .tooLong(length: length, newlines: newlinesBefore + 1)

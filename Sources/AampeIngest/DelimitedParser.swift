@@ -145,14 +145,26 @@ final class DelimitedParser: @unchecked Sendable {
                     }
                     let fieldCount = records.scanner.fields.count
                     guard fieldCount == layout.columnCount else {
-                        reject(.malformedCSV, detail: "\(fieldCount) fields where the header has \(layout.columnCount)", raw: raw, line: line, into: batch)
+                        reject(
+                            .malformedCSV,
+                            detail: "\(fieldCount) fields where the header has \(layout.columnCount)",
+                            raw: raw,
+                            line: line,
+                            into: batch
+                        )
                         continue
                     }
                     parse(bytes, raw: raw, line: line, into: batch)
                 case .malformed(let raw, let line, let reason):
                     reject(.malformedCSV, detail: reason, raw: raw, line: line, into: batch)
                 case .tooLong(let raw, let line):
-                    reject(.lineTooLong, detail: "the record is longer than \(Limits.maximumImportRecordBytes) bytes", raw: raw, line: line, into: batch)
+                    reject(
+                        .lineTooLong,
+                        detail: "the record is longer than \(Limits.maximumImportRecordBytes) bytes",
+                        raw: raw,
+                        line: line,
+                        into: batch
+                    )
                 }
             }
             handOver()
@@ -164,7 +176,12 @@ final class DelimitedParser: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func parse(_ bytes: UnsafeRawBufferPointer, raw: UnsafeRawBufferPointer, line: Int64, into batch: ParsedBatch) {
+    private func parse(
+        _ bytes: UnsafeRawBufferPointer,
+        raw: UnsafeRawBufferPointer,
+        line: Int64,
+        into batch: ParsedBatch
+    ) {
         arena.reset()
         let records = self.records
         let isLatin1 = self.isLatin1
@@ -196,23 +213,53 @@ final class DelimitedParser: @unchecked Sendable {
             let item = batch.append(fields.item.flatMap { $0.isEmpty ? nil : $0 })
             let properties = batch.append(fields.properties.flatMap { $0.isEmpty ? nil : $0 })
             let record = batch.append(raw)
-            batch.rows.append(ParsedBatch.Row(
-                line: line, cleaned: cleaned, userStart: user.start, userCount: user.count,
-                eventStart: event.start, eventCount: event.count, itemStart: item.start, itemCount: item.count,
-                propertiesStart: properties.start, propertiesCount: properties.count,
-                rawStart: record.start, rawCount: record.count, reject: -1
-            ))
+            batch.rows.append(
+                ParsedBatch.Row(
+                    line: line,
+                    cleaned: cleaned,
+                    userStart: user.start,
+                    userCount: user.count,
+                    eventStart: event.start,
+                    eventCount: event.count,
+                    itemStart: item.start,
+                    itemCount: item.count,
+                    propertiesStart: properties.start,
+                    propertiesCount: properties.count,
+                    rawStart: record.start,
+                    rawCount: record.count,
+                    reject: -1
+                )
+            )
         }
     }
 
-    private func reject(_ reason: RejectReason, detail: String?, raw: UnsafeRawBufferPointer, line: Int64, into batch: ParsedBatch) {
+    private func reject(
+        _ reason: RejectReason,
+        detail: String?,
+        raw: UnsafeRawBufferPointer,
+        line: Int64,
+        into batch: ParsedBatch
+    ) {
         let range = batch.append(raw)
-        batch.rejects.append(ParsedBatch.Reject(reason: reason, detail: detail, rawStart: range.start, rawCount: range.count))
-        batch.rows.append(ParsedBatch.Row(
-            line: line, cleaned: EventCleaner.Cleaned(timestamp: 0, value: 0, hashHigh: 0, hashLow: 0),
-            userStart: -1, userCount: 0, eventStart: -1, eventCount: 0, itemStart: -1, itemCount: 0,
-            propertiesStart: -1, propertiesCount: 0, rawStart: range.start, rawCount: range.count,
-            reject: Int32(batch.rejects.count - 1)
-        ))
+        batch.rejects.append(
+            ParsedBatch.Reject(reason: reason, detail: detail, rawStart: range.start, rawCount: range.count)
+        )
+        batch.rows.append(
+            ParsedBatch.Row(
+                line: line,
+                cleaned: EventCleaner.Cleaned(timestamp: 0, value: 0, hashHigh: 0, hashLow: 0),
+                userStart: -1,
+                userCount: 0,
+                eventStart: -1,
+                eventCount: 0,
+                itemStart: -1,
+                itemCount: 0,
+                propertiesStart: -1,
+                propertiesCount: 0,
+                rawStart: range.start,
+                rawCount: range.count,
+                reject: Int32(batch.rejects.count - 1)
+            )
+        )
     }
 }

@@ -53,7 +53,11 @@ struct EventBatch {
     }
 
     /// Writes the rows as the segment file `path` (fsynced and renamed into place) and describes it.
-    func write(to path: String, relativePath: String, configuration: SegmentWriterConfiguration) throws -> EventSegmentRecord {
+    func write(
+        to path: String,
+        relativePath: String,
+        configuration: SegmentWriterConfiguration
+    ) throws -> EventSegmentRecord {
         try EventSegmentFile.write(rows, day: day, to: path, relativePath: relativePath, configuration: configuration)
     }
 }

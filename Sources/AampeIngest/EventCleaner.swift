@@ -58,36 +58,68 @@ struct EventCleaner: Sendable {
     func clean(_ fields: EventFields, scratch: inout [UInt8]) -> Result<Cleaned, Rejected> {
         guard let user = fields.user, !user.isEmpty else { return .failure(Rejected(reason: .missingUserID)) }
         guard user.count <= Limits.maximumExternalIDBytes else {
-            return .failure(Rejected(reason: .idTooLong, detail: "user id of \(user.count) bytes; the limit is \(Limits.maximumExternalIDBytes)"))
+            return .failure(
+                Rejected(
+                    reason: .idTooLong,
+                    detail: "user id of \(user.count) bytes; the limit is \(Limits.maximumExternalIDBytes)"
+                )
+            )
         }
         if let event = fields.event {
             guard !event.isEmpty else { return .failure(Rejected(reason: .emptyEventName)) }
             guard event.count <= Limits.maximumEventNameBytes else {
-                return .failure(Rejected(reason: .eventNameTooLong, detail: "event name of \(event.count) bytes; the limit is \(Limits.maximumEventNameBytes)"))
+                return .failure(
+                    Rejected(
+                        reason: .eventNameTooLong,
+                        detail: "event name of \(event.count) bytes; the limit is \(Limits.maximumEventNameBytes)"
+                    )
+                )
             }
         }
         guard let timestampBytes = fields.timestamp, !timestampBytes.isEmpty else {
             return .failure(Rejected(reason: .unparsableTimestamp, detail: "no timestamp"))
         }
         guard let timestamp = TimestampParsing.parse(timestampBytes) else {
-            return .failure(Rejected(reason: .unparsableTimestamp, detail: "\(Self.quoted(timestampBytes)) is not a timestamp"))
+            return .failure(
+                Rejected(reason: .unparsableTimestamp, detail: "\(Self.quoted(timestampBytes)) is not a timestamp")
+            )
         }
         guard timestamp.rawValue >= earliestMicros else {
-            return .failure(Rejected(reason: .timestampTooOld, detail: "\(timestamp) is before the oldest accepted time, --oldest-accepted \(Timestamp(rawValue: earliestMicros))"))
+            return .failure(
+                Rejected(
+                    reason: .timestampTooOld,
+                    detail:
+                        "\(timestamp) is before the oldest accepted time, --oldest-accepted \(Timestamp(rawValue: earliestMicros))"
+                )
+            )
         }
         guard timestamp.rawValue <= latestMicros else {
-            return .failure(Rejected(reason: .timestampInFuture, detail: "\(timestamp) is more than \(futureToleranceSeconds) s after the run started"))
+            return .failure(
+                Rejected(
+                    reason: .timestampInFuture,
+                    detail: "\(timestamp) is more than \(futureToleranceSeconds) s after the run started"
+                )
+            )
         }
-        if fields.isValueNotANumber { return .failure(Rejected(reason: .notANumber, detail: "the value is not a number")) }
+        if fields.isValueNotANumber {
+            return .failure(Rejected(reason: .notANumber, detail: "the value is not a number"))
+        }
         var value = Double.nan
         if let valueBytes = fields.value, !valueBytes.isEmpty {
             guard let parsed = NumberParsing.double(valueBytes) else {
-                return .failure(Rejected(reason: .notANumber, detail: "value \(Self.quoted(valueBytes)) is not a number"))
+                return .failure(
+                    Rejected(reason: .notANumber, detail: "value \(Self.quoted(valueBytes)) is not a number")
+                )
             }
             value = parsed
         }
         if let item = fields.item, item.count > Limits.maximumExternalIDBytes {
-            return .failure(Rejected(reason: .idTooLong, detail: "item id of \(item.count) bytes; the limit is \(Limits.maximumExternalIDBytes)"))
+            return .failure(
+                Rejected(
+                    reason: .idTooLong,
+                    detail: "item id of \(item.count) bytes; the limit is \(Limits.maximumExternalIDBytes)"
+                )
+            )
         }
         // The dedupe hash: of (user, source key) where the source has an idempotency key, and of (user,
         // event name, timestamp, item, value) where it has none. Names and ids, not dense indices, so
@@ -100,16 +132,28 @@ struct EventCleaner: Sendable {
             scratch.append(contentsOf: key)
         } else {
             scratch.append(UInt8(ascii: "c"))
-            if let event = fields.event { scratch.append(contentsOf: event) } else { scratch.append(contentsOf: defaultEventName) }
+            if let event = fields.event {
+                scratch.append(contentsOf: event)
+            } else {
+                scratch.append(contentsOf: defaultEventName)
+            }
             scratch.append(0x1F)
             withUnsafeBytes(of: timestamp.rawValue.littleEndian) { scratch.append(contentsOf: $0) }
             if let item = fields.item { scratch.append(contentsOf: item) }
             scratch.append(0x1F)
-            withUnsafeBytes(of: (value.isNaN ? UInt64.max : value.bitPattern).littleEndian) { scratch.append(contentsOf: $0) }
+            withUnsafeBytes(of: (value.isNaN ? UInt64.max : value.bitPattern).littleEndian) {
+                scratch.append(contentsOf: $0)
+            }
         }
         return scratch.withUnsafeBytes { bytes in
-            .success(Cleaned(timestamp: timestamp.rawValue, value: value,
-                             hashHigh: ByteHash.hash(bytes, seed: 0x6b65_7931), hashLow: ByteHash.hash(bytes, seed: 0x6b65_7932)))
+            .success(
+                Cleaned(
+                    timestamp: timestamp.rawValue,
+                    value: value,
+                    hashHigh: ByteHash.hash(bytes, seed: 0x6b65_7931),
+                    hashLow: ByteHash.hash(bytes, seed: 0x6b65_7932)
+                )
+            )
         }
     }
 }

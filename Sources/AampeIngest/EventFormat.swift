@@ -158,7 +158,9 @@ enum FormatDetector {
     ) throws(ImportError) -> FormatDetection {
         var name = path.lowercased()
         if name.hasSuffix(".zst") { name.removeLast(4) }
-        let firstByte = firstBytes.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF) }
+        let firstByte = firstBytes.first {
+            !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF)
+        }
         let looksJSON = firstByte == UInt8(ascii: "{") || firstByte == UInt8(ascii: "[")
         let isJSONName = name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") || name.hasSuffix(".json")
         let isJSON: Bool
@@ -170,7 +172,12 @@ enum FormatDetector {
         if isJSON {
             let framing: FormatDetection.Framing = firstByte == UInt8(ascii: "[") ? .jsonArray : .jsonLines
             if requested != .auto {
-                return FormatDetection(format: requested, framing: framing, delimiter: nil, reason: "--format \(requested.rawValue)")
+                return FormatDetection(
+                    format: requested,
+                    framing: framing,
+                    delimiter: nil,
+                    reason: "--format \(requested.rawValue)"
+                )
             }
             return try detectJSON(path: path, firstBytes: firstBytes, framing: framing)
         }
@@ -190,26 +197,43 @@ enum FormatDetector {
             let best = counts.indices.max { counts[$0] < counts[$1] }!
             chosenDelimiter = counts[best] > 0 ? candidates[best] : UInt8(ascii: ",")
             if chosenDelimiter != UInt8(ascii: ",") {
-                delimiterReason = ", \(chosenDelimiter == 0x09 ? "tab" : "'\(Character(Unicode.Scalar(chosenDelimiter)))'")-delimited (most frequent in the first line)"
+                delimiterReason =
+                    ", \(chosenDelimiter == 0x09 ? "tab" : "'\(Character(Unicode.Scalar(chosenDelimiter)))'")-delimited (most frequent in the first line)"
             }
         }
         if requested == .csv || requested == .personalize {
-            return FormatDetection(format: requested, framing: .delimited, delimiter: chosenDelimiter,
-                                   reason: "--format \(requested.rawValue)\(delimiterReason)")
+            return FormatDetection(
+                format: requested,
+                framing: .delimited,
+                delimiter: chosenDelimiter,
+                reason: "--format \(requested.rawValue)\(delimiterReason)"
+            )
         }
         // Personalize's schemas spell their columns in upper case; aamped's own layout is lower case, so
         // the comparison is case-sensitive.
         let header = String(decoding: firstLine, as: UTF8.self)
-        let names = Set(header.split(separator: Character(Unicode.Scalar(chosenDelimiter))).map {
-            $0.trimmingCharacters(in: CharacterSet(charactersIn: " \"\r"))
-        })
+        let names = Set(
+            header.split(separator: Character(Unicode.Scalar(chosenDelimiter))).map {
+                $0.trimmingCharacters(in: CharacterSet(charactersIn: " \"\r"))
+            }
+        )
         if !hasExplicitColumns, names.contains("USER_ID"), names.contains("ITEM_ID"), names.contains("TIMESTAMP") {
-            return FormatDetection(format: .personalize, framing: .delimited, delimiter: chosenDelimiter,
-                                   reason: "header has USER_ID, ITEM_ID and TIMESTAMP (Amazon Personalize interactions)\(delimiterReason)")
+            return FormatDetection(
+                format: .personalize,
+                framing: .delimited,
+                delimiter: chosenDelimiter,
+                reason: "header has USER_ID, ITEM_ID and TIMESTAMP (Amazon Personalize interactions)\(delimiterReason)"
+            )
         }
-        let why = hasExplicitColumns ? "--columns given" : (name.hasSuffix(".csv") || name.hasSuffix(".tsv") ? "file name" : "not JSON")
-        return FormatDetection(format: .csv, framing: .delimited, delimiter: chosenDelimiter,
-                               reason: "delimited text (\(why))\(delimiterReason)")
+        let why =
+            hasExplicitColumns
+            ? "--columns given" : (name.hasSuffix(".csv") || name.hasSuffix(".tsv") ? "file name" : "not JSON")
+        return FormatDetection(
+            format: .csv,
+            framing: .delimited,
+            delimiter: chosenDelimiter,
+            reason: "delimited text (\(why))\(delimiterReason)"
+        )
     }
 
     private static func detectJSON(
@@ -219,7 +243,8 @@ enum FormatDetector {
     ) throws(ImportError) -> FormatDetection {
         // Look at the first object: the first line, or the first element of the array.
         var scanner = JSONScanner()
-        var start = firstBytes.firstIndex { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) } ?? firstBytes.count
+        var start =
+            firstBytes.firstIndex { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) } ?? firstBytes.count
         if framing == .jsonArray {
             start += 1
             while start < firstBytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(firstBytes[start]) { start += 1 }
@@ -233,23 +258,46 @@ enum FormatDetector {
                 try scanner.parse(UnsafeRawBufferPointer(rebasing: rest[0..<end]))
             }
         } catch {
-            return FormatDetection(format: .json, framing: framing, delimiter: nil,
-                                   reason: "JSON, but the first record does not parse (\(error.reason)); read with aamped's canonical keys")
+            return FormatDetection(
+                format: .json,
+                framing: framing,
+                delimiter: nil,
+                reason: "JSON, but the first record does not parse (\(error.reason)); read with aamped's canonical keys"
+            )
         }
         let properties = scanner.member("properties")
-        if scanner.member("messageId") != nil || (scanner.member("type") != nil && (scanner.member("userId") != nil || scanner.member("anonymousId") != nil)) {
-            return FormatDetection(format: .segment, framing: framing, delimiter: nil,
-                                   reason: "first record has messageId/type/userId (Segment spec)")
+        if scanner.member("messageId") != nil
+            || (scanner.member("type") != nil
+                && (scanner.member("userId") != nil || scanner.member("anonymousId") != nil))
+        {
+            return FormatDetection(
+                format: .segment,
+                framing: framing,
+                delimiter: nil,
+                reason: "first record has messageId/type/userId (Segment spec)"
+            )
         }
         if let properties, scanner.member("distinct_id", parent: properties) != nil {
-            return FormatDetection(format: .mixpanel, framing: framing, delimiter: nil,
-                                   reason: "first record has event and properties.distinct_id (Mixpanel export)")
+            return FormatDetection(
+                format: .mixpanel,
+                framing: framing,
+                delimiter: nil,
+                reason: "first record has event and properties.distinct_id (Mixpanel export)"
+            )
         }
         if scanner.member("event_type") != nil, scanner.member("user_id") != nil || scanner.member("device_id") != nil {
-            return FormatDetection(format: .amplitude, framing: framing, delimiter: nil,
-                                   reason: "first record has event_type and user_id/device_id (Amplitude export)")
+            return FormatDetection(
+                format: .amplitude,
+                framing: framing,
+                delimiter: nil,
+                reason: "first record has event_type and user_id/device_id (Amplitude export)"
+            )
         }
-        return FormatDetection(format: .json, framing: framing, delimiter: nil,
-                               reason: "JSON without a known export's keys; read with aamped's canonical keys")
+        return FormatDetection(
+            format: .json,
+            framing: framing,
+            delimiter: nil,
+            reason: "JSON without a known export's keys; read with aamped's canonical keys"
+        )
     }
 }

@@ -1,7 +1,7 @@
-public import AampeEvents
 import AampeCore
-import AampeStore
+public import AampeEvents
 import AampeSegments
+import AampeStore
 import Dispatch
 import Foundation
 import Synchronization
@@ -59,7 +59,8 @@ public final class EventImporter {
     private var lastProgressRows: Int64 = 0
 
     /// An importer for the data directory behind `events`.
-    public init(events: EventStore, options: EventImportOptions, progress: (@Sendable (ImportProgress) -> Void)? = nil) {
+    public init(events: EventStore, options: EventImportOptions, progress: (@Sendable (ImportProgress) -> Void)? = nil)
+    {
         self.events = events
         self.options = options
         self.progress = progress
@@ -262,8 +263,14 @@ public final class EventImporter {
         guard let progress else { return }
         if !force && summary.rowsRead - lastProgressRows < 65_536 { return }
         lastProgressRows = summary.rowsRead
-        progress(ImportProgress(bytesRead: bytesBeforeFile + reader.fileBytesRead, totalBytes: totalBytes,
-                                rowsRead: rowsBeforeFile + summary.rowsRead, currentFile: summary.path))
+        progress(
+            ImportProgress(
+                bytesRead: bytesBeforeFile + reader.fileBytesRead,
+                totalBytes: totalBytes,
+                rowsRead: rowsBeforeFile + summary.rowsRead,
+                currentFile: summary.path
+            )
+        )
     }
 
     // MARK: Rejects
@@ -284,8 +291,15 @@ public final class EventImporter {
         case .failure(let rejected):
             reject(rejected.reason, line: line, raw: raw, detail: rejected.detail)
         case .success(let cleaned):
-            store(cleaned, user: fields.user!, event: fields.event, item: fields.item, properties: fields.properties,
-                  line: line, raw: raw)
+            store(
+                cleaned,
+                user: fields.user!,
+                event: fields.event,
+                item: fields.item,
+                properties: fields.properties,
+                line: line,
+                raw: raw
+            )
         }
     }
 
@@ -303,8 +317,12 @@ public final class EventImporter {
     ) {
         // The event type: the record's, or the default for layouts without one.
         guard let eventType = event.map(internEventType) ?? (defaultEventIndex ?? defaultEventType()) else {
-            return reject(.tooManyEventTypes, line: line, raw: raw,
-                          detail: "the data directory already has \(Limits.maximumEventTypes) event names")
+            return reject(
+                .tooManyEventTypes,
+                line: line,
+                raw: raw,
+                detail: "the data directory already has \(Limits.maximumEventTypes) event names"
+            )
         }
         var item = EventColumn.noItem
         if let itemBytes, !itemBytes.isEmpty { item = UInt32(items.insert(itemBytes).index) }
@@ -324,8 +342,14 @@ public final class EventImporter {
         fingerprints.insert(fingerprint)
         let userIndex = UInt32(users.insert(user).index)
         let isFull = batches[day, default: EventBatch(day: day)].append(
-            timestamp: cleaned.timestamp, user: userIndex, eventType: eventType, item: item, value: cleaned.value,
-            fingerprint: fingerprint, line: line, properties: properties
+            timestamp: cleaned.timestamp,
+            user: userIndex,
+            eventType: eventType,
+            item: item,
+            value: cleaned.value,
+            fingerprint: fingerprint,
+            line: line,
+            properties: properties
         )
         summary.accepted += 1
         if isFull { flushBatch(day: day) }
@@ -360,14 +384,27 @@ public final class EventImporter {
             case .malformed(_, _, let reason):
                 throw .unrecognizedFormat(path: summary.path, reason: "the header row is malformed: \(reason)")
             case .tooLong:
-                throw .unrecognizedFormat(path: summary.path, reason: "the header row is longer than \(Limits.maximumImportRecordBytes) bytes")
+                throw .unrecognizedFormat(
+                    path: summary.path,
+                    reason: "the header row is longer than \(Limits.maximumImportRecordBytes) bytes"
+                )
             case nil:
                 header = []
             }
         }
-        let layout = try TabularLayout(header: header, format: detection.format, mapping: options.mapping, path: summary.path)
+        let layout = try TabularLayout(
+            header: header,
+            format: detection.format,
+            mapping: options.mapping,
+            path: summary.path
+        )
         // Framing, decoding and cleaning run on a parser thread; interning, dedupe and storing here.
-        let parser = DelimitedParser(records: records, layout: layout, cleaner: cleaner, isLatin1: options.encoding == .latin1)
+        let parser = DelimitedParser(
+            records: records,
+            layout: layout,
+            cleaner: cleaner,
+            isLatin1: options.encoding == .latin1
+        )
         let queue = ParsedBatchQueue()
         let thread = Thread { parser.run(into: queue) }
         thread.stackSize = 1 << 20
@@ -383,15 +420,26 @@ public final class EventImporter {
                         continue
                     }
                     let user = batch.view(bytes, row.userStart, row.userCount)!
-                    store(row.cleaned, user: user, event: batch.view(bytes, row.eventStart, row.eventCount),
-                          item: batch.view(bytes, row.itemStart, row.itemCount),
-                          properties: batch.view(bytes, row.propertiesStart, row.propertiesCount),
-                          line: row.line, raw: batch.view(bytes, row.rawStart, row.rawCount)!)
+                    store(
+                        row.cleaned,
+                        user: user,
+                        event: batch.view(bytes, row.eventStart, row.eventCount),
+                        item: batch.view(bytes, row.itemStart, row.itemCount),
+                        properties: batch.view(bytes, row.propertiesStart, row.propertiesCount),
+                        line: row.line,
+                        raw: batch.view(bytes, row.rawStart, row.rawCount)!
+                    )
                 }
             }
             if let progress {
-                progress(ImportProgress(bytesRead: bytesBeforeFile + batch.fileBytesRead, totalBytes: totalBytes,
-                                        rowsRead: rowsBeforeFile + summary.rowsRead, currentFile: summary.path))
+                progress(
+                    ImportProgress(
+                        bytesRead: bytesBeforeFile + batch.fileBytesRead,
+                        totalBytes: totalBytes,
+                        rowsRead: rowsBeforeFile + summary.rowsRead,
+                        currentFile: summary.path
+                    )
+                )
             }
         }
         if let error = queue.error { throw error }
@@ -408,7 +456,12 @@ public final class EventImporter {
             summary.rowsRead += 1
             switch next {
             case .tooLong(let record, let line):
-                reject(.lineTooLong, line: line, raw: record, detail: "the line is longer than \(Limits.maximumImportRecordBytes) bytes")
+                reject(
+                    .lineTooLong,
+                    line: line,
+                    raw: record,
+                    detail: "the line is longer than \(Limits.maximumImportRecordBytes) bytes"
+                )
             case .line(let record, let line):
                 acceptJSON(record, scanner: &scanner, layout: layout, format: format, line: line)
                 reportProgress(reader)
@@ -460,17 +513,27 @@ public final class EventImporter {
                     length = try scanner.parsePrefix(bytes)
                     break
                 } catch {
-                    if error.reason == "incomplete" && !reader.isEndOfInput && bytes.count <= Limits.maximumImportRecordBytes {
+                    if error.reason == "incomplete" && !reader.isEndOfInput
+                        && bytes.count <= Limits.maximumImportRecordBytes
+                    {
                         try reader.fill()
                         bytes = reader.available
                         continue
                     }
                     summary.rowsRead += 1
                     let shown = UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, 1024)])
-                    reject(error.reason == "incomplete" && bytes.count > Limits.maximumImportRecordBytes ? .lineTooLong : .malformedJSON,
-                           line: line, raw: shown, detail: "\(error.reason) at byte \(error.offset) of the element")
+                    reject(
+                        error.reason == "incomplete" && bytes.count > Limits.maximumImportRecordBytes
+                            ? .lineTooLong : .malformedJSON,
+                        line: line,
+                        raw: shown,
+                        detail: "\(error.reason) at byte \(error.offset) of the element"
+                    )
                     // The array cannot be resynchronized reliably after a syntax error.
-                    throw .unrecognizedFormat(path: summary.path, reason: "the JSON array is malformed at line \(line); elements before it were imported")
+                    throw .unrecognizedFormat(
+                        path: summary.path,
+                        reason: "the JSON array is malformed at line \(line); elements before it were imported"
+                    )
                 }
             }
             let element = UnsafeRawBufferPointer(rebasing: bytes[0..<length])
@@ -492,18 +555,35 @@ public final class EventImporter {
         }
     }
 
-    private func acceptJSON(_ record: UnsafeRawBufferPointer, scanner: inout JSONScanner, layout: JSONLayout, format: EventFormat, line: Int64) {
+    private func acceptJSON(
+        _ record: UnsafeRawBufferPointer,
+        scanner: inout JSONScanner,
+        layout: JSONLayout,
+        format: EventFormat,
+        line: Int64
+    ) {
         guard UTF8Validation.isValid(record) else { return reject(.invalidUTF8, line: line, raw: record) }
         do {
             try scanner.parse(record)
         } catch {
-            return reject(.malformedJSON, line: line, raw: record,
-                          detail: (error.reason == "incomplete" ? "the line ends inside a value" : error.reason) + " at byte \(error.offset)")
+            return reject(
+                .malformedJSON,
+                line: line,
+                raw: record,
+                detail: (error.reason == "incomplete" ? "the line ends inside a value" : error.reason)
+                    + " at byte \(error.offset)"
+            )
         }
         acceptParsedJSON(record, scanner: scanner, layout: layout, format: format, line: line)
     }
 
-    private func acceptParsedJSON(_ record: UnsafeRawBufferPointer, scanner: JSONScanner, layout: JSONLayout, format: EventFormat, line: Int64) {
+    private func acceptParsedJSON(
+        _ record: UnsafeRawBufferPointer,
+        scanner: JSONScanner,
+        layout: JSONLayout,
+        format: EventFormat,
+        line: Int64
+    ) {
         guard scanner.topKind == .object else {
             return reject(.malformedJSON, line: line, raw: record, detail: "the record is not a JSON object")
         }
@@ -519,11 +599,18 @@ public final class EventImporter {
             case "identify":
                 return acceptIdentify(record, scanner: scanner, layout: layout, line: line)
             default:
-                return reject(.unsupportedCall, line: line, raw: record, detail: "Segment \(typeName) calls carry no event")
+                return reject(
+                    .unsupportedCall,
+                    line: line,
+                    raw: record,
+                    detail: "Segment \(typeName) calls carry no event"
+                )
             }
         }
         fields.user = firstText(scanner, layout.user)
-        if fields.event == nil { fields.event = firstText(scanner, layout.event) ?? UnsafeRawBufferPointer(start: nil, count: 0) }
+        if fields.event == nil {
+            fields.event = firstText(scanner, layout.event) ?? UnsafeRawBufferPointer(start: nil, count: 0)
+        }
         fields.timestamp = firstText(scanner, layout.timestamp)
         fields.item = firstText(scanner, layout.item)
         if let value = firstMember(scanner, layout.value) {
@@ -541,7 +628,8 @@ public final class EventImporter {
     }
 
     /// Segment `identify`: the traits update the user's profile, committed with the file.
-    private func acceptIdentify(_ record: UnsafeRawBufferPointer, scanner: JSONScanner, layout: JSONLayout, line: Int64) {
+    private func acceptIdentify(_ record: UnsafeRawBufferPointer, scanner: JSONScanner, layout: JSONLayout, line: Int64)
+    {
         guard let user = firstText(scanner, layout.user), !user.isEmpty else {
             return reject(.missingUserID, line: line, raw: record)
         }
@@ -570,7 +658,10 @@ public final class EventImporter {
                     found = nil
                     break
                 }
-                if depth < path.count - 1 && scanner.members[member].kind != .object { found = nil; break }
+                if depth < path.count - 1 && scanner.members[member].kind != .object {
+                    found = nil
+                    break
+                }
                 parent = member
                 found = member
             }

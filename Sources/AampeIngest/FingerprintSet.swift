@@ -42,7 +42,10 @@ final class FingerprintSet {
     @inline(__always)
     static func fingerprint(high: UInt64, low: UInt64, day: Int64) -> Fingerprint {
         // A zero `high` marks an empty slot; the chance a real hash is zero is 2^-64, and it is moved.
-        Fingerprint(high: high == 0 ? 1 : high, low: low & 0xffff_ffff_0000_0000 | UInt64(UInt32(truncatingIfNeeded: day)))
+        Fingerprint(
+            high: high == 0 ? 1 : high,
+            low: low & 0xffff_ffff_0000_0000 | UInt64(UInt32(truncatingIfNeeded: day))
+        )
     }
 
     @inline(__always)
@@ -81,7 +84,8 @@ final class FingerprintSet {
         while true {
             let entry = slots[slot]
             if entry.high == 0 { return false }
-            if entry.high == fingerprint.high, entry.low >> 32 == hashLow, abs(Self.day(of: entry) - day) <= horizonDays {
+            if entry.high == fingerprint.high, entry.low >> 32 == hashLow, abs(Self.day(of: entry) - day) <= horizonDays
+            {
                 return true
             }
             slot = (slot + 1) & mask

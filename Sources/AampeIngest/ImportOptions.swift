@@ -67,7 +67,9 @@ enum InputPaths {
             while let entry = enumerator.nextObject() as? String {
                 let name = (entry as NSString).lastPathComponent
                 if name.hasPrefix(".") {
-                    if enumerator.fileAttributes?[.type] as? FileAttributeType == .typeDirectory { enumerator.skipDescendants() }
+                    if enumerator.fileAttributes?[.type] as? FileAttributeType == .typeDirectory {
+                        enumerator.skipDescendants()
+                    }
                     continue
                 }
                 if enumerator.fileAttributes?[.type] as? FileAttributeType == .typeRegular { files.append(entry) }

@@ -129,7 +129,9 @@ public struct ImportSummary: Hashable, Sendable, Codable {
     }
 
     /// Whether nothing at all could be read: every path failed, or no file held a single record.
-    public var isNothingReadable: Bool { totals.rowsRead == 0 && (files.isEmpty || files.allSatisfy { $0.error != nil }) }
+    public var isNothingReadable: Bool {
+        totals.rowsRead == 0 && (files.isEmpty || files.allSatisfy { $0.error != nil })
+    }
 }
 
 /// How far an import has come, for a progress bar.

@@ -40,7 +40,9 @@ final class InputReader {
         self.path = path
         isCompressed = path.hasSuffix(".zst")
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ImportError.cannotRead(path: path, reason: String(cString: strerror(errno))) }
+        guard descriptor >= 0 else {
+            throw ImportError.cannotRead(path: path, reason: String(cString: strerror(errno)))
+        }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
             let reason = String(cString: strerror(errno))
@@ -143,7 +145,11 @@ final class InputReader {
                 do {
                     try decoder.finish()
                 } catch {
-                    throw ImportError.corruptInput(path: path, offset: consumedBytes + Int64(end - start), reason: "\(error)")
+                    throw ImportError.corruptInput(
+                        path: path,
+                        offset: consumedBytes + Int64(end - start),
+                        reason: "\(error)"
+                    )
                 }
                 return 0
             }
@@ -153,7 +159,11 @@ final class InputReader {
             do {
                 result = try decoder.decode(input, into: output)
             } catch {
-                throw ImportError.corruptInput(path: path, offset: consumedBytes + Int64(end - start), reason: "\(error)")
+                throw ImportError.corruptInput(
+                    path: path,
+                    offset: consumedBytes + Int64(end - start),
+                    reason: "\(error)"
+                )
             }
             compressedStart += result.consumed
             end += result.produced

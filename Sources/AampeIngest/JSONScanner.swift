@@ -206,8 +206,18 @@ struct JSONScanner {
             guard index < Limits.maximumImportFields else {
                 throw SyntaxError(offset: offset, reason: "more than \(Limits.maximumImportFields) members")
             }
-            members.append(Member(parent: parent, keyStart: Int32(keyStart), keyEnd: Int32(keyEnd), valueStart: Int32(offset),
-                                  valueEnd: 0, kind: .null, keyHasEscapes: keyHasEscapes, valueHasEscapes: false))
+            members.append(
+                Member(
+                    parent: parent,
+                    keyStart: Int32(keyStart),
+                    keyEnd: Int32(keyEnd),
+                    valueStart: Int32(offset),
+                    valueEnd: 0,
+                    kind: .null,
+                    keyHasEscapes: keyHasEscapes,
+                    valueHasEscapes: false
+                )
+            )
             let valueStart = offset
             guard offset < bytes.count else { throw SyntaxError(offset: offset, reason: "incomplete") }
             let isString = bytes[offset] == UInt8(ascii: "\"")

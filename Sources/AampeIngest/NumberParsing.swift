@@ -64,8 +64,9 @@ enum NumberParsing {
         var text = [CChar](repeating: 0, count: bytes.count + 1)
         for (index, byte) in bytes.enumerated() {
             // strtod accepts hex, inf and nan, and skips leading spaces; JSON and CSV numbers do not.
-            guard byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".")
-                || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") || byte &- 48 < 10
+            guard
+                byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".")
+                    || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") || byte &- 48 < 10
             else { return nil }
             text[index] = CChar(bitPattern: byte)
         }

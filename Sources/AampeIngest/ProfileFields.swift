@@ -1,5 +1,5 @@
-public import AampeStore
 import AampeCore
+import AampeStore
 import Foundation
 
 /// Why one profile or catalog row was rejected.
@@ -31,8 +31,12 @@ enum ProfileFields {
         String(name.lowercased().unicodeScalars.filter { !"_-. ".unicodeScalars.contains($0) })
     }
 
-    static let countryNames: Set<String> = ["country", "countrycode", "addresscountry", "locationcountry", "userattributescountry"]
-    static let languageNames: Set<String> = ["language", "lang", "locale", "demographiclocale", "userattributeslanguage"]
+    static let countryNames: Set<String> = [
+        "country", "countrycode", "addresscountry", "locationcountry", "userattributescountry",
+    ]
+    static let languageNames: Set<String> = [
+        "language", "lang", "locale", "demographiclocale", "userattributeslanguage",
+    ]
     static let timeZoneNames: Set<String> = ["timezone", "tz", "demographictimezone", "userattributestimezone"]
     static let firstNameNames: Set<String> = ["firstname", "givenname", "userattributesfirstname"]
     static let emailNames: Set<String> = ["email", "emailaddress", "userattributesemail"]
@@ -57,17 +61,32 @@ enum ProfileFields {
             if countryNames.contains(key) {
                 let code = value.uppercased()
                 guard code.utf8.count == 2, Validation.countryCodes.contains(code) else {
-                    return .failure(FieldFailure(reason: .invalidField, detail: "\(name): \"\(value)\" is not an ISO 3166-1 alpha-2 country code"))
+                    return .failure(
+                        FieldFailure(
+                            reason: .invalidField,
+                            detail: "\(name): \"\(value)\" is not an ISO 3166-1 alpha-2 country code"
+                        )
+                    )
                 }
                 upsert.country = code
             } else if languageNames.contains(key) {
                 guard let tag = Validation.languageTag(value) else {
-                    return .failure(FieldFailure(reason: .invalidField, detail: "\(name): \"\(value)\" is not a BCP 47 language tag"))
+                    return .failure(
+                        FieldFailure(
+                            reason: .invalidField,
+                            detail: "\(name): \"\(value)\" is not a BCP 47 language tag"
+                        )
+                    )
                 }
                 upsert.language = tag
             } else if timeZoneNames.contains(key) {
                 guard Validation.isTimeZone(value) else {
-                    return .failure(FieldFailure(reason: .invalidField, detail: "\(name): \"\(value)\" is not an IANA time zone of this system"))
+                    return .failure(
+                        FieldFailure(
+                            reason: .invalidField,
+                            detail: "\(name): \"\(value)\" is not an IANA time zone of this system"
+                        )
+                    )
                 }
                 upsert.timeZone = value
             } else if firstNameNames.contains(key) {
@@ -77,19 +96,25 @@ enum ProfileFields {
                 upsert.firstName = value
             } else if emailNames.contains(key) {
                 guard Validation.isEmail(value) else {
-                    return .failure(FieldFailure(reason: .invalidField, detail: "\(name): \"\(value)\" is not an email address"))
+                    return .failure(
+                        FieldFailure(reason: .invalidField, detail: "\(name): \"\(value)\" is not an email address")
+                    )
                 }
                 addresses[.email] = value
             } else if phoneNames.contains(key) {
                 guard let phone = Validation.phoneNumber(value) else {
-                    return .failure(FieldFailure(reason: .invalidField, detail: "\(name): \"\(value)\" is not a phone number"))
+                    return .failure(
+                        FieldFailure(reason: .invalidField, detail: "\(name): \"\(value)\" is not a phone number")
+                    )
                 }
                 addresses[.sms] = phone
             } else if pushNames.contains(key) {
                 addresses[.push] = value
             } else if let channel = consentNames[key] {
                 guard let flag = Validation.flag(value) else {
-                    return .failure(FieldFailure(reason: .invalidField, detail: "\(name): \"\(value)\" is not true or false"))
+                    return .failure(
+                        FieldFailure(reason: .invalidField, detail: "\(name): \"\(value)\" is not true or false")
+                    )
                 }
                 consents[channel] = flag
             } else {

@@ -44,7 +44,10 @@ final class Quarantine {
         if reason == .invalidUTF8 { object["raw_base64"] = Data(kept).base64EncodedString() }
         if raw.count > kept.count { object["raw_truncated_from_bytes"] = raw.count }
         // Strings and integers only, which JSONSerialization always encodes.
-        if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
+        if let data = try? JSONSerialization.data(
+            withJSONObject: object,
+            options: [.sortedKeys, .withoutEscapingSlashes]
+        ) {
             buffer.append(contentsOf: data)
             buffer.append(UInt8(ascii: "\n"))
         }
@@ -70,7 +73,10 @@ final class Quarantine {
             }
             if sync, descriptor >= 0 { try FileIO.fsync(descriptor, path: path) }
         } catch {
-            let failure = ImportError.cannotWrite(path: path, reason: "quarantine file: \(error.operation) failed: \(error.reason)")
+            let failure = ImportError.cannotWrite(
+                path: path,
+                reason: "quarantine file: \(error.operation) failed: \(error.reason)"
+            )
             deferredFailure = failure
             throw failure
         }

@@ -117,7 +117,8 @@ final class JSONLines {
                 if try !reader.fill() { return nil }
                 continue
             }
-            guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? (reader.isEndOfInput ? bytes.count : nil) else {
+            guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? (reader.isEndOfInput ? bytes.count : nil)
+            else {
                 if bytes.count > limit {
                     // No line break within the window: report the line once and drop it as it streams by.
                     reader.consume(bytes.count)

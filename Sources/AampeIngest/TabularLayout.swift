@@ -59,14 +59,16 @@ struct TabularLayout {
         guard user != nil else {
             throw .unrecognizedFormat(
                 path: path,
-                reason: "no user id column (looked for \(format == .personalize ? "USER_ID" : CanonicalField.userID.headerAliases.joined(separator: ", "))); "
+                reason:
+                    "no user id column (looked for \(format == .personalize ? "USER_ID" : CanonicalField.userID.headerAliases.joined(separator: ", "))); "
                     + "name it with --map user_id=COLUMN, or give --columns for a file without a header"
             )
         }
         guard timestamp != nil else {
             throw .unrecognizedFormat(
                 path: path,
-                reason: "no timestamp column (looked for \(format == .personalize ? "TIMESTAMP" : CanonicalField.timestamp.headerAliases.joined(separator: ", "))); "
+                reason:
+                    "no timestamp column (looked for \(format == .personalize ? "TIMESTAMP" : CanonicalField.timestamp.headerAliases.joined(separator: ", "))); "
                     + "name it with --map timestamp=COLUMN"
             )
         }
@@ -107,8 +109,10 @@ enum JSONText {
             case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
             case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
             case ..<0x20:
-                output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                           hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 15)]])
+                output.append(contentsOf: [
+                    UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                    hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 15)],
+                ])
             default: output.append(byte)
             }
         }
@@ -132,4 +136,3 @@ enum JSONText {
         return String(decoding: output, as: UTF8.self)
     }
 }
-

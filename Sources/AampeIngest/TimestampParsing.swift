@@ -56,8 +56,12 @@ public enum TimestampParsing {
         // Scientific notation (`1.7e9`), as some JSON encoders write large numbers.
         if offset < count, bytes[offset] == UInt8(ascii: "e") || bytes[offset] == UInt8(ascii: "E") {
             guard let value = NumberParsing.double(bytes), value >= 0, value < 9e18 else { return nil }
-            return fromUnitless(integer: Int64(value), fraction: 0, fractionDigits: 0,
-                                fractionalValue: value - value.rounded(.down))
+            return fromUnitless(
+                integer: Int64(value),
+                fraction: 0,
+                fractionDigits: 0,
+                fractionalValue: value - value.rounded(.down)
+            )
         }
         guard offset == count else { return nil }
         return fromUnitless(integer: integer, fraction: fraction, fractionDigits: fractionDigits, fractionalValue: nil)

@@ -20,7 +20,8 @@ enum Validation {
     ///
     /// > RFC 5646 §2.1: langtag = language ["-" script] ["-" region] *("-" variant) *("-" extension) ["-" privateuse]
     static func languageTag(_ tag: String) -> String? {
-        let parts = tag.replacingOccurrences(of: "_", with: "-").split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+        let parts = tag.replacingOccurrences(of: "_", with: "-").split(separator: "-", omittingEmptySubsequences: false)
+            .map(String.init)
         guard let language = parts.first, (2...8).contains(language.count), language.allSatisfy(\.isASCIILetter) else {
             return nil
         }
@@ -40,7 +41,9 @@ enum Validation {
         // Variants, extensions and private use: 1 to 8 alphanumerics each.
         while index < parts.count {
             let part = parts[index]
-            guard (1...8).contains(part.count), part.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit }) else { return nil }
+            guard (1...8).contains(part.count), part.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit }) else {
+                return nil
+            }
             result.append(part.lowercased())
             index += 1
         }
@@ -65,7 +68,8 @@ enum Validation {
 
     static func isEmail(_ text: String) -> Bool {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
+            !parts[1].hasSuffix("."),
             text.utf8.count <= 254, !text.contains(where: { $0.isWhitespace })
         else { return false }
         return true
@@ -76,7 +80,10 @@ enum Validation {
         var digits = ""
         var hasPlus = false
         for (index, character) in text.enumerated() {
-            if character == "+" && index == 0 { hasPlus = true; continue }
+            if character == "+" && index == 0 {
+                hasPlus = true
+                continue
+            }
             if " -.()".contains(character) { continue }
             guard character.isASCIIDigit else { return nil }
             digits.append(character)

@@ -26,7 +26,14 @@ public enum AudienceAffinityJob {
         public var settings: RecommenderSettings
 
         /// A request; by default no cut by rank or score, and a 7-day holdout check.
-        public init(attribute: String, values: [String], top: Int? = nil, minimumScore: Double? = nil, holdoutDays: Int = 7, settings: RecommenderSettings) {
+        public init(
+            attribute: String,
+            values: [String],
+            top: Int? = nil,
+            minimumScore: Double? = nil,
+            holdoutDays: Int = 7,
+            settings: RecommenderSettings
+        ) {
             self.attribute = attribute
             self.values = values
             self.top = top
@@ -123,16 +130,21 @@ public enum AudienceAffinityJob {
         var hasAttribute = [Bool](repeating: false, count: keys.itemIDs.count)
         var known: Set<String> = []
         for row in try store.ingestion.catalogRows() where row.itemIndex < hasAttribute.count {
-            let itemValues = request.attribute == "category" ? (row.category.map { [$0] } ?? []) : (row.attributeValues[request.attribute] ?? [])
+            let itemValues =
+                request.attribute == "category"
+                ? (row.category.map { [$0] } ?? []) : (row.attributeValues[request.attribute] ?? [])
             known.formUnion(itemValues)
             if itemValues.contains(where: request.values.contains) { hasAttribute[row.itemIndex] = true }
         }
         let itemsWithAttribute = hasAttribute.reduce(0) { $0 + ($1 ? 1 : 0) }
         guard itemsWithAttribute > 0 else {
-            let hint = known.isEmpty
+            let hint =
+                known.isEmpty
                 ? "no catalog item has the attribute '\(request.attribute)'"
                 : "known values: \(known.sorted().prefix(20).joined(separator: ", "))"
-            throw JobError(.invalidOption(option: "--attribute \(request.name)", detail: "no catalog item matches (\(hint))"))
+            throw JobError(
+                .invalidOption(option: "--attribute \(request.name)", detail: "no catalog item matches (\(hint))")
+            )
         }
 
         // The check: rankings from the data before the holdout, against who acted in it.
@@ -144,8 +156,11 @@ public enum AudienceAffinityJob {
             for index in 0..<log.count {
                 if log.timestampSeconds[index] <= cut {
                     before.append(
-                        user: log.users[index], item: log.items[index], weight: log.weights[index],
-                        timestampSeconds: log.timestampSeconds[index], isPurchase: log.isPurchase[index]
+                        user: log.users[index],
+                        item: log.items[index],
+                        weight: log.weights[index],
+                        timestampSeconds: log.timestampSeconds[index],
+                        isPurchase: log.isPurchase[index]
                     )
                 } else if hasAttribute[Int(log.items[index])] {
                     positives.insert(log.users[index])
@@ -156,7 +171,11 @@ public enum AudienceAffinityJob {
                 holdoutSettings.historyLength = 0
                 let trained = RecommenderTrainer.train(before, settings: holdoutSettings)
                 let scores = AttributeAffinity.scores(log: before, trained: trained, hasAttribute: hasAttribute)
-                holdout = AttributeAffinity.holdout(scores: scores, positives: positives, top: request.top ?? positives.count)
+                holdout = AttributeAffinity.holdout(
+                    scores: scores,
+                    positives: positives,
+                    top: request.top ?? positives.count
+                )
             }
         }
 
@@ -164,24 +183,38 @@ public enum AudienceAffinityJob {
         fullSettings.historyLength = 0
         let trained = RecommenderTrainer.train(log, settings: fullSettings)
         // Users with no affinity at all (score 0) are in no audience.
-        var ranked = AttributeAffinity.ranked(AttributeAffinity.scores(log: log, trained: trained, hasAttribute: hasAttribute), by: .model)
-            .filter { $0.score > 0 }
+        var ranked = AttributeAffinity.ranked(
+            AttributeAffinity.scores(log: log, trained: trained, hasAttribute: hasAttribute),
+            by: .model
+        )
+        .filter { $0.score > 0 }
         if let top = request.top { ranked = Array(ranked.prefix(top)) }
         if let minimumScore = request.minimumScore { ranked = ranked.filter { $0.score >= minimumScore } }
 
         var summary: AudienceExport.Summary?
         if let export {
             summary = try AudienceExport.write(
-                ranked, to: export.path, format: export.format, userIDs: keys.userIDs,
-                channels: try store.ingestion.channelRows(), audienceName: request.name,
+                ranked,
+                to: export.path,
+                format: export.format,
+                userIDs: keys.userIDs,
+                channels: try store.ingestion.channelRows(),
+                audienceName: request.name,
                 pushChannelType: export.pushChannelType
             )
         }
         return Report(
-            attribute: request.name, itemsWithAttribute: itemsWithAttribute, usersScored: log.userCount,
-            usersInAudience: ranked.count, holdout: holdout, holdoutDays: request.holdoutDays,
-            holdoutPositives: positives.count, export: summary,
-            members: ranked.map { Member(userID: keys.userIDs[Int($0.user)], score: $0.score, count: $0.count, share: $0.share) }
+            attribute: request.name,
+            itemsWithAttribute: itemsWithAttribute,
+            usersScored: log.userCount,
+            usersInAudience: ranked.count,
+            holdout: holdout,
+            holdoutDays: request.holdoutDays,
+            holdoutPositives: positives.count,
+            export: summary,
+            members: ranked.map {
+                Member(userID: keys.userIDs[Int($0.user)], score: $0.score, count: $0.count, share: $0.share)
+            }
         )
     }
 }

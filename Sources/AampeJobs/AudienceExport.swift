@@ -53,12 +53,16 @@ public enum AudienceExport {
         case .csv:
             lines.append("user_id,rank,score,count,share")
             for (rank, entry) in ranked.enumerated() {
-                lines.append("\(field(userIDs[Int(entry.user)])),\(rank + 1),\(number(entry.score)),\(entry.count),\(number(entry.share))")
+                lines.append(
+                    "\(field(userIDs[Int(entry.user)])),\(rank + 1),\(number(entry.score)),\(entry.count),\(number(entry.share))"
+                )
             }
             exported = ranked.count
         case .braze:
             // Braze's user CSV import: external_id, then one column per custom attribute.
-            let attribute = "aampe_affinity_" + audienceName.map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce("") { $0 + String($1) }.lowercased()
+            let attribute =
+                "aampe_affinity_"
+                + audienceName.map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce("") { $0 + String($1) }.lowercased()
             lines.append("external_id,\(attribute)")
             for entry in ranked { lines.append("\(field(userIDs[Int(entry.user)])),\(number(entry.score))") }
             exported = ranked.count
@@ -79,7 +83,9 @@ public enum AudienceExport {
                         guard let pushChannelType else { continue }
                         type = pushChannelType
                     }
-                    lines.append("\(field(userIDs[Int(entry.user)])),\(type),\(field(row.address)),\(field(audienceName)),\(number(entry.score))")
+                    lines.append(
+                        "\(field(userIDs[Int(entry.user)])),\(type),\(field(row.address)),\(field(audienceName)),\(number(entry.score))"
+                    )
                     wrote = true
                 }
                 if wrote { exported += 1 } else { withoutAddress += 1 }
@@ -99,7 +105,9 @@ public enum AudienceExport {
                 throw error
             }
             try FileIO.close(descriptor, path: temporary)
-            guard rename(temporary, path) == 0 else { throw FileIOError(path: temporary, operation: "rename", code: errno) }
+            guard rename(temporary, path) == 0 else {
+                throw FileIOError(path: temporary, operation: "rename", code: errno)
+            }
         } catch {
             throw JobError(.cannotWrite(path: path, detail: "\(error)"))
         }

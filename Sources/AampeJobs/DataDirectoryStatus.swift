@@ -102,7 +102,9 @@ public struct DataDirectoryStatus: Codable, Equatable, Sendable {
         return Generation(
             number: generation.number.rawValue,
             retained: try store.publishedNumbers().map(\.rawValue),
-            models: generation.manifest.models.map { Generation.Model(name: $0.name, trainedInGeneration: $0.trainedInGeneration) },
+            models: generation.manifest.models.map {
+                Generation.Model(name: $0.name, trainedInGeneration: $0.trainedInGeneration)
+            },
             segments: segments
         )
     }

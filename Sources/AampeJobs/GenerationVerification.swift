@@ -61,7 +61,10 @@ public enum GenerationVerification {
         }
         let files = generation.manifest.files
         return Report(
-            generation: number.rawValue, files: files.count, bytes: files.reduce(0) { $0 + $1.sizeBytes }, failures: failures
+            generation: number.rawValue,
+            files: files.count,
+            bytes: files.reduce(0) { $0 + $1.sizeBytes },
+            failures: failures
         )
     }
 }

@@ -43,11 +43,20 @@ public enum InteractionLoading {
                 case .ignored: continue
                 case .value:
                     let value = events.values[row]
-                    if value.isNaN { weight = 1 } else if value > 0 && value.isFinite { weight = Float(value) } else { continue }
+                    if value.isNaN {
+                        weight = 1
+                    } else if value > 0 && value.isFinite {
+                        weight = Float(value)
+                    } else {
+                        continue
+                    }
                 }
                 log.append(
-                    user: events.users[row], item: item, weight: weight,
-                    timestampSeconds: Timestamp(rawValue: events.timestampMicros[row]).secondsSinceEpoch, isPurchase: purchases[type]
+                    user: events.users[row],
+                    item: item,
+                    weight: weight,
+                    timestampSeconds: Timestamp(rawValue: events.timestampMicros[row]).secondsSinceEpoch,
+                    isPurchase: purchases[type]
                 )
             }
             progress?(done, total)
@@ -59,7 +68,12 @@ public enum InteractionLoading {
     public static func catalog(store: Store, itemCount: Int) throws -> ItemCatalog {
         var records: [Int: CatalogRecord] = [:]
         for row in try store.ingestion.catalogRows() where row.itemIndex < itemCount {
-            records[row.itemIndex] = CatalogRecord(category: row.category, price: row.price, isInStock: row.isInStock, attributes: row.attributeValues)
+            records[row.itemIndex] = CatalogRecord(
+                category: row.category,
+                price: row.price,
+                isInStock: row.isInStock,
+                attributes: row.attributeValues
+            )
         }
         return ItemCatalog(itemCount: itemCount, records: records)
     }

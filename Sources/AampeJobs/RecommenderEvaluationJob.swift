@@ -42,25 +42,47 @@ public enum RecommenderEvaluationJob {
             let trainFile = try RatingsFile(contentsOf: train)
             let testFile = try RatingsFile(contentsOf: test, users: trainFile.users, items: trainFile.items)
             return try evaluate(
-                train: trainFile.interactions, test: testFile.interactions, userCount: testFile.users.count,
-                itemCount: testFile.items.count, source: "\(train) → \(test)", settings: settings, k: k
+                train: trainFile.interactions,
+                test: testFile.interactions,
+                userCount: testFile.users.count,
+                itemCount: testFile.items.count,
+                source: "\(train) → \(test)",
+                settings: settings,
+                k: k
             )
         case .splitRatingsFile(let path, let splitter):
             let file = try RatingsFile(contentsOf: path)
             let (train, test) = splitter.split(file.interactions)
             return try evaluate(
-                train: train, test: test, userCount: file.users.count, itemCount: file.items.count,
-                source: "\(path), \(describe(splitter))", settings: settings, k: k
+                train: train,
+                test: test,
+                userCount: file.users.count,
+                itemCount: file.items.count,
+                source: "\(path), \(describe(splitter))",
+                settings: settings,
+                k: k
             )
         case .events(let directory, let holdout, let purchasesOnly):
-            return try BatchRun.run(.evaluate, subject: RecommenderFiles.model, directory: directory, buildsGeneration: false) { context in
-                let (log, _) = try InteractionLoading.load(directory: directory, store: context.store, settings: settings)
+            return try BatchRun.run(
+                .evaluate,
+                subject: RecommenderFiles.model,
+                directory: directory,
+                buildsGeneration: false
+            ) { context in
+                let (log, _) = try InteractionLoading.load(
+                    directory: directory,
+                    store: context.store,
+                    settings: settings
+                )
                 var all: [Interaction] = []
                 var purchases = Set<Interaction>()
                 all.reserveCapacity(log.count)
                 for index in 0..<log.count {
                     let interaction = Interaction(
-                        user: log.users[index], item: log.items[index], weight: log.weights[index], timestampSeconds: log.timestampSeconds[index]
+                        user: log.users[index],
+                        item: log.items[index],
+                        weight: log.weights[index],
+                        timestampSeconds: log.timestampSeconds[index]
                     )
                     all.append(interaction)
                     if log.isPurchase[index] { purchases.insert(interaction) }
@@ -73,7 +95,8 @@ public enum RecommenderEvaluationJob {
                     let cut = (log.newestTimestampSeconds ?? 0) - Int64(days) * Timestamp.secondsPerDay
                     train = all.filter { $0.timestampSeconds <= cut }
                     test = all.filter { $0.timestampSeconds > cut }
-                    source = "\(directory.path): events up to \(Timestamp(secondsSinceEpoch: cut)) train, the last \(days) days test"
+                    source =
+                        "\(directory.path): events up to \(Timestamp(secondsSinceEpoch: cut)) train, the last \(days) days test"
                 case .split(let splitter):
                     (train, test) = splitter.split(all)
                     source = "\(directory.path), \(describe(splitter))"
@@ -83,8 +106,13 @@ public enum RecommenderEvaluationJob {
                     source += "; only purchases are relevant"
                 }
                 let outcome = try evaluate(
-                    train: train, test: test, userCount: log.userCount, itemCount: log.itemCount, source: source,
-                    settings: settings, k: k
+                    train: train,
+                    test: test,
+                    userCount: log.userCount,
+                    itemCount: log.itemCount,
+                    source: source,
+                    settings: settings,
+                    k: k
                 )
                 let counters = RunCounters([
                     "train_interactions": Int64(outcome.result.trainInteractions),
@@ -101,16 +129,31 @@ public enum RecommenderEvaluationJob {
     }
 
     static func evaluate(
-        train: [Interaction], test: [Interaction], userCount: Int, itemCount: Int, source: String,
-        settings: RecommenderSettings, k: Int
+        train: [Interaction],
+        test: [Interaction],
+        userCount: Int,
+        itemCount: Int,
+        source: String,
+        settings: RecommenderSettings,
+        k: Int
     ) throws -> Outcome {
         guard !train.isEmpty, !test.isEmpty else {
-            throw JobError(.noData(detail: "the split left \(train.count) train and \(test.count) test interactions; both must be non-empty"))
+            throw JobError(
+                .noData(
+                    detail:
+                        "the split left \(train.count) train and \(test.count) test interactions; both must be non-empty"
+                )
+            )
         }
         let clock = ContinuousClock()
         let started = clock.now
         let result = RecommenderEvaluation.run(
-            train: train, test: test, userCount: userCount, itemCount: itemCount, settings: settings, k: k
+            train: train,
+            test: test,
+            userCount: userCount,
+            itemCount: itemCount,
+            settings: settings,
+            k: k
         )
         return Outcome(result: result, source: source, secondsEvaluating: (clock.now - started).secondsValue)
     }

@@ -42,10 +42,15 @@ public enum TrainRecommenderJob {
         settings: RecommenderSettings,
         progress: (@Sendable (String, Int, Int) -> Void)? = nil
     ) throws -> Report {
-        try BatchRun.run(.train, subject: RecommenderFiles.model, directory: directory, buildsGeneration: true) { context in
+        try BatchRun.run(.train, subject: RecommenderFiles.model, directory: directory, buildsGeneration: true) {
+            context in
             let clock = ContinuousClock()
             let started = clock.now
-            let (log, keys) = try InteractionLoading.load(directory: directory, store: context.store, settings: settings) { done, total in
+            let (log, keys) = try InteractionLoading.load(
+                directory: directory,
+                store: context.store,
+                settings: settings
+            ) { done, total in
                 progress?("reading events", done, total)
             }
             let catalog = try InteractionLoading.catalog(store: context.store, itemCount: keys.itemIDs.count)
@@ -56,8 +61,12 @@ public enum TrainRecommenderJob {
             let learned = clock.now
             let publication = try GenerationPublisher.publish(model: RecommenderFiles.model, in: directory) { builder in
                 try RecommenderFiles.write(
-                    trained, catalog: catalog, itemIDs: keys.itemIDs, userIDs: keys.userIDs,
-                    into: builder, trainedAt: Timestamp.now().description
+                    trained,
+                    catalog: catalog,
+                    itemIDs: keys.itemIDs,
+                    userIDs: keys.userIDs,
+                    into: builder,
+                    trainedAt: Timestamp.now().description
                 )
             }
             let written = clock.now
@@ -67,7 +76,8 @@ public enum TrainRecommenderJob {
                 statistics: trained.statistics,
                 users: keys.userIDs.count,
                 items: keys.itemIDs.count,
-                newestEvent: log.count > 0 ? Timestamp(secondsSinceEpoch: trained.newestTimestampSeconds).description : "none",
+                newestEvent: log.count > 0
+                    ? Timestamp(secondsSinceEpoch: trained.newestTimestampSeconds).description : "none",
                 secondsReading: (read - started).secondsValue,
                 secondsTraining: (learned - read).secondsValue,
                 secondsWriting: (written - learned).secondsValue

@@ -28,7 +28,8 @@ extension LearningError: CustomStringConvertible {
             } else {
                 "\(path):\(line): \(problem.text)"
             }
-        case .limitExceeded(let path, let what, let value, let limit): "\(path): \(what) is \(value); the limit is \(limit)"
+        case .limitExceeded(let path, let what, let value, let limit):
+            "\(path): \(what) is \(value); the limit is \(limit)"
         case .invalidOption(let name, let reason): "\(name): \(reason)"
         }
     }

@@ -77,8 +77,10 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
 
     /// Whether the sender closes the connection after an error frame with this code.
     public var closesConnection: Bool {
-        [.malformedFrame, .unsupportedMajorVersion, .frameTooLarge, .handshakeRequired, .authenticationFailed,
-         .tooManyConnections, .handshakeTimeout, .idleTimeout, .duplicateRequestID, .unexpectedFrame].contains(self)
+        [
+            .malformedFrame, .unsupportedMajorVersion, .frameTooLarge, .handshakeRequired, .authenticationFailed,
+            .tooManyConnections, .handshakeTimeout, .idleTimeout, .duplicateRequestID, .unexpectedFrame,
+        ].contains(self)
     }
 
     public var description: String { "\(name) (\(rawValue))" }

@@ -3,7 +3,11 @@ public import SwiftProtobuf
 
 extension Frame {
     /// A frame carrying `message` as its body.
-    public init(header: FrameHeader, message: some SwiftProtobuf.Message, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
+    public init(
+        header: FrameHeader,
+        message: some SwiftProtobuf.Message,
+        allocator: ByteBufferAllocator = ByteBufferAllocator()
+    ) {
         // Serializing a message built in memory cannot fail: it has no required fields in proto3.
         let bytes: [UInt8] = try! message.serializedBytes()
         var body = allocator.buffer(capacity: bytes.count)

@@ -23,7 +23,8 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
 
     public mutating func decode(buffer: inout ByteBuffer) throws -> Frame? {
         // Reject garbage from its first two bytes, without waiting for a whole header.
-        if buffer.readableBytes >= 2, let magic = buffer.getInteger(at: buffer.readerIndex, endianness: .little, as: UInt16.self),
+        if buffer.readableBytes >= 2,
+            let magic = buffer.getInteger(at: buffer.readerIndex, endianness: .little, as: UInt16.self),
             magic != FrameHeader.magic
         {
             throw ProtocolError(code: .malformedFrame, message: "bad magic at stream offset \(bytesConsumed)")
@@ -76,7 +77,8 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
             }
             throw ProtocolError(
                 code: .malformedFrame,
-                message: "stream ended inside a frame after \(buffer.readableBytes) bytes, at stream offset \(bytesConsumed)",
+                message:
+                    "stream ended inside a frame after \(buffer.readableBytes) bytes, at stream offset \(bytesConsumed)",
                 requestID: requestID,
                 opcode: opcode
             )

@@ -40,7 +40,8 @@ public enum MessageSplitter {
             guard offset - fieldStart <= maximumBytes else {
                 throw ProtocolError(
                     code: .internalError,
-                    message: "response field \(fieldNumber) takes \(offset - fieldStart) bytes, more than the frame body limit of \(maximumBytes)"
+                    message:
+                        "response field \(fieldNumber) takes \(offset - fieldStart) bytes, more than the frame body limit of \(maximumBytes)"
                 )
             }
             if offset - pieceStart > maximumBytes {
@@ -66,6 +67,9 @@ public enum MessageSplitter {
     }
 
     private static func malformed(_ fieldNumber: UInt64) -> ProtocolError {
-        ProtocolError(code: .internalError, message: "response is not a well-formed message (at field \(fieldNumber)); it cannot be split")
+        ProtocolError(
+            code: .internalError,
+            message: "response is not a well-formed message (at field \(fieldNumber)); it cannot be split"
+        )
     }
 }

@@ -13,7 +13,13 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
     public var retryAfterMillis: UInt32
 
     /// An error with `code` and `message`.
-    public init(code: ErrorCode, message: String, requestID: UInt32? = nil, opcode: Opcode? = nil, retryAfterMillis: UInt32 = 0) {
+    public init(
+        code: ErrorCode,
+        message: String,
+        requestID: UInt32? = nil,
+        opcode: Opcode? = nil,
+        retryAfterMillis: UInt32 = 0
+    ) {
         self.code = code
         self.message = message
         self.requestID = requestID

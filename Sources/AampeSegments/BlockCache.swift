@@ -60,7 +60,9 @@ final class BlockCache: Sendable {
         guard loaded.cost <= capacityBytes else { return loaded }
         state.withLock { state in
             if state.entries[key] != nil { return }
-            while state.bytes + loaded.cost > capacityBytes, let victim = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+            while state.bytes + loaded.cost > capacityBytes,
+                let victim = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse })
+            {
                 state.bytes -= victim.value.block.cost
                 state.entries[victim.key] = nil
             }

@@ -58,7 +58,9 @@ struct ColumnCheck {
             }
             previous = offset
         }
-        guard previous == frames else { throw fail(.badBlock(block: count - 1, detail: "block table does not end at the frames' end")) }
+        guard previous == frames else {
+            throw fail(.badBlock(block: count - 1, detail: "block table does not end at the frames' end"))
+        }
     }
 
     /// Every key is in exactly one slot, which records its offset and length, and no slot points

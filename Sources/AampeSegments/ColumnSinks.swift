@@ -34,7 +34,8 @@ struct FixedWidthSink {
     }
 
     func finish(type: ColumnType, rowsPerBlock: Int) throws -> ColumnDescriptor {
-        let parts = codec == .zstd ? try writer.output.endZstdParts(blockOffsets: blockOffsets) : [writer.output.endPart()]
+        let parts =
+            codec == .zstd ? try writer.output.endZstdParts(blockOffsets: blockOffsets) : [writer.output.endPart()]
         return ColumnDescriptor(
             name: name,
             type: type,
@@ -92,7 +93,11 @@ struct VariableLengthSink {
                 throw SegmentError(
                     path: writer.path,
                     column: name,
-                    reason: .limitExceeded(what: "block size in bytes", value: blockBytes, limit: Limits.maximumBlockBytes)
+                    reason: .limitExceeded(
+                        what: "block size in bytes",
+                        value: blockBytes,
+                        limit: Limits.maximumBlockBytes
+                    )
                 )
             }
             blockRowOffsets.append(UInt32(blockData.count))

@@ -27,9 +27,13 @@ public struct ScalarColumn<Value: SegmentScalar>: @unchecked Sendable {
         if descriptor.codec == .raw {
             let bytes = reader.partBytes(descriptor, 0)
             // Parts are 64-byte aligned in a page-aligned mapping, so the typed view is aligned.
-            rawValues = bytes.isEmpty
+            rawValues =
+                bytes.isEmpty
                 ? UnsafeBufferPointer(start: nil, count: 0)
-                : UnsafeBufferPointer(start: bytes.baseAddress!.assumingMemoryBound(to: Value.self), count: descriptor.rowCount)
+                : UnsafeBufferPointer(
+                    start: bytes.baseAddress!.assumingMemoryBound(to: Value.self),
+                    count: descriptor.rowCount
+                )
             blocks = nil
         } else {
             rawValues = nil
@@ -97,9 +101,13 @@ public struct VectorColumn: @unchecked Sendable {
         self.reader = reader
         if descriptor.codec == .raw {
             let bytes = reader.partBytes(descriptor, 0)
-            rawElements = bytes.isEmpty
+            rawElements =
+                bytes.isEmpty
                 ? UnsafeBufferPointer(start: nil, count: 0)
-                : UnsafeBufferPointer(start: bytes.baseAddress!.assumingMemoryBound(to: Float.self), count: descriptor.rowCount * dimension)
+                : UnsafeBufferPointer(
+                    start: bytes.baseAddress!.assumingMemoryBound(to: Float.self),
+                    count: descriptor.rowCount * dimension
+                )
             blocks = nil
         } else {
             rawElements = nil
@@ -220,7 +228,10 @@ public struct DictionaryColumn: @unchecked Sendable {
             throw SegmentError(
                 path: reader.path,
                 column: keys.descriptor.name,
-                reason: .typeMismatch(expected: "dictionary (utf8 with hash index)", found: "\(keys.descriptor.type) without index")
+                reason: .typeMismatch(
+                    expected: "dictionary (utf8 with hash index)",
+                    found: "\(keys.descriptor.type) without index"
+                )
             )
         }
         slots = reader.partBytes(keys.descriptor, 2)
@@ -270,7 +281,10 @@ import Darwin
 
 extension SegmentReader {
     /// The scalar column `name`, checked on first use. Throws if it is missing or of another type.
-    public func scalarColumn<Value: SegmentScalar>(_ name: String, as type: Value.Type = Value.self) throws -> ScalarColumn<Value> {
+    public func scalarColumn<Value: SegmentScalar>(
+        _ name: String,
+        as type: Value.Type = Value.self
+    ) throws -> ScalarColumn<Value> {
         try ScalarColumn(reader: self, index: index(of: name))
     }
 

@@ -1,9 +1,10 @@
+internal import AampeCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-internal import AampeCore
 
 /// A buffered, append-only output file that tracks its position and the CRC-32C of the part being
 /// written.

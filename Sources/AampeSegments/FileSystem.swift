@@ -1,3 +1,5 @@
+internal import AampeCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-internal import AampeCore
 
 // The enum's own `rename` and `link` shadow the C functions inside it; these reach the C ones.
 private func systemRename(_ source: String, _ destination: String) -> Int32 { rename(source, destination) }
@@ -15,7 +16,11 @@ private func systemLink(_ source: String, _ destination: String) -> Int32 { link
 /// names the path and the failed call.
 enum FileSystem {
     static func error(_ path: String, _ operation: String, column: String? = nil) -> SegmentError {
-        SegmentError(path: path, column: column, reason: .io(operation: operation, message: String(cString: strerror(errno))))
+        SegmentError(
+            path: path,
+            column: column,
+            reason: .io(operation: operation, message: String(cString: strerror(errno)))
+        )
     }
 
     /// A ``FileIO`` failure as this module's error.

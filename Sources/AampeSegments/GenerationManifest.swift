@@ -104,20 +104,33 @@ public struct GenerationManifest: Codable, Hashable, Sendable {
     public var files: [File] { models.flatMap(\.files) }
 
     static func isValidModelName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { byte in
-            (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) || byte == 0x2D || byte == 0x5F
-        }
+        !name.isEmpty
+            && name.utf8.allSatisfy { byte in
+                (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) || byte == 0x2D || byte == 0x5F
+            }
     }
 
     /// Reads and checks the manifest in `folder`. Errors name the file and what is wrong.
     static func read(folder: String) throws -> GenerationManifest {
         let path = folder + "/" + fileName
         guard FileSystem.exists(path) else {
-            throw SegmentError(path: path, reason: .generation(detail: "no manifest; a generation published by an older aamped is not served, train again"))
+            throw SegmentError(
+                path: path,
+                reason: .generation(
+                    detail: "no manifest; a generation published by an older aamped is not served, train again"
+                )
+            )
         }
         let bytes = try FileSystem.readSmallFile(path, limit: Limits.maximumGenerationManifestBytes)
         guard bytes.count <= Limits.maximumGenerationManifestBytes else {
-            throw SegmentError(path: path, reason: .limitExceeded(what: "manifest size", value: bytes.count, limit: Limits.maximumGenerationManifestBytes))
+            throw SegmentError(
+                path: path,
+                reason: .limitExceeded(
+                    what: "manifest size",
+                    value: bytes.count,
+                    limit: Limits.maximumGenerationManifestBytes
+                )
+            )
         }
         let manifest: GenerationManifest
         do {
@@ -126,7 +139,12 @@ public struct GenerationManifest: Codable, Hashable, Sendable {
             throw SegmentError(path: path, reason: .generation(detail: "unreadable manifest: \(error)"))
         }
         guard manifest.formatVersion == currentFormatVersion else {
-            throw SegmentError(path: path, reason: .generation(detail: "manifest format \(manifest.formatVersion); this aamped reads \(currentFormatVersion)"))
+            throw SegmentError(
+                path: path,
+                reason: .generation(
+                    detail: "manifest format \(manifest.formatVersion); this aamped reads \(currentFormatVersion)"
+                )
+            )
         }
         for model in manifest.models {
             guard isValidModelName(model.name) else {
@@ -134,8 +152,12 @@ public struct GenerationManifest: Codable, Hashable, Sendable {
             }
             for file in model.files {
                 let parts = file.path.split(separator: "/", omittingEmptySubsequences: false)
-                guard parts.count == 2, parts[0] == model.name, !parts[1].isEmpty, parts[1] != ".", parts[1] != ".." else {
-                    throw SegmentError(path: path, reason: .generation(detail: "file '\(file.path)' is not in model folder '\(model.name)'"))
+                guard parts.count == 2, parts[0] == model.name, !parts[1].isEmpty, parts[1] != ".", parts[1] != ".."
+                else {
+                    throw SegmentError(
+                        path: path,
+                        reason: .generation(detail: "file '\(file.path)' is not in model folder '\(model.name)'")
+                    )
                 }
             }
         }

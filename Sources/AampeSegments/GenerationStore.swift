@@ -60,7 +60,10 @@ public struct GenerationStore: Sendable {
         var text = String(decoding: bytes, as: UTF8.self)
         if text.hasSuffix("\n") { text.removeLast() }
         guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = UInt64(text) else {
-            throw SegmentError(path: currentPointerPath, reason: .generation(detail: "does not hold a generation number"))
+            throw SegmentError(
+                path: currentPointerPath,
+                reason: .generation(detail: "does not hold a generation number")
+            )
         }
         return GenerationNumber(rawValue: value)
     }
@@ -102,7 +105,9 @@ public struct GenerationStore: Sendable {
     }
 
     /// Opens the current generation, or returns `nil` before the first publication.
-    public func openCurrent(configuration: SegmentReaderConfiguration = SegmentReaderConfiguration()) throws -> Generation? {
+    public func openCurrent(
+        configuration: SegmentReaderConfiguration = SegmentReaderConfiguration()
+    ) throws -> Generation? {
         guard let number = try currentNumber() else { return nil }
         return try open(number, configuration: configuration)
     }
@@ -208,7 +213,10 @@ public final class GenerationBuilder {
 
     /// Where to write `file`. Creates the model's folder on first use.
     public func path(of file: GenerationFile) throws -> String {
-        precondition(carriedModels[file.model] == nil, "model '\(file.model)' is carried over; it cannot also be written")
+        precondition(
+            carriedModels[file.model] == nil,
+            "model '\(file.model)' is carried over; it cannot also be written"
+        )
         let folder = temporaryPath + "/" + file.model
         if !writtenModels.contains(file.model) {
             if !FileSystem.isDirectory(folder) { try FileSystem.makeDirectory(folder) }
@@ -224,7 +232,10 @@ public final class GenerationBuilder {
     public func carryOver(from generation: Generation, replacing: Set<String>) throws -> [String] {
         var names: [String] = []
         for model in generation.manifest.models where !replacing.contains(model.name) {
-            precondition(!writtenModels.contains(model.name), "model '\(model.name)' is written; it cannot also be carried over")
+            precondition(
+                !writtenModels.contains(model.name),
+                "model '\(model.name)' is written; it cannot also be carried over"
+            )
             try FileSystem.makeDirectory(temporaryPath + "/" + model.name)
             for file in model.files {
                 try FileSystem.link(generation.path + "/" + file.path, to: temporaryPath + "/" + file.path)
@@ -248,7 +259,10 @@ public final class GenerationBuilder {
         for name in try FileSystem.list(temporaryPath).sorted() where name != Generation.lockFileName {
             let folder = temporaryPath + "/" + name
             guard FileSystem.isDirectory(folder), GenerationManifest.isValidModelName(name) else {
-                throw SegmentError(path: folder, reason: .generation(detail: "not a model folder; every file of a generation belongs to a model"))
+                throw SegmentError(
+                    path: folder,
+                    reason: .generation(detail: "not a model folder; every file of a generation belongs to a model")
+                )
             }
             if let carried = carriedModels[name] {
                 models.append(carried)
@@ -262,17 +276,26 @@ public final class GenerationBuilder {
                 }
                 if fileName.hasSuffix(Generation.segmentSuffix) { _ = try SegmentReader(path: path) }
                 let mapped = try MappedFile(path: path)
-                files.append(GenerationManifest.File(
-                    path: name + "/" + fileName, sizeBytes: Int64(mapped.bytes.count), crc32c: CRC32C.checksum(mapped.bytes)
-                ))
+                files.append(
+                    GenerationManifest.File(
+                        path: name + "/" + fileName,
+                        sizeBytes: Int64(mapped.bytes.count),
+                        crc32c: CRC32C.checksum(mapped.bytes)
+                    )
+                )
             }
             models.append(GenerationManifest.Model(name: name, trainedInGeneration: number.rawValue, files: files))
         }
         let manifest = GenerationManifest(
-            formatVersion: GenerationManifest.currentFormatVersion, generation: number.rawValue,
-            publishedAt: Timestamp.now().description, models: models
+            formatVersion: GenerationManifest.currentFormatVersion,
+            generation: number.rawValue,
+            publishedAt: Timestamp.now().description,
+            models: models
         )
-        try FileSystem.writeFileDurably(temporaryPath + "/" + GenerationManifest.fileName, bytes: try manifest.encoded())
+        try FileSystem.writeFileDurably(
+            temporaryPath + "/" + GenerationManifest.fileName,
+            bytes: try manifest.encoded()
+        )
         for model in models {
             for file in model.files { try FileSystem.fsync(path: temporaryPath + "/" + file.path) }
             try FileSystem.fsync(path: temporaryPath + "/" + model.name, isDirectory: true)
@@ -327,7 +350,10 @@ public final class Generation: Sendable {
         self.path = path
         let lock = openFile(path + "/" + Self.lockFileName)
         guard lock >= 0 else {
-            throw SegmentError(path: path, reason: .generation(detail: "generation \(number) is missing or incomplete (no LOCK file)"))
+            throw SegmentError(
+                path: path,
+                reason: .generation(detail: "generation \(number) is missing or incomplete (no LOCK file)")
+            )
         }
         guard flock(lock, LOCK_SH) == 0 else {
             let error = FileSystem.error(path, "flock")
@@ -348,7 +374,10 @@ public final class Generation: Sendable {
                 let filePath = path + "/" + file.path
                 let size = try FileSystem.size(filePath)
                 guard size == file.sizeBytes else {
-                    throw SegmentError(path: filePath, reason: .generation(detail: "\(size) bytes where the manifest lists \(file.sizeBytes)"))
+                    throw SegmentError(
+                        path: filePath,
+                        reason: .generation(detail: "\(size) bytes where the manifest lists \(file.sizeBytes)")
+                    )
                 }
                 if file.path.hasSuffix(Self.segmentSuffix) {
                     segments[file.path] = try SegmentReader(path: filePath, configuration: configuration)
@@ -377,7 +406,10 @@ public final class Generation: Sendable {
     /// The segment file `file`, or an error naming the generation and the file.
     public func segment(_ file: GenerationFile) throws -> SegmentReader {
         guard let segment = segments[file.relativePath] else {
-            throw SegmentError(path: path(of: file), reason: .generation(detail: "generation \(number) has no such segment file"))
+            throw SegmentError(
+                path: path(of: file),
+                reason: .generation(detail: "generation \(number) has no such segment file")
+            )
         }
         return segment
     }
@@ -398,9 +430,21 @@ public final class Generation: Sendable {
             do {
                 let mapped = try MappedFile(path: filePath)
                 if Int64(mapped.bytes.count) != file.sizeBytes {
-                    failures.append(SegmentError(path: filePath, reason: .generation(detail: "\(mapped.bytes.count) bytes where the manifest lists \(file.sizeBytes)")))
+                    failures.append(
+                        SegmentError(
+                            path: filePath,
+                            reason: .generation(
+                                detail: "\(mapped.bytes.count) bytes where the manifest lists \(file.sizeBytes)"
+                            )
+                        )
+                    )
                 } else if CRC32C.checksum(mapped.bytes) != file.crc32c {
-                    failures.append(SegmentError(path: filePath, reason: .checksumMismatch(structure: "whole file, against the manifest")))
+                    failures.append(
+                        SegmentError(
+                            path: filePath,
+                            reason: .checksumMismatch(structure: "whole file, against the manifest")
+                        )
+                    )
                 }
             } catch let error as SegmentError {
                 failures.append(error)
@@ -419,7 +463,12 @@ public final class Generation: Sendable {
                 continue
             }
             for name in names.sorted() where !listed.contains(model.name + "/" + name) {
-                failures.append(SegmentError(path: path + "/" + model.name + "/" + name, reason: .generation(detail: "not listed in the manifest")))
+                failures.append(
+                    SegmentError(
+                        path: path + "/" + model.name + "/" + name,
+                        reason: .generation(detail: "not listed in the manifest")
+                    )
+                )
             }
         }
         return failures

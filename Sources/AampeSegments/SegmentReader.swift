@@ -1,5 +1,5 @@
-internal import AampeCore
 internal import AampeCompression
+internal import AampeCore
 import Synchronization
 
 /// Settings for reading segment files.
@@ -82,7 +82,11 @@ public final class SegmentReader: @unchecked Sendable {
             if column.codec == .zstd {
                 let frames = partBytes(column, 1)
                 if CRC32C.checksum(frames) != column.parts[1].checksum {
-                    throw SegmentError(path: path, column: column.name, reason: .checksumMismatch(structure: "zstd frames"))
+                    throw SegmentError(
+                        path: path,
+                        column: column.name,
+                        reason: .checksumMismatch(structure: "zstd frames")
+                    )
                 }
                 let blocks = ZstdBlocks(reader: self, columnIndex: index)
                 for block in 0..<blocks.blockCount { _ = try blocks.decode(block) }
@@ -120,7 +124,10 @@ private struct PooledDecompressor: @unchecked Sendable {
 
 /// Parsing and validation of the header, trailer and directory.
 enum SegmentStructure {
-    static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws -> (header: SegmentHeader, columns: [ColumnDescriptor]) {
+    static func parse(
+        _ bytes: UnsafeRawBufferPointer,
+        path: String
+    ) throws -> (header: SegmentHeader, columns: [ColumnDescriptor]) {
         func fail(_ reason: SegmentError.Reason, column: String? = nil) -> SegmentError {
             SegmentError(path: path, column: column, reason: reason)
         }
@@ -152,7 +159,12 @@ enum SegmentStructure {
         guard reader.bytes(at: trailerStart + 28, count: 4).map(Array.init) == SegmentTrailer.magic else {
             throw fail(.badMagic(structure: "trailer"))
         }
-        guard CRC32C.checksum(reader.bytes(at: trailerStart, count: 24)!) == reader.integer(at: trailerStart + 24, as: UInt32.self)! else {
+        guard
+            CRC32C.checksum(reader.bytes(at: trailerStart, count: 24)!) == reader.integer(
+                at: trailerStart + 24,
+                as: UInt32.self
+            )!
+        else {
             throw fail(.checksumMismatch(structure: "trailer"))
         }
         let recordedLength: UInt64 = reader.integer(at: trailerStart + 16)!
@@ -172,7 +184,12 @@ enum SegmentStructure {
         guard directory.bytes(at: 0, count: 4).map(Array.init) == SegmentDirectory.magic else {
             throw fail(.badMagic(structure: "directory"))
         }
-        guard CRC32C.checksum(directory.bytes(at: 0, count: directoryEnd)!) == directory.integer(at: directoryEnd, as: UInt32.self)! else {
+        guard
+            CRC32C.checksum(directory.bytes(at: 0, count: directoryEnd)!) == directory.integer(
+                at: directoryEnd,
+                as: UInt32.self
+            )!
+        else {
             throw fail(.checksumMismatch(structure: "directory"))
         }
         let count = Int(directory.integer(at: 4, as: UInt32.self)!)
@@ -187,7 +204,9 @@ enum SegmentStructure {
         var columns: [ColumnDescriptor] = []
         var names = Set<String>()
         for index in 0..<count {
-            let entry = ByteReader(base: directory.bytes(at: SegmentDirectory.fixedLength + index * entryLength, count: entryLength)!)
+            let entry = ByteReader(
+                base: directory.bytes(at: SegmentDirectory.fixedLength + index * entryLength, count: entryLength)!
+            )
             let column = try parseEntry(entry, index: index, dataEnd: directoryOffset, path: path)
             guard names.insert(column.name).inserted else { throw fail(.duplicateColumn, column: column.name) }
             columns.append(column)
@@ -195,7 +214,12 @@ enum SegmentStructure {
         return (header, columns)
     }
 
-    private static func parseEntry(_ entry: ByteReader, index: Int, dataEnd: UInt64, path: String) throws -> ColumnDescriptor {
+    private static func parseEntry(
+        _ entry: ByteReader,
+        index: Int,
+        dataEnd: UInt64,
+        path: String
+    ) throws -> ColumnDescriptor {
         let nameLength = Int(entry.integer(at: 0, as: UInt8.self)!)
         guard (1...Limits.maximumColumnNameBytes).contains(nameLength),
             let name = String(validating: entry.bytes(at: 1, count: nameLength)!, as: UTF8.self)
@@ -204,7 +228,9 @@ enum SegmentStructure {
             SegmentError(path: path, column: name, reason: .malformedDirectory(field: field))
         }
         let dimension = Int(entry.integer(at: 68, as: UInt32.self)!)
-        guard let type = ColumnType(code: entry.integer(at: 64)!, vectorDimension: dimension) else { throw fail("type") }
+        guard let type = ColumnType(code: entry.integer(at: 64)!, vectorDimension: dimension) else {
+            throw fail("type")
+        }
         guard let codec = ColumnCodec(rawValue: entry.integer(at: 65)!) else { throw fail("codec") }
         if case .float32Vector = type {
             guard (1...Limits.maximumVectorDimension).contains(dimension) else { throw fail("vector dimension") }
@@ -261,7 +287,11 @@ enum SegmentStructure {
                 throw SegmentError(
                     path: path,
                     column: name,
-                    reason: .limitExceeded(what: "block size in bytes", value: rowsPerBlock * width, limit: Limits.maximumBlockBytes)
+                    reason: .limitExceeded(
+                        what: "block size in bytes",
+                        value: rowsPerBlock * width,
+                        limit: Limits.maximumBlockBytes
+                    )
                 )
             }
         }

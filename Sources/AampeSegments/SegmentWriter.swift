@@ -1,5 +1,5 @@
-public import AampeCore
 internal import AampeCompression
+public import AampeCore
 
 #if canImport(Glibc)
 import Glibc
@@ -104,7 +104,10 @@ public final class SegmentWriter {
             var start = 0
             while start < buffer.count {
                 let end = min(start + rowsPerBlock, buffer.count)
-                try sink.emit(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buffer[start..<end])), rows: end - start)
+                try sink.emit(
+                    UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buffer[start..<end])),
+                    rows: end - start
+                )
                 start = end
             }
         }
@@ -148,7 +151,10 @@ public final class SegmentWriter {
         chunk.reserveCapacity(rowsPerBlock * dimension)
         var rows = 0
         for vector in vectors {
-            precondition(vector.count == dimension, "vector of \(vector.count) elements in a column of dimension \(dimension)")
+            precondition(
+                vector.count == dimension,
+                "vector of \(vector.count) elements in a column of dimension \(dimension)"
+            )
             chunk.append(contentsOf: vector)
             rows += 1
             if rows == rowsPerBlock {
@@ -270,7 +276,8 @@ public final class SegmentWriter {
                 let otherStart = Int(slots.loadUnaligned(fromByteOffset: base, as: UInt64.self))
                 let otherLength = Int(slots.loadUnaligned(fromByteOffset: base + 8, as: UInt32.self))
                 if otherLength == key.count
-                    && memcmp(dataBytes.baseAddress! + otherStart, key.baseAddress ?? dataBytes.baseAddress!, key.count) == 0
+                    && memcmp(dataBytes.baseAddress! + otherStart, key.baseAddress ?? dataBytes.baseAddress!, key.count)
+                        == 0
                 {
                     throw SegmentError(path: path, column: column.name, reason: .duplicateKey(row: row))
                 }
@@ -322,7 +329,11 @@ public final class SegmentWriter {
             throw SegmentError(
                 path: path,
                 column: name,
-                reason: .limitExceeded(what: "column count", value: columns.count + 1, limit: Limits.maximumSegmentColumns)
+                reason: .limitExceeded(
+                    what: "column count",
+                    value: columns.count + 1,
+                    limit: Limits.maximumSegmentColumns
+                )
             )
         }
     }

@@ -64,7 +64,7 @@ struct ZstdBlocks: @unchecked Sendable {
             var previous: UInt32 = 0
             for row in 0...rows {
                 let offset = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: row * 4, as: UInt32.self))
-                guard (row > 0 || offset == 0), offset >= previous, Int(offset) <= dataLength else {
+                guard row > 0 || offset == 0, offset >= previous, Int(offset) <= dataLength else {
                     throw fail(block, "row offsets out of order")
                 }
                 offsets[row] = offset
@@ -84,7 +84,9 @@ struct ZstdBlocks: @unchecked Sendable {
                 throw fail(block, "\(error)")
             }
         }
-        guard written == output.count else { throw fail(block, "decompressed to \(written) bytes, expected \(output.count)") }
+        guard written == output.count else {
+            throw fail(block, "decompressed to \(written) bytes, expected \(output.count)")
+        }
         if column.type == .bool, let row = UnsafeRawBufferPointer(output).firstIndex(where: { $0 > 1 }) {
             throw SegmentError(
                 path: reader.path,

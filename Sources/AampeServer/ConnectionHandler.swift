@@ -1,6 +1,7 @@
 internal import AampeProtocol
 internal import Logging
 internal import NIOCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -185,7 +186,12 @@ final class ConnectionHandler: ChannelInboundHandler {
             return refuseHello(frame, .authenticationFailed, "HELLO body does not parse", context: context)
         }
         guard hello.protocolMajor == UInt32(FrameHeader.currentMajorVersion) else {
-            return refuseHello(frame, .unsupportedMajorVersion, "HELLO asks for protocol \(hello.protocolMajor)", context: context)
+            return refuseHello(
+                frame,
+                .unsupportedMajorVersion,
+                "HELLO asks for protocol \(hello.protocolMajor)",
+                context: context
+            )
         }
         var grant = Credentials.Grant.none
         switch hello.credential {
@@ -207,15 +213,26 @@ final class ConnectionHandler: ChannelInboundHandler {
         if hello.wantsAdmin && grant != .admin {
             return refuseHello(frame, .authenticationFailed, "admin rights need the admin credential", context: context)
         }
-        let session = Session(id: sessionID, transport: transport, isAdmin: grant == .admin, clientName: Session.keptClientName(fromHello: hello.clientName))
+        let session = Session(
+            id: sessionID,
+            transport: transport,
+            isAdmin: grant == .admin,
+            clientName: Session.keptClientName(fromHello: hello.clientName)
+        )
         machine.helloSucceeded(session, now: now)
         armTimer(at: now + .milliseconds(Int64(shared.configuration.limits.idleTimeoutMillis)))
         var response = Aampe_V1_HelloResponse()
         response.isAdmin = session.isAdmin
         response.sessionID = session.id
-        let header = FrameHeader(opcode: .hello, opcodeVersion: frame.header.opcodeVersion, requestID: frame.header.requestID)
+        let header = FrameHeader(
+            opcode: .hello,
+            opcodeVersion: frame.header.opcodeVersion,
+            requestID: frame.header.requestID
+        )
         append(Frame(header: header, message: response))
-        shared.logger.debug("session \(session.id) authenticated over \(transport) as \(session.isAdmin ? "admin" : "client") (\(session.clientName))")
+        shared.logger.debug(
+            "session \(session.id) authenticated over \(transport) as \(session.isAdmin ? "admin" : "client") (\(session.clientName))"
+        )
     }
 
     private func refuseHello(_ frame: Frame, _ code: ErrorCode, _ message: String, context: ChannelHandlerContext) {
@@ -240,7 +257,13 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func dispatch(_ frame: Frame, session: Session, context: ChannelHandlerContext, now: NIODeadline) {
         let header = frame.header
         guard let support = shared.operation(header.opcode) else {
-            return rejectDispatched(header, .unsupportedOperation, "this server does not serve \(header.opcode.name)", context: context, now: now)
+            return rejectDispatched(
+                header,
+                .unsupportedOperation,
+                "this server does not serve \(header.opcode.name)",
+                context: context,
+                now: now
+            )
         }
         guard header.opcodeVersion >= 1 && header.opcodeVersion <= support.newestVersion else {
             return rejectDispatched(
@@ -252,7 +275,13 @@ final class ConnectionHandler: ChannelInboundHandler {
             )
         }
         if support.requiresAdmin && !session.isAdmin {
-            return rejectDispatched(header, .permissionDenied, "\(header.opcode.name) needs an admin session", context: context, now: now)
+            return rejectDispatched(
+                header,
+                .permissionDenied,
+                "\(header.opcode.name) needs an admin session",
+                context: context,
+                now: now
+            )
         }
         let responder = Responder(
             connection: NIOLoopBound(self, eventLoop: context.eventLoop),
@@ -263,7 +292,13 @@ final class ConnectionHandler: ChannelInboundHandler {
         shared.handler.handle(Request(frame: frame, session: session), responder: responder)
     }
 
-    private func rejectDispatched(_ header: FrameHeader, _ code: ErrorCode, _ message: String, context: ChannelHandlerContext, now: NIODeadline) {
+    private func rejectDispatched(
+        _ header: FrameHeader,
+        _ code: ErrorCode,
+        _ message: String,
+        context: ChannelHandlerContext,
+        now: NIODeadline
+    ) {
         append(errorFrame(code, message, for: header))
         shared.statistics.record(header.opcode, nanoseconds: 1, isError: true)
         if machine.responseCompleted(requestID: header.requestID, now: now) { close(after: nil, context: context) }
@@ -349,7 +384,10 @@ final class ConnectionHandler: ChannelInboundHandler {
             armTimer(at: deadline)
         case .close(let code, let message):
             shared.logger.debug("closing connection \(sessionID): \(message)")
-            close(after: Frame.error(code, message: message, requestID: 0, opcode: Opcode(rawValue: 0)), context: context)
+            close(
+                after: Frame.error(code, message: message, requestID: 0, opcode: Opcode(rawValue: 0)),
+                context: context
+            )
         case .stop:
             break
         }

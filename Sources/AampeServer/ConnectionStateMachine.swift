@@ -91,7 +91,10 @@ struct ConnectionStateMachine {
                 return .reject(.duplicateRequestID, "request id \(header.requestID) is still in flight")
             }
             if inFlight.count >= limits.maximumInFlightRequests {
-                return .reject(.tooManyInFlight, "\(inFlight.count) requests in flight; the limit is \(limits.maximumInFlightRequests)")
+                return .reject(
+                    .tooManyInFlight,
+                    "\(inFlight.count) requests in flight; the limit is \(limits.maximumInFlightRequests)"
+                )
             }
             inFlight.insert(header.requestID)
             return .dispatch(session)
@@ -105,7 +108,10 @@ struct ConnectionStateMachine {
     /// Request id 0 is the server's (GREETING, errors that answer no request), so an answer to it could
     /// not be told from those: refused, and the connection stays open.
     private static func reservedRequestID(_ header: FrameHeader) -> FrameAction {
-        .reject(.invalidRequest, "request id 0 is reserved for the server; number requests from 1 (\(header.opcode.name))")
+        .reject(
+            .invalidRequest,
+            "request id 0 is reserved for the server; number requests from 1 (\(header.opcode.name))"
+        )
     }
 
     mutating func helloSucceeded(_ session: Session, now: NIODeadline) {
@@ -140,7 +146,9 @@ struct ConnectionStateMachine {
     func timerFired(now: NIODeadline) -> TimerAction {
         switch state {
         case .awaitingHello(let deadline):
-            if now >= deadline { return .close(.handshakeTimeout, "no HELLO within \(limits.handshakeTimeoutMillis) ms") }
+            if now >= deadline {
+                return .close(.handshakeTimeout, "no HELLO within \(limits.handshakeTimeoutMillis) ms")
+            }
             return .rearm(deadline)
         case .ready, .draining:
             let idleDeadline = lastActivity + .milliseconds(Int64(limits.idleTimeoutMillis))

@@ -4,6 +4,7 @@ public import NIOCore
 internal import NIOPosix
 public import ServiceLifecycle
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -83,7 +84,11 @@ public final class Server: Service, Sendable {
         if let addresses = state.withLock({ $0.boundAddresses }) { return addresses }
         return try await withCheckedThrowingContinuation { continuation in
             let ready = state.withLock { $0.boundAddresses }
-            if let ready { continuation.resume(returning: ready) } else { listening.withLock { $0.append(continuation) } }
+            if let ready {
+                continuation.resume(returning: ready)
+            } else {
+                listening.withLock { $0.append(continuation) }
+            }
         }
     }
 
@@ -104,14 +109,20 @@ public final class Server: Service, Sendable {
             state.listeners = listeners
             state.boundAddresses = addresses
         }
-        for waiter in listening.withLock({ waiters in defer { waiters.removeAll() }; return waiters }) {
+        for waiter in listening.withLock({ waiters in
+            defer { waiters.removeAll() }
+            return waiters
+        }) {
             waiter.resume(returning: addresses)
         }
         shared.logger.info("listening on \(shared.configuration.addresses.map(\.description).joined(separator: ", "))")
     }
 
     private func failWaiters(_ error: any Error) {
-        for waiter in listening.withLock({ waiters in defer { waiters.removeAll() }; return waiters }) {
+        for waiter in listening.withLock({ waiters in
+            defer { waiters.removeAll() }
+            return waiters
+        }) {
             waiter.resume(throwing: error)
         }
     }
@@ -130,7 +141,9 @@ public final class Server: Service, Sendable {
             try? await Task.sleep(for: .milliseconds(10))
         }
         let remaining = state.withLock { Array($0.connections.values) }
-        if !remaining.isEmpty { shared.logger.warning("closing \(remaining.count) connections still busy after the grace period") }
+        if !remaining.isEmpty {
+            shared.logger.warning("closing \(remaining.count) connections still busy after the grace period")
+        }
         for connection in remaining { try? await connection.close() }
         for path in paths { unlink(path) }
     }
@@ -175,7 +188,10 @@ public final class Server: Service, Sendable {
             return channel
         case .tcp(let host, let port):
             do {
-                return try await bootstrap.childChannelOption(.socketOption(.tcp_nodelay), value: 1).bind(host: host, port: port).get()
+                return try await bootstrap.childChannelOption(.socketOption(.tcp_nodelay), value: 1).bind(
+                    host: host,
+                    port: port
+                ).get()
             } catch {
                 throw ServerError.bindFailed(address: address.description, reason: "\(error)")
             }
@@ -216,7 +232,9 @@ public final class Server: Service, Sendable {
         let sessionID = nextSessionID.wrappingAdd(1, ordering: .relaxed).oldValue
         let shared = self.shared
         return channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(ConnectionHandler(shared: shared, transport: transport, sessionID: sessionID))
+            try channel.pipeline.syncOperations.addHandler(
+                ConnectionHandler(shared: shared, transport: transport, sessionID: sessionID)
+            )
         }
     }
 }
@@ -271,7 +289,9 @@ enum UnixSocketPath {
             raw[bytes.count] = 0
         }
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         return result == 0
     }

@@ -43,7 +43,10 @@ public struct ServerConfiguration: Sendable {
         try limits.validate()
         if inFlightRetryAfterMillis == 0 || connectionsRetryAfterMillis == 0 {
             // PROTOCOL.md: 0 means "do not retry", which is wrong for a limit that frees up.
-            throw ServerError.invalidSetting(name: "retryAfterMillis", reason: "the retry hints of TOO_MANY_IN_FLIGHT and TOO_MANY_CONNECTIONS must be positive")
+            throw ServerError.invalidSetting(
+                name: "retryAfterMillis",
+                reason: "the retry hints of TOO_MANY_IN_FLIGHT and TOO_MANY_CONNECTIONS must be positive"
+            )
         }
         if shutdownGracePeriodMillis < 0 {
             throw ServerError.invalidSetting(name: "shutdownGracePeriodMillis", reason: "must not be negative")
@@ -78,7 +81,10 @@ public struct ServerLimits: Sendable, Hashable, Codable {
             ("idleTimeoutMillis", idleTimeoutMillis, 1...86_400_000),
         ]
         for (name, value, range) in checks where !range.contains(value) {
-            throw ServerError.invalidSetting(name: name, reason: "\(value) is outside \(range.lowerBound) ... \(range.upperBound)")
+            throw ServerError.invalidSetting(
+                name: name,
+                reason: "\(value) is outside \(range.lowerBound) ... \(range.upperBound)"
+            )
         }
     }
 }

@@ -35,13 +35,29 @@ extension IngestionRepository {
         try store.read("read catalog") { db in
             var rows: [CatalogRow] = []
             var position: [Int: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT item_index, title, category, is_in_stock, price FROM catalog_items ORDER BY item_index") {
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT item_index, title, category, is_in_stock, price FROM catalog_items ORDER BY item_index"
+            ) {
                 let index: Int = row["item_index"]
                 let stock: Int64? = row["is_in_stock"]
                 position[index] = rows.count
-                rows.append(CatalogRow(itemIndex: index, title: row["title"], category: row["category"], isInStock: stock.map { $0 == 1 }, price: row["price"], attributeValues: [:]))
+                rows.append(
+                    CatalogRow(
+                        itemIndex: index,
+                        title: row["title"],
+                        category: row["category"],
+                        isInStock: stock.map { $0 == 1 },
+                        price: row["price"],
+                        attributeValues: [:]
+                    )
+                )
             }
-            for row in try Row.fetchAll(db, sql: "SELECT item_index, attribute, value FROM item_attribute_values ORDER BY item_index, attribute, value") {
+            for row in try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT item_index, attribute, value FROM item_attribute_values ORDER BY item_index, attribute, value"
+            ) {
                 let index: Int = row["item_index"]
                 guard let at = position[index] else { continue }
                 rows[at].attributeValues[row["attribute"], default: []].append(row["value"])
@@ -53,9 +69,17 @@ extension IngestionRepository {
     /// Every channel address, in user-index order.
     public func channelRows() throws -> [ChannelRow] {
         try store.read("read channels") { db in
-            try Row.fetchAll(db, sql: "SELECT user_index, channel, address, has_consent FROM user_channels ORDER BY user_index, channel").compactMap { row in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT user_index, channel, address, has_consent FROM user_channels ORDER BY user_index, channel"
+            ).compactMap { row in
                 guard let channel = Channel(rawValue: row["channel"]) else { return nil }
-                return ChannelRow(userIndex: row["user_index"], channel: channel, address: row["address"], hasConsent: row["has_consent"] == 1)
+                return ChannelRow(
+                    userIndex: row["user_index"],
+                    channel: channel,
+                    address: row["address"],
+                    hasConsent: row["has_consent"] == 1
+                )
             }
         }
     }

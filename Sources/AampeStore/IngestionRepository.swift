@@ -257,12 +257,33 @@ public struct IngestionRepository: Sendable {
     public func commit(_ commit: IngestionCommit) throws -> Int64? {
         let now = store.clock().rawValue
         return try store.write("commit import") { db in
-            try Self.appendKeys(db, table: "user_keys", index: "user_index", key: "external_id",
-                                values: commit.newUserIDs, first: commit.firstNewUserIndex, path: store.path)
-            try Self.appendKeys(db, table: "item_keys", index: "item_index", key: "external_id",
-                                values: commit.newItemIDs, first: commit.firstNewItemIndex, path: store.path)
-            try Self.appendKeys(db, table: "event_types", index: "event_type_index", key: "name",
-                                values: commit.newEventTypes, first: commit.firstNewEventTypeIndex, path: store.path)
+            try Self.appendKeys(
+                db,
+                table: "user_keys",
+                index: "user_index",
+                key: "external_id",
+                values: commit.newUserIDs,
+                first: commit.firstNewUserIndex,
+                path: store.path
+            )
+            try Self.appendKeys(
+                db,
+                table: "item_keys",
+                index: "item_index",
+                key: "external_id",
+                values: commit.newItemIDs,
+                first: commit.firstNewItemIndex,
+                path: store.path
+            )
+            try Self.appendKeys(
+                db,
+                table: "event_types",
+                index: "event_type_index",
+                key: "name",
+                values: commit.newEventTypes,
+                first: commit.firstNewEventTypeIndex,
+                path: store.path
+            )
             var sourceID: Int64?
             if let source = commit.source {
                 try db.execute(
@@ -271,8 +292,10 @@ public struct IngestionRepository: Sendable {
                                                    duplicates, rejected, committed_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: [source.runID, source.path, source.format, source.fileBytes, source.rowsRead,
-                                source.accepted, source.duplicates, source.rejected, now]
+                    arguments: [
+                        source.runID, source.path, source.format, source.fileBytes, source.rowsRead,
+                        source.accepted, source.duplicates, source.rejected, now,
+                    ]
                 )
                 let id = db.lastInsertedRowID
                 sourceID = id
@@ -283,8 +306,10 @@ public struct IngestionRepository: Sendable {
                         """
                 )
                 for segment in source.segments {
-                    try insert.execute(arguments: [id, segment.path, segment.utcDay, segment.rows,
-                                                   segment.minTimestamp.rawValue, segment.maxTimestamp.rawValue])
+                    try insert.execute(arguments: [
+                        id, segment.path, segment.utcDay, segment.rows,
+                        segment.minTimestamp.rawValue, segment.maxTimestamp.rawValue,
+                    ])
                 }
             }
             try Self.upsertProfiles(db, commit.profiles, now: now)
@@ -339,8 +364,10 @@ public struct IngestionRepository: Sendable {
                     output.append(UInt8(ascii: "\\"))
                     output.append(byte)
                 case ..<0x20:
-                    output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                               hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+                    output.append(contentsOf: [
+                        UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                        hex[Int(byte >> 4)], hex[Int(byte & 15)],
+                    ])
                 default:
                     output.append(byte)
                 }
@@ -376,11 +403,15 @@ public struct IngestionRepository: Sendable {
         )
         for upsert in profiles {
             let user = Int64(upsert.userIndex.rawValue)
-            try profile.execute(arguments: [user, upsert.country, upsert.language, upsert.timeZone,
-                                            upsert.firstName, upsert.attributesJSON, now])
+            try profile.execute(arguments: [
+                user, upsert.country, upsert.language, upsert.timeZone,
+                upsert.firstName, upsert.attributesJSON, now,
+            ])
             for address in upsert.channels {
-                try channel.execute(arguments: [user, address.channel.rawValue, address.address,
-                                                address.hasConsent ? 1 : 0, now])
+                try channel.execute(arguments: [
+                    user, address.channel.rawValue, address.address,
+                    address.hasConsent ? 1 : 0, now,
+                ])
             }
         }
     }
@@ -403,14 +434,18 @@ public struct IngestionRepository: Sendable {
                     updated_at = excluded.updated_at
                 """
         )
-        let clear = try db.makeStatement(sql: "DELETE FROM item_attribute_values WHERE item_index = ? AND attribute = ?")
+        let clear = try db.makeStatement(
+            sql: "DELETE FROM item_attribute_values WHERE item_index = ? AND attribute = ?"
+        )
         let value = try db.makeStatement(
             sql: "INSERT OR IGNORE INTO item_attribute_values (item_index, attribute, value) VALUES (?, ?, ?)"
         )
         for upsert in items {
             let index = Int64(upsert.itemIndex.rawValue)
-            try item.execute(arguments: [index, upsert.title, upsert.category, upsert.isInStock.map { $0 ? 1 : 0 },
-                                         upsert.price, upsert.url, upsert.imageURL, upsert.attributesJSON, now])
+            try item.execute(arguments: [
+                index, upsert.title, upsert.category, upsert.isInStock.map { $0 ? 1 : 0 },
+                upsert.price, upsert.url, upsert.imageURL, upsert.attributesJSON, now,
+            ])
             for (attribute, values) in upsert.attributeValues.sorted(by: { $0.key < $1.key }) {
                 try clear.execute(arguments: [index, attribute])
                 for text in values { try value.execute(arguments: [index, attribute, text]) }
@@ -496,7 +531,8 @@ public struct IngestionRepository: Sendable {
             var values: [String: [String]] = [:]
             for value in try Row.fetchAll(
                 db,
-                sql: "SELECT attribute, value FROM item_attribute_values WHERE item_index = ? ORDER BY attribute, value",
+                sql:
+                    "SELECT attribute, value FROM item_attribute_values WHERE item_index = ? ORDER BY attribute, value",
                 arguments: [index]
             ) {
                 values[value["attribute"], default: []].append(value["value"])

@@ -34,7 +34,12 @@ struct AudienceAffinityCommand: AsyncParsableCommand {
     @OptionGroup var dataDirectory: DataDirectoryOptions
     @OptionGroup var recommender: RecommenderSettingsOptions
 
-    @Option(help: ArgumentHelp("The attribute and value, such as genres=Action; several values (a,b) mean any of them. 'category=X' uses the catalog category.", valueName: "name=value"))
+    @Option(
+        help: ArgumentHelp(
+            "The attribute and value, such as genres=Action; several values (a,b) mean any of them. 'category=X' uses the catalog category.",
+            valueName: "name=value"
+        )
+    )
     var attribute: String
 
     @Option(help: ArgumentHelp("Keep the best N users.", valueName: "N"))
@@ -43,7 +48,12 @@ struct AudienceAffinityCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Keep users whose model score is at least this.", valueName: "score"))
     var minScore: Double?
 
-    @Option(help: ArgumentHelp("Check the rankings on the last D days, trained on the days before; 0 skips the check.", valueName: "days"))
+    @Option(
+        help: ArgumentHelp(
+            "Check the rankings on the last D days, trained on the days before; 0 skips the check.",
+            valueName: "days"
+        )
+    )
     var holdoutDays: Int = 7
 
     @Option(help: ArgumentHelp("Write the audience to this file.", valueName: "file"))
@@ -52,7 +62,12 @@ struct AudienceAffinityCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("pinpoint, braze or csv.", valueName: "format"))
     var format: String = "csv"
 
-    @Option(help: ArgumentHelp("Export push tokens as this Pinpoint channel type (APNS, GCM, ...); without it push addresses are not exported.", valueName: "type"))
+    @Option(
+        help: ArgumentHelp(
+            "Export push tokens as this Pinpoint channel type (APNS, GCM, ...); without it push addresses are not exported.",
+            valueName: "type"
+        )
+    )
     var pushChannelType: String?
 
     @Flag(help: "Print JSON instead of tables.")
@@ -63,7 +78,9 @@ struct AudienceAffinityCommand: AsyncParsableCommand {
         if top != nil && minScore != nil { throw ValidationError("give --top or --min-score, not both") }
         if let top, top < 1 { throw ValidationError("--top must be at least 1") }
         guard (0...365).contains(holdoutDays) else { throw ValidationError("--holdout-days must be 0 to 365") }
-        guard AudienceExport.Format(rawValue: format) != nil else { throw ValidationError("--format must be pinpoint, braze or csv, not '\(format)'") }
+        guard AudienceExport.Format(rawValue: format) != nil else {
+            throw ValidationError("--format must be pinpoint, braze or csv, not '\(format)'")
+        }
         if export == nil && format != "csv" { throw ValidationError("--format needs --export FILE") }
     }
 
@@ -73,33 +90,66 @@ struct AudienceAffinityCommand: AsyncParsableCommand {
             throw ValidationError("--attribute '\(attribute)' must be name=value, such as genres=Action")
         }
         return AudienceAffinityJob.Request(
-            attribute: parts[0], values: parts[1].split(separator: ",").map(String.init), top: top,
-            minimumScore: minScore, holdoutDays: holdoutDays, settings: try recommender.settings()
+            attribute: parts[0],
+            values: parts[1].split(separator: ",").map(String.init),
+            top: top,
+            minimumScore: minScore,
+            holdoutDays: holdoutDays,
+            settings: try recommender.settings()
         )
     }
 
     func run() async throws {
         let destination = export.map {
-            AudienceAffinityJob.Export(path: $0, format: AudienceExport.Format(rawValue: format)!, pushChannelType: pushChannelType)
+            AudienceAffinityJob.Export(
+                path: $0,
+                format: AudienceExport.Format(rawValue: format)!,
+                pushChannelType: pushChannelType
+            )
         }
-        let report = try AudienceAffinityJob.run(directory: dataDirectory.dataDirectory, request: try request(), export: destination)
+        let report = try AudienceAffinityJob.run(
+            directory: dataDirectory.dataDirectory,
+            request: try request(),
+            export: destination
+        )
         if json {
             print(try JSONText.pretty(report))
             return
         }
         print("\(attribute): \(report.itemsWithAttribute) items; \(report.usersInAudience) users in the audience")
         if !report.holdout.isEmpty {
-            print("\nholdout: the last \(holdoutDays) days, \(report.holdoutPositives) users interacted with such items; top \(report.holdout[0].top) users of each ranking trained before them")
-            print(TextTable(header: ("ranking", "precision / recall"), rows: report.holdout.map {
-                ($0.method == .model ? "model" : $0.method == .count ? "count baseline" : "share baseline", String(format: "%.3f / %.3f", $0.precision, $0.recall))
-            }).rendered())
+            print(
+                "\nholdout: the last \(holdoutDays) days, \(report.holdoutPositives) users interacted with such items; top \(report.holdout[0].top) users of each ranking trained before them"
+            )
+            print(
+                TextTable(
+                    header: ("ranking", "precision / recall"),
+                    rows: report.holdout.map {
+                        (
+                            $0.method == .model ? "model" : $0.method == .count ? "count baseline" : "share baseline",
+                            String(format: "%.3f / %.3f", $0.precision, $0.recall)
+                        )
+                    }
+                ).rendered()
+            )
         }
         if let summary = report.export {
-            print("\nwrote \(summary.rows) rows for \(summary.usersExported) users to \(summary.path) (\(format)); \(summary.usersWithoutAddress) users left out without a consented address")
+            print(
+                "\nwrote \(summary.rows) rows for \(summary.usersExported) users to \(summary.path) (\(format)); \(summary.usersWithoutAddress) users left out without a consented address"
+            )
         } else {
             print("\nrank  user  score  count  share")
             for (rank, member) in report.members.prefix(20).enumerated() {
-                print(String(format: "%4d  %@  %.4f  %d  %.3f", rank + 1, member.userID, member.score, member.count, member.share))
+                print(
+                    String(
+                        format: "%4d  %@  %.4f  %d  %.3f",
+                        rank + 1,
+                        member.userID,
+                        member.score,
+                        member.count,
+                        member.share
+                    )
+                )
             }
             if report.members.count > 20 { print("(\(report.members.count - 20) more; --export FILE writes them all)") }
         }

@@ -16,7 +16,8 @@ struct EvalCommand: AsyncParsableCommand {
 struct EvalRecommenderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recommender",
-        abstract: "Train the recommender on a train set, rank k items per test user, and report ranking metrics beside the most-popular baseline.",
+        abstract:
+            "Train the recommender on a train set, rank k items per test user, and report ranking metrics beside the most-popular baseline.",
         discussion: """
             Inputs, one of:
               --train FILE --test FILE              two MovieLens u.data files (user item rating timestamp, tab-separated)
@@ -60,10 +61,15 @@ struct EvalRecommenderCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seed of the split's shuffle.", valueName: "seed"))
     var seed: UInt64 = 42
 
-    @Option(help: ArgumentHelp("With the data directory's events: the last D days are the test set.", valueName: "days"))
+    @Option(
+        help: ArgumentHelp("With the data directory's events: the last D days are the test set.", valueName: "days")
+    )
     var holdoutDays: Int?
 
-    @Flag(help: "With the data directory's events: count only purchases in the test set as relevant (train still uses every event).")
+    @Flag(
+        help:
+            "With the data directory's events: count only purchases in the test set as relevant (train still uses every event)."
+    )
     var relevantPurchasesOnly = false
 
     @Option(name: .customShort("k"), help: ArgumentHelp("Items per user.", valueName: "k"))
@@ -80,15 +86,23 @@ struct EvalRecommenderCommand: AsyncParsableCommand {
         let files = train != nil || test != nil
         if files {
             guard train != nil && test != nil else { throw ValidationError("--train and --test go together") }
-            guard data == nil && split == nil && holdoutDays == nil else { throw ValidationError("--train/--test take no --data, --split or --holdout-days") }
+            guard data == nil && split == nil && holdoutDays == nil else {
+                throw ValidationError("--train/--test take no --data, --split or --holdout-days")
+            }
         } else if data != nil {
             guard split != nil else { throw ValidationError("--data needs --split stratified") }
-            guard holdoutDays == nil else { throw ValidationError("--holdout-days works on a data directory's events, not --data") }
+            guard holdoutDays == nil else {
+                throw ValidationError("--holdout-days works on a data directory's events, not --data")
+            }
         } else {
             guard (split != nil) != (holdoutDays != nil) else {
-                throw ValidationError("give --train and --test, or --data with --split, or (for the data directory's events) one of --split and --holdout-days")
+                throw ValidationError(
+                    "give --train and --test, or --data with --split, or (for the data directory's events) one of --split and --holdout-days"
+                )
             }
-            if let holdoutDays, !(1...365).contains(holdoutDays) { throw ValidationError("--holdout-days must be 1 to 365") }
+            if let holdoutDays, !(1...365).contains(holdoutDays) {
+                throw ValidationError("--holdout-days must be 1 to 365")
+            }
         }
     }
 
@@ -111,19 +125,27 @@ struct EvalRecommenderCommand: AsyncParsableCommand {
             return
         }
         print("data: \(outcome.source)")
-        print("train \(ImportReport.grouped(Int64(result.trainInteractions))) interactions, test \(ImportReport.grouped(Int64(result.testInteractions))); \(result.model.evaluatedUsers) users evaluated (\(result.testUsersWithoutHistory) test users without train history left out); \(String(format: "%.2f", outcome.secondsEvaluating)) s")
+        print(
+            "train \(ImportReport.grouped(Int64(result.trainInteractions))) interactions, test \(ImportReport.grouped(Int64(result.testInteractions))); \(result.model.evaluatedUsers) users evaluated (\(result.testUsersWithoutHistory) test users without train history left out); \(String(format: "%.2f", outcome.secondsEvaluating)) s"
+        )
         let s = result.settings
-        print("model: \(s.similarity.rawValue), support ≥ \(s.effectiveMinimumSupport), \(s.neighbours == 0 ? "all" : String(s.neighbours)) neighbours, half-life \(s.halfLifeDays) days\n")
+        print(
+            "model: \(s.similarity.rawValue), support ≥ \(s.effectiveMinimumSupport), \(s.neighbours == 0 ? "all" : String(s.neighbours)) neighbours, half-life \(s.halfLifeDays) days\n"
+        )
         func row(_ name: String, _ value: (RankingMetrics) -> Double, _ format: String = "%.4f") -> [String] {
             let model = value(result.model)
             let popular = value(result.popularity)
-            return [name, String(format: format, model), String(format: format, popular), popular > 0 ? String(format: "%.2f×", model / popular) : "-"]
+            return [
+                name, String(format: format, model), String(format: format, popular),
+                popular > 0 ? String(format: "%.2f×", model / popular) : "-",
+            ]
         }
         let rows = [
             ["metric", "model", "most popular", "model / popular"],
             row("precision@\(k)", \.precision), row("recall@\(k)", \.recall), row("nDCG@\(k)", \.ndcg),
             row("MAP", \.meanAveragePrecision), row("catalog coverage", \.catalogCoverage),
-            row("distributional coverage (bits)", \.distributionalCoverage, "%.3f"), row("novelty (bits)", \.novelty, "%.3f"),
+            row("distributional coverage (bits)", \.distributionalCoverage, "%.3f"),
+            row("novelty (bits)", \.novelty, "%.3f"),
         ]
         print(TextTable.columns(rows, rightAligned: { $0 > 0 }))
     }

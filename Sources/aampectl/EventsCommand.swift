@@ -70,14 +70,19 @@ struct EventsSummaryCommand: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
             return
         }
-        print(TextTable(header: ("data", "count"), rows: [
-            ("users", ImportReport.grouped(Int64(report.users))),
-            ("profiles", ImportReport.grouped(Int64(report.profiles))),
-            ("items", ImportReport.grouped(Int64(report.items))),
-            ("catalog items", ImportReport.grouped(Int64(report.catalogItems))),
-            ("events", ImportReport.grouped(Int64(report.events))),
-            ("event types", "\(report.eventTypes.count)"),
-        ]).rendered())
+        print(
+            TextTable(
+                header: ("data", "count"),
+                rows: [
+                    ("users", ImportReport.grouped(Int64(report.users))),
+                    ("profiles", ImportReport.grouped(Int64(report.profiles))),
+                    ("items", ImportReport.grouped(Int64(report.items))),
+                    ("catalog items", ImportReport.grouped(Int64(report.catalogItems))),
+                    ("events", ImportReport.grouped(Int64(report.events))),
+                    ("event types", "\(report.eventTypes.count)"),
+                ]
+            ).rendered()
+        )
         guard !days.isEmpty else { return }
         // One row per day: active users, then events per type in dictionary order.
         let types = report.eventTypes
@@ -86,8 +91,10 @@ struct EventsSummaryCommand: AsyncParsableCommand {
         let shown = lastDays.map { Array(days.suffix($0)) } ?? days
         if shown.count < days.count { print("(the latest \(shown.count) of \(days.count) days)") }
         for day in shown {
-            rows.append([day.date, ImportReport.grouped(Int64(day.activeUsers))]
-                + types.map { ImportReport.grouped(Int64(day.events[$0] ?? 0)) })
+            rows.append(
+                [day.date, ImportReport.grouped(Int64(day.activeUsers))]
+                    + types.map { ImportReport.grouped(Int64(day.events[$0] ?? 0)) }
+            )
         }
         print("")
         print(TextTable.columns(rows, rightAligned: { $0 > 0 }))

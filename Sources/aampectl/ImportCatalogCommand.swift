@@ -15,13 +15,23 @@ struct ImportCatalogCommand: AsyncParsableCommand {
     @OptionGroup var dataDirectory: DataDirectoryOptions
     @OptionGroup var output: ImportOutputOptions
 
-    @Option(help: ArgumentHelp("The column holding the item id, if not item_id, ITEM_ID, product_id, sku or id.", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "The column holding the item id, if not item_id, ITEM_ID, product_id, sku or id.",
+            valueName: "name"
+        )
+    )
     var idColumn: String?
 
     @Argument(help: ArgumentHelp("Files or folders to import.", valueName: "path"))
     var paths: [String]
 
     func run() async throws {
-        try output.runAttributeImport(.catalog, dataDirectory: dataDirectory.dataDirectory, idColumn: idColumn, paths: paths)
+        try output.runAttributeImport(
+            .catalog,
+            dataDirectory: dataDirectory.dataDirectory,
+            idColumn: idColumn,
+            paths: paths
+        )
     }
 }

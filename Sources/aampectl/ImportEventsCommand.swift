@@ -27,19 +27,29 @@ struct ImportEventsCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("auto, csv, json, segment, mixpanel, amplitude or personalize.", valueName: "format"))
     var format: String = "auto"
 
-    @Option(help: ArgumentHelp("Column names of a delimited file without a header row, comma-separated.", valueName: "names"))
+    @Option(
+        help: ArgumentHelp(
+            "Column names of a delimited file without a header row, comma-separated.",
+            valueName: "names"
+        )
+    )
     var columns: String?
 
     @Option(
         name: .customLong("map"),
-        help: ArgumentHelp("Where a canonical field comes from: canonical=column (or a dotted JSON path). Repeatable.", valueName: "canonical=source")
+        help: ArgumentHelp(
+            "Where a canonical field comes from: canonical=column (or a dotted JSON path). Repeatable.",
+            valueName: "canonical=source"
+        )
     )
     var mappings: [String] = []
 
     @Option(help: ArgumentHelp("Event name for layouts without an event column.", valueName: "name"))
     var defaultEvent = "interaction"
 
-    @Option(help: ArgumentHelp("Events with the same key this many days apart or closer are duplicates.", valueName: "days"))
+    @Option(
+        help: ArgumentHelp("Events with the same key this many days apart or closer are duplicates.", valueName: "days")
+    )
     var dedupeHorizonDays: Int64 = 7
 
     @Option(help: ArgumentHelp("Seconds past now a timestamp may lie before it is rejected.", valueName: "seconds"))
@@ -58,11 +68,17 @@ struct ImportEventsCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard EventFormat(rawValue: format) != nil else {
-            throw ValidationError("--format must be one of \(EventFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                "--format must be one of \(EventFormat.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         _ = try mapping()
-        guard (0...3650).contains(dedupeHorizonDays) else { throw ValidationError("--dedupe-horizon-days must be 0 to 3650") }
-        guard futureToleranceSeconds >= 0 else { throw ValidationError("--future-tolerance-seconds must not be negative") }
+        guard (0...3650).contains(dedupeHorizonDays) else {
+            throw ValidationError("--dedupe-horizon-days must be 0 to 3650")
+        }
+        guard futureToleranceSeconds >= 0 else {
+            throw ValidationError("--future-tolerance-seconds must not be negative")
+        }
         _ = try oldestAcceptedTime()
         let name = defaultEvent.utf8.count
         guard name > 0, name <= Limits.maximumEventNameBytes else {
@@ -74,7 +90,9 @@ struct ImportEventsCommand: AsyncParsableCommand {
     func oldestAcceptedTime() throws -> Timestamp {
         let earliest = Timestamp(rawValue: Limits.earliestSettableEventTimestampMicros)
         guard let time = Array(oldestAccepted.utf8).withUnsafeBytes({ TimestampParsing.parse($0) }) else {
-            throw ValidationError("--oldest-accepted \(oldestAccepted): expected a date (1990-01-01), an ISO-8601 time or Unix time")
+            throw ValidationError(
+                "--oldest-accepted \(oldestAccepted): expected a date (1990-01-01), an ISO-8601 time or Unix time"
+            )
         }
         guard time >= earliest, time <= .now() else {
             throw ValidationError("--oldest-accepted \(oldestAccepted) must be from \(earliest) to now")
@@ -113,14 +131,21 @@ struct ImportEventsCommand: AsyncParsableCommand {
         let bar = output.noProgress ? nil : ProgressBar.onTerminal()
         var progress: (@Sendable (ImportProgress) -> Void)?
         if let bar { progress = { bar.update($0) } }
-        let importer = EventImporter(events: EventStore(dataDirectory: directory, store: store), options: options, progress: progress)
+        let importer = EventImporter(
+            events: EventStore(dataDirectory: directory, store: store),
+            options: options,
+            progress: progress
+        )
         let summary = try importer.run(paths: paths)
         bar?.finish()
         if let tooOld = summary.totals.rejectedByReason[RejectReason.timestampTooOld.rawValue], tooOld > 0 {
             // Say which setting accepts them: a historic data set is rejected whole otherwise.
-            FileHandle.standardError.write(Data(
-                "aampectl: \(ImportReport.grouped(tooOld)) rows are older than --oldest-accepted \(options.oldestAccepted) (timestamp_too_old); give an earlier --oldest-accepted, such as 1990-01-01, to accept them\n".utf8
-            ))
+            FileHandle.standardError.write(
+                Data(
+                    "aampectl: \(ImportReport.grouped(tooOld)) rows are older than --oldest-accepted \(options.oldestAccepted) (timestamp_too_old); give an earlier --oldest-accepted, such as 1990-01-01, to accept them\n"
+                        .utf8
+                )
+            )
         }
         try output.finish(summary)
     }

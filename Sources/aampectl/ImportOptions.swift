@@ -22,11 +22,18 @@ struct ImportOutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Text encoding: utf-8 or latin1.", valueName: "name"))
     var encoding: String = "utf-8"
 
-    @Option(help: ArgumentHelp("Field delimiter of delimited files: a character, or tab. Default: from the name (.tsv) or the header line.", valueName: "char"))
+    @Option(
+        help: ArgumentHelp(
+            "Field delimiter of delimited files: a character, or tab. Default: from the name (.tsv) or the header line.",
+            valueName: "char"
+        )
+    )
     var delimiter: String?
 
     func validate() throws {
-        guard (0...1).contains(maxRejectRate) else { throw ValidationError("--max-reject-rate must be between 0 and 1") }
+        guard (0...1).contains(maxRejectRate) else {
+            throw ValidationError("--max-reject-rate must be between 0 and 1")
+        }
         guard TextEncoding(rawValue: encoding.lowercased()) != nil else {
             throw ValidationError("--encoding must be utf-8 or latin1, not \(encoding)")
         }
@@ -40,8 +47,12 @@ struct ImportOutputOptions: ParsableArguments {
         switch delimiter {
         case "tab", "\\t", "\t": return 0x09
         default:
-            guard delimiter.utf8.count == 1, let byte = delimiter.utf8.first, byte != UInt8(ascii: "\""), byte != 0x0A, byte != 0x0D else {
-                throw ValidationError("--delimiter must be one ASCII character other than a quote or line break, or tab")
+            guard delimiter.utf8.count == 1, let byte = delimiter.utf8.first, byte != UInt8(ascii: "\""), byte != 0x0A,
+                byte != 0x0D
+            else {
+                throw ValidationError(
+                    "--delimiter must be one ASCII character other than a quote or line break, or tab"
+                )
             }
             return byte
         }
@@ -59,7 +70,11 @@ struct ImportOutputOptions: ParsableArguments {
         options.encoding = textEncoding
         options.delimiter = try delimiterByte()
         options.idColumn = idColumn
-        let importer = AttributeImporter(events: EventStore(dataDirectory: directory, store: store), subject: subject, options: options)
+        let importer = AttributeImporter(
+            events: EventStore(dataDirectory: directory, store: store),
+            subject: subject,
+            options: options
+        )
         try finish(try importer.run(paths: paths))
     }
 
@@ -79,7 +94,12 @@ struct ImportOutputOptions: ParsableArguments {
         }
         if strict, summary.totals.rejectRate > maxRejectRate {
             let rate = String(format: "%.4f", summary.totals.rejectRate)
-            FileHandle.standardError.write(Data("aampectl: \(summary.totals.rejected) of \(summary.totals.rowsRead) rows rejected (rate \(rate)), above --max-reject-rate \(maxRejectRate)\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "aampectl: \(summary.totals.rejected) of \(summary.totals.rowsRead) rows rejected (rate \(rate)), above --max-reject-rate \(maxRejectRate)\n"
+                        .utf8
+                )
+            )
             throw ExitCode(3)
         }
     }

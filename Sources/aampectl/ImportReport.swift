@@ -16,12 +16,21 @@ enum ImportReport {
         if !lines.isEmpty { lines.append("") }
         let totals = summary.totals
         var rows: [(String, String)] = [
-            ("files", "\(totals.files)" + (totals.filesWithErrors > 0 ? " (\(totals.filesWithErrors) with errors)" : "")),
+            (
+                "files",
+                "\(totals.files)" + (totals.filesWithErrors > 0 ? " (\(totals.filesWithErrors) with errors)" : "")
+            ),
             ("rows read", grouped(totals.rowsRead)),
             ("accepted", grouped(totals.accepted)),
         ]
         if summary.subject == "events" {
-            rows.append(("duplicates", grouped(totals.duplicates) + (totals.duplicates > 0 && totals.accepted == 0 ? " (everything was already imported)" : "")))
+            rows.append(
+                (
+                    "duplicates",
+                    grouped(totals.duplicates)
+                        + (totals.duplicates > 0 && totals.accepted == 0 ? " (everything was already imported)" : "")
+                )
+            )
             if totals.profileUpdates > 0 { rows.append(("profile updates (identify)", grouped(totals.profileUpdates))) }
         }
         rows.append(("rejected", grouped(totals.rejected)))
@@ -33,7 +42,11 @@ enum ImportReport {
         if summary.subject == "events" { rows.append(("new event types", grouped(totals.newEventTypes))) }
         rows.append(("run", "\(summary.runID), \(String(format: "%.2f", summary.elapsedSeconds)) s"))
         if let quarantine = summary.quarantinePath { rows.append(("quarantine", quarantine)) }
-        if summary.removedLeftovers > 0 { rows.append(("leftovers removed", "\(summary.removedLeftovers) unlisted segment files of an interrupted import")) }
+        if summary.removedLeftovers > 0 {
+            rows.append(
+                ("leftovers removed", "\(summary.removedLeftovers) unlisted segment files of an interrupted import")
+            )
+        }
         lines.append(TextTable(header: ("import \(summary.subject)", "count"), rows: rows).rendered())
         return lines.joined(separator: "\n")
     }
@@ -48,4 +61,3 @@ enum ImportReport {
         return (value < 0 ? "-" : "") + result
     }
 }
-

@@ -18,13 +18,23 @@ struct ImportUsersCommand: AsyncParsableCommand {
     @OptionGroup var dataDirectory: DataDirectoryOptions
     @OptionGroup var output: ImportOutputOptions
 
-    @Option(help: ArgumentHelp("The column holding the user id, if not user_id, USER_ID, User.UserId, id, ...", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "The column holding the user id, if not user_id, USER_ID, User.UserId, id, ...",
+            valueName: "name"
+        )
+    )
     var idColumn: String?
 
     @Argument(help: ArgumentHelp("Files or folders to import.", valueName: "path"))
     var paths: [String]
 
     func run() async throws {
-        try output.runAttributeImport(.users, dataDirectory: dataDirectory.dataDirectory, idColumn: idColumn, paths: paths)
+        try output.runAttributeImport(
+            .users,
+            dataDirectory: dataDirectory.dataDirectory,
+            idColumn: idColumn,
+            paths: paths
+        )
     }
 }

@@ -28,12 +28,16 @@ struct PingCommand: AsyncParsableCommand {
             let elapsed = ContinuousClock.now - started
             guard Array(pong.payload) == payload else { throw ValidationError("the daemon echoed a different payload") }
             rounds.append(elapsed)
-            print("pong from \(client.configuration.address) (aamped \(greeting.serverVersion)): \(Self.micros(elapsed)) µs")
+            print(
+                "pong from \(client.configuration.address) (aamped \(greeting.serverVersion)): \(Self.micros(elapsed)) µs"
+            )
         }
         if count > 1 {
             let sorted = rounds.sorted()
             let total = rounds.reduce(Duration.zero, +)
-            print("\(count) pings: min \(Self.micros(sorted.first!)) µs, avg \(Self.micros(total / count)) µs, max \(Self.micros(sorted.last!)) µs")
+            print(
+                "\(count) pings: min \(Self.micros(sorted.first!)) µs, avg \(Self.micros(total / count)) µs, max \(Self.micros(sorted.last!)) µs"
+            )
         }
     }
 

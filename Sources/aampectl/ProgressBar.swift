@@ -31,7 +31,11 @@ final class ProgressBar: @unchecked Sendable {
         let rows = Double(progress.rowsRead)
         let line = String(
             format: "\r[%@] %3.0f%%  %@ rows  %@ rows/s  %.1f MB/s  %@",
-            bar, share * 100, Self.short(rows), Self.short(rows / elapsed), Double(progress.bytesRead) / 1e6 / elapsed,
+            bar,
+            share * 100,
+            Self.short(rows),
+            Self.short(rows / elapsed),
+            Double(progress.bytesRead) / 1e6 / elapsed,
             (progress.currentFile as NSString).lastPathComponent
         )
         FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))

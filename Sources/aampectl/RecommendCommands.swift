@@ -8,12 +8,18 @@ import SwiftProtobuf
 
 /// The catalog filter flags shared by `recommend` and `similar`.
 struct ItemFilterOptions: ParsableArguments {
-    @Option(name: .customLong("category"), help: ArgumentHelp("Only items of this category; repeat for any of several.", valueName: "name"))
+    @Option(
+        name: .customLong("category"),
+        help: ArgumentHelp("Only items of this category; repeat for any of several.", valueName: "name")
+    )
     var categories: [String] = []
 
     @Option(
         name: .customLong("attribute"),
-        help: ArgumentHelp("Only items whose attribute equals a value, or one of comma-separated values, such as genres=Action,Comedy. Repeatable; all must hold.", valueName: "name=values")
+        help: ArgumentHelp(
+            "Only items whose attribute equals a value, or one of comma-separated values, such as genres=Action,Comedy. Repeatable; all must hold.",
+            valueName: "name=values"
+        )
     )
     var attributes: [String] = []
 
@@ -57,7 +63,12 @@ struct RecommendCommand: AsyncParsableCommand {
     @OptionGroup var connection: DaemonConnectionOptions
     @OptionGroup var filter: ItemFilterOptions
 
-    @Argument(help: ArgumentHelp("The user's external id; empty (\"\") for an anonymous user with --context.", valueName: "user"))
+    @Argument(
+        help: ArgumentHelp(
+            "The user's external id; empty (\"\") for an anonymous user with --context.",
+            valueName: "user"
+        )
+    )
     var user: String
 
     @Option(help: ArgumentHelp("How many items.", valueName: "N"))
@@ -69,10 +80,18 @@ struct RecommendCommand: AsyncParsableCommand {
     @Flag(help: "Allow items the user already interacted with.")
     var includeSeen = false
 
-    @Option(help: ArgumentHelp("Leave out items bought or recommended to this user within this many days.", valueName: "days"))
+    @Option(
+        help: ArgumentHelp(
+            "Leave out items bought or recommended to this user within this many days.",
+            valueName: "days"
+        )
+    )
     var cooldownDays: UInt32 = 0
 
-    @Option(name: .customLong("context"), help: ArgumentHelp("An item the user is looking at now. Repeatable.", valueName: "item"))
+    @Option(
+        name: .customLong("context"),
+        help: ArgumentHelp("An item the user is looking at now. Repeatable.", valueName: "item")
+    )
     var contextItems: [String] = []
 
     @Flag(help: "Print protobuf's JSON mapping of the response.")
@@ -94,8 +113,12 @@ struct RecommendCommand: AsyncParsableCommand {
             print(try response.jsonString())
             return
         }
-        print("user \(user.isEmpty ? "(anonymous)" : user): \(response.isKnownUser ? "known" : "cold start"), generation \(response.generation)")
-        print(RecommendationRendering.table(response.items, titles: RecommendationRendering.titles(options.dataDirectory)))
+        print(
+            "user \(user.isEmpty ? "(anonymous)" : user): \(response.isKnownUser ? "known" : "cold start"), generation \(response.generation)"
+        )
+        print(
+            RecommendationRendering.table(response.items, titles: RecommendationRendering.titles(options.dataDirectory))
+        )
     }
 }
 
@@ -132,7 +155,9 @@ struct SimilarCommand: AsyncParsableCommand {
             return
         }
         print("items like \(item), generation \(response.generation)")
-        print(RecommendationRendering.table(response.items, titles: RecommendationRendering.titles(options.dataDirectory)))
+        print(
+            RecommendationRendering.table(response.items, titles: RecommendationRendering.titles(options.dataDirectory))
+        )
     }
 }
 
@@ -149,7 +174,9 @@ struct TrackCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The user's external id.", valueName: "user"))
     var user: String
 
-    @Argument(help: ArgumentHelp("The event name, such as product_viewed, add_to_cart or purchase.", valueName: "event"))
+    @Argument(
+        help: ArgumentHelp("The event name, such as product_viewed, add_to_cart or purchase.", valueName: "event")
+    )
     var event: String
 
     @Argument(help: ArgumentHelp("The item's external id.", valueName: "item"))
@@ -201,7 +228,10 @@ enum RecommendationRendering {
             case .trending: source = "trending"
             default: source = "?"
             }
-            rows.append(["\(index + 1)", item.itemID, String((titles[item.itemID] ?? "").prefix(40)), String(format: "%.4f", item.score), source])
+            rows.append([
+                "\(index + 1)", item.itemID, String((titles[item.itemID] ?? "").prefix(40)),
+                String(format: "%.4f", item.score), source,
+            ])
         }
         return TextTable.columns(rows)
     }

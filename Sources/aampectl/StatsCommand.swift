@@ -96,8 +96,12 @@ enum StatsRendering {
         text += "# HELP aamped_request_latency_seconds Request latency quantiles since start, by operation.\n"
         text += "# TYPE aamped_request_latency_seconds summary\n"
         for operation in stats.operations {
-            for (quantile, nanos) in [("0.5", operation.latencyP50Nanos), ("0.99", operation.latencyP99Nanos), ("0.999", operation.latencyP999Nanos)] {
-                text += "aamped_request_latency_seconds{operation=\"\(operation.name)\",quantile=\"\(quantile)\"} \(Double(nanos) / 1e9)\n"
+            for (quantile, nanos) in [
+                ("0.5", operation.latencyP50Nanos), ("0.99", operation.latencyP99Nanos),
+                ("0.999", operation.latencyP999Nanos),
+            ] {
+                text +=
+                    "aamped_request_latency_seconds{operation=\"\(operation.name)\",quantile=\"\(quantile)\"} \(Double(nanos) / 1e9)\n"
             }
             text += "aamped_request_latency_seconds_count{operation=\"\(operation.name)\"} \(operation.count)\n"
         }

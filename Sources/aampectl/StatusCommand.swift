@@ -53,7 +53,9 @@ struct StatusCommand: AsyncParsableCommand {
             print(try JSONText.pretty(report))
         } else if let generation = report.generation {
             if report.isIntact {
-                print("generation \(generation): intact (\(report.files) files, \(ByteCount.format(report.bytes)) read)")
+                print(
+                    "generation \(generation): intact (\(report.files) files, \(ByteCount.format(report.bytes)) read)"
+                )
             } else {
                 print("generation \(generation): DAMAGED, \(report.failures.count) failed checks")
                 for failure in report.failures {

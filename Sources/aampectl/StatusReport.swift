@@ -64,7 +64,10 @@ struct StatusReport: Encodable {
         if let generation = status.currentGeneration {
             let bytes = generation.segments.reduce(0) { $0 + $1.bytes }
             rows.append(
-                ("current generation", "\(generation.number) (\(generation.segments.count) segment files, \(ByteCount.format(Int64(bytes))))")
+                (
+                    "current generation",
+                    "\(generation.number) (\(generation.segments.count) segment files, \(ByteCount.format(Int64(bytes))))"
+                )
             )
             rows.append(("retained generations", generation.retained.map(String.init).joined(separator: ", ")))
             for model in generation.models {
@@ -73,7 +76,10 @@ struct StatusReport: Encodable {
             for segment in generation.segments {
                 let rowCounts = Set(segment.columns.map(\.rows)).sorted().map(String.init).joined(separator: "/")
                 rows.append(
-                    ("  \(segment.file)", "\(segment.kind), \(segment.columns.count) columns, \(rowCounts) rows, \(ByteCount.format(Int64(segment.bytes)))")
+                    (
+                        "  \(segment.file)",
+                        "\(segment.kind), \(segment.columns.count) columns, \(rowCounts) rows, \(ByteCount.format(Int64(segment.bytes)))"
+                    )
                 )
             }
         } else {
@@ -98,7 +104,12 @@ struct StatusReport: Encodable {
         ]
         if let daemon {
             if daemon.isReachable {
-                rows.append(("daemon", "aamped \(daemon.version ?? "?") at \(daemon.address), up \(daemon.uptimeSeconds ?? 0) s"))
+                rows.append(
+                    (
+                        "daemon",
+                        "aamped \(daemon.version ?? "?") at \(daemon.address), up \(daemon.uptimeSeconds ?? 0) s"
+                    )
+                )
                 rows.append(("daemon generation", daemon.generation.map(String.init) ?? "none"))
                 rows.append(("daemon connections", String(daemon.openConnections ?? 0)))
             } else {

@@ -23,10 +23,12 @@ struct TextTable {
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         var lines: [String] = []
         for (index, row) in rows.enumerated() {
-            lines.append(row.enumerated().map { column, cell in
-                let padding = String(repeating: " ", count: widths[column] - cell.count)
-                return rightAligned(column) ? padding + cell : cell + padding
-            }.joined(separator: "  "))
+            lines.append(
+                row.enumerated().map { column, cell in
+                    let padding = String(repeating: " ", count: widths[column] - cell.count)
+                    return rightAligned(column) ? padding + cell : cell + padding
+                }.joined(separator: "  ")
+            )
             if index == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
         }
         return lines.joined(separator: "\n")

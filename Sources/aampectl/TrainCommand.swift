@@ -20,38 +20,71 @@ struct RecommenderSettingsOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Neighbours kept per item; 0 keeps all.", valueName: "N"))
     var neighbours: Int = 50
 
-    @Option(help: ArgumentHelp("Least number of users two items must share to be neighbours (default 1; 3 for lift).", valueName: "users"))
+    @Option(
+        help: ArgumentHelp(
+            "Least number of users two items must share to be neighbours (default 1; 3 for lift).",
+            valueName: "users"
+        )
+    )
     var minSupport: Int?
 
-    @Option(help: ArgumentHelp("Half-life of an interaction's weight, from the newest event; 0 turns decay off.", valueName: "days"))
+    @Option(
+        help: ArgumentHelp(
+            "Half-life of an interaction's weight, from the newest event; 0 turns decay off.",
+            valueName: "days"
+        )
+    )
     var halfLifeDays: Double = 30
 
     @Option(help: ArgumentHelp("Recent items kept per user for serving; 0 keeps all.", valueName: "N"))
     var historyLength: Int = 50
 
-    @Option(help: ArgumentHelp("Trending compares this many latest days with the three times as many before.", valueName: "days"))
+    @Option(
+        help: ArgumentHelp(
+            "Trending compares this many latest days with the three times as many before.",
+            valueName: "days"
+        )
+    )
     var trendingDays: Int = 7
 
-    @Option(help: ArgumentHelp("Users with more items add only their strongest this many to co-occurrence; 0: no cap.", valueName: "N"))
+    @Option(
+        help: ArgumentHelp(
+            "Users with more items add only their strongest this many to co-occurrence; 0: no cap.",
+            valueName: "N"
+        )
+    )
     var maxItemsPerUser: Int = 1_000
 
-    @Option(help: ArgumentHelp("Items a user had may come back this many days after the last interaction; 0: never.", valueName: "days"))
+    @Option(
+        help: ArgumentHelp(
+            "Items a user had may come back this many days after the last interaction; 0: never.",
+            valueName: "days"
+        )
+    )
     var repeatAfterDays: Int = 0
 
     @Option(
         name: .customLong("weight"),
-        help: ArgumentHelp("An event type's weight, such as purchase=5 (0 ignores it). Repeatable. Defaults: product_viewed/view/item_viewed 1, add_to_cart 3, purchase 5; other events with an item weigh their value (a rating) or 1.", valueName: "event=weight")
+        help: ArgumentHelp(
+            "An event type's weight, such as purchase=5 (0 ignores it). Repeatable. Defaults: product_viewed/view/item_viewed 1, add_to_cart 3, purchase 5; other events with an item weigh their value (a rating) or 1.",
+            valueName: "event=weight"
+        )
     )
     var weights: [String] = []
 
-    @Flag(help: "SAR's settings: jaccard, 30-day half-life, support 1, every neighbour, every item (overrides the flags above).")
+    @Flag(
+        help:
+            "SAR's settings: jaccard, 30-day half-life, support 1, every neighbour, every item (overrides the flags above)."
+    )
     var sar = false
 
     func settings() throws -> RecommenderSettings {
         if sar { return .sarFaithful }
         var settings = RecommenderSettings()
         guard let similarity = RecommenderSettings.Similarity(rawValue: similarity) else {
-            throw ValidationError("--similarity must be one of \(RecommenderSettings.Similarity.allCases.map(\.rawValue).joined(separator: ", ")), not '\(similarity)'")
+            throw ValidationError(
+                "--similarity must be one of \(RecommenderSettings.Similarity.allCases.map(\.rawValue).joined(separator: ", ")), not '\(similarity)'"
+            )
         }
         settings.similarity = similarity
         guard (0...10_000).contains(neighbours) else { throw ValidationError("--neighbours must be 0 to 10000") }
@@ -60,15 +93,21 @@ struct RecommenderSettingsOptions: ParsableArguments {
             guard minSupport >= 1 else { throw ValidationError("--min-support must be at least 1") }
             settings.minimumSupport = minSupport
         }
-        guard halfLifeDays >= 0, halfLifeDays.isFinite else { throw ValidationError("--half-life-days must be 0 or more") }
+        guard halfLifeDays >= 0, halfLifeDays.isFinite else {
+            throw ValidationError("--half-life-days must be 0 or more")
+        }
         settings.halfLifeDays = halfLifeDays
-        guard (0...100_000).contains(historyLength) else { throw ValidationError("--history-length must be 0 to 100000") }
+        guard (0...100_000).contains(historyLength) else {
+            throw ValidationError("--history-length must be 0 to 100000")
+        }
         settings.historyLength = historyLength
         guard (1...365).contains(trendingDays) else { throw ValidationError("--trending-days must be 1 to 365") }
         settings.trendingDays = trendingDays
         guard maxItemsPerUser >= 0 else { throw ValidationError("--max-items-per-user must not be negative") }
         settings.maximumItemsPerUser = maxItemsPerUser
-        guard (0...3650).contains(repeatAfterDays) else { throw ValidationError("--repeat-after-days must be 0 to 3650") }
+        guard (0...3650).contains(repeatAfterDays) else {
+            throw ValidationError("--repeat-after-days must be 0 to 3650")
+        }
         settings.repeatAfterDays = repeatAfterDays
         for pair in weights {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
@@ -104,12 +143,20 @@ struct TrainRecommenderCommand: AsyncParsableCommand {
 
     func run() async throws {
         let terminal = TerminalProgress.onTerminal()
-        let report = try TrainRecommenderJob.run(directory: dataDirectory.dataDirectory, settings: try recommender.settings()) {
+        let report = try TrainRecommenderJob.run(
+            directory: dataDirectory.dataDirectory,
+            settings: try recommender.settings()
+        ) {
             terminal?.show($0, $1, $2)
         }
         terminal?.finish()
         if let problem = report.publication.retirementError {
-            FileHandle.standardError.write(Data("warning: generation \(report.publication.generation) is published, but retiring old generations failed: \(problem)\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "warning: generation \(report.publication.generation) is published, but retiring old generations failed: \(problem)\n"
+                        .utf8
+                )
+            )
         }
         print(json ? try JSONText.pretty(report) : Self.table(report))
     }
@@ -117,17 +164,43 @@ struct TrainRecommenderCommand: AsyncParsableCommand {
     static func table(_ report: TrainRecommenderJob.Report) -> String {
         let s = report.statistics
         let rows: [(String, String)] = [
-            ("generation", "\(report.publication.generation)" + (report.publication.carriedOver.isEmpty ? "" : " (carried over: \(report.publication.carriedOver.joined(separator: ", ")))")),
-            ("similarity", "\(report.settings.similarity.rawValue), support ≥ \(report.settings.effectiveMinimumSupport), \(report.settings.neighbours == 0 ? "all" : "\(report.settings.neighbours)") neighbours"),
-            ("half-life", report.settings.halfLifeDays > 0 ? "\(report.settings.halfLifeDays) days from \(report.newestEvent)" : "none"),
+            (
+                "generation",
+                "\(report.publication.generation)"
+                    + (report.publication.carriedOver.isEmpty
+                        ? "" : " (carried over: \(report.publication.carriedOver.joined(separator: ", ")))")
+            ),
+            (
+                "similarity",
+                "\(report.settings.similarity.rawValue), support ≥ \(report.settings.effectiveMinimumSupport), \(report.settings.neighbours == 0 ? "all" : "\(report.settings.neighbours)") neighbours"
+            ),
+            (
+                "half-life",
+                report.settings.halfLifeDays > 0
+                    ? "\(report.settings.halfLifeDays) days from \(report.newestEvent)" : "none"
+            ),
             ("interactions", ImportReport.grouped(Int64(s.interactions))),
-            ("users with history", "\(ImportReport.grouped(Int64(s.usersWithHistory))) of \(ImportReport.grouped(Int64(report.users)))"),
-            ("items with users", "\(ImportReport.grouped(Int64(s.itemsWithUsers))) of \(ImportReport.grouped(Int64(report.items)))"),
+            (
+                "users with history",
+                "\(ImportReport.grouped(Int64(s.usersWithHistory))) of \(ImportReport.grouped(Int64(report.users)))"
+            ),
+            (
+                "items with users",
+                "\(ImportReport.grouped(Int64(s.itemsWithUsers))) of \(ImportReport.grouped(Int64(report.items)))"
+            ),
             ("items with neighbours", ImportReport.grouped(Int64(s.itemsWithNeighbours))),
             ("neighbour pairs", ImportReport.grouped(Int64(s.neighbourPairs))),
             ("co-occurrence updates", ImportReport.grouped(Int64(s.cooccurrenceUpdates))),
             ("users capped", ImportReport.grouped(Int64(s.usersCapped))),
-            ("time", String(format: "%.2f s reading, %.2f s training, %.2f s writing", report.secondsReading, report.secondsTraining, report.secondsWriting)),
+            (
+                "time",
+                String(
+                    format: "%.2f s reading, %.2f s training, %.2f s writing",
+                    report.secondsReading,
+                    report.secondsTraining,
+                    report.secondsWriting
+                )
+            ),
         ]
         return TextTable(header: ("recommender", "value"), rows: rows).rendered()
     }
@@ -149,7 +222,17 @@ final class TerminalProgress: @unchecked Sendable {
             guard done == total || now.timeIntervalSince(lastDrawn) >= 0.2 else { return }
             lastDrawn = now
             let share = total > 0 ? Double(done) / Double(total) : 1
-            FileHandle.standardError.write(Data(String(format: "\r%@: %3.0f%% (%@ of %@)\u{1B}[K", phase, share * 100, ImportReport.grouped(Int64(done)), ImportReport.grouped(Int64(total))).utf8))
+            FileHandle.standardError.write(
+                Data(
+                    String(
+                        format: "\r%@: %3.0f%% (%@ of %@)\u{1B}[K",
+                        phase,
+                        share * 100,
+                        ImportReport.grouped(Int64(done)),
+                        ImportReport.grouped(Int64(total))
+                    ).utf8
+                )
+            )
         }
     }
 

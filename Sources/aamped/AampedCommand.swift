@@ -19,22 +19,38 @@ struct AampedCommand: AsyncParsableCommand {
         version: AampeVersion.current
     )
 
-    @Option(name: .customLong("data-dir"), help: ArgumentHelp("The data directory. Default: $AAMPE_DATA_DIR, else ./aampe-data.", valueName: "path"))
+    @Option(
+        name: .customLong("data-dir"),
+        help: ArgumentHelp("The data directory. Default: $AAMPE_DATA_DIR, else ./aampe-data.", valueName: "path")
+    )
     var dataDirectory: String?
 
-    @Option(help: ArgumentHelp("Unix socket path. Default: aamped.sock in the data directory; \"\" turns it off.", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "Unix socket path. Default: aamped.sock in the data directory; \"\" turns it off.",
+            valueName: "path"
+        )
+    )
     var unix: String?
 
-    @Option(help: ArgumentHelp("Also listen on TCP, such as 127.0.0.1:7420. Needs --token-file.", valueName: "host:port"))
+    @Option(
+        help: ArgumentHelp("Also listen on TCP, such as 127.0.0.1:7420. Needs --token-file.", valueName: "host:port")
+    )
     var tcp: String?
 
     @Option(help: ArgumentHelp("YAML settings file; flags override it.", valueName: "file"))
     var config: String?
 
-    @Option(name: .customLong("token-file"), help: ArgumentHelp("File holding the client token (mode 0600).", valueName: "file"))
+    @Option(
+        name: .customLong("token-file"),
+        help: ArgumentHelp("File holding the client token (mode 0600).", valueName: "file")
+    )
     var tokenFile: String?
 
-    @Option(name: .customLong("admin-token-file"), help: ArgumentHelp("File holding the admin token (mode 0600).", valueName: "file"))
+    @Option(
+        name: .customLong("admin-token-file"),
+        help: ArgumentHelp("File holding the admin token (mode 0600).", valueName: "file")
+    )
     var adminTokenFile: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -54,7 +70,9 @@ struct AampedCommand: AsyncParsableCommand {
         if let adminTokenFile { settings.adminTokenFile = adminTokenFile }
         if let logLevel {
             guard let level = Logger.Level(rawValue: logLevel) else {
-                throw ValidationError("--log-level: expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError(
+                    "--log-level: expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             settings.logLevel = level
         }

@@ -1,5 +1,5 @@
-import AampeTestSupport
 import AampeCompression
+import AampeTestSupport
 import Testing
 
 @Suite("zstd through the system libzstd")

@@ -22,7 +22,11 @@ struct GenerationManagerTests {
             let segment = try generation.segment(GenerationManagerTests.file)
             value = try segment.scalarColumn("value", as: UInt32.self).value(at: 0)
             if value == 13 {
-                throw SegmentError(path: generation.path(of: GenerationManagerTests.file), column: "value", reason: .generation(detail: "13 is refused"))
+                throw SegmentError(
+                    path: generation.path(of: GenerationManagerTests.file),
+                    column: "value",
+                    reason: .generation(detail: "13 is refused")
+                )
             }
         }
     }
@@ -41,7 +45,9 @@ struct GenerationManagerTests {
         try builder.publish()
     }
 
-    @Test("a registered view is built for each new generation, onLoad runs once per swap, and a refused view keeps the previous generation")
+    @Test(
+        "a registered view is built for each new generation, onLoad runs once per swap, and a refused view keeps the previous generation"
+    )
     func registry() throws {
         let folder = try TemporaryFolder()
         let store = GenerationStore(folder: folder.child("generations"))
@@ -49,7 +55,12 @@ struct GenerationManagerTests {
         var registry = ModelRegistry()
         registry.register(CounterView.self) { view in loads.withLock { $0.append(view.value) } }
         registry.register(AbsentView.self)
-        let manager = GenerationManager(store: store, pollIntervalMillis: 0, logger: Logger(label: "test"), registry: registry)
+        let manager = GenerationManager(
+            store: store,
+            pollIntervalMillis: 0,
+            logger: Logger(label: "test"),
+            registry: registry
+        )
 
         #expect(try manager.reload().current == nil)
         #expect(manager.view(CounterView.self) == nil)

@@ -95,8 +95,14 @@ struct RealtimeLogTests {
         let syncer = RealtimeLogSyncer(log: log, logger: Logger(label: "test"))
         let realtime = RealtimeState()
         let service = RecommendationService(
-            generations: GenerationManager(store: GenerationStore(folder: folder.child("generations")), pollIntervalMillis: 0, logger: Logger(label: "test"), registry: ModelRegistry()),
-            realtime: realtime, log: log
+            generations: GenerationManager(
+                store: GenerationStore(folder: folder.child("generations")),
+                pollIntervalMillis: 0,
+                logger: Logger(label: "test"),
+                registry: ModelRegistry()
+            ),
+            realtime: realtime,
+            log: log
         )
         func request(_ key: String) -> Aampe_V1_TrackRequest {
             var event = Aampe_V1_TrackEvent()

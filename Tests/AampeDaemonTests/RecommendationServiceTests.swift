@@ -22,25 +22,42 @@ struct RecommendationServiceTests {
             var interactions: [Interaction] = []
             for (user, items) in histories.enumerated() {
                 for item in items {
-                    interactions.append(Interaction(user: UInt32(user), item: item, weight: 1, timestampSeconds: eventSeconds))
+                    interactions.append(
+                        Interaction(user: UInt32(user), item: item, weight: 1, timestampSeconds: eventSeconds)
+                    )
                 }
             }
             var settings = RecommenderSettings()
             settings.halfLifeDays = 0
-            let trained = RecommenderTrainer.train(InteractionLog(interactions, userCount: 4, itemCount: 4), settings: settings)
+            let trained = RecommenderTrainer.train(
+                InteractionLog(interactions, userCount: 4, itemCount: 4),
+                settings: settings
+            )
             let builder = try store.begin()
             try RecommenderFiles.write(
-                trained, catalog: ItemCatalog(itemCount: 4), itemIDs: ["A", "B", "C", "D"], userIDs: ["u0", "u1", "u2", "u3"],
-                into: builder, trainedAt: "test"
+                trained,
+                catalog: ItemCatalog(itemCount: 4),
+                itemIDs: ["A", "B", "C", "D"],
+                userIDs: ["u0", "u1", "u2", "u3"],
+                into: builder,
+                trainedAt: "test"
             )
             try builder.publish()
         }
         var registry = ModelRegistry()
         registry.register(ServedRecommender.self)
-        let manager = GenerationManager(store: store, pollIntervalMillis: 0, logger: Logger(label: "test"), registry: registry)
+        let manager = GenerationManager(
+            store: store,
+            pollIntervalMillis: 0,
+            logger: Logger(label: "test"),
+            registry: registry
+        )
         try manager.reload()
         return RecommendationService(
-            generations: manager, realtime: RealtimeState(), log: nil, unavailableRetryAfterMillis: 250,
+            generations: manager,
+            realtime: RealtimeState(),
+            log: nil,
+            unavailableRetryAfterMillis: 250,
             clock: { Timestamp(secondsSinceEpoch: eventSeconds + Timestamp.secondsPerDay) }
         )
     }

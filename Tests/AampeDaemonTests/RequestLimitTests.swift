@@ -60,18 +60,52 @@ struct RequestLimitTests {
         condition.values = (0..<99).map { "v\($0)" }
         filter.attributes = [condition]
         // 100 categories + 1 attribute name + 99 values = 200; the other lists bring the rest.
-        #expect(code { () throws(ProtocolError) in try RecommendationService.checkLists(filter, [("exclude_items", ids(limit - 200))]) } == nil)
-        #expect(code { () throws(ProtocolError) in try RecommendationService.checkLists(filter, [("exclude_items", ids(limit - 199))]) } == .invalidRequest)
-        #expect(code { () throws(ProtocolError) in try RecommendationService.checkLists(Aampe_V1_ItemFilter(), [("exclude_items", ids(limit / 2)), ("context_items", ids(limit - limit / 2))]) } == nil)
-        #expect(code { () throws(ProtocolError) in try RecommendationService.checkLists(Aampe_V1_ItemFilter(), [("exclude_items", ids(limit / 2)), ("context_items", ids(limit - limit / 2 + 1))]) } == .invalidRequest)
+        #expect(
+            code { () throws(ProtocolError) in
+                try RecommendationService.checkLists(filter, [("exclude_items", ids(limit - 200))])
+            } == nil
+        )
+        #expect(
+            code { () throws(ProtocolError) in
+                try RecommendationService.checkLists(filter, [("exclude_items", ids(limit - 199))])
+            } == .invalidRequest
+        )
+        #expect(
+            code { () throws(ProtocolError) in
+                try RecommendationService.checkLists(
+                    Aampe_V1_ItemFilter(),
+                    [("exclude_items", ids(limit / 2)), ("context_items", ids(limit - limit / 2))]
+                )
+            } == nil
+        )
+        #expect(
+            code { () throws(ProtocolError) in
+                try RecommendationService.checkLists(
+                    Aampe_V1_ItemFilter(),
+                    [("exclude_items", ids(limit / 2)), ("context_items", ids(limit - limit / 2 + 1))]
+                )
+            } == .invalidRequest
+        )
     }
 
     @Test("user_id and item_id: maximumExternalIDBytes is accepted, one byte more refused")
     func requestIDs() {
         let limit = Limits.maximumExternalIDBytes
-        #expect(code { () throws(ProtocolError) in try RecommendationService.checkID(text(limit), field: "user_id", allowEmpty: true) } == nil)
-        #expect(code { () throws(ProtocolError) in try RecommendationService.checkID(text(limit + 1), field: "user_id", allowEmpty: true) } == .invalidRequest)
-        #expect(code { () throws(ProtocolError) in try RecommendationService.checkID("", field: "item_id", allowEmpty: false) } == .invalidRequest)
+        #expect(
+            code { () throws(ProtocolError) in
+                try RecommendationService.checkID(text(limit), field: "user_id", allowEmpty: true)
+            } == nil
+        )
+        #expect(
+            code { () throws(ProtocolError) in
+                try RecommendationService.checkID(text(limit + 1), field: "user_id", allowEmpty: true)
+            } == .invalidRequest
+        )
+        #expect(
+            code { () throws(ProtocolError) in
+                try RecommendationService.checkID("", field: "item_id", allowEmpty: false)
+            } == .invalidRequest
+        )
     }
 
     @Test("TRACK event ids, name and idempotency key: at the limit accepted, one byte more rejected")
@@ -88,7 +122,9 @@ struct RequestLimitTests {
         #expect(problem(\.event, text(name + 1)) != nil)
     }
 
-    @Test("TRACK properties: maximumTrackProperties of maximumTrackPropertyBytes accepted; one more property or byte rejected")
+    @Test(
+        "TRACK properties: maximumTrackProperties of maximumTrackPropertyBytes accepted; one more property or byte rejected"
+    )
     func trackProperties() {
         let count = Limits.maximumTrackProperties
         let bytes = Limits.maximumTrackPropertyBytes
@@ -100,21 +136,33 @@ struct RequestLimitTests {
         #expect(problem(\.properties, ["k": text(bytes + 1)]) != nil)
     }
 
-    @Test("TRACK timestamps: 2000-01-01 and now + maximumTrackTimestampAheadMicros accepted; a microsecond outside rejected")
+    @Test(
+        "TRACK timestamps: 2000-01-01 and now + maximumTrackTimestampAheadMicros accepted; a microsecond outside rejected"
+    )
     func trackTimes() {
         let latest = now.rawValue + Limits.maximumTrackTimestampAheadMicros
         #expect(problem(\.timestampMicros, Limits.earliestEventTimestampMicros) == nil)
         #expect(problem(\.timestampMicros, Limits.earliestEventTimestampMicros - 1) != nil)
         #expect(problem(\.timestampMicros, latest) == nil)
-        #expect(problem(\.timestampMicros, latest + 1) == "timestamp_micros is more than 24 hours ahead of the server's clock")
+        #expect(
+            problem(\.timestampMicros, latest + 1)
+                == "timestamp_micros is more than 24 hours ahead of the server's clock"
+        )
     }
 
     @Test("TRACK: maximumTrackEventsPerRequest events are accepted, one more refuses the request")
     func trackEventCount() throws {
         let folder = try TemporaryFolder(prefix: "aampe-track-limit")
         let service = RecommendationService(
-            generations: GenerationManager(store: GenerationStore(folder: folder.child("generations")), pollIntervalMillis: 0, logger: Logger(label: "test"), registry: ModelRegistry()),
-            realtime: RealtimeState(), log: try RealtimeLog(folder: folder.child("realtime")), clock: { [now] in now }
+            generations: GenerationManager(
+                store: GenerationStore(folder: folder.child("generations")),
+                pollIntervalMillis: 0,
+                logger: Logger(label: "test"),
+                registry: ModelRegistry()
+            ),
+            realtime: RealtimeState(),
+            log: try RealtimeLog(folder: folder.child("realtime")),
+            clock: { [now] in now }
         )
         var request = Aampe_V1_TrackRequest()
         request.events = (0..<Limits.maximumTrackEventsPerRequest).map { index in

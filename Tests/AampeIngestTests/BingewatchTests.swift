@@ -11,13 +11,17 @@ import Testing
 enum BingewatchData {
     static let folder: String = {
         // Tests/AampeIngestTests/BingewatchTests.swift → the package root → its sibling `shared/`.
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         return root.deletingLastPathComponent().appendingPathComponent("shared/data/bingewatch").path
     }()
     static var isAvailable: Bool { FileManager.default.fileExists(atPath: folder + "/interactions.csv") }
 }
 
-@Suite("Bingewatch data", .enabled(if: BingewatchData.isAvailable, "Bingewatch data not found at ../shared/data/bingewatch; skipped"))
+@Suite(
+    "Bingewatch data",
+    .enabled(if: BingewatchData.isAvailable, "Bingewatch data not found at ../shared/data/bingewatch; skipped")
+)
 struct BingewatchTests {
     static let folder = BingewatchData.folder
 
@@ -112,7 +116,11 @@ struct BingewatchTests {
         #expect(users.totals.rejected == 0)
         let personalize = try #require(try store.ingestion.profile(externalID: "1"))
         // The Personalize users file carries no consent column: the address is kept, without consent.
-        #expect(personalize.channels == [ChannelAddress(channel: .email, address: "success1@simulator.amazonses.com", hasConsent: false)])
+        #expect(
+            personalize.channels == [
+                ChannelAddress(channel: .email, address: "success1@simulator.amazonses.com", hasConsent: false)
+            ]
+        )
         #expect(personalize.attributesJSON.contains("\"GENDER\":\"Female\""))
 
         let endpoints = try importer.run(paths: [Self.folder + "/pinpoint_endpoints.csv"])
@@ -123,7 +131,11 @@ struct BingewatchTests {
         #expect(endpoints.totals.newUsers == 0)
         let pinpoint = try #require(try store.ingestion.profile(externalID: "1"))
         // No OptOut column means Pinpoint's default, NONE: the user has not opted out.
-        #expect(pinpoint.channels == [ChannelAddress(channel: .email, address: "success+1@simulator.amazonses.com", hasConsent: true)])
+        #expect(
+            pinpoint.channels == [
+                ChannelAddress(channel: .email, address: "success+1@simulator.amazonses.com", hasConsent: true)
+            ]
+        )
         #expect(pinpoint.attributesJSON.contains("\"Gender\":\"Female\""))
         #expect(pinpoint.attributesJSON.contains("\"Age\":\"21\""))
     }

@@ -1,4 +1,5 @@
 import AampeCore
+import AampeEvents
 import AampeIngest
 import AampeStore
 import AampeTestSupport

@@ -1,5 +1,5 @@
-import AampeCore
 import AampeCompression
+import AampeCore
 import AampeEvents
 import AampeIngest
 import AampeTestSupport
@@ -12,7 +12,11 @@ struct ImportLimitsTests {
     /// Writes `lines` (each without its line break) as a CSV with the canonical header.
     static func csv(_ harness: ImportHarness, _ rows: [String], name: String = "edge.csv") throws -> String {
         let path = harness.folder.child(name)
-        try ("user_id,event,timestamp,item_id\n" + rows.map { $0 + "\n" }.joined()).write(toFile: path, atomically: true, encoding: .utf8)
+        try ("user_id,event,timestamp,item_id\n" + rows.map { $0 + "\n" }.joined()).write(
+            toFile: path,
+            atomically: true,
+            encoding: .utf8
+        )
         return path
     }
 
@@ -30,10 +34,13 @@ struct ImportLimitsTests {
     func idLength() throws {
         let harness = try ImportHarness()
         let ok = String(repeating: "u", count: Limits.maximumExternalIDBytes)
-        let path = try Self.csv(harness, [
-            "\(ok),open,1793534400,i1", "\(ok)u,open,1793534401,i1",
-            "u1,open,1793534402,\(ok)", "u1,open,1793534403,\(ok)i",
-        ])
+        let path = try Self.csv(
+            harness,
+            [
+                "\(ok),open,1793534400,i1", "\(ok)u,open,1793534401,i1",
+                "u1,open,1793534402,\(ok)", "u1,open,1793534403,\(ok)i",
+            ]
+        )
         let summary = try harness.importEvents([path])
         #expect(summary.totals.accepted == 2)
         #expect(summary.totals.rejectedByReason == ["id_too_long": 2])
@@ -45,13 +52,20 @@ struct ImportLimitsTests {
         let prefix = "u1,open,1793534400,i1,"
         // The record's bytes include its line break.
         let fill = Limits.maximumImportRecordBytes - prefix.utf8.count - 1
-        let path = try Self.csv(harness, [
-            prefix + String(repeating: "p", count: fill),
-            "u2,open,1793534401,i2," + String(repeating: "p", count: fill + 1),
-            "u3,open,1793534402,i3,p",
-        ], name: "long.csv")
+        let path = try Self.csv(
+            harness,
+            [
+                prefix + String(repeating: "p", count: fill),
+                "u2,open,1793534401,i2," + String(repeating: "p", count: fill + 1),
+                "u3,open,1793534402,i3,p",
+            ],
+            name: "long.csv"
+        )
         // A fifth column, so the long rows carry their bulk as a property.
-        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "item_id\n", with: "item_id,note\n")
+        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(
+            of: "item_id\n",
+            with: "item_id,note\n"
+        )
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         let summary = try harness.importEvents([path])
         #expect(summary.totals.rowsRead == 3)
@@ -71,13 +85,21 @@ struct ImportLimitsTests {
         }
         let row = "u1,open,1793534400,i1" + String(repeating: ",x", count: Limits.maximumImportFields - 4)
         let ok = harness.folder.child("fields-ok.csv")
-        try (columns(Limits.maximumImportFields) + "\n" + row + "\n").write(toFile: ok, atomically: true, encoding: .utf8)
+        try (columns(Limits.maximumImportFields) + "\n" + row + "\n").write(
+            toFile: ok,
+            atomically: true,
+            encoding: .utf8
+        )
         let accepted = try harness.importEvents([ok])
         #expect(accepted.totals.accepted == 1)
         #expect(accepted.files.first?.error == nil)
 
         let tooMany = harness.folder.child("fields-too-many.csv")
-        try (columns(Limits.maximumImportFields + 1) + "\n" + row + ",x\n").write(toFile: tooMany, atomically: true, encoding: .utf8)
+        try (columns(Limits.maximumImportFields + 1) + "\n" + row + ",x\n").write(
+            toFile: tooMany,
+            atomically: true,
+            encoding: .utf8
+        )
         let refused = try harness.importEvents([tooMany])
         #expect(refused.totals.accepted == 0)
         #expect(refused.files.first?.error != nil)
@@ -86,7 +108,9 @@ struct ImportLimitsTests {
     /// Found by tools/fuzz-parsers csv: a malformed record with no line break within twice the record
     /// limit was dropped only up to the end of the reader's window, and the rest of its line was read as
     /// new records.
-    @Test("a quoted field followed by text on a 3 MiB line is line_too_long, skipped to its end, and the next row is read")
+    @Test(
+        "a quoted field followed by text on a 3 MiB line is line_too_long, skipped to its end, and the next row is read"
+    )
     func malformedLongLine() throws {
         let harness = try ImportHarness()
         let path = harness.folder.child("long-malformed.csv")
@@ -131,15 +155,20 @@ struct ImportLimitsTests {
         #expect(summary.totals.rejectedByReason == ["malformed_json": 1])
     }
 
-    @Test("timestamps: 2000-01-01T00:00:00Z is accepted and one microsecond earlier is too old; now + tolerance is accepted and one second later is in the future")
+    @Test(
+        "timestamps: 2000-01-01T00:00:00Z is accepted and one microsecond earlier is too old; now + tolerance is accepted and one second later is in the future"
+    )
     func timestampRange() throws {
         let harness = try ImportHarness()
         let tolerance: Int64 = 3_600
         let limit = fixtureNow.secondsSinceEpoch + tolerance
-        let path = try Self.csv(harness, [
-            "u1,open,2000-01-01T00:00:00Z,i1", "u1,open,1999-12-31T23:59:59.999999Z,i1",
-            "u1,open,\(limit),i1", "u1,open,\(limit + 1),i1",
-        ])
+        let path = try Self.csv(
+            harness,
+            [
+                "u1,open,2000-01-01T00:00:00Z,i1", "u1,open,1999-12-31T23:59:59.999999Z,i1",
+                "u1,open,\(limit),i1", "u1,open,\(limit + 1),i1",
+            ]
+        )
         let summary = try harness.importEvents([path], format: .auto) { $0.futureToleranceSeconds = tolerance }
         #expect(summary.totals.accepted == 2)
         #expect(summary.totals.rejectedByReason == ["timestamp_too_old": 1, "timestamp_in_future": 1])
@@ -155,7 +184,8 @@ struct LargeInputTests {
         var text = "user_id,event,timestamp,item_id,value,note\n"
         text.reserveCapacity(rows * 80)
         for row in 0..<rows {
-            text += "u\(row % 997),view,\(1_793_534_400 + row),i\(row % 101),\(row % 50).5,\"n\(row), \"\"q\"\"\nend\"\n"
+            text +=
+                "u\(row % 997),view,\(1_793_534_400 + row),i\(row % 101),\(row % 50).5,\"n\(row), \"\"q\"\"\nend\"\n"
         }
         return Array(text.utf8)
     }
@@ -214,4 +244,3 @@ struct LargeInputTests {
         #expect(try harness.storedEvents().count == Int(file.accepted))
     }
 }
-

@@ -1,4 +1,5 @@
 import AampeCore
+import AampeEvents
 import AampeIngest
 import AampeTestSupport
 import Foundation
@@ -49,7 +50,8 @@ struct JSONArrayTests {
     )
     func numberAcrossRefill(number: String, bytesBeforeCut: Int) throws {
         let harness = try ImportHarness()
-        let element = "{\"user_id\":\"u1\",\"event\":\"view\",\"timestamp\":\"2026-11-01T12:00:00Z\",\"properties\":{\"price\":\(number)}}"
+        let element =
+            "{\"user_id\":\"u1\",\"event\":\"view\",\"timestamp\":\"2026-11-01T12:00:00Z\",\"properties\":{\"price\":\(number)}}"
         // The reader's first read ends at byte 1 MiB: place the number so that `bytesBeforeCut` of its
         // bytes come before that.
         let numberOffset = (1 << 20) - bytesBeforeCut

@@ -1,4 +1,5 @@
 import AampeCore
+import AampeEvents
 import AampeIngest
 import AampeTestSupport
 import Foundation
@@ -40,7 +41,10 @@ struct OldestAcceptedTests {
         let summary = try harness.importEvents([try ratingsFile(harness)], options: movieLensOptions())
         #expect(summary.totals.accepted == 0)
         #expect(summary.totals.rejectedByReason == ["timestamp_too_old": 3])
-        #expect(try details(harness, summary).first == "1997-09-20T03:05:10Z is before the oldest accepted time, --oldest-accepted 2000-01-01T00:00:00Z")
+        #expect(
+            try details(harness, summary).first
+                == "1997-09-20T03:05:10Z is before the oldest accepted time, --oldest-accepted 2000-01-01T00:00:00Z"
+        )
     }
 
     @Test("--oldest-accepted 1990-01-01 accepts them, with their times as given")
@@ -51,13 +55,20 @@ struct OldestAcceptedTests {
         let summary = try harness.importEvents([try ratingsFile(harness)], options: options)
         #expect(summary.totals.accepted == 3)
         #expect(summary.totals.rejected == 0)
-        #expect(try harness.storedEvents().map(\.timestamp.secondsSinceEpoch).sorted() == [874_724_710, 881_250_949, 893_286_638])
+        #expect(
+            try harness.storedEvents().map(\.timestamp.secondsSinceEpoch).sorted() == [
+                874_724_710, 881_250_949, 893_286_638,
+            ]
+        )
     }
 
     @Test("the setting is an exact edge: a row at it is accepted, one a microsecond earlier is too old")
     func settingEdge() throws {
         let harness = try ImportHarness()
-        let path = try ImportLimitsTests.csv(harness, ["u1,open,1997-09-20T03:05:10Z,i1", "u1,open,1997-09-20T03:05:09.999999Z,i1"])
+        let path = try ImportLimitsTests.csv(
+            harness,
+            ["u1,open,1997-09-20T03:05:10Z,i1", "u1,open,1997-09-20T03:05:09.999999Z,i1"]
+        )
         let summary = try harness.importEvents([path], format: .auto) {
             $0.oldestAccepted = Timestamp(rawValue: 874_724_710 * Timestamp.microsecondsPerSecond)
         }

@@ -39,7 +39,8 @@ struct BatchRunTests {
         let directory = try Self.directory(folder)
         struct Boom: Error, CustomStringConvertible { var description: String { "boom" } }
         #expect(throws: Boom.self) {
-            try BatchRun.run(.train, subject: "test", directory: directory, buildsGeneration: true) { _ -> (Int, RunCounters) in
+            try BatchRun.run(.train, subject: "test", directory: directory, buildsGeneration: true) {
+                _ -> (Int, RunCounters) in
                 throw Boom()
             }
         }
@@ -56,9 +57,13 @@ struct BatchRunTests {
     }
 
     /// Publishes `model` with one file holding `value`.
-    static func publish(_ directory: DataDirectory, model: String, value: UInt32) throws -> GenerationPublisher.Outcome {
+    static func publish(_ directory: DataDirectory, model: String, value: UInt32) throws -> GenerationPublisher.Outcome
+    {
         try GenerationPublisher.publish(model: model, in: directory) { builder in
-            let writer = try SegmentWriter(path: builder.path(of: GenerationFile(model: model, name: "data.seg")), kind: .generic)
+            let writer = try SegmentWriter(
+                path: builder.path(of: GenerationFile(model: model, name: "data.seg")),
+                kind: .generic
+            )
             try writer.writeColumn("value", values: [value])
             try writer.finish()
         }
@@ -93,6 +98,8 @@ struct BatchRunTests {
         }
         let store = GenerationStore(dataDirectory: directory)
         #expect(try store.currentNumber()?.rawValue == 1)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.generationsPath).sorted() == ["1", "CURRENT"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.generationsPath).sorted() == ["1", "CURRENT"]
+        )
     }
 }

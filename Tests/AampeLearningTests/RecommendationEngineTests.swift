@@ -65,7 +65,11 @@ struct RecommendationEngineTests {
         opts.excludeSeen = false
         opts.cooldownSeconds = 7 * 86_400
         let history = [entry(W.a, bought: now - 86_400), entry(W.b, bought: now - 30 * 86_400)]
-        let result = engine.recommend(history: history, recentlyRecommended: [(W.d, now - 60), (W.c, now - 8 * 86_400)], options: opts)
+        let result = engine.recommend(
+            history: history,
+            recentlyRecommended: [(W.d, now - 60), (W.c, now - 8 * 86_400)],
+            options: opts
+        )
         // A was bought a day ago (out), B a month ago (in), D recommended a minute ago (out), C 8 days ago (in).
         #expect(result.map(\.item) == [W.c, W.b])
     }
@@ -82,13 +86,22 @@ struct RecommendationEngineTests {
         #expect(run { $0.inStockOnly = true } == [W.d])  // C is out of stock; D's stock is unknown
         #expect(run { $0.categories = [1] } == [])  // category y: only B, which is seen
         #expect(run { $0.categories = [] } == [])  // every name unknown: nothing
-        let drama = UInt32(W.catalog.attributeKeys.firstIndex(of: ItemCatalog.attributeKey(name: "genres", value: "Drama"))!)
-        let action = UInt32(W.catalog.attributeKeys.firstIndex(of: ItemCatalog.attributeKey(name: "genres", value: "Action"))!)
+        let drama = UInt32(
+            W.catalog.attributeKeys.firstIndex(of: ItemCatalog.attributeKey(name: "genres", value: "Drama"))!
+        )
+        let action = UInt32(
+            W.catalog.attributeKeys.firstIndex(of: ItemCatalog.attributeKey(name: "genres", value: "Action"))!
+        )
         #expect(run { $0.attributeConditions = [[action]] } == [W.c])
         #expect(run { $0.attributeConditions = [[action, drama].sorted()] } == [W.c, W.d])
         #expect(run { $0.attributeConditions = [[action], [drama]] } == [W.c])
         #expect(run { $0.maximumPrice = 15 } == [])  // C costs 20, D has no price
-        #expect(run { $0.minimumPrice = 20; $0.maximumPrice = 20 } == [W.c])  // bounds are inclusive
+        #expect(
+            run {
+                $0.minimumPrice = 20
+                $0.maximumPrice = 20
+            } == [W.c]
+        )  // bounds are inclusive
         // An item missing from a non-empty catalog is never recommended.
         var catalog = W.catalog
         catalog.availability[3] = ItemCatalog.Availability.notInCatalog.rawValue
@@ -96,7 +109,9 @@ struct RecommendationEngineTests {
         #expect(strict.recommend(history: history, options: options()).map(\.item) == [W.c])
     }
 
-    @Test("count caps the list; similar items are the neighbours, filtered, then backfill; unknown items get trending then popular")
+    @Test(
+        "count caps the list; similar items are the neighbours, filtered, then backfill; unknown items get trending then popular"
+    )
     func similar() {
         #expect(engine.recommend(history: [], options: options(1)).map(\.item) == [W.b])
         var opts = options(3)

@@ -14,8 +14,12 @@ struct RecommenderFilesTests {
         let builder = try store.begin()
         let trained = W.train()
         try RecommenderFiles.write(
-            trained, catalog: W.catalog, itemIDs: ["A", "B", "C", "D"], userIDs: ["u0", "u1", "u2", "u3"],
-            into: builder, trainedAt: "test"
+            trained,
+            catalog: W.catalog,
+            itemIDs: ["A", "B", "C", "D"],
+            userIDs: ["u0", "u1", "u2", "u3"],
+            into: builder,
+            trainedAt: "test"
         )
         try builder.publish()
         let served = try ServedRecommender(generation: try #require(try store.openCurrent()))
@@ -26,8 +30,10 @@ struct RecommenderFilesTests {
         let memory = RecommendationEngine(model: RecommenderModel(trained: trained, catalog: W.catalog))
         let options = RecommendationOptions(count: 4, nowSeconds: W.time)
         for user in 0..<4 {
-            #expect(served.engine.recommend(history: served.model.history(of: user), options: options)
-                == memory.recommend(history: memory.model.history(of: user), options: options))
+            #expect(
+                served.engine.recommend(history: served.model.history(of: user), options: options)
+                    == memory.recommend(history: memory.model.history(of: user), options: options)
+            )
         }
     }
 
@@ -39,8 +45,12 @@ struct RecommenderFilesTests {
         var trained = W.train()
         trained.neighbourOffsets[4] += 1
         try RecommenderFiles.write(
-            trained, catalog: W.catalog, itemIDs: ["A", "B", "C", "D"], userIDs: ["u0", "u1", "u2", "u3"],
-            into: builder, trainedAt: "test"
+            trained,
+            catalog: W.catalog,
+            itemIDs: ["A", "B", "C", "D"],
+            userIDs: ["u0", "u1", "u2", "u3"],
+            into: builder,
+            trainedAt: "test"
         )
         try builder.publish()
         let generation = try #require(try store.openCurrent())

@@ -92,7 +92,10 @@ struct RecommenderTrainerTests {
             Interaction(user: 3, item: 2, weight: 1, timestampSeconds: W.time - 3 * week),
         ]
         let trending = W.train(interactions: events)
-        #expect(close(trending.trendingScores[0], 1) && close(trending.trendingScores[1], -1) && close(trending.trendingScores[2], 1))
+        #expect(
+            close(trending.trendingScores[0], 1) && close(trending.trendingScores[1], -1)
+                && close(trending.trendingScores[2], 1)
+        )
         #expect(trending.trendingOrder == [W.a, W.c])
     }
 

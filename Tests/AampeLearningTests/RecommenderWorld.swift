@@ -19,7 +19,11 @@ enum RecommenderWorld {
         }
     }
 
-    static func settings(_ similarity: RecommenderSettings.Similarity = .jaccard, support: Int? = nil, neighbours: Int = 50) -> RecommenderSettings {
+    static func settings(
+        _ similarity: RecommenderSettings.Similarity = .jaccard,
+        support: Int? = nil,
+        neighbours: Int = 50
+    ) -> RecommenderSettings {
         var settings = RecommenderSettings()
         settings.similarity = similarity
         settings.minimumSupport = support
@@ -28,19 +32,30 @@ enum RecommenderWorld {
         return settings
     }
 
-    static func train(_ settings: RecommenderSettings = settings(), interactions: [Interaction] = interactions) -> TrainedRecommender {
+    static func train(
+        _ settings: RecommenderSettings = settings(),
+        interactions: [Interaction] = interactions
+    ) -> TrainedRecommender {
         RecommenderTrainer.train(InteractionLog(interactions), settings: settings, threads: 2)
     }
 
     /// The catalog the filter tests use: categories A x, B y, C x, D x; prices A 5, B 10, C 20, D none;
     /// C out of stock; genres A Action, C Action and Drama, D Drama.
     static var catalog: ItemCatalog {
-        ItemCatalog(itemCount: 4, records: [
-            0: CatalogRecord(category: "x", price: 5, isInStock: true, attributes: ["genres": ["Action"]]),
-            1: CatalogRecord(category: "y", price: 10, isInStock: true),
-            2: CatalogRecord(category: "x", price: 20, isInStock: false, attributes: ["genres": ["Action", "Drama"]]),
-            3: CatalogRecord(category: "x", attributes: ["genres": ["Drama"]]),
-        ])
+        ItemCatalog(
+            itemCount: 4,
+            records: [
+                0: CatalogRecord(category: "x", price: 5, isInStock: true, attributes: ["genres": ["Action"]]),
+                1: CatalogRecord(category: "y", price: 10, isInStock: true),
+                2: CatalogRecord(
+                    category: "x",
+                    price: 20,
+                    isInStock: false,
+                    attributes: ["genres": ["Action", "Drama"]]
+                ),
+                3: CatalogRecord(category: "x", attributes: ["genres": ["Drama"]]),
+            ]
+        )
     }
 
     static func neighbours(_ trained: TrainedRecommender, of item: UInt32) -> [(UInt32, Float)] {

@@ -37,7 +37,10 @@ struct MessageSplitterTests {
         #expect(try merged(bytes, ranges) == message)
     }
 
-    @Test("every piece fits, each is a whole message, and their merge in order is the message", arguments: [64, 100, 257, 1024])
+    @Test(
+        "every piece fits, each is a whole message, and their merge in order is the message",
+        arguments: [64, 100, 257, 1024]
+    )
     func pieces(limit: Int) throws {
         let message = response(count: 200)
         let bytes: [UInt8] = try message.serializedBytes()

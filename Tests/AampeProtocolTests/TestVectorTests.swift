@@ -142,7 +142,11 @@ enum MessageCheck {
     }
 
     /// The body parses as the stated message; re-encoding the stated header and message gives the hex.
-    static func check<M: SwiftProtobuf.Message & Equatable>(_ type: M.Type, vector: TestVectorFile.Vector, frame: Frame) throws {
+    static func check<M: SwiftProtobuf.Message & Equatable>(
+        _ type: M.Type,
+        vector: TestVectorFile.Vector,
+        frame: Frame
+    ) throws {
         let expected = try M(jsonString: vector.messageJSON)
         let decoded = try frame.decodeBody(as: M.self)
         #expect(decoded == expected, "body of \(vector.name): decoded \(decoded), stated \(expected)")
@@ -174,7 +178,11 @@ struct TestVectorTests {
         for opcode in Opcode.all { #expect(opcodes.contains(opcode.rawValue), "no vector for \(opcode.name)") }
         let codes = Set(file.vectors.compactMap(\.errorCode))
         for code in ErrorCode.all { #expect(codes.contains(code.rawValue), "no error vector for \(code)") }
-        #expect(file.vectors.contains { $0.frame.opcode == Opcode.pull.rawValue && $0.frame.flags & FrameFlags.more.rawValue != 0 })
+        #expect(
+            file.vectors.contains {
+                $0.frame.opcode == Opcode.pull.rawValue && $0.frame.flags & FrameFlags.more.rawValue != 0
+            }
+        )
         #expect(file.malformed.count >= 5)
         for name in Set(file.vectors.map(\.frame.messageType)) {
             #expect(MessageCheck.byName[name] != nil, "no Swift type registered for \(name)")

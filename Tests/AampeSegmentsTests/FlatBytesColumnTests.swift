@@ -4,7 +4,10 @@ import Testing
 
 @Suite("bytes columns from a flat buffer")
 struct FlatBytesColumnTests {
-    @Test("values given as one buffer and their end offsets read back as written, empty ones included", arguments: [ColumnCodec.raw, .zstd])
+    @Test(
+        "values given as one buffer and their end offsets read back as written, empty ones included",
+        arguments: [ColumnCodec.raw, .zstd]
+    )
     func roundTrip(codec: ColumnCodec) throws {
         let folder = try TemporaryFolder()
         var random = SplitMix64(state: 3)

@@ -21,7 +21,9 @@ struct GenerationManifestTests {
         let writer = try SegmentWriter(path: try builder.path(of: file), kind: .generic)
         try writer.writeColumn("value", values: [value, value, value])
         try writer.finish()
-        if model == "alpha" { try Data("{\"value\": \(value)}".utf8).write(to: URL(fileURLWithPath: try builder.path(of: side))) }
+        if model == "alpha" {
+            try Data("{\"value\": \(value)}".utf8).write(to: URL(fileURLWithPath: try builder.path(of: side)))
+        }
         if let live = try store.openCurrent() { try builder.carryOver(from: live, replacing: [model]) }
         return try builder.publish()
     }
@@ -132,9 +134,13 @@ struct GenerationManifestTests {
         let limit = Limits.maximumGenerationManifestBytes
         // A valid manifest padded with whitespace to exactly the limit reads; one byte more does not.
         let body = #"{"format_version":1,"generation":1,"published_at":"x","models":[]}"#
-        try Data((body + String(repeating: " ", count: limit - body.utf8.count)).utf8).write(to: URL(fileURLWithPath: path))
+        try Data((body + String(repeating: " ", count: limit - body.utf8.count)).utf8).write(
+            to: URL(fileURLWithPath: path)
+        )
         #expect(try GenerationManifest.read(folder: folder.path).generation == 1)
-        try Data((body + String(repeating: " ", count: limit - body.utf8.count + 1)).utf8).write(to: URL(fileURLWithPath: path))
+        try Data((body + String(repeating: " ", count: limit - body.utf8.count + 1)).utf8).write(
+            to: URL(fileURLWithPath: path)
+        )
         let error = try #require(throws: SegmentError.self) { try GenerationManifest.read(folder: folder.path) }
         #expect(error.check.contains("manifest size"))
     }

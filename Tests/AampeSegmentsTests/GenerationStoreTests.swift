@@ -1,5 +1,5 @@
-import AampeTestSupport
 import AampeCore
+import AampeTestSupport
 import Foundation
 import Testing
 
@@ -64,7 +64,10 @@ struct GenerationStoreTests {
         #expect(current.number.rawValue == 2)
         #expect(try Self.check(current))
         #expect(try Self.check(store.open(GenerationNumber(rawValue: 1))))
-        #expect(String(decoding: try Data(contentsOf: URL(fileURLWithPath: store.currentPointerPath)), as: UTF8.self) == "2\n")
+        #expect(
+            String(decoding: try Data(contentsOf: URL(fileURLWithPath: store.currentPointerPath)), as: UTF8.self)
+                == "2\n"
+        )
     }
 
     @Test("an unfinished writer or an abandoned build is never published")
@@ -72,7 +75,10 @@ struct GenerationStoreTests {
         let folder = try TemporaryFolder()
         let store = GenerationStore(folder: folder.child("generations"))
         let builder = try store.begin()
-        let writer = try SegmentWriter(path: builder.path(of: GenerationFile(model: "test", name: "a.seg")), kind: .generic)
+        let writer = try SegmentWriter(
+            path: builder.path(of: GenerationFile(model: "test", name: "a.seg")),
+            kind: .generic
+        )
         try writer.writeColumn("x", values: [UInt8(1)])
         #expect(throws: SegmentError.self) { try builder.publish() }
         #expect(try store.currentNumber() == nil)
@@ -87,7 +93,12 @@ struct GenerationStoreTests {
         let store = GenerationStore(folder: folder.child("generations"))
         try Self.publishGeneration(store)
         try Data("12abc\n".utf8).write(to: URL(fileURLWithPath: store.currentPointerPath))
-        #expect(throws: SegmentError(path: store.currentPointerPath, reason: .generation(detail: "does not hold a generation number"))) {
+        #expect(
+            throws: SegmentError(
+                path: store.currentPointerPath,
+                reason: .generation(detail: "does not hold a generation number")
+            )
+        ) {
             try store.currentNumber()
         }
     }
@@ -136,14 +147,18 @@ struct GenerationStoreTests {
         #expect(try store.currentNumber()?.rawValue == 3)
     }
 
-    @Test("a process killed at any step of publishing leaves CURRENT on a complete generation", arguments: PublishStep.allCases)
+    @Test(
+        "a process killed at any step of publishing leaves CURRENT on a complete generation",
+        arguments: PublishStep.allCases
+    )
     func crashDuringPublish(step: PublishStep) async throws {
         let folder = try TemporaryFolder()
         let generations = folder.child("generations")
         let store = GenerationStore(folder: generations)
         try Self.publishGeneration(store)
         let stepCode = step.rawValue
-        await #expect(processExitsWith: .signal(SIGKILL)) { [generations = generations as String, stepCode = stepCode as Int] in
+        await #expect(processExitsWith: .signal(SIGKILL)) {
+            [generations = generations as String, stepCode = stepCode as Int] in
             let store = GenerationStore(folder: generations)
             try GenerationStoreTests.publishGeneration(store) { reached in
                 if reached.rawValue == stepCode { kill(getpid(), SIGKILL) }

@@ -1,5 +1,5 @@
-import AampeTestSupport
 import AampeCore
+import AampeTestSupport
 import Foundation
 import Testing
 
@@ -148,7 +148,10 @@ struct SegmentCorruptionTests {
             return "no error"
         }
 
-        #expect(try damage(0) { _ = try SegmentReader(path: path) } == "\(path): header magic is wrong; not a segment file or damaged")
+        #expect(
+            try damage(0) { _ = try SegmentReader(path: path) }
+                == "\(path): header magic is wrong; not a segment file or damaged"
+        )
         #expect(try damage(20) { _ = try SegmentReader(path: path) } == "\(path): header checksum mismatch")
         #expect(try damage(pristine.count - 1) { _ = try SegmentReader(path: path) }.contains("trailer magic"))
         let score = try #require(reader.columns.first { $0.name == "score" })
@@ -185,7 +188,11 @@ struct SegmentCorruptionTests {
         #expect(throws: SegmentError(path: path, reason: .unsupportedMajorVersion(found: 2, supported: 1))) {
             try SegmentReader(path: path)
         }
-        #expect("\(SegmentError(path: path, reason: .unsupportedMajorVersion(found: 2, supported: 1)))".contains("upgrade aamped"))
+        #expect(
+            "\(SegmentError(path: path, reason: .unsupportedMajorVersion(found: 2, supported: 1)))".contains(
+                "upgrade aamped"
+            )
+        )
     }
 
     @Test("CRC-32C matches the standard check value")

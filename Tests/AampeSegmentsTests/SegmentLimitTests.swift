@@ -1,5 +1,5 @@
-import AampeTestSupport
 import AampeCore
+import AampeTestSupport
 import Foundation
 import Testing
 
@@ -26,9 +26,18 @@ struct SegmentLimitTests {
         let path = folder.child("vectors.seg")
         let writer = try SegmentWriter(path: path, kind: .generic)
         let widest = Limits.maximumVectorDimension
-        try writer.writeVectorColumn("v", dimension: widest, codec: .zstd, vectors: [[Float](repeating: 0.5, count: widest)])
+        try writer.writeVectorColumn(
+            "v",
+            dimension: widest,
+            codec: .zstd,
+            vectors: [[Float](repeating: 0.5, count: widest)]
+        )
         #expect(throws: SegmentError.self) {
-            try writer.writeVectorColumn("w", dimension: widest + 1, vectors: [[Float](repeating: 0.5, count: widest + 1)])
+            try writer.writeVectorColumn(
+                "w",
+                dimension: widest + 1,
+                vectors: [[Float](repeating: 0.5, count: widest + 1)]
+            )
         }
         try writer.finish()
         #expect(try SegmentReader(path: path).vectorColumn("v").vector(at: 0).count == widest)
@@ -80,7 +89,9 @@ struct SegmentLimitTests {
         let field = directoryOffset + SegmentDirectory.fixedLength + entryOffset
         withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange(field..<(field + $0.count), with: $0) }
         let checksumAt = directoryOffset + directoryLength - 4
-        let checksum = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[directoryOffset..<checksumAt])) }
+        let checksum = bytes.withUnsafeBytes {
+            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[directoryOffset..<checksumAt]))
+        }
         withUnsafeBytes(of: checksum.littleEndian) { bytes.replaceSubrange(checksumAt..<(checksumAt + 4), with: $0) }
         try bytes.write(to: URL(fileURLWithPath: path))
     }

@@ -1,8 +1,9 @@
-import AampeTestSupport
 import AampeCore
-@testable import AampeSegments
+import AampeTestSupport
 import Foundation
 import Testing
+
+@testable import AampeSegments
 
 /// Random schemas written and read back: every type, both codecs, and row counts at the block edges.
 @Suite("Segment files: round trips")
@@ -21,8 +22,18 @@ struct SegmentRoundTripTests {
 
     /// One column's expected content.
     enum Expected {
-        case u8([UInt8]), u16([UInt16]), u32([UInt32]), u64([UInt64]), i32([Int32]), i64([Int64])
-        case f32([Float]), f64([Double]), bool([Bool]), vectors(Int, [[Float]]), bytes([[UInt8]]), utf8([String])
+        case u8([UInt8])
+        case u16([UInt16])
+        case u32([UInt32])
+        case u64([UInt64])
+        case i32([Int32])
+        case i64([Int64])
+        case f32([Float])
+        case f64([Double])
+        case bool([Bool])
+        case vectors(Int, [[Float]])
+        case bytes([[UInt8]])
+        case utf8([String])
     }
 
     static func randomString(_ random: inout SplitMix64) -> String {
@@ -49,7 +60,8 @@ struct SegmentRoundTripTests {
         case 9:
             let dimension = Int(random.next() % 33) + 1
             return .vectors(dimension, values { r in (0..<dimension).map { _ in Float(r.next() % 1000) / 3 } })
-        case 10: return .bytes(values { r in (0..<Int(r.next() % 40)).map { _ in UInt8(truncatingIfNeeded: r.next()) } })
+        case 10:
+            return .bytes(values { r in (0..<Int(r.next() % 40)).map { _ in UInt8(truncatingIfNeeded: r.next()) } })
         default: return .utf8(values { randomString(&$0) })
         }
     }
@@ -139,7 +151,11 @@ struct SegmentRoundTripTests {
         let folder = try TemporaryFolder()
         var random = SplitMix64(state: UInt64(seed) &+ 1000)
         let path = folder.child("random.seg")
-        let writer = try SegmentWriter(path: path, kind: SegmentKind(rawValue: UInt16(seed)), configuration: configuration)
+        let writer = try SegmentWriter(
+            path: path,
+            kind: SegmentKind(rawValue: UInt16(seed)),
+            configuration: configuration
+        )
         var columns: [(String, Expected)] = []
         for index in 0..<Int(random.next() % 8) {
             let rows = Self.rowCounts[Int(random.next() % UInt64(Self.rowCounts.count))] + Int(random.next() % 3)

@@ -39,15 +39,28 @@ struct ConnectionStateMachineTests {
     @Test("HELLO at a version newer than GREETING announces is refused, and the handshake may go on")
     func helloVersion() {
         var machine = ConnectionStateMachine(limits: limits, now: start)
-        guard case .reject(.unsupportedOperationVersion, _) = machine.frameReceived(FrameHeader(opcode: .hello, opcodeVersion: 2, requestID: 1), now: start) else {
+        guard
+            case .reject(.unsupportedOperationVersion, _) = machine.frameReceived(
+                FrameHeader(opcode: .hello, opcodeVersion: 2, requestID: 1),
+                now: start
+            )
+        else {
             Issue.record("HELLO version 2 was accepted")
             return
         }
-        guard case .reject(.unsupportedOperationVersion, _) = machine.frameReceived(FrameHeader(opcode: .hello, opcodeVersion: 0, requestID: 1), now: start) else {
+        guard
+            case .reject(.unsupportedOperationVersion, _) = machine.frameReceived(
+                FrameHeader(opcode: .hello, opcodeVersion: 0, requestID: 1),
+                now: start
+            )
+        else {
             Issue.record("HELLO version 0 was accepted")
             return
         }
-        #expect(machine.frameReceived(FrameHeader(opcode: .hello, opcodeVersion: 1, requestID: 1), now: start) == .authenticate)
+        #expect(
+            machine.frameReceived(FrameHeader(opcode: .hello, opcodeVersion: 1, requestID: 1), now: start)
+                == .authenticate
+        )
     }
 
     @Test("request id 0 is refused before and after HELLO, and nothing is put in flight")
@@ -88,7 +101,9 @@ struct ConnectionStateMachineTests {
     @Test("in-flight requests are limited at their maximum, and freed by completion")
     func inFlightLimit() {
         var machine = ready()
-        for id in UInt32(10)..<13 { #expect(machine.frameReceived(header(.ping, id), now: start) == .dispatch(session)) }
+        for id in UInt32(10)..<13 {
+            #expect(machine.frameReceived(header(.ping, id), now: start) == .dispatch(session))
+        }
         guard case .reject(.tooManyInFlight, _) = machine.frameReceived(header(.ping, 13), now: start) else {
             Issue.record("the request past the limit was dispatched")
             return

@@ -40,7 +40,9 @@ struct ResponderTests {
         return frames
     }
 
-    @Test("a response over the limit is split between fields into frames of at most the limit; their merge is the response")
+    @Test(
+        "a response over the limit is split between fields into frames of at most the limit; their merge is the response"
+    )
     func split() async throws {
         var limits = ServerLimits()
         limits.maximumBodyBytes = Self.limit

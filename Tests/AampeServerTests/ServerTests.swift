@@ -2,11 +2,12 @@ import AampeClient
 import AampeProtocol
 import AampeServer
 import Foundation
+import NIOCore
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import NIOCore
-import Testing
 
 @Suite("Server: handshake and authentication", .serialized)
 struct ServerHandshakeTests {
@@ -32,7 +33,9 @@ struct ServerHandshakeTests {
             #expect(try await client.ping().payload.isEmpty)
             await client.close()
         }
-        for credential in [AampeClient.Credential.none, .token(Array("wrong-token-0123456789".utf8)), .tokenHMAC(Array("wrong".utf8))] {
+        for credential in [
+            AampeClient.Credential.none, .token(Array("wrong-token-0123456789".utf8)), .tokenHMAC(Array("wrong".utf8)),
+        ] {
             let client = server.client(credential, tcp: true)
             await #expect {
                 try await client.ping()
@@ -82,7 +85,9 @@ struct ServerHandshakeTests {
         await server.stop()
     }
 
-    @Test("HELLO newer than GREETING announces gets UNSUPPORTED_OPERATION_VERSION; the client may then say HELLO at version 1")
+    @Test(
+        "HELLO newer than GREETING announces gets UNSUPPORTED_OPERATION_VERSION; the client may then say HELLO at version 1"
+    )
     func helloVersion() async throws {
         let server = try await TestServer()
         let raw = try server.raw()
@@ -102,7 +107,9 @@ struct ServerHandshakeTests {
         await server.stop()
     }
 
-    @Test("request id 0 is the server's: HELLO or a request with it gets INVALID_REQUEST, and the connection stays open")
+    @Test(
+        "request id 0 is the server's: HELLO or a request with it gets INVALID_REQUEST, and the connection stays open"
+    )
     func requestIDZero() async throws {
         let server = try await TestServer()
         let raw = try server.raw()
@@ -159,7 +166,12 @@ struct ServerHandshakeTests {
 struct ServerBadInputTests {
     /// Sends `bytes` after the handshake (or before, when `handshake` is false), and returns the error
     /// code of the answer and whether the server then closed the connection.
-    func answer(to bytes: [UInt8], handshake: Bool = true, finish: Bool = false, server: TestServer) throws -> (ErrorCode?, Bool) {
+    func answer(
+        to bytes: [UInt8],
+        handshake: Bool = true,
+        finish: Bool = false,
+        server: TestServer
+    ) throws -> (ErrorCode?, Bool) {
         let raw = try server.raw()
         if handshake { try raw.handshake() } else { _ = try raw.receiveFrame() }
         raw.send(bytes)
@@ -201,7 +213,9 @@ struct ServerBadInputTests {
         await server.stop()
     }
 
-    @Test("an unknown opcode, a newer opcode version and a body that does not parse are refused; the connection stays open")
+    @Test(
+        "an unknown opcode, a newer opcode version and a body that does not parse are refused; the connection stays open"
+    )
     func recoverable() async throws {
         let server = try await TestServer()
         let raw = try server.raw()
@@ -418,7 +432,9 @@ struct ServerBackpressureTests {
                 rest = Array(buffer.readableBytesView)
                 requests += 1
             }
-            let result = rest.withUnsafeBytes { send(raw.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+            let result = rest.withUnsafeBytes {
+                send(raw.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
+            }
             if result <= 0 {
                 let since = stalledSince ?? .now
                 stalledSince = since
@@ -433,7 +449,9 @@ struct ServerBackpressureTests {
         #expect(sent < 64 << 20, "the server kept reading \(sent) bytes from a client that reads nothing")
         // Finish a frame cut by the full buffer from another thread while this one reads the answers.
         let fd = raw.fd
-        let sender = Thread { [rest] in _ = rest.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+        let sender = Thread { [rest] in
+            _ = rest.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
         sender.start()
         var answered: UInt32 = 0
         while answered < requests, let frame = try raw.receiveFrame() {

@@ -111,7 +111,8 @@ final class TestServer {
     private(set) var tcpPort = 0
 
     init(limits: ServerLimits = ServerLimits(), shutdownGracePeriodMillis: Int = 5000) async throws {
-        folder = FileManager.default.temporaryDirectory.path + "/aampe-server-" + UUID().uuidString.prefix(8).lowercased()
+        folder =
+            FileManager.default.temporaryDirectory.path + "/aampe-server-" + UUID().uuidString.prefix(8).lowercased()
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         socketPath = folder + "/test.sock"
         var configuration = ServerConfiguration(
@@ -124,7 +125,12 @@ final class TestServer {
         configuration.shutdownGracePeriodMillis = shutdownGracePeriodMillis
         configuration.eventLoopThreads = 2
         group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        server = try Server(configuration: configuration, handler: handler, statistics: ServerStatistics(), group: group)
+        server = try Server(
+            configuration: configuration,
+            handler: handler,
+            statistics: ServerStatistics(),
+            group: group
+        )
         try await server.start()
         tcpPort = try await server.boundAddresses().compactMap(\.port).first ?? 0
     }
@@ -135,7 +141,11 @@ final class TestServer {
         try? FileManager.default.removeItem(atPath: folder)
     }
 
-    func client(_ credential: AampeClient.Credential = .none, tcp: Bool = false, wantsAdmin: Bool = false) -> AampeClient {
+    func client(
+        _ credential: AampeClient.Credential = .none,
+        tcp: Bool = false,
+        wantsAdmin: Bool = false
+    ) -> AampeClient {
         var configuration = AampeClient.Configuration(
             address: tcp ? .tcp(host: "127.0.0.1", port: tcpPort) : .unix(path: socketPath),
             credential: credential
@@ -163,7 +173,9 @@ final class RawConnection {
             raw[bytes.count] = 0
         }
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard result == 0 else { throw RawConnectionError.connect(errno) }
         var timeout = timeval(tv_sec: receiveTimeoutSeconds, tv_usec: 0)

@@ -1,8 +1,9 @@
-@testable import AampeSimulator
 import AampeTestSupport
 import Crypto
 import Foundation
 import Testing
+
+@testable import AampeSimulator
 
 /// The same settings and seed give byte-identical files, whatever the number of threads.
 @Suite("Simulator determinism")
@@ -13,7 +14,9 @@ struct DeterminismTests {
         let enumerator = try #require(FileManager.default.enumerator(atPath: folder))
         while let relative = enumerator.nextObject() as? String {
             var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder + "/" + relative, isDirectory: &isFolder), !isFolder.boolValue else {
+            guard FileManager.default.fileExists(atPath: folder + "/" + relative, isDirectory: &isFolder),
+                !isFolder.boolValue
+            else {
                 continue
             }
             let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + relative))
@@ -35,7 +38,8 @@ struct DeterminismTests {
 
     @Test(
         "two runs with one seed write identical files; one thread and two threads agree",
-        arguments: [(WorldSettings.DumpFormat.segment, false), (.csv, true), (.mixpanel, false), (.amplitude, true)])
+        arguments: [(WorldSettings.DumpFormat.segment, false), (.csv, true), (.mixpanel, false), (.amplitude, true)]
+    )
     func sameSeedSameBytes(format: WorldSettings.DumpFormat, compressed: Bool) throws {
         let folder = try TemporaryFolder(prefix: "aampe-sim-determinism")
         let settings = Self.settings(format, compressed: compressed)
@@ -52,8 +56,12 @@ struct DeterminismTests {
     @Test("another seed gives another world")
     func otherSeedOtherBytes() throws {
         let folder = try TemporaryFolder(prefix: "aampe-sim-determinism")
-        _ = try Simulator(settings: Self.settings(.segment, compressed: false, seed: 1)).generate(into: folder.child("a"))
-        _ = try Simulator(settings: Self.settings(.segment, compressed: false, seed: 2)).generate(into: folder.child("b"))
+        _ = try Simulator(settings: Self.settings(.segment, compressed: false, seed: 1)).generate(
+            into: folder.child("a")
+        )
+        _ = try Simulator(settings: Self.settings(.segment, compressed: false, seed: 2)).generate(
+            into: folder.child("b")
+        )
         let a = try Self.digests(folder.child("a"))
         let b = try Self.digests(folder.child("b"))
         for (path, digest) in a where path.hasPrefix("events/") || path.hasPrefix("truth/users") {

@@ -1,6 +1,7 @@
-@testable import AampeSimulator
 import Foundation
 import Testing
+
+@testable import AampeSimulator
 
 /// The response model the messaging step will use, checked against its documented formula.
 @Suite("Simulator response model")
@@ -19,12 +20,29 @@ struct ResponseModelTests {
         for user in [0, 17, 63] {
             let labels = [1, 0]  // quality, playful
             let window = 12
-            let expected = Double(population.responsiveness[user])
+            let expected =
+                Double(population.responsiveness[user])
                 + Double(population.copyPreference[user * 5 + 1]) + Double(population.copyPreference[user * 5 + 3])
                 + log(max(0.05, 35 * Double(population.routine[user * 35 + window])))
-            let logit = model.logit(user: user, labels: labels, window: window, atSeconds: 1_000, history: FatigueHistory())
+            let logit = model.logit(
+                user: user,
+                labels: labels,
+                window: window,
+                atSeconds: 1_000,
+                history: FatigueHistory()
+            )
             #expect(abs(logit - expected) < 1e-9)
-            #expect(abs(model.probability(user: user, labels: labels, window: window, atSeconds: 1_000, history: FatigueHistory()) - 1 / (1 + exp(-expected))) < 1e-12)
+            #expect(
+                abs(
+                    model.probability(
+                        user: user,
+                        labels: labels,
+                        window: window,
+                        atSeconds: 1_000,
+                        history: FatigueHistory()
+                    ) - 1 / (1 + exp(-expected))
+                ) < 1e-12
+            )
         }
     }
 
@@ -50,7 +68,13 @@ struct ResponseModelTests {
         let responder = MessageResponder(model: model)
         var random = SimRandom(seed: 9, 1)
         let message = DeliveredMessage(user: 3, labels: [0, 1], window: 7, deliveredAtSeconds: 0)
-        let probability = model.probability(user: 3, labels: [0, 1], window: 7, atSeconds: 0, history: FatigueHistory())
+        let probability = model.probability(
+            user: 3,
+            labels: [0, 1],
+            window: 7,
+            atSeconds: 0,
+            history: FatigueHistory()
+        )
         let trials = 20_000
         var goals = 0
         for _ in 0..<trials {
@@ -64,6 +88,9 @@ struct ResponseModelTests {
             }
         }
         let sigma = (Double(trials) * probability * (1 - probability)).squareRoot()
-        #expect(abs(Double(goals) - Double(trials) * probability) < 4 * sigma + 1, "goals \(goals), expected \(Double(trials) * probability)")
+        #expect(
+            abs(Double(goals) - Double(trials) * probability) < 4 * sigma + 1,
+            "goals \(goals), expected \(Double(trials) * probability)"
+        )
     }
 }

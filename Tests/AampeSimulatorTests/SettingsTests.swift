@@ -1,7 +1,8 @@
-@testable import AampeSimulator
 import AampeTestSupport
 import Foundation
 import Testing
+
+@testable import AampeSimulator
 
 @Suite("Simulator settings")
 struct SettingsTests {
@@ -59,7 +60,11 @@ struct SettingsTests {
         _ = try Simulator(settings: settings).generate(into: folder.path, isForced: true)
         _ = try Simulator(settings: settings).generate(into: folder.path, isForced: true)
         #expect(FileManager.default.fileExists(atPath: folder.child("notes.txt")))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.child("events")).sorted() == ["2026-10-01.jsonl", "2026-10-02.jsonl"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: folder.child("events")).sorted() == [
+                "2026-10-01.jsonl", "2026-10-02.jsonl",
+            ]
+        )
     }
 
     @Test("copy-preference variance shares decide who agrees with whom")

@@ -16,9 +16,12 @@ struct SimulatedImportTests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
-    @Test("import reports the injected duplicates and malformed lines exactly", arguments: [
-        (WorldSettings.DumpFormat.segment, false), (.csv, true),
-    ])
+    @Test(
+        "import reports the injected duplicates and malformed lines exactly",
+        arguments: [
+            (WorldSettings.DumpFormat.segment, false), (.csv, true),
+        ]
+    )
     func importMatchesSummary(format: WorldSettings.DumpFormat, compressed: Bool) throws {
         let folder = try TemporaryFolder(prefix: "aampe-sim-import")
         var settings = WorldSettings()
@@ -61,7 +64,9 @@ struct SimulatedImportTests {
 
         // Users and catalog import without a reject.
         for (kind, file) in [("users", "users.csv"), ("catalog", "catalog.csv")] {
-            let result = try Self.aampectl(["import", kind, "--data-dir", data, "--json", folder.child("world") + "/" + file])
+            let result = try Self.aampectl([
+                "import", kind, "--data-dir", data, "--json", folder.child("world") + "/" + file,
+            ])
             let totals = try #require(try Self.json(result.output)["totals"] as? [String: Any])
             #expect(result.status == 0)
             #expect(totals["rejected"] as? Int == 0, "\(file)")

@@ -1,7 +1,8 @@
-@testable import AampeSimulator
 import AampeTestSupport
 import Foundation
 import Testing
+
+@testable import AampeSimulator
 
 /// A generated world read back from its files, the way any outside tool would see it.
 final class SimulatedWorld: @unchecked Sendable {

@@ -1,6 +1,7 @@
-@testable import AampeSimulator
 import Foundation
 import Testing
+
+@testable import AampeSimulator
 
 /// The world has the structure it claims, checked from its files: the dumps against the truth.
 @Suite("Simulated world structure")
@@ -72,7 +73,9 @@ struct WorldStructureTests {
             guard minute >= 7 * 60, minute < 22 * 60 else { continue }
             inWaking += 1
             let window = CivilDate.weekday(epochDay: day) * 5 + (minute - 7 * 60) / 180
-            let best = try #require(Self.truthUsers[event.user]?["best_windows"]).split(separator: "|").compactMap { Int($0) }
+            let best = try #require(Self.truthUsers[event.user]?["best_windows"]).split(separator: "|").compactMap {
+                Int($0)
+            }
             if best.contains(window) { inBest += 1 }
         }
         let bestShare = Double(inBest) / Double(sessions)
@@ -109,9 +112,15 @@ struct WorldStructureTests {
         var orders: [[Substring]] = []
         var histories: [Substring: Set<Substring>] = [:]
         var last: [Substring: Int] = [:]
-        for event in Self.events.filter({ $0.name == "purchase" }).sorted(by: { ($0.user, $0.utcSeconds) < ($1.user, $1.utcSeconds) }) {
+        for event in Self.events.filter({ $0.name == "purchase" }).sorted(by: {
+            ($0.user, $0.utcSeconds) < ($1.user, $1.utcSeconds)
+        }) {
             let time = event.utcSeconds
-            if let previous = last[event.user], time - previous < 600 { orders[orders.count - 1].append(event.item) } else { orders.append([event.item]) }
+            if let previous = last[event.user], time - previous < 600 {
+                orders[orders.count - 1].append(event.item)
+            } else {
+                orders.append([event.item])
+            }
             last[event.user] = time
             histories[event.user, default: []].insert(event.item)
         }
@@ -138,14 +147,23 @@ struct WorldStructureTests {
         let inOrders = sameBundleShare(orders)
         let inHistories = sameBundleShare(histories.values.map { Array($0) })
         #expect(inOrders.pairs > 500 && inHistories.pairs > 5_000)
-        #expect(inOrders.share > 20 * chance, "same-bundle share of pairs in one order \(inOrders.share), chance \(chance)")
-        #expect(inHistories.share > 4 * chance, "same-bundle share of pairs in one history \(inHistories.share), chance \(chance)")
+        #expect(
+            inOrders.share > 20 * chance,
+            "same-bundle share of pairs in one order \(inOrders.share), chance \(chance)"
+        )
+        #expect(
+            inHistories.share > 4 * chance,
+            "same-bundle share of pairs in one history \(inHistories.share), chance \(chance)"
+        )
     }
 
     @Test("goal events happen every day with no message sent")
     func organicGoals() throws {
         let names = Set(Self.events.map(\.name))
-        #expect(names == ["app_opened", "product_viewed", "add_to_cart", "checkout", "purchase"], "no message events exist")
+        #expect(
+            names == ["app_opened", "product_viewed", "add_to_cart", "checkout", "purchase"],
+            "no message events exist"
+        )
         for day in Self.world.summary.days {
             #expect(day.events["checkout"]! > 0 && day.events["purchase"]! > 0, "goals on \(day.date)")
             #expect(Double(day.revenue)! > 0)
@@ -159,15 +177,24 @@ struct WorldStructureTests {
         let summary = Self.world.summary
         let settings = summary.settings
         var keys = Set<Substring>()
-        var duplicates = 0, malformed = 0, late = 0, lines = 0
+        var duplicates = 0
+        var malformed = 0
+        var late = 0
+        var lines = 0
         var lateByDay: [String: Int] = [:]
         for dump in try Self.world.dumpLines() {
             let date = String(dump.file.dropFirst("events/".count).prefix(10))
             #expect(dump.lines.first == "event_id,timestamp,user_id,event,item_id,value")
             for line in dump.lines.dropFirst() {
                 lines += 1
-                guard let event = DumpEvent(csvLine: line) else { malformed += 1; continue }
-                if !keys.insert(event.key).inserted { duplicates += 1; continue }
+                guard let event = DumpEvent(csvLine: line) else {
+                    malformed += 1
+                    continue
+                }
+                if !keys.insert(event.key).inserted {
+                    duplicates += 1
+                    continue
+                }
                 if event.date != date {
                     #expect(event.date < date, "an event never lands in an earlier day's dump")
                     late += 1
@@ -181,7 +208,9 @@ struct WorldStructureTests {
         #expect(duplicates == summary.totals.duplicates)
         #expect(malformed == summary.totals.malformed)
         #expect(late == summary.totals.lateArrivals)
-        for day in summary.days { #expect((lateByDay[day.date] ?? 0) == day.lateArrivals, "late arrivals in \(day.date)") }
+        for day in summary.days {
+            #expect((lateByDay[day.date] ?? 0) == day.lateArrivals, "late arrivals in \(day.date)")
+        }
 
         // And the counts match the rates within four standard deviations of a binomial.
         func expectRate(_ count: Int, trials: Double, rate: Double, _ name: String) {

@@ -1,6 +1,6 @@
-import AampeTestSupport
 import AampeCore
 import AampeStore
+import AampeTestSupport
 import Foundation
 import GRDB
 import Testing

@@ -26,9 +26,16 @@ public final class DaemonProcess {
         prepare: (DataDirectory, String) throws -> Void = { _, _ in },
         argumentsAfterPrepare: (String) -> [String] = { _ in [] }
     ) throws {
-        let folder = FileManager.default.temporaryDirectory.path + "/aamped-test-" + UUID().uuidString.prefix(8).lowercased()
+        let folder =
+            FileManager.default.temporaryDirectory.path + "/aamped-test-" + UUID().uuidString.prefix(8).lowercased()
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try self.init(folder: folder, arguments: arguments, prepare: prepare, argumentsAfterPrepare: argumentsAfterPrepare, isFresh: true)
+        try self.init(
+            folder: folder,
+            arguments: arguments,
+            prepare: prepare,
+            argumentsAfterPrepare: argumentsAfterPrepare,
+            isFresh: true
+        )
     }
 
     private init(
@@ -73,8 +80,12 @@ public final class DaemonProcess {
     private var ownsFolder = true
 
     /// Runs `aamped` on a fresh data directory and waits for it to exit (for start-ups that must fail).
-    public static func runToExit(arguments: [String], timeoutSeconds: Double = 20) throws -> (status: Int32, output: String) {
-        let folder = FileManager.default.temporaryDirectory.path + "/aamped-exit-" + UUID().uuidString.prefix(8).lowercased()
+    public static func runToExit(
+        arguments: [String],
+        timeoutSeconds: Double = 20
+    ) throws -> (status: Int32, output: String) {
+        let folder =
+            FileManager.default.temporaryDirectory.path + "/aamped-exit-" + UUID().uuidString.prefix(8).lowercased()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let directory = DataDirectory(path: folder + "/data")
         try directory.initialize()
@@ -89,7 +100,9 @@ public final class DaemonProcess {
         while process.isRunning && Date() < deadline { usleep(10_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        )
     }
 
     /// Writes a file with `mode`, such as a token file.
@@ -124,7 +137,13 @@ public final class DaemonProcess {
             _ = stop()
         }
         ownsFolder = false
-        return try DaemonProcess(folder: folder, arguments: arguments, prepare: { _, _ in }, argumentsAfterPrepare: { _ in [] }, isFresh: false)
+        return try DaemonProcess(
+            folder: folder,
+            arguments: arguments,
+            prepare: { _, _ in },
+            argumentsAfterPrepare: { _ in [] },
+            isFresh: false
+        )
     }
 
     deinit {
@@ -147,7 +166,9 @@ public final class DaemonProcess {
             raw[bytes.count] = 0
         }
         return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         } == 0
     }
 }

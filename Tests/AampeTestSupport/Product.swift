@@ -79,7 +79,8 @@ public enum Product {
 /// `aampectl`, the command most tests run.
 public enum Aampectl {
     /// The binary, or `$AAMPECTL_BINARY` when set.
-    public static let binaryPath: String = ProcessInfo.processInfo.environment["AAMPECTL_BINARY"] ?? Product.path("aampectl")
+    public static let binaryPath: String =
+        ProcessInfo.processInfo.environment["AAMPECTL_BINARY"] ?? Product.path("aampectl")
 
     /// Runs `aampectl arguments` in `workingDirectory` with exactly `environment` (plus PATH).
     public static func run(

@@ -18,12 +18,17 @@ struct ImportCommandTests {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    @Test("a clean import prints the detection and the table, writes nothing to stderr off a terminal, and records the run")
+    @Test(
+        "a clean import prints the detection and the table, writes nothing to stderr off a terminal, and records the run"
+    )
     func cleanImport() throws {
         let folder = try TemporaryFolder()
         let data = try Self.dataDirectory(folder)
         let csv = folder.child("events.csv")
-        try Self.write("user_id,event,timestamp,item_id,value\nu1,view,1793534400,i1,\nu2,purchase,1793534460,i2,19.99\n", to: csv)
+        try Self.write(
+            "user_id,event,timestamp,item_id,value\nu1,view,1793534400,i1,\nu2,purchase,1793534460,i2,19.99\n",
+            to: csv
+        )
         let result = try Aampectl.run(["import", "events", "--data-dir", data, csv])
         #expect(result.status == 0)
         #expect(result.standardError.isEmpty, "no progress bar off a terminal: \(result.standardError)")
@@ -34,7 +39,9 @@ struct ImportCommandTests {
 
         let again = try Aampectl.run(["import", "events", "--data-dir", data, "--json", csv])
         #expect(again.status == 0)
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(again.standardOutput.utf8)) as? [String: Any])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(again.standardOutput.utf8)) as? [String: Any]
+        )
         let totals = try #require(object["totals"] as? [String: Any])
         #expect(totals["accepted"] as? Int == 0)
         #expect(totals["duplicates"] as? Int == 2)
@@ -46,25 +53,35 @@ struct ImportCommandTests {
         #expect(runs.first?.counters["duplicates"] == 2)
     }
 
-    @Test("historic ratings with the README's MovieLens command: rejected by default with a hint naming --oldest-accepted, accepted with it")
+    @Test(
+        "historic ratings with the README's MovieLens command: rejected by default with a hint naming --oldest-accepted, accepted with it"
+    )
     func oldestAccepted() throws {
         let folder = try TemporaryFolder()
         let data = try Self.dataDirectory(folder)
         // u.data layout, 1997-98 times as in MovieLens-100k (made-up rows).
         let ratings = folder.child("u.data")
         try Self.write("1\t10\t4\t874724710\n2\t20\t3\t881250949\n3\t30\t5\t893286638\n", to: ratings)
-        let command = ["import", "events", "--data-dir", data, "--format", "csv", "--delimiter", "tab",
-                       "--columns", "user_id,item_id,value,timestamp", "--default-event", "rating"]
+        let command = [
+            "import", "events", "--data-dir", data, "--format", "csv", "--delimiter", "tab",
+            "--columns", "user_id,item_id,value,timestamp", "--default-event", "rating",
+        ]
 
         let refused = try Aampectl.run(command + [ratings])
         #expect(refused.status == 0)
-        #expect(refused.standardOutput.split(separator: "\n").contains { $0.hasPrefix("  timestamp_too_old") && $0.hasSuffix(" 3") })
+        #expect(
+            refused.standardOutput.split(separator: "\n").contains {
+                $0.hasPrefix("  timestamp_too_old") && $0.hasSuffix(" 3")
+            }
+        )
         #expect(refused.standardError.contains("3 rows are older than --oldest-accepted 2000-01-01T00:00:00Z"))
 
         let accepted = try Aampectl.run(command + ["--oldest-accepted", "1990-01-01", ratings])
         #expect(accepted.status == 0)
         #expect(accepted.standardError.isEmpty)
-        #expect(accepted.standardOutput.split(separator: "\n").contains { $0.hasPrefix("accepted") && $0.hasSuffix(" 3") })
+        #expect(
+            accepted.standardOutput.split(separator: "\n").contains { $0.hasPrefix("accepted") && $0.hasSuffix(" 3") }
+        )
 
         // 1970-01-01 is the earliest setting; a second before it, and text that is no time, are refused.
         #expect(try Aampectl.run(command + ["--oldest-accepted", "1970-01-01", ratings]).status == 0)
@@ -95,13 +112,20 @@ struct ImportCommandTests {
         let data = try Self.dataDirectory(folder)
         let csv = folder.child("dirty.csv")
         // One reject in four rows: a share of 0.25.
-        try Self.write("user_id,event,timestamp\nu1,view,1793534400\n,view,1793534401\nu3,view,1793534402\nu4,view,1793534403\n", to: csv)
+        try Self.write(
+            "user_id,event,timestamp\nu1,view,1793534400\n,view,1793534401\nu3,view,1793534402\nu4,view,1793534403\n",
+            to: csv
+        )
         let lenient = try Aampectl.run(["import", "events", "--data-dir", data, csv])
         #expect(lenient.status == 0)
-        let strictFail = try Aampectl.run(["import", "events", "--data-dir", data, "--strict", "--max-reject-rate", "0.2", csv])
+        let strictFail = try Aampectl.run([
+            "import", "events", "--data-dir", data, "--strict", "--max-reject-rate", "0.2", csv,
+        ])
         #expect(strictFail.status == 3)
         #expect(strictFail.standardError.contains("1 of 4 rows rejected"))
-        let strictPass = try Aampectl.run(["import", "events", "--data-dir", data, "--strict", "--max-reject-rate", "0.25", csv])
+        let strictPass = try Aampectl.run([
+            "import", "events", "--data-dir", data, "--strict", "--max-reject-rate", "0.25", csv,
+        ])
         #expect(strictPass.status == 0)
     }
 
@@ -125,7 +149,10 @@ struct ImportCommandTests {
         let folder = try TemporaryFolder()
         let data = try Self.dataDirectory(folder)
         let users = folder.child("users.csv")
-        try Self.write("user_id,country,email,email_consent\nu1,DE,a@example.com,yes\nu2,XX,b@example.com,no\n", to: users)
+        try Self.write(
+            "user_id,country,email,email_consent\nu1,DE,a@example.com,yes\nu2,XX,b@example.com,no\n",
+            to: users
+        )
         let result = try Aampectl.run(["import", "users", "--data-dir", data, users])
         #expect(result.status == 0)
         #expect(result.standardOutput.contains("invalid_field"))
@@ -160,7 +187,9 @@ struct EventsSummaryCommandTests {
         #expect(try Aampectl.run(["import", "events", "--data-dir", data, csv]).status == 0)
         let result = try Aampectl.run(["events", "summary", "--data-dir", data, "--json"])
         #expect(result.status == 0, "\(result.standardError)")
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+        )
         #expect(object["users"] as? Int == 2)
         #expect(object["items"] as? Int == 2)
         #expect(object["events"] as? Int == 5)

@@ -33,7 +33,8 @@ struct ImportKillTests {
                 let user = random.next() % 5_000
                 let event = ["product_viewed", "add_to_cart", "purchase"][Int(random.next() % 3)]
                 let seconds = base + Int64(file) * 86_400 + Int64(random.next() % 172_800)
-                let line = "u\(user),\(event),\(seconds),item\(random.next() % 800),\(random.next() % 10_000)e-2,f\(file)r\(row),ios\n"
+                let line =
+                    "u\(user),\(event),\(seconds),item\(random.next() % 800),\(random.next() % 10_000)e-2,f\(file)r\(row),ios\n"
                 text += line
                 previous.append(line)
                 if previous.count > 200 { previous.removeFirst() }
@@ -74,10 +75,16 @@ struct ImportKillTests {
             #expect(killed.status == SIGKILL, "the import was not killed at \(failpoint): exit \(killed.status)")
             let partial = try DataDirectory(path: data).openStore().ingestion.eventSegments()
             let complete = try DataDirectory(path: clean).openStore().ingestion.eventSegments()
-            #expect(!partial.isEmpty && partial.count < complete.count, "\(failpoint): \(partial.count) of \(complete.count) segments listed")
+            #expect(
+                !partial.isEmpty && partial.count < complete.count,
+                "\(failpoint): \(partial.count) of \(complete.count) segments listed"
+            )
             let unlisted = try FileManager.default.subpathsOfDirectory(atPath: data + "/events")
                 .filter { $0.hasSuffix(".seg") && !partial.map(\.path).contains($0) }
-            #expect(unlisted.isEmpty == failpoint.hasPrefix("import.file-committed"), "\(failpoint): \(unlisted.count) unlisted files")
+            #expect(
+                unlisted.isEmpty == failpoint.hasPrefix("import.file-committed"),
+                "\(failpoint): \(unlisted.count) unlisted files"
+            )
 
             let rerun = try Aampectl.run(["import", "events", "--data-dir", data, "--json", dumps])
             #expect(rerun.status == 0, "\(rerun.standardError)")
@@ -89,7 +96,9 @@ struct ImportKillTests {
             // Nothing the killed run wrote is left unlisted.
             let store = try DataDirectory(path: data).openStore()
             let listed = Set(try store.ingestion.eventSegments().map(\.path))
-            let onDisk = try FileManager.default.subpathsOfDirectory(atPath: data + "/events").filter { $0.hasSuffix(".seg") || $0.hasSuffix(".tmp") }
+            let onDisk = try FileManager.default.subpathsOfDirectory(atPath: data + "/events").filter {
+                $0.hasSuffix(".seg") || $0.hasSuffix(".tmp")
+            }
             #expect(Set(onDisk) == listed)
         }
     }

@@ -12,10 +12,15 @@ struct InitAndStatusCommandTests {
         let data = folder.child("data")
         let first = try Aampectl.run(["init", "--data-dir", data])
         #expect(first.status == 0)
-        #expect(first.standardOutput == "Created data directory \(data) (schema version \(Store.supportedSchemaVersion)).\n")
+        #expect(
+            first.standardOutput == "Created data directory \(data) (schema version \(Store.supportedSchemaVersion)).\n"
+        )
         let second = try Aampectl.run(["init", "--data-dir", data])
         #expect(second.status == 0)
-        #expect(second.standardOutput == "Data directory \(data) is ready (schema version \(Store.supportedSchemaVersion)).\n")
+        #expect(
+            second.standardOutput
+                == "Data directory \(data) is ready (schema version \(Store.supportedSchemaVersion)).\n"
+        )
     }
 
     @Test("init on a folder holding other files fails with a message naming it")
@@ -68,7 +73,12 @@ struct InitAndStatusCommandTests {
         let lines = try Aampectl.run(["status", "--data-dir", data]).standardOutput.split(separator: "\n")
         #expect(lines.first?.hasPrefix("item") == true)
         #expect(lines.contains { $0.hasPrefix("current generation") && $0.hasSuffix("none") })
-        #expect(lines.contains { $0.hasPrefix("schema version") && $0.contains("\(Store.supportedSchemaVersion) (this build: \(Store.supportedSchemaVersion))") })
+        #expect(
+            lines.contains {
+                $0.hasPrefix("schema version")
+                    && $0.contains("\(Store.supportedSchemaVersion) (this build: \(Store.supportedSchemaVersion))")
+            }
+        )
     }
 
     @Test("status on a folder without a data directory fails and creates nothing")

@@ -1,6 +1,6 @@
-import AampeTestSupport
 import AampeCore
 import AampeSegments
+import AampeTestSupport
 import Foundation
 import Testing
 
@@ -14,7 +14,10 @@ struct StatusGenerationTests {
         let store = GenerationStore(dataDirectory: DataDirectory(path: data))
         for _ in 0..<2 {
             let builder = try store.begin()
-            let writer = try SegmentWriter(path: builder.path(of: GenerationFile(model: "test", name: "items.seg")), kind: .items)
+            let writer = try SegmentWriter(
+                path: builder.path(of: GenerationFile(model: "test", name: "items.seg")),
+                kind: .items
+            )
             try writer.writeDictionaryColumn("item_id", keys: ["a", "b", "c"])
             try writer.writeColumn("popularity", codec: .zstd, values: [Float(3), 2, 1])
             try writer.finish()
@@ -23,7 +26,9 @@ struct StatusGenerationTests {
 
         let result = try Aampectl.run(["status", "--data-dir", data, "--json"])
         #expect(result.status == 0)
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+        )
         let generation = try #require(object["currentGeneration"] as? [String: Any])
         #expect(generation["number"] as? Int == 2)
         #expect(generation["retained"] as? [Int] == [1, 2])
@@ -48,7 +53,10 @@ struct StatusGenerationTests {
         #expect(try Aampectl.run(["init", "--data-dir", data]).status == 0)
         let store = GenerationStore(dataDirectory: DataDirectory(path: data))
         let builder = try store.begin()
-        let writer = try SegmentWriter(path: builder.path(of: GenerationFile(model: "test", name: "items.seg")), kind: .items)
+        let writer = try SegmentWriter(
+            path: builder.path(of: GenerationFile(model: "test", name: "items.seg")),
+            kind: .items
+        )
         try writer.writeColumn("x", values: [UInt32(1)])
         try writer.finish()
         try builder.publish()
@@ -61,7 +69,9 @@ struct StatusGenerationTests {
         #expect(result.standardError.contains("\(file): header magic is wrong"))
     }
 
-    @Test("status --verify: exit 3 without a generation, 0 when intact, 1 naming file, column and check after a flipped byte")
+    @Test(
+        "status --verify: exit 3 without a generation, 0 when intact, 1 naming file, column and check after a flipped byte"
+    )
     func verify() throws {
         let folder = try TemporaryFolder()
         let data = folder.child("data")
@@ -95,7 +105,9 @@ struct StatusGenerationTests {
         #expect(damaged.standardOutput.contains("checksum mismatch"))
         let json = try Aampectl.run(["status", "--verify", "--json", "--data-dir", data])
         #expect(json.status == 1)
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
+        )
         let failures = try #require(object["failures"] as? [[String: Any]])
         #expect(failures.contains { $0["file"] as? String == path && $0["column"] as? String == "popularity" })
     }

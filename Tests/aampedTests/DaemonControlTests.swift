@@ -1,6 +1,6 @@
 import AampeCore
-import AampeTestSupport
 import AampeSegments
+import AampeTestSupport
 import Foundation
 import Testing
 
@@ -19,7 +19,10 @@ struct DaemonControlTests {
     @discardableResult
     static func publish(_ directory: DataDirectory) throws -> GenerationNumber {
         let builder = try GenerationStore(dataDirectory: directory).begin()
-        let writer = try SegmentWriter(path: builder.path(of: GenerationFile(model: "test", name: "items.seg")), kind: .items)
+        let writer = try SegmentWriter(
+            path: builder.path(of: GenerationFile(model: "test", name: "items.seg")),
+            kind: .items
+        )
         try writer.writeDictionaryColumn("item_id", keys: ["a", "b"])
         try writer.finish()
         return try builder.publish()
@@ -86,9 +89,16 @@ struct DaemonControlTests {
     @Test("a config file with an unknown setting stops start-up with its file, line and name")
     func badConfig() throws {
         #expect {
-            try DaemonProcess(prepare: { _, folder in
-                try "logLevel: info\nreloadPolMillis: 5\n".write(toFile: folder + "/bad.yaml", atomically: true, encoding: .utf8)
-            }, argumentsAfterPrepare: { folder in ["--config", folder + "/bad.yaml"] })
+            try DaemonProcess(
+                prepare: { _, folder in
+                    try "logLevel: info\nreloadPolMillis: 5\n".write(
+                        toFile: folder + "/bad.yaml",
+                        atomically: true,
+                        encoding: .utf8
+                    )
+                },
+                argumentsAfterPrepare: { folder in ["--config", folder + "/bad.yaml"] }
+            )
         } throws: { error in
             "\(error)".contains("bad.yaml: line 2, setting 'reloadPolMillis': unknown setting")
         }

@@ -1,9 +1,10 @@
 import AampeTestSupport
 import Foundation
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Testing
 
 @Suite("aamped as a process")
 struct DaemonSmokeTests {

@@ -23,17 +23,24 @@ struct PythonReferenceClientTests {
         "tcp_hmac_ping", "tcp_plain_token_ping", "tcp_reload_needs_admin", "tcp_wrong_token", "tcp_missing_credential",
     ]
 
-    static let installHint = "install Python 3 and its protobuf runtime: `pip install protobuf` (checked with protobuf 7.36.2)"
+    static let installHint =
+        "install Python 3 and its protobuf runtime: `pip install protobuf` (checked with protobuf 7.36.2)"
 
     @Test("test_client.py passes against a live aamped, live tests included", .timeLimit(.minutes(3)))
     func pythonClientSuite() throws {
-        let probe = try Self.run(["python3", "-c", "import google.protobuf; print(google.protobuf.__version__)"], timeout: 60)
+        let probe = try Self.run(
+            ["python3", "-c", "import google.protobuf; print(google.protobuf.__version__)"],
+            timeout: 60
+        )
         guard probe.status == 0 else {
-            Issue.record("python3 with the protobuf module is needed: \(Self.installHint). The probe said (exit \(probe.status)):\n\(probe.output)")
+            Issue.record(
+                "python3 with the protobuf module is needed: \(Self.installHint). The probe said (exit \(probe.status)):\n\(probe.output)"
+            )
             return
         }
 
-        let folder = FileManager.default.temporaryDirectory.path + "/aamped-pyclient-" + UUID().uuidString.prefix(8).lowercased()
+        let folder =
+            FileManager.default.temporaryDirectory.path + "/aamped-pyclient-" + UUID().uuidString.prefix(8).lowercased()
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let token = "py-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
@@ -55,10 +62,15 @@ struct PythonReferenceClientTests {
             ],
             timeout: 120
         )
-        let context = "python3 -m unittest -v test_client (exit \(result.status)):\n\(result.output)\naamped's log:\n\(daemon.log)"
+        let context =
+            "python3 -m unittest -v test_client (exit \(result.status)):\n\(result.output)\naamped's log:\n\(daemon.log)"
         #expect(result.status == 0, "\(context)")
         // unittest -v writes "test_x ... " on stderr, so a marker may share its line: take the word after each one.
-        let ran = Set(result.output.components(separatedBy: "AAMPED-LIVE-TEST-RAN ").dropFirst().map { String($0.prefix { !$0.isWhitespace }) })
+        let ran = Set(
+            result.output.components(separatedBy: "AAMPED-LIVE-TEST-RAN ").dropFirst().map {
+                String($0.prefix { !$0.isWhitespace })
+            }
+        )
         let missing = Self.liveTests.filter { !ran.contains($0) }
         #expect(missing.isEmpty, "live tests that were skipped or did not run to their end: \(missing); \(context)")
         #expect(daemon.stop() == 0)
@@ -137,7 +149,9 @@ struct PythonReferenceClientTests {
             address.sin_port = in_port_t(UInt16(port).bigEndian)
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
             let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
             close(fd)
             if connected == 0 { return }

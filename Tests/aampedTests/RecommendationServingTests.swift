@@ -79,21 +79,40 @@ struct RecommendationServingTests {
         #expect(try Self.recommend(data, "u0", ["--attribute", "genres=Drama"]) == ["C", "D"])
         #expect(try Self.recommend(data, "u0", ["--category", "nope"]) == [])
         #expect(try Self.recommend(data, "", ["--context", "A", "--count", "2"]) == ["B", "C"])
-        #expect(Self.items(try Self.aampectl(["similar", "--data-dir", data, "A", "--json", "--count", "2"]).output) == ["B", "C"])
+        #expect(
+            Self.items(try Self.aampectl(["similar", "--data-dir", data, "A", "--json", "--count", "2"]).output) == [
+                "B", "C",
+            ]
+        )
 
         // u3 bought B: B is now excluded for u3, and B's neighbours (A, C) rank first.
         let track = try Self.aampectl(["track", "--data-dir", data, "u3", "purchase", "B", "--key", "order-1"])
         #expect(track.output.contains("accepted 1, duplicates 0, rejected 0"))
-        #expect(try Self.aampectl(["track", "--data-dir", data, "u3", "purchase", "B", "--key", "order-1"]).output.contains("duplicates 1"))
+        #expect(
+            try Self.aampectl(["track", "--data-dir", data, "u3", "purchase", "B", "--key", "order-1"]).output.contains(
+                "duplicates 1"
+            )
+        )
         #expect(try Self.recommend(data, "u3") == ["A", "C"])
-        let log = try String(contentsOfFile: try #require(FileManager.default.contentsOfDirectory(atPath: data + "/realtime").first.map { data + "/realtime/" + $0 }), encoding: .utf8)
+        let log = try String(
+            contentsOfFile: try #require(
+                FileManager.default.contentsOfDirectory(atPath: data + "/realtime").first.map {
+                    data + "/realtime/" + $0
+                }
+            ),
+            encoding: .utf8
+        )
         #expect(log.contains("\"messageId\":\"order-1\"") && log.contains("\"product_id\":\"B\""))
 
         // kill -9, then start again: the log is replayed.
         daemon = try daemon.restarted(hard: true)
         #expect(try Self.recommend(data, "u3") == ["A", "C"])
         // The key is remembered across the restart.
-        #expect(try Self.aampectl(["track", "--data-dir", data, "u3", "purchase", "B", "--key", "order-1"]).output.contains("duplicates 1"))
+        #expect(
+            try Self.aampectl(["track", "--data-dir", data, "u3", "purchase", "B", "--key", "order-1"]).output.contains(
+                "duplicates 1"
+            )
+        )
         // A rejected event names its problem.
         let bad = try Self.aampectl(["track", "--data-dir", data, "", "purchase", "B"])
         #expect(bad.status != 0 && bad.output.contains("user_id is empty"))
@@ -103,7 +122,9 @@ struct RecommendationServingTests {
     /// The response printed by `--json`, without spaces, so a field can be looked for whatever the layout.
     static func compact(_ json: String) -> String { json.filter { !$0.isWhitespace } }
 
-    @Test("SIMILAR_ITEMS for an item new since training answers OK with trending and popular items and is_known_item false")
+    @Test(
+        "SIMILAR_ITEMS for an item new since training answers OK with trending and popular items and is_known_item false"
+    )
     func similarUnknownItem() throws {
         let daemon = try DaemonProcess(prepare: Self.prepare)
         let data = daemon.dataDirectory.path
@@ -118,14 +139,18 @@ struct RecommendationServingTests {
         #expect(daemon.stop() == 0)
     }
 
-    @Test("what operations do to state: TRACK makes a user known at once, a cool-down records answers, filters as PROTOCOL.md states")
+    @Test(
+        "what operations do to state: TRACK makes a user known at once, a cool-down records answers, filters as PROTOCOL.md states"
+    )
     func effects() throws {
         let daemon = try DaemonProcess(prepare: Self.prepare)
         let data = daemon.dataDirectory.path
         // TRACK: a user the generation never saw is known from the next request.
         let before = try Self.aampectl(["recommend", "--data-dir", data, "newcomer", "--json"]).output
         #expect(!before.contains("isKnownUser") && Self.items(before) == ["B", "A", "C", "D"], "\(before)")
-        #expect(try Self.aampectl(["track", "--data-dir", data, "newcomer", "purchase", "B"]).output.contains("accepted 1"))
+        #expect(
+            try Self.aampectl(["track", "--data-dir", data, "newcomer", "purchase", "B"]).output.contains("accepted 1")
+        )
         let after = try Self.aampectl(["recommend", "--data-dir", data, "newcomer", "--json"]).output
         #expect(Self.compact(after).contains("\"isKnownUser\":true"), "\(after)")
         #expect(Self.items(after) == ["A", "C", "D"], "B is seen now; its neighbours come first")
@@ -151,7 +176,10 @@ struct RecommendationServingTests {
         let daemon = try DaemonProcess(prepare: Self.prepare)
         let data = daemon.dataDirectory.path
         let folder = daemon.folder
-        let pinpoint = try Self.aampectl(["audience", "affinity", "--data-dir", data, "--attribute", "genres=Action", "--export", folder + "/p.csv", "--format", "pinpoint", "--holdout-days", "0"])
+        let pinpoint = try Self.aampectl([
+            "audience", "affinity", "--data-dir", data, "--attribute", "genres=Action", "--export", folder + "/p.csv",
+            "--format", "pinpoint", "--holdout-days", "0",
+        ])
         #expect(pinpoint.status == 0)
         // Action items: A and C. Users with them: u0 (A), u1 (A, C), u2 (C); u1 has no consented address.
         #expect(pinpoint.output.contains("1 users left out without a consented address"))
@@ -163,14 +191,20 @@ struct RecommendationServingTests {
         #expect(!lines.contains { $0.hasPrefix("u0,SMS") })  // no SMS consent
         #expect(!lines.contains { $0.hasPrefix("u1,") })
 
-        _ = try Self.aampectl(["audience", "affinity", "--data-dir", data, "--attribute", "genres=Action", "--export", folder + "/b.csv", "--format", "braze", "--top", "2", "--holdout-days", "0"])
+        _ = try Self.aampectl([
+            "audience", "affinity", "--data-dir", data, "--attribute", "genres=Action", "--export", folder + "/b.csv",
+            "--format", "braze", "--top", "2", "--holdout-days", "0",
+        ])
         let braze = try String(contentsOfFile: folder + "/b.csv", encoding: .utf8).split(separator: "\n")
         #expect(braze.first == "external_id,aampe_affinity_genres_action")
         #expect(braze.count == 3)
         // u1 has two Action items (A and C): the strongest.
         #expect(braze[1].hasPrefix("u1,"))
 
-        _ = try Self.aampectl(["audience", "affinity", "--data-dir", data, "--attribute", "genres=Action", "--export", folder + "/c.csv", "--holdout-days", "0"])
+        _ = try Self.aampectl([
+            "audience", "affinity", "--data-dir", data, "--attribute", "genres=Action", "--export", folder + "/c.csv",
+            "--holdout-days", "0",
+        ])
         let csv = try String(contentsOfFile: folder + "/c.csv", encoding: .utf8).split(separator: "\n")
         #expect(csv.first == "user_id,rank,score,count,share")
         #expect(csv[1].hasPrefix("u1,1,") && csv[1].hasSuffix(",2,0.666667"))

@@ -10,10 +10,14 @@ struct ReloadUnderLoadTests {
 
     /// The generation the daemon serves now, from STATS.
     static func served(_ data: String) throws -> Int? {
-        DaemonControlTests.generation(in: try DaemonControlTests.aampectl(["stats", "--data-dir", data, "--json"]).output)
+        DaemonControlTests.generation(
+            in: try DaemonControlTests.aampectl(["stats", "--data-dir", data, "--json"]).output
+        )
     }
 
-    @Test("six retrains during a RECOMMEND load: each new generation is swapped in while the load runs, with zero errors")
+    @Test(
+        "six retrains during a RECOMMEND load: each new generation is swapped in while the load runs, with zero errors"
+    )
     func reloadUnderLoad() throws {
         let daemon = try DaemonProcess(
             prepare: { directory, folder in
@@ -39,11 +43,16 @@ struct ReloadUnderLoadTests {
 
         // Each retrain publishes generation 2, 3, ...; half are swapped in by RELOAD, half by the watcher.
         for expected in 2...7 {
-            let train = try DaemonControlTests.aampectl(["train", "recommender", "--data-dir", data, "--half-life-days", "0", "--json"])
+            let train = try DaemonControlTests.aampectl([
+                "train", "recommender", "--data-dir", data, "--half-life-days", "0", "--json",
+            ])
             #expect(train.status == 0, "\(train.output)")
             if expected % 2 == 0 {
                 let reload = try DaemonControlTests.aampectl(["reload", "--data-dir", data])
-                #expect(reload.status == 0 && reload.output.contains("serves generation \(expected)"), "\(reload.output)")
+                #expect(
+                    reload.status == 0 && reload.output.contains("serves generation \(expected)"),
+                    "\(reload.output)"
+                )
             } else {
                 let deadline = Date().addingTimeInterval(10)
                 while try Self.served(data) != expected && Date() < deadline { usleep(20_000) }
@@ -55,7 +64,9 @@ struct ReloadUnderLoadTests {
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         loadgen.waitUntilExit()
         let report = try #require(
-            text.split(separator: "\n").last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] },
+            text.split(separator: "\n").last.flatMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            },
             "no JSON report from loadgen:\n\(text)"
         )
         #expect(report["errors"] as? Int == 0, "\(text)")

@@ -70,13 +70,21 @@ private struct Answer: Equatable, CustomStringConvertible {
 
 /// Scans `text` to its end. With `random`, the view starts small and grows by random amounts on
 /// `.needMore`; without it, the view is the rest of the text.
-private func scanAll(_ text: UnsafeRawBufferPointer, delimiter: UInt8, limit: Int, random: UnsafeMutablePointer<SplitMix>?) -> [Answer] {
+private func scanAll(
+    _ text: UnsafeRawBufferPointer,
+    delimiter: UInt8,
+    limit: Int,
+    random: UnsafeMutablePointer<SplitMix>?
+) -> [Answer] {
     var scanner = CSVScanner(delimiter: delimiter, maximumRecordBytes: limit)
     var answers: [Answer] = []
     var position = 0
     var view = 0
     func grow() {
-        guard let random else { return view = text.count - position }
+        guard let random else {
+            view = text.count - position
+            return
+        }
         // Mostly small steps; now and then past twice the limit, where a runaway line is cut.
         let step = random.pointee.next() % 4 == 0 ? UInt64(2 * limit + 64) : 16
         view = min(text.count - position, view + 1 + Int(random.pointee.next() % step))
@@ -102,7 +110,10 @@ private func scanAll(_ text: UnsafeRawBufferPointer, delimiter: UInt8, limit: In
         }
         check(length >= 1 && length <= bytes.count, "\(outcome) in a view of \(bytes.count) bytes")
         let consumed = UnsafeRawBufferPointer(rebasing: bytes[0..<length])
-        check(consumed.reduce(0) { $0 + ($1 == lineFeed ? 1 : 0) } == newlines, "\(outcome) counts \(newlines) line feeds in \(Array(consumed))")
+        check(
+            consumed.reduce(0) { $0 + ($1 == lineFeed ? 1 : 0) } == newlines,
+            "\(outcome) counts \(newlines) line feeds in \(Array(consumed))"
+        )
         var fields: [[UInt8]] = []
         if case .record = outcome {
             fields = checkRecord(scanner, bytes, length: length, limit: limit)
@@ -145,12 +156,18 @@ private func checkRecord(_ scanner: CSVScanner, _ bytes: UnsafeRawBufferPointer,
         if field.isInScratch {
             check(field.end <= scanner.scratch.count, "field \(index) runs past the scratch buffer")
         } else {
-            check(field.start >= previousEnd && field.end <= length, "field \(index) at \(field.start)..<\(field.end) outside the record or before field \(index - 1)")
+            check(
+                field.start >= previousEnd && field.end <= length,
+                "field \(index) at \(field.start)..<\(field.end) outside the record or before field \(index - 1)"
+            )
             previousEnd = field.end
             let isQuoted = field.start > 0 && bytes[field.start - 1] == quote
             if !isQuoted {
                 let value = UnsafeRawBufferPointer(rebasing: bytes[field.start..<field.end])
-                check(!value.contains(scanner.delimiter) && !value.contains(lineFeed), "unquoted field \(index) holds a delimiter or line feed")
+                check(
+                    !value.contains(scanner.delimiter) && !value.contains(lineFeed),
+                    "unquoted field \(index) holds a delimiter or line feed"
+                )
             }
         }
         values.append(Array(scanner.field(index, in: bytes)))
@@ -180,9 +197,15 @@ private func checkRecord(_ scanner: CSVScanner, _ bytes: UnsafeRawBufferPointer,
             return check(false, "fields \(values) written as \(written) do not scan as a record")
         }
         check(rewrittenLength == rewritten.count, "fields \(values) written as \(written) scan as a shorter record")
-        check(again.fields.count == values.count, "fields \(values) written as \(written) scan as \(again.fields.count) fields")
+        check(
+            again.fields.count == values.count,
+            "fields \(values) written as \(written) scan as \(again.fields.count) fields"
+        )
         for index in values.indices {
-            check(again.field(index, in: rewritten).elementsEqual(values[index]), "field \(index) of \(values) changed when written again")
+            check(
+                again.field(index, in: rewritten).elementsEqual(values[index]),
+                "field \(index) of \(values) changed when written again"
+            )
         }
     }
     return values

@@ -55,7 +55,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
 @inline(never)
 private func checkSame(_ whole: Decoded, _ split: Decoded, reads: [Int]) {
     check(split.frames == whole.frames, "frames differ when the stream is split into reads \(reads)")
-    check(split.error == whole.error, "the stream ends differently when split: \(String(describing: split.error)) vs \(String(describing: whole.error))")
+    check(
+        split.error == whole.error,
+        "the stream ends differently when split: \(String(describing: split.error)) vs \(String(describing: whole.error))"
+    )
 }
 
 /// The frames are the bytes they came from.
@@ -63,15 +66,30 @@ private func checkSame(_ whole: Decoded, _ split: Decoded, reads: [Int]) {
 private func checkEncoding(_ whole: Decoded, _ input: UnsafeRawBufferPointer) {
     var encoded = ByteBuffer()
     for frame in whole.frames {
-        check(frame.header.majorVersion == FrameHeader.currentMajorVersion, "a frame of major version \(frame.header.majorVersion)")
-        check(frame.body.readableBytes <= maximumBodyLength, "a body of \(frame.body.readableBytes) bytes passed the limit")
+        check(
+            frame.header.majorVersion == FrameHeader.currentMajorVersion,
+            "a frame of major version \(frame.header.majorVersion)"
+        )
+        check(
+            frame.body.readableBytes <= maximumBodyLength,
+            "a body of \(frame.body.readableBytes) bytes passed the limit"
+        )
         encoded.writeFrame(frame)
     }
-    check(encoded.readableBytesView.elementsEqual(input.prefix(encoded.readableBytes)), "re-encoded frames differ from the input")
+    check(
+        encoded.readableBytesView.elementsEqual(input.prefix(encoded.readableBytes)),
+        "re-encoded frames differ from the input"
+    )
     if let error = whole.error {
-        check([ErrorCode.malformedFrame, .unsupportedMajorVersion, .frameTooLarge].contains(error.code), "unexpected error \(error)")
+        check(
+            [ErrorCode.malformedFrame, .unsupportedMajorVersion, .frameTooLarge].contains(error.code),
+            "unexpected error \(error)"
+        )
     } else {
-        check(encoded.readableBytes == input.count, "a clean stream left \(input.count - encoded.readableBytes) bytes unread")
+        check(
+            encoded.readableBytes == input.count,
+            "a clean stream left \(input.count - encoded.readableBytes) bytes unread"
+        )
     }
 }
 
@@ -79,12 +97,21 @@ private func checkEncoding(_ whole: Decoded, _ input: UnsafeRawBufferPointer) {
 @inline(never)
 private func checkTightLimit(_ whole: Decoded, _ tight: Decoded) {
     if let first = whole.frames.firstIndex(where: { $0.body.readableBytes > tightBodyLength }) {
-        check(Array(whole.frames[..<first]) == tight.frames, "the tight limit changed the frames before the first large one")
-        check(tight.error?.code == .frameTooLarge, "a body over the limit ended the stream with \(String(describing: tight.error))")
+        check(
+            Array(whole.frames[..<first]) == tight.frames,
+            "the tight limit changed the frames before the first large one"
+        )
+        check(
+            tight.error?.code == .frameTooLarge,
+            "a body over the limit ended the stream with \(String(describing: tight.error))"
+        )
     } else {
         check(tight.frames == whole.frames, "the tight limit changed frames under it")
         // A frame cut short whose header announces a large body is refused for its size first.
-        check(tight.error?.code == whole.error?.code || tight.error?.code == .frameTooLarge, "the tight limit changed the error")
+        check(
+            tight.error?.code == whole.error?.code || tight.error?.code == .frameTooLarge,
+            "the tight limit changed the error"
+        )
     }
 }
 
@@ -157,7 +184,10 @@ private func parse<Message: SwiftProtobuf.Message>(_ frame: Frame, as type: Mess
         message = try frame.decodeBody(as: type)
     } catch let error as ProtocolError {
         check(error.code == .invalidRequest, "a bad body gave \(error.code)")
-        check(error.requestID == frame.header.requestID && error.opcode == frame.header.opcode, "the error names another frame")
+        check(
+            error.requestID == frame.header.requestID && error.opcode == frame.header.opcode,
+            "the error names another frame"
+        )
         return
     } catch {
         check(false, "decodeBody threw \(error), not a ProtocolError")

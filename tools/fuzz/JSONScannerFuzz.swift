@@ -44,8 +44,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     checkMembers(scanner, input)
     if let prefixLength {
         // parse allows leading whitespace, parsePrefix does not; both read the same value.
-        check(prefixScanner.topKind == scanner.topKind && prefixScanner.members.count == scanner.members.count,
-              "parsePrefix and parse disagree")
+        check(
+            prefixScanner.topKind == scanner.topKind && prefixScanner.members.count == scanner.members.count,
+            "parsePrefix and parse disagree"
+        )
         let trailing = input[prefixLength...]
         check(trailing.allSatisfy(isWhitespace), "parsePrefix stopped before the end of the value")
     } else {
@@ -64,46 +66,82 @@ private func checkMembers(_ scanner: JSONScanner, _ input: UnsafeRawBufferPointe
     for (index, member) in members.enumerated() {
         let (keyStart, keyEnd) = (Int(member.keyStart), Int(member.keyEnd))
         let (valueStart, valueEnd) = (Int(member.valueStart), Int(member.valueEnd))
-        check(keyStart >= 1 && keyStart <= keyEnd && keyEnd < input.count, "member \(index)'s key is at \(keyStart)..<\(keyEnd)")
-        check(input[keyStart - 1] == UInt8(ascii: "\"") && input[keyEnd] == UInt8(ascii: "\""), "member \(index)'s key is not quoted")
+        check(
+            keyStart >= 1 && keyStart <= keyEnd && keyEnd < input.count,
+            "member \(index)'s key is at \(keyStart)..<\(keyEnd)"
+        )
+        check(
+            input[keyStart - 1] == UInt8(ascii: "\"") && input[keyEnd] == UInt8(ascii: "\""),
+            "member \(index)'s key is not quoted"
+        )
         check(member.keyStart > previousKeyStart, "member \(index) comes before the one listed ahead of it")
         previousKeyStart = member.keyStart
-        check(valueStart > keyEnd && valueStart <= valueEnd && valueEnd <= input.count, "member \(index)'s value is at \(valueStart)..<\(valueEnd)")
-        check(member.keyHasEscapes == input[keyStart..<keyEnd].contains(UInt8(ascii: "\\")), "member \(index)'s key escape flag")
+        check(
+            valueStart > keyEnd && valueStart <= valueEnd && valueEnd <= input.count,
+            "member \(index)'s value is at \(valueStart)..<\(valueEnd)"
+        )
+        check(
+            member.keyHasEscapes == input[keyStart..<keyEnd].contains(UInt8(ascii: "\\")),
+            "member \(index)'s key escape flag"
+        )
         let parent = Int(member.parent)
-        check(parent == -1 || parent == -2 || (parent >= 0 && parent < index && members[parent].kind == .object),
-              "member \(index) has parent \(parent)")
+        check(
+            parent == -1 || parent == -2 || (parent >= 0 && parent < index && members[parent].kind == .object),
+            "member \(index) has parent \(parent)"
+        )
 
         // The value parses again on its own, as the same kind.
         let raw = scanner.rawValue(index)
         var again = JSONScanner()
         if member.kind == .string {
-            check(input[valueStart - 1] == UInt8(ascii: "\"") && input[valueEnd] == UInt8(ascii: "\""), "member \(index)'s string is not quoted")
+            check(
+                input[valueStart - 1] == UInt8(ascii: "\"") && input[valueEnd] == UInt8(ascii: "\""),
+                "member \(index)'s string is not quoted"
+            )
             check(member.valueHasEscapes == raw.contains(UInt8(ascii: "\\")), "member \(index)'s value escape flag")
             let quoted = UnsafeRawBufferPointer(rebasing: input[(valueStart - 1)...valueEnd])
-            check((try? again.parse(quoted)) != nil && again.topKind == .string, "member \(index)'s string does not parse alone")
+            check(
+                (try? again.parse(quoted)) != nil && again.topKind == .string,
+                "member \(index)'s string does not parse alone"
+            )
             let arena = ByteArena(chunkBytes: 64)
             let text = scanner.text(index, arena: arena)
-            if isValidUTF8 { check(String(validating: text, as: UTF8.self) != nil, "member \(index)'s string decodes to invalid UTF-8") }
+            if isValidUTF8 {
+                check(
+                    String(validating: text, as: UTF8.self) != nil,
+                    "member \(index)'s string decodes to invalid UTF-8"
+                )
+            }
         } else {
             check(!member.valueHasEscapes, "member \(index) is a \(member.kind) with escapes")
-            check((try? again.parse(raw)) != nil && again.topKind == member.kind, "member \(index)'s \(member.kind) does not parse alone")
+            check(
+                (try? again.parse(raw)) != nil && again.topKind == member.kind,
+                "member \(index)'s \(member.kind) does not parse alone"
+            )
         }
 
         // Looking the key up finds a member with that key in the same object.
         var key: [UInt8] = []
         scanner.decodeEscapes(keyStart, keyEnd, into: &key)
-        if isValidUTF8 { check(String(validating: key, as: UTF8.self) != nil, "member \(index)'s key decodes to invalid UTF-8") }
+        if isValidUTF8 {
+            check(String(validating: key, as: UTF8.self) != nil, "member \(index)'s key decodes to invalid UTF-8")
+        }
         if parent != -2 {
             let found = key.withUnsafeBytes { scanner.member($0, parent: parent) }
-            check(found != nil && found! <= index && members[found!].parent == member.parent, "member \(index)'s key is not found")
+            check(
+                found != nil && found! <= index && members[found!].parent == member.parent,
+                "member \(index)'s key is not found"
+            )
             var foundKey: [UInt8] = []
             scanner.decodeEscapes(Int(members[found!].keyStart), Int(members[found!].keyEnd), into: &foundKey)
             check(foundKey == key, "looking up member \(index)'s key found another key")
         }
     }
     var whole = JSONScanner()
-    check((try? whole.parse(input)) != nil && whole.members.count == members.count, "the input does not parse the same twice")
+    check(
+        (try? whole.parse(input)) != nil && whole.members.count == members.count,
+        "the input does not parse the same twice"
+    )
 }
 
 /// A value cut short must read as incomplete, wherever the cut falls. Numbers are left out at the top
@@ -118,9 +156,15 @@ private func checkCuts(_ input: UnsafeRawBufferPointer, length: Int, kind: JSONS
         var scanner = JSONScanner()
         do {
             let read = try scanner.parsePrefix(UnsafeRawBufferPointer(rebasing: input[0..<cut]))
-            check(false, "a value cut after \(cut) of \(length) bytes parsed as \(read) bytes: \(Array(input[0..<cut]))")
+            check(
+                false,
+                "a value cut after \(cut) of \(length) bytes parsed as \(read) bytes: \(Array(input[0..<cut]))"
+            )
         } catch {
-            check(error.reason == "incomplete", "a value cut after \(cut) of \(length) bytes failed with \"\(error.reason)\": \(Array(input[0..<cut]))")
+            check(
+                error.reason == "incomplete",
+                "a value cut after \(cut) of \(length) bytes failed with \"\(error.reason)\": \(Array(input[0..<cut]))"
+            )
         }
     }
 }

@@ -138,7 +138,10 @@ public struct RankingMetrics: Hashable, Sendable, Codable {
             guard !list.isEmpty else { continue }
             listed.removeAll(keepingCapacity: true)
             for item in list {
-                precondition(listed.insert(item).inserted, "user \(user)'s list holds item \(item) twice in its top \(k)")
+                precondition(
+                    listed.insert(item).inserted,
+                    "user \(user)'s list holds item \(item) twice in its top \(k)"
+                )
                 timesRecommended[item, default: 0] += 1
             }
             recommendationCount += list.count

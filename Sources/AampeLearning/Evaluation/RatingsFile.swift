@@ -73,7 +73,12 @@ public struct RatingsFile: Sendable {
             switch Self.parseRow(bytes[lineStart..<newline]) {
             case .success(let parsed): row = parsed
             case .failure(let failure):
-                throw LearningError.malformedRatings(path: path, line: lineNumber, field: failure.field, problem: failure.problem)
+                throw LearningError.malformedRatings(
+                    path: path,
+                    line: lineNumber,
+                    field: failure.field,
+                    problem: failure.problem
+                )
             }
             interactions.append(
                 Interaction(
@@ -129,7 +134,8 @@ public struct RatingsFile: Sendable {
 
         var text: String {
             switch self {
-            case .wrongFieldCount(let found): "expected 4 tab-separated fields (user, item, rating, timestamp), found \(found)"
+            case .wrongFieldCount(let found):
+                "expected 4 tab-separated fields (user, item, rating, timestamp), found \(found)"
             case .empty: "is empty"
             case .tooLong(let bytes, let limit): "is \(bytes) bytes; the limit is \(limit)"
             case .invalidUTF8: "is not valid UTF-8"
@@ -175,7 +181,9 @@ public struct RatingsFile: Sendable {
             throw RowFailure(field: field, problem: .tooLong(bytes: bytes.count, limit: Limits.maximumExternalIDBytes))
         }
         // Decoding with replacement would let two different invalid ids collide in one index.
-        guard let id = String(validating: bytes, as: UTF8.self) else { throw RowFailure(field: field, problem: .invalidUTF8) }
+        guard let id = String(validating: bytes, as: UTF8.self) else {
+            throw RowFailure(field: field, problem: .invalidUTF8)
+        }
         return id
     }
 
@@ -211,16 +219,25 @@ public struct RatingsFile: Sendable {
     /// The whole file at `path`; larger than `maximumBytes` is an error, checked before reading.
     static func readWholeFile(_ path: String, maximumBytes: Int) throws(LearningError) -> [UInt8] {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw LearningError.cannotRead(path: path, reason: String(cString: strerror(errno))) }
+        guard descriptor >= 0 else {
+            throw LearningError.cannotRead(path: path, reason: String(cString: strerror(errno)))
+        }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
             throw LearningError.cannotRead(path: path, reason: String(cString: strerror(errno)))
         }
-        guard (status.st_mode & S_IFMT) == S_IFREG else { throw LearningError.cannotRead(path: path, reason: "not a regular file") }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw LearningError.cannotRead(path: path, reason: "not a regular file")
+        }
         let size = Int(status.st_size)
         guard size <= maximumBytes else {
-            throw LearningError.limitExceeded(path: path, what: "the ratings file size in bytes", value: size, limit: maximumBytes)
+            throw LearningError.limitExceeded(
+                path: path,
+                what: "the ratings file size in bytes",
+                value: size,
+                limit: maximumBytes
+            )
         }
         var failure: LearningError?
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in

@@ -54,7 +54,14 @@ public enum AttributeAffinity {
             for index in Int(trained.historyOffsets[user])..<Int(trained.historyOffsets[user + 1]) {
                 score += Double(trained.historyWeights[index]) * vote[Int(trained.historyItems[index])]
             }
-            result.append(UserScore(user: UInt32(user), score: score, count: counts[user], share: Double(counts[user]) / Double(totals[user])))
+            result.append(
+                UserScore(
+                    user: UInt32(user),
+                    score: score,
+                    count: counts[user],
+                    share: Double(counts[user]) / Double(totals[user])
+                )
+            )
         }
         return result
     }
@@ -99,7 +106,8 @@ public enum AttributeAffinity {
             let top = ranked(scores, by: method).prefix(n)
             let hits = top.reduce(0) { $0 + (positives.contains($1.user) ? 1 : 0) }
             return HoldoutResult(
-                method: method, top: top.count,
+                method: method,
+                top: top.count,
                 precision: top.isEmpty ? 0 : Double(hits) / Double(top.count),
                 recall: positives.isEmpty ? 0 : Double(hits) / Double(positives.count)
             )

@@ -43,11 +43,23 @@ public struct InteractionLog: Sendable {
 
     /// Appends `interaction`; `purchase` marks it as a purchase. Grows the user and item counts to cover it.
     public mutating func append(_ interaction: Interaction, isPurchase purchase: Bool = false) {
-        append(user: interaction.user, item: interaction.item, weight: interaction.weight, timestampSeconds: interaction.timestampSeconds, isPurchase: purchase)
+        append(
+            user: interaction.user,
+            item: interaction.item,
+            weight: interaction.weight,
+            timestampSeconds: interaction.timestampSeconds,
+            isPurchase: purchase
+        )
     }
 
     /// Appends one interaction, `timestampSeconds` since the epoch. Grows the user and item counts to cover it.
-    public mutating func append(user: UInt32, item: UInt32, weight: Float, timestampSeconds: Int64, isPurchase purchase: Bool) {
+    public mutating func append(
+        user: UInt32,
+        item: UInt32,
+        weight: Float,
+        timestampSeconds: Int64,
+        isPurchase purchase: Bool
+    ) {
         users.append(user)
         items.append(item)
         weights.append(weight)

@@ -107,16 +107,21 @@ public final class RecommendationEngine: Sendable {
 
         // Exclusions first, so scoring can skip them.
         for entry in history where Int(entry.item) < itemCount {
-            let seenIsFresh = options.repeatAfterSeconds <= 0 || options.nowSeconds - Int64(entry.lastSeenSeconds) < options.repeatAfterSeconds
+            let seenIsFresh =
+                options.repeatAfterSeconds <= 0
+                || options.nowSeconds - Int64(entry.lastSeenSeconds) < options.repeatAfterSeconds
             if options.excludeSeen && seenIsFresh { scratch.exclude(entry.item) }
-            if options.cooldownSeconds > 0 && entry.lastPurchaseSeconds > 0 && options.nowSeconds - Int64(entry.lastPurchaseSeconds) < options.cooldownSeconds {
+            if options.cooldownSeconds > 0 && entry.lastPurchaseSeconds > 0
+                && options.nowSeconds - Int64(entry.lastPurchaseSeconds) < options.cooldownSeconds
+            {
                 scratch.exclude(entry.item)
             }
         }
         if options.excludeSeen { for item in context where Int(item) < itemCount { scratch.exclude(item) } }
         for item in options.excludeItems where Int(item) < itemCount { scratch.exclude(item) }
         if options.cooldownSeconds > 0 {
-            for (item, atSeconds) in recentlyRecommended where Int(item) < itemCount && options.nowSeconds - atSeconds < options.cooldownSeconds {
+            for (item, atSeconds) in recentlyRecommended
+            where Int(item) < itemCount && options.nowSeconds - atSeconds < options.cooldownSeconds {
                 scratch.exclude(item)
             }
         }
@@ -129,12 +134,21 @@ public final class RecommendationEngine: Sendable {
             scratch.accumulate(from: item, weight: 1, model: model)
         }
 
-        var chosen = TopList<RecommendedItem>(capacity: options.count) { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }
+        var chosen = TopList<RecommendedItem>(capacity: options.count) {
+            $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item
+        }
         for candidate in scratch.touched {
             let index = Int(candidate)
             guard scratch.flags[index] & Scratch.excluded == 0, scratch.scores[index] > 0 else { continue }
             guard passes(index, options.filter, availability) else { continue }
-            chosen.offer(RecommendedItem(item: candidate, score: scratch.scores[index], source: .neighbour, becauseOf: scratch.because[index]))
+            chosen.offer(
+                RecommendedItem(
+                    item: candidate,
+                    score: scratch.scores[index],
+                    source: .neighbour,
+                    becauseOf: scratch.because[index]
+                )
+            )
         }
         var result = chosen.items
         for item in result { scratch.exclude(item.item) }
@@ -144,7 +158,11 @@ public final class RecommendationEngine: Sendable {
 
     /// Items like `item`: its neighbours that pass the filter, backfilled. `nil` item: an item unknown
     /// to this model (new since training), answered from the backfill alone.
-    public func similarItems(to item: UInt32?, options: RecommendationOptions, availability: UnsafeBufferPointer<UInt8>? = nil) -> [RecommendedItem] {
+    public func similarItems(
+        to item: UInt32?,
+        options: RecommendationOptions,
+        availability: UnsafeBufferPointer<UInt8>? = nil
+    ) -> [RecommendedItem] {
         let scratch = borrow()
         defer { giveBack(scratch) }
         let availability = availability ?? model.baseAvailability
@@ -155,9 +173,13 @@ public final class RecommendationEngine: Sendable {
             let (items, scores) = model.neighbours(of: Int(item))
             for position in 0..<items.count where result.count < options.count {
                 let neighbour = items[position]
-                guard scratch.flags[Int(neighbour)] & Scratch.excluded == 0, passes(Int(neighbour), options.filter, availability) else { continue }
+                guard scratch.flags[Int(neighbour)] & Scratch.excluded == 0,
+                    passes(Int(neighbour), options.filter, availability)
+                else { continue }
                 scratch.exclude(neighbour)
-                result.append(RecommendedItem(item: neighbour, score: scores[position], source: .neighbour, becauseOf: item))
+                result.append(
+                    RecommendedItem(item: neighbour, score: scores[position], source: .neighbour, becauseOf: item)
+                )
             }
         }
         backfill(&result, options: options, scratch: scratch, availability: availability)
@@ -185,13 +207,20 @@ public final class RecommendationEngine: Sendable {
         return true
     }
 
-    private func backfill(_ result: inout [RecommendedItem], options: RecommendationOptions, scratch: Scratch, availability: UnsafeBufferPointer<UInt8>) {
+    private func backfill(
+        _ result: inout [RecommendedItem],
+        options: RecommendationOptions,
+        scratch: Scratch,
+        availability: UnsafeBufferPointer<UInt8>
+    ) {
         for source in options.backfill where result.count < options.count {
             let order = source == .trending ? model.trendingOrder : model.popularOrder
             let scores = source == .trending ? model.trendingScores : model.popularity
             for item in order where result.count < options.count {
                 let index = Int(item)
-                guard scratch.flags[index] & Scratch.excluded == 0, passes(index, options.filter, availability) else { continue }
+                guard scratch.flags[index] & Scratch.excluded == 0, passes(index, options.filter, availability) else {
+                    continue
+                }
                 scratch.exclude(item)
                 result.append(RecommendedItem(item: item, score: scores[index], source: source, becauseOf: nil))
             }

@@ -55,8 +55,18 @@ public enum RecommenderEvaluation {
         }
         let popularity = ItemPopularity(training: train)
         return Result(
-            model: RankingMetrics.evaluate(recommendations: modelLists, relevantItems: relevant, popularity: popularity, k: k),
-            popularity: RankingMetrics.evaluate(recommendations: popularLists, relevantItems: relevant, popularity: popularity, k: k),
+            model: RankingMetrics.evaluate(
+                recommendations: modelLists,
+                relevantItems: relevant,
+                popularity: popularity,
+                k: k
+            ),
+            popularity: RankingMetrics.evaluate(
+                recommendations: popularLists,
+                relevantItems: relevant,
+                popularity: popularity,
+                k: k
+            ),
             settings: settings,
             trainInteractions: train.count,
             testInteractions: test.count,
@@ -66,7 +76,9 @@ public enum RecommenderEvaluation {
 
     static func relevantByUser(_ test: [Interaction], userCount: Int) -> [Set<UInt32>] {
         var relevant = [Set<UInt32>](repeating: [], count: userCount)
-        for interaction in test where Int(interaction.user) < userCount { relevant[Int(interaction.user)].insert(interaction.item) }
+        for interaction in test where Int(interaction.user) < userCount {
+            relevant[Int(interaction.user)].insert(interaction.item)
+        }
         return relevant
     }
 }

@@ -105,7 +105,10 @@ public enum RecommenderFiles {
         into builder: GenerationBuilder,
         trainedAt: String
     ) throws {
-        precondition(itemIDs.count == trained.itemCount && userIDs.count == trained.userCount, "dictionaries must match the model")
+        precondition(
+            itemIDs.count == trained.itemCount && userIDs.count == trained.userCount,
+            "dictionaries must match the model"
+        )
         let items = try SegmentWriter(path: try builder.path(of: Self.items), kind: .items)
         try items.writeDictionaryColumn(ItemColumn.itemID.rawValue, keys: itemIDs)
         try items.writeColumn(ItemColumn.neighbourOffsets.rawValue, values: trained.neighbourOffsets)
@@ -130,7 +133,10 @@ public enum RecommenderFiles {
         try users.writeColumn(UserColumn.historyItem.rawValue, values: trained.historyItems)
         try users.writeColumn(UserColumn.historyWeight.rawValue, values: trained.historyWeights)
         try users.writeColumn(UserColumn.historyLastSeenSeconds.rawValue, values: trained.historyLastSeenSeconds)
-        try users.writeColumn(UserColumn.historyLastPurchaseSeconds.rawValue, values: trained.historyLastPurchaseSeconds)
+        try users.writeColumn(
+            UserColumn.historyLastPurchaseSeconds.rawValue,
+            values: trained.historyLastPurchaseSeconds
+        )
         try users.finish()
 
         let manifest = Manifest(
@@ -187,9 +193,15 @@ public final class ServedRecommender: ModelView {
         let manifestPath = generation.path(of: RecommenderFiles.manifest)
         let manifest: RecommenderFiles.Manifest
         do {
-            manifest = try JSONDecoder().decode(RecommenderFiles.Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
+            manifest = try JSONDecoder().decode(
+                RecommenderFiles.Manifest.self,
+                from: Data(contentsOf: URL(fileURLWithPath: manifestPath))
+            )
         } catch {
-            throw SegmentError(path: manifestPath, reason: .generation(detail: "unreadable recommender manifest: \(error)"))
+            throw SegmentError(
+                path: manifestPath,
+                reason: .generation(detail: "unreadable recommender manifest: \(error)")
+            )
         }
         self.generation = generation
         self.manifest = manifest
@@ -199,10 +211,18 @@ public final class ServedRecommender: ModelView {
         let names = try items.bytesColumn(RecommenderFiles.ItemColumn.categoryName.rawValue)
         categoryNames = try (0..<names.count).map { try names.string(at: $0) }
 
-        func raw<T: SegmentScalar>(_ reader: SegmentReader, _ name: String, _ type: T.Type) throws -> UnsafeBufferPointer<T> {
+        func raw<T: SegmentScalar>(
+            _ reader: SegmentReader,
+            _ name: String,
+            _ type: T.Type
+        ) throws -> UnsafeBufferPointer<T> {
             let column = try reader.scalarColumn(name, as: T.self)
             guard let values = column.rawValues else {
-                throw SegmentError(path: reader.path, column: name, reason: .generation(detail: "the recommender needs RAW columns"))
+                throw SegmentError(
+                    path: reader.path,
+                    column: name,
+                    reason: .generation(detail: "the recommender needs RAW columns")
+                )
             }
             return values
         }
@@ -217,8 +237,16 @@ public final class ServedRecommender: ModelView {
             historyOffsets: try raw(users, RecommenderFiles.UserColumn.historyOffsets.rawValue, UInt64.self),
             historyItems: try raw(users, RecommenderFiles.UserColumn.historyItem.rawValue, UInt32.self),
             historyWeights: try raw(users, RecommenderFiles.UserColumn.historyWeight.rawValue, Float.self),
-            historyLastSeenSeconds: try raw(users, RecommenderFiles.UserColumn.historyLastSeenSeconds.rawValue, UInt32.self),
-            historyLastPurchaseSeconds: try raw(users, RecommenderFiles.UserColumn.historyLastPurchaseSeconds.rawValue, UInt32.self),
+            historyLastSeenSeconds: try raw(
+                users,
+                RecommenderFiles.UserColumn.historyLastSeenSeconds.rawValue,
+                UInt32.self
+            ),
+            historyLastPurchaseSeconds: try raw(
+                users,
+                RecommenderFiles.UserColumn.historyLastPurchaseSeconds.rawValue,
+                UInt32.self
+            ),
             categories: try raw(items, RecommenderFiles.ItemColumn.category.rawValue, UInt32.self),
             prices: try raw(items, RecommenderFiles.ItemColumn.price.rawValue, Double.self),
             availability: try raw(items, RecommenderFiles.ItemColumn.availability.rawValue, UInt8.self),
@@ -228,18 +256,33 @@ public final class ServedRecommender: ModelView {
         let categoryCount = categoryNames.count
         let keyCount = attributeKeys.count
         if parts.categories.contains(where: { $0 != ItemCatalog.noCategory && Int($0) >= categoryCount }) {
-            throw SegmentError(path: itemsPath, column: RecommenderFiles.ItemColumn.category.rawValue, reason: .generation(detail: "a category index past category_name"))
+            throw SegmentError(
+                path: itemsPath,
+                column: RecommenderFiles.ItemColumn.category.rawValue,
+                reason: .generation(detail: "a category index past category_name")
+            )
         }
         if parts.attributeValues.contains(where: { Int($0) >= keyCount }) {
-            throw SegmentError(path: itemsPath, column: RecommenderFiles.ItemColumn.attributeValue.rawValue, reason: .generation(detail: "an attribute index past attribute_key"))
+            throw SegmentError(
+                path: itemsPath,
+                column: RecommenderFiles.ItemColumn.attributeValue.rawValue,
+                reason: .generation(detail: "an attribute index past attribute_key")
+            )
         }
         do {
             model = try RecommenderModel(
-                parts: parts, itemCount: itemIDs.count, userCount: userIDs.count,
-                newestTimestampSeconds: manifest.newestTimestampSeconds, settings: manifest.settings, owner: generation
+                parts: parts,
+                itemCount: itemIDs.count,
+                userCount: userIDs.count,
+                newestTimestampSeconds: manifest.newestTimestampSeconds,
+                settings: manifest.settings,
+                owner: generation
             )
         } catch let error as RecommenderModel.InvalidModel {
-            throw SegmentError(path: itemsPath, reason: .generation(detail: "inconsistent recommender: \(error.description)"))
+            throw SegmentError(
+                path: itemsPath,
+                reason: .generation(detail: "inconsistent recommender: \(error.description)")
+            )
         }
         engine = RecommendationEngine(model: model)
     }

@@ -70,7 +70,8 @@ public struct ItemCatalog: Sendable {
                     }
                 }
                 prices[item] = record.price ?? .nan
-                availability[item] = (record.isInStock.map { $0 ? Availability.inStock : .outOfStock } ?? .unknown).rawValue
+                availability[item] =
+                    (record.isInStock.map { $0 ? Availability.inStock : .outOfStock } ?? .unknown).rawValue
                 var values: [UInt32] = []
                 for (name, list) in record.attributes {
                     for value in list {
@@ -106,7 +107,12 @@ public struct CatalogRecord: Sendable, Hashable {
     public var attributes: [String: [String]]
 
     /// A record; every field defaults to unknown.
-    public init(category: String? = nil, price: Double? = nil, isInStock: Bool? = nil, attributes: [String: [String]] = [:]) {
+    public init(
+        category: String? = nil,
+        price: Double? = nil,
+        isInStock: Bool? = nil,
+        attributes: [String: [String]] = [:]
+    ) {
         self.category = category
         self.price = price
         self.isInStock = isInStock
@@ -217,14 +223,22 @@ public final class RecommenderModel: @unchecked Sendable {
         /// Collects the buffers; nothing is checked until the model's
         /// ``RecommenderModel/init(parts:itemCount:userCount:newestTimestampSeconds:settings:owner:)``.
         public init(
-            neighbourOffsets: UnsafeBufferPointer<UInt64>, neighbourItems: UnsafeBufferPointer<UInt32>,
-            neighbourScores: UnsafeBufferPointer<Float>, popularity: UnsafeBufferPointer<Float>,
-            popularOrder: UnsafeBufferPointer<UInt32>, trendingScores: UnsafeBufferPointer<Float>,
-            trendingOrder: UnsafeBufferPointer<UInt32>, historyOffsets: UnsafeBufferPointer<UInt64>,
-            historyItems: UnsafeBufferPointer<UInt32>, historyWeights: UnsafeBufferPointer<Float>,
-            historyLastSeenSeconds: UnsafeBufferPointer<UInt32>, historyLastPurchaseSeconds: UnsafeBufferPointer<UInt32>,
-            categories: UnsafeBufferPointer<UInt32>, prices: UnsafeBufferPointer<Double>,
-            availability: UnsafeBufferPointer<UInt8>, attributeOffsets: UnsafeBufferPointer<UInt64>,
+            neighbourOffsets: UnsafeBufferPointer<UInt64>,
+            neighbourItems: UnsafeBufferPointer<UInt32>,
+            neighbourScores: UnsafeBufferPointer<Float>,
+            popularity: UnsafeBufferPointer<Float>,
+            popularOrder: UnsafeBufferPointer<UInt32>,
+            trendingScores: UnsafeBufferPointer<Float>,
+            trendingOrder: UnsafeBufferPointer<UInt32>,
+            historyOffsets: UnsafeBufferPointer<UInt64>,
+            historyItems: UnsafeBufferPointer<UInt32>,
+            historyWeights: UnsafeBufferPointer<Float>,
+            historyLastSeenSeconds: UnsafeBufferPointer<UInt32>,
+            historyLastPurchaseSeconds: UnsafeBufferPointer<UInt32>,
+            categories: UnsafeBufferPointer<UInt32>,
+            prices: UnsafeBufferPointer<Double>,
+            availability: UnsafeBufferPointer<UInt8>,
+            attributeOffsets: UnsafeBufferPointer<UInt64>,
             attributeValues: UnsafeBufferPointer<UInt32>
         ) {
             self.neighbourOffsets = neighbourOffsets
@@ -254,24 +268,72 @@ public final class RecommenderModel: @unchecked Sendable {
     }
 
     /// Validates `parts` and makes a view that keeps `owner` alive.
-    public init(parts: Parts, itemCount: Int, userCount: Int, newestTimestampSeconds: Int64, settings: RecommenderSettings, owner: AnyObject) throws {
+    public init(
+        parts: Parts,
+        itemCount: Int,
+        userCount: Int,
+        newestTimestampSeconds: Int64,
+        settings: RecommenderSettings,
+        owner: AnyObject
+    ) throws {
         func require(_ condition: Bool, _ what: @autoclosure () -> String) throws {
             if !condition { throw InvalidModel(description: what()) }
         }
-        try Self.checkOffsets(parts.neighbourOffsets, rows: itemCount, entries: parts.neighbourItems.count, name: "neighbour_offsets")
-        try require(parts.neighbourScores.count == parts.neighbourItems.count, "neighbour_score has \(parts.neighbourScores.count) rows, neighbour_item \(parts.neighbourItems.count)")
-        try require(parts.neighbourItems.allSatisfy { Int($0) < itemCount }, "neighbour_item holds an item index past \(itemCount)")
-        for (name, count) in [("popularity", parts.popularity.count), ("trending_score", parts.trendingScores.count), ("category", parts.categories.count), ("price", parts.prices.count), ("availability", parts.availability.count)] {
+        try Self.checkOffsets(
+            parts.neighbourOffsets,
+            rows: itemCount,
+            entries: parts.neighbourItems.count,
+            name: "neighbour_offsets"
+        )
+        try require(
+            parts.neighbourScores.count == parts.neighbourItems.count,
+            "neighbour_score has \(parts.neighbourScores.count) rows, neighbour_item \(parts.neighbourItems.count)"
+        )
+        try require(
+            parts.neighbourItems.allSatisfy { Int($0) < itemCount },
+            "neighbour_item holds an item index past \(itemCount)"
+        )
+        for (name, count) in [
+            ("popularity", parts.popularity.count), ("trending_score", parts.trendingScores.count),
+            ("category", parts.categories.count), ("price", parts.prices.count),
+            ("availability", parts.availability.count),
+        ] {
             try require(count == itemCount, "\(name) has \(count) rows for \(itemCount) items")
         }
-        try require(parts.popularOrder.allSatisfy { Int($0) < itemCount }, "popular_order holds an item index past \(itemCount)")
-        try require(parts.trendingOrder.allSatisfy { Int($0) < itemCount }, "trending_order holds an item index past \(itemCount)")
-        try Self.checkOffsets(parts.historyOffsets, rows: userCount, entries: parts.historyItems.count, name: "history_offsets")
-        for (name, count) in [("history_weight", parts.historyWeights.count), ("history_last_seen_seconds", parts.historyLastSeenSeconds.count), ("history_last_purchase_seconds", parts.historyLastPurchaseSeconds.count)] {
-            try require(count == parts.historyItems.count, "\(name) has \(count) rows, history_item \(parts.historyItems.count)")
+        try require(
+            parts.popularOrder.allSatisfy { Int($0) < itemCount },
+            "popular_order holds an item index past \(itemCount)"
+        )
+        try require(
+            parts.trendingOrder.allSatisfy { Int($0) < itemCount },
+            "trending_order holds an item index past \(itemCount)"
+        )
+        try Self.checkOffsets(
+            parts.historyOffsets,
+            rows: userCount,
+            entries: parts.historyItems.count,
+            name: "history_offsets"
+        )
+        for (name, count) in [
+            ("history_weight", parts.historyWeights.count),
+            ("history_last_seen_seconds", parts.historyLastSeenSeconds.count),
+            ("history_last_purchase_seconds", parts.historyLastPurchaseSeconds.count),
+        ] {
+            try require(
+                count == parts.historyItems.count,
+                "\(name) has \(count) rows, history_item \(parts.historyItems.count)"
+            )
         }
-        try require(parts.historyItems.allSatisfy { Int($0) < itemCount }, "history_item holds an item index past \(itemCount)")
-        try Self.checkOffsets(parts.attributeOffsets, rows: itemCount, entries: parts.attributeValues.count, name: "attribute_offsets")
+        try require(
+            parts.historyItems.allSatisfy { Int($0) < itemCount },
+            "history_item holds an item index past \(itemCount)"
+        )
+        try Self.checkOffsets(
+            parts.attributeOffsets,
+            rows: itemCount,
+            entries: parts.attributeValues.count,
+            name: "attribute_offsets"
+        )
         self.itemCount = itemCount
         self.userCount = userCount
         self.newestTimestampSeconds = newestTimestampSeconds
@@ -296,8 +358,15 @@ public final class RecommenderModel: @unchecked Sendable {
         self.owner = owner
     }
 
-    private static func checkOffsets(_ offsets: UnsafeBufferPointer<UInt64>, rows: Int, entries: Int, name: String) throws {
-        guard offsets.count == rows + 1 else { throw InvalidModel(description: "\(name) has \(offsets.count) rows for \(rows) + 1") }
+    private static func checkOffsets(
+        _ offsets: UnsafeBufferPointer<UInt64>,
+        rows: Int,
+        entries: Int,
+        name: String
+    ) throws {
+        guard offsets.count == rows + 1 else {
+            throw InvalidModel(description: "\(name) has \(offsets.count) rows for \(rows) + 1")
+        }
         var previous: UInt64 = 0
         for offset in offsets {
             guard offset >= previous else { throw InvalidModel(description: "\(name) decreases") }
@@ -311,7 +380,14 @@ public final class RecommenderModel: @unchecked Sendable {
     /// A view of a model trained in memory (evaluation, tests), with `catalog` for filters.
     public convenience init(trained: TrainedRecommender, catalog: ItemCatalog? = nil) {
         let box = TrainedBox(trained: trained, catalog: catalog ?? ItemCatalog(itemCount: trained.itemCount))
-        try! self.init(parts: box.parts(), itemCount: trained.itemCount, userCount: trained.userCount, newestTimestampSeconds: trained.newestTimestampSeconds, settings: trained.settings, owner: box)
+        try! self.init(
+            parts: box.parts(),
+            itemCount: trained.itemCount,
+            userCount: trained.userCount,
+            newestTimestampSeconds: trained.newestTimestampSeconds,
+            settings: trained.settings,
+            owner: box
+        )
     }
 
     // MARK: Reading
@@ -320,7 +396,10 @@ public final class RecommenderModel: @unchecked Sendable {
     public func neighbours(of item: Int) -> (items: UnsafeBufferPointer<UInt32>, scores: UnsafeBufferPointer<Float>) {
         let start = Int(neighbourOffsets[item])
         let end = Int(neighbourOffsets[item + 1])
-        return (UnsafeBufferPointer(rebasing: neighbourItems[start..<end]), UnsafeBufferPointer(rebasing: neighbourScores[start..<end]))
+        return (
+            UnsafeBufferPointer(rebasing: neighbourItems[start..<end]),
+            UnsafeBufferPointer(rebasing: neighbourScores[start..<end])
+        )
     }
 
     /// User `user`'s history as trained, most recent first.
@@ -331,7 +410,14 @@ public final class RecommenderModel: @unchecked Sendable {
         var entries: [HistoryEntry] = []
         entries.reserveCapacity(end - start)
         for index in start..<end {
-            entries.append(HistoryEntry(item: historyItems[index], weight: historyWeights[index], lastSeenSeconds: historyLastSeenSeconds[index], lastPurchaseSeconds: historyLastPurchaseSeconds[index]))
+            entries.append(
+                HistoryEntry(
+                    item: historyItems[index],
+                    weight: historyWeights[index],
+                    lastSeenSeconds: historyLastSeenSeconds[index],
+                    lastPurchaseSeconds: historyLastPurchaseSeconds[index]
+                )
+            )
         }
         return entries
     }
@@ -358,20 +444,31 @@ private final class TrainedBox {
 
     func parts() -> RecommenderModel.Parts {
         RecommenderModel.Parts(
-            neighbourOffsets: own(trained.neighbourOffsets), neighbourItems: own(trained.neighbourItems),
-            neighbourScores: own(trained.neighbourScores), popularity: own(trained.popularity),
-            popularOrder: own(trained.popularOrder), trendingScores: own(trained.trendingScores),
-            trendingOrder: own(trained.trendingOrder), historyOffsets: own(trained.historyOffsets),
-            historyItems: own(trained.historyItems), historyWeights: own(trained.historyWeights),
-            historyLastSeenSeconds: own(trained.historyLastSeenSeconds), historyLastPurchaseSeconds: own(trained.historyLastPurchaseSeconds),
-            categories: own(catalog.categories), prices: own(catalog.prices),
-            availability: own(catalog.availability), attributeOffsets: own(catalog.attributeOffsets),
+            neighbourOffsets: own(trained.neighbourOffsets),
+            neighbourItems: own(trained.neighbourItems),
+            neighbourScores: own(trained.neighbourScores),
+            popularity: own(trained.popularity),
+            popularOrder: own(trained.popularOrder),
+            trendingScores: own(trained.trendingScores),
+            trendingOrder: own(trained.trendingOrder),
+            historyOffsets: own(trained.historyOffsets),
+            historyItems: own(trained.historyItems),
+            historyWeights: own(trained.historyWeights),
+            historyLastSeenSeconds: own(trained.historyLastSeenSeconds),
+            historyLastPurchaseSeconds: own(trained.historyLastPurchaseSeconds),
+            categories: own(catalog.categories),
+            prices: own(catalog.prices),
+            availability: own(catalog.availability),
+            attributeOffsets: own(catalog.attributeOffsets),
             attributeValues: own(catalog.attributeValues)
         )
     }
 
     private func own<T: BitwiseCopyable>(_ array: [T]) -> UnsafeBufferPointer<T> {
-        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, array.count * MemoryLayout<T>.stride), alignment: MemoryLayout<T>.alignment)
+        let raw = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: max(1, array.count * MemoryLayout<T>.stride),
+            alignment: MemoryLayout<T>.alignment
+        )
         allocations.append(raw)
         let typed = raw.bindMemory(to: T.self)
         _ = UnsafeMutableBufferPointer(rebasing: typed[0..<array.count]).initialize(from: array)

@@ -118,7 +118,12 @@ public enum RecommenderTrainer {
         let popularOrder = rankedPositive(popularity)
         statistics.itemsWithUsers = popularOrder.count
 
-        let (trendingScores, trendingOrder) = trending(log: log, itemCount: itemCount, newest: newest, days: settings.trendingDays)
+        let (trendingScores, trendingOrder) = trending(
+            log: log,
+            itemCount: itemCount,
+            newest: newest,
+            days: settings.trendingDays
+        )
 
         let cooccurrence = CooccurrenceInput(matrix: matrix, settings: settings, itemCount: itemCount)
         statistics.usersCapped = cooccurrence.usersCapped
@@ -259,8 +264,16 @@ struct UserItemMatrix {
         progress?(.histories, userCount, userCount)
     }
 
-    func histories(length: Int) -> (offsets: [UInt64], items: [UInt32], weights: [Float], lastSeenSeconds: [UInt32], lastPurchaseSeconds: [UInt32]) {
-        var result: (offsets: [UInt64], items: [UInt32], weights: [Float], lastSeenSeconds: [UInt32], lastPurchaseSeconds: [UInt32]) = ([0], [], [], [], [])
+    func histories(
+        length: Int
+    ) -> (
+        offsets: [UInt64], items: [UInt32], weights: [Float], lastSeenSeconds: [UInt32], lastPurchaseSeconds: [UInt32]
+    ) {
+        var result:
+            (
+                offsets: [UInt64], items: [UInt32], weights: [Float], lastSeenSeconds: [UInt32],
+                lastPurchaseSeconds: [UInt32]
+            ) = ([0], [], [], [], [])
         result.offsets.reserveCapacity(offsets.count)
         for user in 0..<(offsets.count - 1) {
             let start = offsets[user]
@@ -346,7 +359,14 @@ struct CooccurrenceInput: @unchecked Sendable {
     /// Okapi BM25 over the item × user matrix with items as documents and users as terms, as `implicit`
     /// weights it: idf(u) = ln(I) − ln(1 + items of u), length(i) = Σ_u a_ui, and
     /// w_ui = a_ui · (K1 + 1) / (K1 · (1 − B + B · length(i) / mean length) + a_ui) · idf(u).
-    static func applyBM25(userOffsets: [Int], userItems: [UInt32], weights: inout [Float], itemCount: Int, k1: Float = 1.2, b: Float = 0.75) {
+    static func applyBM25(
+        userOffsets: [Int],
+        userItems: [UInt32],
+        weights: inout [Float],
+        itemCount: Int,
+        k1: Float = 1.2,
+        b: Float = 0.75
+    ) {
         var length = [Float](repeating: 0, count: itemCount)
         for (index, item) in userItems.enumerated() { length[Int(item)] += weights[index] }
         let documents = length.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
@@ -395,7 +415,10 @@ struct NeighbourSearch: @unchecked Sendable {
         defer { rows.deinitialize().deallocate() }
         let rowsAddress = UInt(bitPattern: rows.baseAddress)
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, chunks))) { worker in
-            let rows = UnsafeMutableBufferPointer<[(UInt32, Float)]>(start: UnsafeMutablePointer(bitPattern: rowsAddress), count: itemCount)
+            let rows = UnsafeMutableBufferPointer<[(UInt32, Float)]>(
+                start: UnsafeMutablePointer(bitPattern: rowsAddress),
+                count: itemCount
+            )
             var scratch = Scratch(itemCount: itemCount)
             var workerUpdates = 0
             while true {

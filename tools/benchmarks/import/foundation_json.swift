@@ -45,4 +45,6 @@ for line in lines {
 let decoderSeconds = Date().timeIntervalSince(decoderStart)
 
 let perLine = { (seconds: Double) in String(format: "%.0f ns/line", seconds / Double(lines.count) * 1e9) }
-print("\(lines.count) lines: JSONSerialization \(perLine(serializationSeconds)), JSONDecoder (5 fields) \(perLine(decoderSeconds)); \(found) found")
+print(
+    "\(lines.count) lines: JSONSerialization \(perLine(serializationSeconds)), JSONDecoder (5 fields) \(perLine(decoderSeconds)); \(found) found"
+)

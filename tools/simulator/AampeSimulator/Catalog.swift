@@ -71,7 +71,9 @@ final class Catalog: Sendable {
         var bundleStart: [Int32] = [0]
         var bundleMembers: [Int32] = []
         for var members in byPrimaryGenre {
-            for index in stride(from: members.count - 1, to: 0, by: -1) { members.swapAt(index, random.below(index + 1)) }
+            for index in stride(from: members.count - 1, to: 0, by: -1) {
+                members.swapAt(index, random.below(index + 1))
+            }
             var position = 0
             while position < members.count {
                 let size = min(2 + random.below(4), members.count - position)
@@ -113,7 +115,10 @@ final class Catalog: Sendable {
         (bucketStart, bucketItems, bucketCumulative) = flatten(buckets)
         (self.categoryStart, categoryItems, self.categoryCumulative) = flatten(categories)
         var running: Float = 0
-        globalCumulative = popularity.map { running += $0; return running }
+        globalCumulative = popularity.map {
+            running += $0
+            return running
+        }
 
         // Stock follows the supplier, not the simulated sales: an item in stock sells out with
         // probability 3 % a day and comes back with 35 %. Keeping it independent of purchases keeps
@@ -152,13 +157,23 @@ final class Catalog: Sendable {
     @inline(__always)
     func sample(category c: Int, genre g: Int, _ random: inout SimRandom) -> Int {
         let bucket = c * Vocabulary.genres.count + g
-        let low = Int(bucketStart[bucket]), high = Int(bucketStart[bucket + 1])
+        let low = Int(bucketStart[bucket])
+        let high = Int(bucketStart[bucket + 1])
         if low < high {
-            return Int(bucketCumulative.withUnsafeBufferPointer { bucketItems[low + sampleCumulative(UnsafeBufferPointer(rebasing: $0[low..<high]), &random)] })
+            return Int(
+                bucketCumulative.withUnsafeBufferPointer {
+                    bucketItems[low + sampleCumulative(UnsafeBufferPointer(rebasing: $0[low..<high]), &random)]
+                }
+            )
         }
-        let cLow = Int(categoryStart[c]), cHigh = Int(categoryStart[c + 1])
+        let cLow = Int(categoryStart[c])
+        let cHigh = Int(categoryStart[c + 1])
         if cLow < cHigh {
-            return Int(categoryCumulative.withUnsafeBufferPointer { categoryItems[cLow + sampleCumulative(UnsafeBufferPointer(rebasing: $0[cLow..<cHigh]), &random)] })
+            return Int(
+                categoryCumulative.withUnsafeBufferPointer {
+                    categoryItems[cLow + sampleCumulative(UnsafeBufferPointer(rebasing: $0[cLow..<cHigh]), &random)]
+                }
+            )
         }
         return samplePopular(&random)
     }
@@ -173,7 +188,8 @@ final class Catalog: Sendable {
     @inline(__always)
     func bundlePartner(of item: Int, _ random: inout SimRandom) -> Int? {
         let b = Int(bundle[item])
-        let low = Int(bundleStart[b]), size = Int(bundleStart[b + 1]) - low
+        let low = Int(bundleStart[b])
+        let size = Int(bundleStart[b + 1]) - low
         guard size > 1 else { return nil }
         var partner = Int(bundleMembers[low + random.below(size - 1)])
         if partner == item { partner = Int(bundleMembers[low + size - 1]) }
@@ -194,7 +210,10 @@ enum Purpose {
 
 func cumulative(_ weights: [Double]) -> [Double] {
     var running = 0.0
-    return weights.map { running += $0; return running }
+    return weights.map {
+        running += $0
+        return running
+    }
 }
 
 /// Index of a draw from a cumulative table of doubles (small tables: a linear scan).
@@ -205,7 +224,7 @@ func pick(_ cumulative: [Double], _ random: inout SimRandom) -> Int {
 }
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif

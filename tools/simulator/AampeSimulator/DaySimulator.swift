@@ -44,7 +44,9 @@ struct DaySimulator {
             var daySum: Float = 0
             for window in 0..<Population.windowsPerDay { daySum += population.routine[base + window] }
             let daysAway = Double(localDay - Int(population.lastVisitDay[user]))
-            let returnFactor = Session.returnFloor + (1 - Session.returnFloor) * exp(-(daysAway - 1) / Double(population.returnDays[user]))
+            let returnFactor =
+                Session.returnFloor + (1 - Session.returnFloor)
+                * exp(-(daysAway - 1) / Double(population.returnDays[user]))
             let probability = min(0.97, Double(population.activity[user] * (7 * daySum)) * returnFactor)
             guard random.chance(probability) else { continue }
             population.lastVisitDay[user] = Int32(localDay)
@@ -55,7 +57,9 @@ struct DaySimulator {
             var sessions = 0
             for window in 0..<Population.windowsPerDay {
                 let share = Double(population.routine[base + window] / daySum)
-                if random.chance(min(Session.maximumWindowProbability, Double(population.sessionsPerActiveDay[user]) * share)) {
+                if random.chance(
+                    min(Session.maximumWindowProbability, Double(population.sessionsPerActiveDay[user]) * share)
+                ) {
                     session(user: user, window: window, sequence: &sequence)
                     sessions += 1
                 }
@@ -84,7 +88,9 @@ struct DaySimulator {
     private mutating func session(user: Int, window: Int, sequence: inout Int) {
         let catalog = world.catalog
         let population = world.population
-        let windowStart = Double(world.windowLayout.firstWindowStartSeconds + window * world.windowLayout.windowLengthSeconds)
+        let windowStart = Double(
+            world.windowLayout.firstWindowStartSeconds + window * world.windowLayout.windowLengthSeconds
+        )
         var second = windowStart + random.uniform() * Double(world.windowLayout.windowLengthSeconds - 1_200)
         emit(.appOpened, user: user, item: -1, millis: utcMillis(user: user, secondOfDay: second), sequence: &sequence)
 
@@ -105,30 +111,65 @@ struct DaySimulator {
                 item = catalog.sample(category: c, genre: g, &random)
             }
             followUp = nil
-            emit(.productViewed, user: user, item: item, millis: utcMillis(user: user, secondOfDay: second), sequence: &sequence)
+            emit(
+                .productViewed,
+                user: user,
+                item: item,
+                millis: utcMillis(user: user, secondOfDay: second),
+                sequence: &sequence
+            )
             let cartChance = isFollowUp ? Session.bundleCartProbability : Session.cartProbability
             if catalog.inStock(item, day: localDay), !cart.contains(item), random.chance(cartChance) {
                 second += 5 + random.exponential(mean: 20)
-                emit(.addToCart, user: user, item: item, millis: utcMillis(user: user, secondOfDay: second), sequence: &sequence)
+                emit(
+                    .addToCart,
+                    user: user,
+                    item: item,
+                    millis: utcMillis(user: user, secondOfDay: second),
+                    sequence: &sequence
+                )
                 cart.append(item)
-                if random.chance(Session.bundleFollowProbability) { followUp = catalog.bundlePartner(of: item, &random) }
+                if random.chance(Session.bundleFollowProbability) {
+                    followUp = catalog.bundlePartner(of: item, &random)
+                }
             }
         }
         guard !cart.isEmpty, random.chance(Session.checkoutProbability) else { return }
         second += 20 + random.exponential(mean: 60)
         var total = 0
         for item in cart { total += Int(catalog.priceCents[item]) }
-        emit(.checkout, user: user, item: -1, millis: utcMillis(user: user, secondOfDay: second), valueCents: total, cartItems: cart.count, sequence: &sequence)
+        emit(
+            .checkout,
+            user: user,
+            item: -1,
+            millis: utcMillis(user: user, secondOfDay: second),
+            valueCents: total,
+            cartItems: cart.count,
+            sequence: &sequence
+        )
         for item in cart where random.chance(Session.purchaseProbability) {
             second += 1 + random.exponential(mean: 2)
-            emit(.purchase, user: user, item: item, millis: utcMillis(user: user, secondOfDay: second), valueCents: Int(catalog.priceCents[item]), sequence: &sequence)
+            emit(
+                .purchase,
+                user: user,
+                item: item,
+                millis: utcMillis(user: user, secondOfDay: second),
+                valueCents: Int(catalog.priceCents[item]),
+                sequence: &sequence
+            )
         }
     }
 
     /// Writes one event into the dump of its UTC day, adding dirt at the configured rates. Events
     /// outside the simulated days are dropped (they belong to days nobody exports).
     mutating func emit(
-        _ kind: Vocabulary.Event, user: Int, item: Int, millis: Int64, valueCents: Int = -1, cartItems: Int = 0, sequence: inout Int
+        _ kind: Vocabulary.Event,
+        user: Int,
+        item: Int,
+        millis: Int64,
+        valueCents: Int = -1,
+        cartItems: Int = 0,
+        sequence: inout Int
     ) {
         sequence += 1
         let utcDay = Int(millis / 86_400_000) - world.startEpochDay
@@ -138,8 +179,15 @@ struct DaySimulator {
         // high word, so keys never collide.
         let keyHigh = SimRandom.mix(UInt64(user) << 20 | UInt64(localDay + 1) ^ world.keySalt)
         let event = SimulatedEvent(
-            kind: kind, user: user, item: item, utcMillis: millis, valueCents: valueCents, cartItems: cartItems,
-            keyHigh: keyHigh, keyLow: SimRandom.mix(UInt64(sequence) ^ keyHigh))
+            kind: kind,
+            user: user,
+            item: item,
+            utcMillis: millis,
+            valueCents: valueCents,
+            cartItems: cartItems,
+            keyHigh: keyHigh,
+            keyLow: SimRandom.mix(UInt64(sequence) ^ keyHigh)
+        )
 
         var target = utcDay
         if settings.lateRate > 0, random.chance(settings.lateRate) {
@@ -165,7 +213,12 @@ struct DaySimulator {
             output.lines[retryDay - localDay + 1] += 1
         }
         if settings.malformedRate > 0, random.chance(settings.malformedRate) {
-            world.encoder.appendMalformed(copyOf: line.lowerBound..<(line.upperBound - 1), in: buffer, into: buffer, &random)
+            world.encoder.appendMalformed(
+                copyOf: line.lowerBound..<(line.upperBound - 1),
+                in: buffer,
+                into: buffer,
+                &random
+            )
             output.malformed[target - localDay + 1] += 1
             output.lines[target - localDay + 1] += 1
         }
@@ -217,7 +270,7 @@ final class ShardDayOutput {
 }
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif

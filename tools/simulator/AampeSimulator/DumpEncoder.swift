@@ -43,8 +43,12 @@ struct DumpEncoder: Sendable {
         format == .csv ? "event_id,timestamp,user_id,event,item_id,value\n" : nil
     }
 
-    func userID(_ user: Int) -> String { "u" + String(repeating: "0", count: max(0, userIDWidth - String(user).count)) + String(user) }
-    func itemID(_ item: Int) -> String { "i" + String(repeating: "0", count: max(0, itemIDWidth - String(item).count)) + String(item) }
+    func userID(_ user: Int) -> String {
+        "u" + String(repeating: "0", count: max(0, userIDWidth - String(user).count)) + String(user)
+    }
+    func itemID(_ item: Int) -> String {
+        "i" + String(repeating: "0", count: max(0, itemIDWidth - String(item).count)) + String(item)
+    }
 
     /// Appends `event` as one line, newline included.
     @inline(__always)
@@ -175,7 +179,12 @@ struct DumpEncoder: Sendable {
 
     /// A broken copy of the line `line` (newline excluded), as a flaky exporter writes it: the record
     /// cut short, or a stray line of text. The importer must reject it.
-    func appendMalformed(copyOf line: Range<Int>, in buffer: OutputBuffer, into out: OutputBuffer, _ random: inout SimRandom) {
+    func appendMalformed(
+        copyOf line: Range<Int>,
+        in buffer: OutputBuffer,
+        into out: OutputBuffer,
+        _ random: inout SimRandom
+    ) {
         if random.chance(0.2) {
             out.append(format == .csv ? "502 Bad Gateway\n" : "<html><body>502 Bad Gateway</body></html>\n")
             return

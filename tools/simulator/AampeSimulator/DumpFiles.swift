@@ -28,7 +28,9 @@ final class DumpFiles {
 
     /// Creates every dump in `days` that nothing was written to (a day without events still has a file).
     func createMissing(_ days: Range<Int>, startEpochDay: Int) throws(SimulatorError) {
-        for day in days where descriptors[day] == nil && !closedDays.contains(day) { try open(day: day, startEpochDay: startEpochDay) }
+        for day in days where descriptors[day] == nil && !closedDays.contains(day) {
+            try open(day: day, startEpochDay: startEpochDay)
+        }
     }
 
     @discardableResult
@@ -45,7 +47,9 @@ final class DumpFiles {
             if settings.isCompressed {
                 let frame = OutputBuffer(capacity: 256)
                 try compressFrame(raw, into: frame, path: path)
-                try frame.withUnsafeBytes { (bytes) throws(SimulatorError) in try writeAll(descriptor, bytes, path: path) }
+                try frame.withUnsafeBytes { (bytes) throws(SimulatorError) in
+                    try writeAll(descriptor, bytes, path: path)
+                }
             } else {
                 try writeAll(descriptor, raw, path: path)
             }
@@ -86,5 +90,5 @@ func compressFrame(_ input: UnsafeRawBufferPointer, into output: OutputBuffer, p
 }
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif

@@ -71,7 +71,10 @@ final class OutputBuffer {
     func appendDecimal(_ value: Int, width: Int = 1) {
         var digits = 1
         var limit = 10
-        while value >= limit && digits < 19 { digits += 1; limit &*= 10 }
+        while value >= limit && digits < 19 {
+            digits += 1
+            limit &*= 10
+        }
         let total = max(width, digits)
         reserve(total)
         var remaining = value
@@ -95,7 +98,10 @@ final class OutputBuffer {
     /// A value with three fraction digits (for truth files), `-0.1234` → `-0.123`.
     func appendFixed3(_ value: Double) {
         var scaled = Int((value * 1000).rounded())
-        if scaled < 0 { append(UInt8(ascii: "-")); scaled = -scaled }
+        if scaled < 0 {
+            append(UInt8(ascii: "-"))
+            scaled = -scaled
+        }
         appendDecimal(scaled / 1000)
         append(UInt8(ascii: "."))
         appendDecimal(scaled % 1000, width: 3)

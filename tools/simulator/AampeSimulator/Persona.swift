@@ -22,46 +22,87 @@ struct Persona: Sendable {
     /// The six archetypes. `--personas N` uses the first N.
     static let archetypes: [Persona] = [
         Persona(
-            name: "commuter", windowShape: [6, 0.6, 0.5, 4, 0.8], weekdayShape: [1.2, 1.2, 1.2, 1.2, 1.1, 0.5, 0.4],
-            dailyActivity: 0.55, sessionsPerActiveDay: 1.4, returnDays: 6,
-            favouriteCategories: ["books": 3, "music": 2, "gadgets": 1.5], favouriteGenres: ["Thriller": 3, "Mystery": 2, "Documentary": 2],
-            responsiveness: -2.6),
+            name: "commuter",
+            windowShape: [6, 0.6, 0.5, 4, 0.8],
+            weekdayShape: [1.2, 1.2, 1.2, 1.2, 1.1, 0.5, 0.4],
+            dailyActivity: 0.55,
+            sessionsPerActiveDay: 1.4,
+            returnDays: 6,
+            favouriteCategories: ["books": 3, "music": 2, "gadgets": 1.5],
+            favouriteGenres: ["Thriller": 3, "Mystery": 2, "Documentary": 2],
+            responsiveness: -2.6
+        ),
         Persona(
-            name: "lunch_browser", windowShape: [0.4, 1.5, 6, 1, 0.5], weekdayShape: [1.2, 1.2, 1.2, 1.2, 1.2, 0.5, 0.4],
-            dailyActivity: 0.5, sessionsPerActiveDay: 1.2, returnDays: 5,
-            favouriteCategories: ["apparel": 3, "posters": 1.5, "books": 1.5], favouriteGenres: ["Romance": 3, "Comedy": 2, "Drama": 2],
-            responsiveness: -2.9),
+            name: "lunch_browser",
+            windowShape: [0.4, 1.5, 6, 1, 0.5],
+            weekdayShape: [1.2, 1.2, 1.2, 1.2, 1.2, 0.5, 0.4],
+            dailyActivity: 0.5,
+            sessionsPerActiveDay: 1.2,
+            returnDays: 5,
+            favouriteCategories: ["apparel": 3, "posters": 1.5, "books": 1.5],
+            favouriteGenres: ["Romance": 3, "Comedy": 2, "Drama": 2],
+            responsiveness: -2.9
+        ),
         Persona(
-            name: "evening_gamer", windowShape: [0.3, 0.3, 0.6, 2, 7], weekdayShape: [1, 1, 1, 1, 1.2, 1.1, 1],
-            dailyActivity: 0.6, sessionsPerActiveDay: 1.7, returnDays: 9,
-            favouriteCategories: ["games": 4, "comics": 2, "gadgets": 2], favouriteGenres: ["Action": 3, "Sci-Fi": 3, "Fantasy": 2],
-            responsiveness: -2.4),
+            name: "evening_gamer",
+            windowShape: [0.3, 0.3, 0.6, 2, 7],
+            weekdayShape: [1, 1, 1, 1, 1.2, 1.1, 1],
+            dailyActivity: 0.6,
+            sessionsPerActiveDay: 1.7,
+            returnDays: 9,
+            favouriteCategories: ["games": 4, "comics": 2, "gadgets": 2],
+            favouriteGenres: ["Action": 3, "Sci-Fi": 3, "Fantasy": 2],
+            responsiveness: -2.4
+        ),
         Persona(
-            name: "weekend_family", windowShape: [1.5, 4, 3, 1.5, 0.8], weekdayShape: [0.5, 0.5, 0.5, 0.5, 0.8, 2.4, 2.2],
-            dailyActivity: 0.45, sessionsPerActiveDay: 1.5, returnDays: 8,
-            favouriteCategories: ["toys": 4, "boardgames": 3, "films": 1.5], favouriteGenres: ["Kids": 4, "Adventure": 2, "Comedy": 2],
-            responsiveness: -2.7),
+            name: "weekend_family",
+            windowShape: [1.5, 4, 3, 1.5, 0.8],
+            weekdayShape: [0.5, 0.5, 0.5, 0.5, 0.8, 2.4, 2.2],
+            dailyActivity: 0.45,
+            sessionsPerActiveDay: 1.5,
+            returnDays: 8,
+            favouriteCategories: ["toys": 4, "boardgames": 3, "films": 1.5],
+            favouriteGenres: ["Kids": 4, "Adventure": 2, "Comedy": 2],
+            responsiveness: -2.7
+        ),
         Persona(
-            name: "film_buff", windowShape: [0.3, 0.5, 1, 2.5, 5], weekdayShape: [0.8, 0.8, 0.9, 1, 1.4, 1.5, 1.2],
-            dailyActivity: 0.5, sessionsPerActiveDay: 1.3, returnDays: 7,
-            favouriteCategories: ["films": 4, "music": 2, "posters": 2], favouriteGenres: ["Horror": 2.5, "Drama": 2.5, "Sci-Fi": 2],
-            responsiveness: -2.8),
+            name: "film_buff",
+            windowShape: [0.3, 0.5, 1, 2.5, 5],
+            weekdayShape: [0.8, 0.8, 0.9, 1, 1.4, 1.5, 1.2],
+            dailyActivity: 0.5,
+            sessionsPerActiveDay: 1.3,
+            returnDays: 7,
+            favouriteCategories: ["films": 4, "music": 2, "posters": 2],
+            favouriteGenres: ["Horror": 2.5, "Drama": 2.5, "Sci-Fi": 2],
+            responsiveness: -2.8
+        ),
         Persona(
-            name: "casual", windowShape: [1, 1.2, 1.2, 1.3, 1.4], weekdayShape: [1, 1, 1, 1, 1, 1, 1],
-            dailyActivity: 0.22, sessionsPerActiveDay: 1.1, returnDays: 3,
-            favouriteCategories: [:], favouriteGenres: [:],
-            responsiveness: -3.4),
+            name: "casual",
+            windowShape: [1, 1.2, 1.2, 1.3, 1.4],
+            weekdayShape: [1, 1, 1, 1, 1, 1, 1],
+            dailyActivity: 0.22,
+            sessionsPerActiveDay: 1.1,
+            returnDays: 3,
+            favouriteCategories: [:],
+            favouriteGenres: [:],
+            responsiveness: -3.4
+        ),
     ]
 }
 
 /// The names that make up the simulated store's catalog and its message labels.
 enum Vocabulary {
-    static let categories = ["books", "films", "music", "games", "comics", "boardgames", "toys", "posters", "apparel", "gadgets"]
+    static let categories = [
+        "books", "films", "music", "games", "comics", "boardgames", "toys", "posters", "apparel", "gadgets",
+    ]
     /// Median price of each category, in cents.
     static let medianPriceCents = [1_400, 1_500, 1_200, 4_500, 900, 3_500, 2_500, 1_600, 2_800, 6_000]
     /// Share of the catalog in each category.
     static let categoryShares = [0.16, 0.14, 0.10, 0.10, 0.08, 0.07, 0.09, 0.06, 0.10, 0.10]
-    static let genres = ["Action", "Adventure", "Comedy", "Drama", "Fantasy", "Horror", "Mystery", "Romance", "Sci-Fi", "Thriller", "Documentary", "Kids"]
+    static let genres = [
+        "Action", "Adventure", "Comedy", "Drama", "Fantasy", "Horror", "Mystery", "Romance", "Sci-Fi", "Thriller",
+        "Documentary", "Kids",
+    ]
 
     /// Label sets of message copy: each message picks one label from each set.
     static let labelSets: [(name: String, labels: [String])] = [

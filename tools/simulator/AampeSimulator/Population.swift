@@ -53,7 +53,9 @@ final class Population: @unchecked Sendable {
         let shares = settings.normalizedCopyShares
         let scale = settings.copyEffectScale
         var personaRandom = SimRandom(seed: settings.seed, Purpose.personas)
-        populationCopyEffect = (0..<Population.labelCount).map { _ in personaRandom.normal() * (shares.population).squareRoot() * scale }
+        populationCopyEffect = (0..<Population.labelCount).map { _ in
+            personaRandom.normal() * (shares.population).squareRoot() * scale
+        }
         personaCopyEffect = (0..<(personas.count * Population.labelCount)).map { _ in
             personaRandom.normal() * (shares.persona).squareRoot() * scale
         }
@@ -96,8 +98,10 @@ final class Population: @unchecked Sendable {
 
     deinit {
         for buffer in [persona, country, zone, firstName, contact] { buffer.deallocate() }
-        for buffer in [routine, activity, sessionsPerActiveDay, returnDays, categoryCumulative, genreCumulative, responsiveness,
-                       fatiguePerSend, fatigueSameCopy, recoveryDays, copyPreference] { buffer.deallocate() }
+        for buffer in [
+            routine, activity, sessionsPerActiveDay, returnDays, categoryCumulative, genreCumulative, responsiveness,
+            fatiguePerSend, fatigueSameCopy, recoveryDays, copyPreference,
+        ] { buffer.deallocate() }
         lastVisitDay.deallocate()
     }
 
@@ -115,9 +119,18 @@ final class Population: @unchecked Sendable {
         zone[user] = UInt8(Country.zoneNames.firstIndex(of: zoneName)!)
         firstName[user] = UInt8(random.below(home.names.count))
         var flags: UInt8 = 0
-        if random.chance(0.9) { flags |= Population.contactEmail; if random.chance(0.7) { flags |= Population.contactEmailConsent } }
-        if random.chance(0.5) { flags |= Population.contactPhone; if random.chance(0.4) { flags |= Population.contactSMSConsent } }
-        if random.chance(0.6) { flags |= Population.contactPush; if random.chance(0.75) { flags |= Population.contactPushConsent } }
+        if random.chance(0.9) {
+            flags |= Population.contactEmail
+            if random.chance(0.7) { flags |= Population.contactEmailConsent }
+        }
+        if random.chance(0.5) {
+            flags |= Population.contactPhone
+            if random.chance(0.4) { flags |= Population.contactSMSConsent }
+        }
+        if random.chance(0.6) {
+            flags |= Population.contactPush
+            if random.chance(0.75) { flags |= Population.contactPushConsent }
+        }
         contact[user] = flags
 
         // Weekly routine: the persona's window and weekday shapes, a personal tilt per window and per
@@ -133,14 +146,21 @@ final class Population: @unchecked Sendable {
             }
         }
         let total = cells.reduce(0, +)
-        for index in 0..<Population.windowsPerWeek { routine[user * Population.windowsPerWeek + index] = Float(cells[index] / total) }
+        for index in 0..<Population.windowsPerWeek {
+            routine[user * Population.windowsPerWeek + index] = Float(cells[index] / total)
+        }
 
         activity[user] = Float(min(0.95, persona.dailyActivity * exp(0.45 * random.normal() - 0.1)))
         sessionsPerActiveDay[user] = Float(max(1, persona.sessionsPerActiveDay * exp(0.3 * random.normal())))
         returnDays[user] = Float(persona.returnDays * exp(0.4 * random.normal()))
 
         // Tastes: the persona's favourites plus individual noise, normalized to probabilities.
-        func affinities(_ names: [String], _ favourites: [String: Double], into target: UnsafeMutableBufferPointer<Float>, row: Int) {
+        func affinities(
+            _ names: [String],
+            _ favourites: [String: Double],
+            into target: UnsafeMutableBufferPointer<Float>,
+            row: Int
+        ) {
             let weights = names.map { (1 + (favourites[$0] ?? 0)) * exp(0.8 * random.normal()) }
             let sum = weights.reduce(0, +)
             var running = 0.0
@@ -160,7 +180,9 @@ final class Population: @unchecked Sendable {
         recoveryDays[user] = Float(3 * exp(0.3 * random.normal()))
         for label in 0..<Population.labelCount {
             copyPreference[user * Population.labelCount + label] = Float(
-                populationCopyEffect[label] + personaCopyEffect[p * Population.labelCount + label] + individualScale * random.normal())
+                populationCopyEffect[label] + personaCopyEffect[p * Population.labelCount + label] + individualScale
+                    * random.normal()
+            )
         }
 
         // Users have a history before the first simulated day: the last visit lies some days back.
@@ -172,12 +194,18 @@ final class Population: @unchecked Sendable {
     /// The user's cumulative category affinities, for sampling.
     @inline(__always)
     func categoryRow(user: Int) -> UnsafeBufferPointer<Float> {
-        UnsafeBufferPointer(start: categoryCumulative.baseAddress! + user * Population.categoryCount, count: Population.categoryCount)
+        UnsafeBufferPointer(
+            start: categoryCumulative.baseAddress! + user * Population.categoryCount,
+            count: Population.categoryCount
+        )
     }
 
     @inline(__always)
     func genreRow(user: Int) -> UnsafeBufferPointer<Float> {
-        UnsafeBufferPointer(start: genreCumulative.baseAddress! + user * Population.genreCount, count: Population.genreCount)
+        UnsafeBufferPointer(
+            start: genreCumulative.baseAddress! + user * Population.genreCount,
+            count: Population.genreCount
+        )
     }
 
     /// Category affinity of `user` for category `c` (a probability; the row sums to 1).
@@ -201,7 +229,7 @@ final class Population: @unchecked Sendable {
 }
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif

@@ -9,8 +9,11 @@ enum ProfileFiles {
         let population = world.population
         let encoder = world.encoder
         try writeTable(
-            path: path, header: "user_id,first_name,country,language,timezone,email,email_consent,phone,sms_consent,push_token,push_consent\n",
-            rows: population.count, threads: threads
+            path: path,
+            header:
+                "user_id,first_name,country,language,timezone,email,email_consent,phone,sms_consent,push_token,push_consent\n",
+            rows: population.count,
+            threads: threads
         ) { user, out in
             let country = Country.all[Int(population.country[user])]
             let name = country.names[Int(population.firstName[user])]
@@ -25,7 +28,10 @@ enum ProfileFiles {
             text("," + flag(Population.contactEmail, Population.contactEmailConsent) + ",")
             if flags & Population.contactPhone != 0 {
                 // A fictional number: the country prefix and nine digits derived from the user.
-                text(country.phonePrefix + String(100_000_000 + Int(SimRandom.mix(UInt64(user) ^ world.keySalt) % 900_000_000)))
+                text(
+                    country.phonePrefix
+                        + String(100_000_000 + Int(SimRandom.mix(UInt64(user) ^ world.keySalt) % 900_000_000))
+                )
             }
             text("," + flag(Population.contactPhone, Population.contactSMSConsent) + ",")
             if flags & Population.contactPush != 0 {
@@ -37,8 +43,14 @@ enum ProfileFiles {
     }
 
     static let titleWords = (
-        first: ["Silent", "Golden", "Last", "Hidden", "Broken", "Electric", "Midnight", "Wild", "Little", "Iron", "Crimson", "Lost"],
-        second: ["Harbor", "Garden", "Signal", "Empire", "Voyage", "River", "Machine", "Kingdom", "Secret", "Horizon", "Circus", "Orbit"]
+        first: [
+            "Silent", "Golden", "Last", "Hidden", "Broken", "Electric", "Midnight", "Wild", "Little", "Iron", "Crimson",
+            "Lost",
+        ],
+        second: [
+            "Harbor", "Garden", "Signal", "Empire", "Voyage", "River", "Machine", "Kingdom", "Secret", "Horizon",
+            "Circus", "Orbit",
+        ]
     )
 
     /// `catalog.csv`: item id, title, category, genres (`|`-separated), price and units in stock on the
@@ -46,14 +58,21 @@ enum ProfileFiles {
     static func writeCatalog(world: World, path: String) throws {
         let catalog = world.catalog
         let encoder = world.encoder
-        try writeTable(path: path, header: "item_id,title,category,genres,price,stock\n", rows: catalog.count, threads: 1) { item, out in
+        try writeTable(
+            path: path,
+            header: "item_id,title,category,genres,price,stock\n",
+            rows: catalog.count,
+            threads: 1
+        ) { item, out in
             let mixed = SimRandom.mix(UInt64(item) ^ world.keySalt)
             let first = titleWords.first[Int(mixed % 12)]
             let second = titleWords.second[Int((mixed >> 8) % 12)]
-            let title = (mixed >> 16) % 5 == 0 ? "\"\(first) \(second), Part \(item % 4 + 2)\"" : "\(first) \(second) \(item)"
+            let title =
+                (mixed >> 16) % 5 == 0 ? "\"\(first) \(second), Part \(item % 4 + 2)\"" : "\(first) \(second) \(item)"
             let genres = catalog.genres[Int(catalog.genreStart[item])..<Int(catalog.genreStart[item + 1])]
                 .map { Vocabulary.genres[Int($0)] }.joined(separator: "|")
-            let row = "\(encoder.itemID(item)),\(title),\(Vocabulary.categories[Int(catalog.category[item])]),\(genres),"
+            let row =
+                "\(encoder.itemID(item)),\(title),\(Vocabulary.categories[Int(catalog.category[item])]),\(genres),"
                 + "\(centsText(Int(catalog.priceCents[item]))),\(catalog.finalQuantity[item])\n"
             out.append(Array(row.utf8))
         }
@@ -61,7 +80,13 @@ enum ProfileFiles {
 }
 
 /// Writes `rows` rows formatted by `format`, in parallel chunks written in order.
-func writeTable(path: String, header: String, rows: Int, threads: Int, format: @escaping (Int, OutputBuffer) -> Void) throws {
+func writeTable(
+    path: String,
+    header: String,
+    rows: Int,
+    threads: Int,
+    format: @escaping (Int, OutputBuffer) -> Void
+) throws {
     guard let handle = fopen(path, "wb") else { throw SimulatorError.io(path: path, operation: "open", errno: errno) }
     defer { fclose(handle) }
     func put(_ bytes: UnsafeRawBufferPointer) throws {

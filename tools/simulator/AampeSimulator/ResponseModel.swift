@@ -48,7 +48,9 @@ public struct ResponseModel: Sendable {
         let code = Self.choiceCode(labels)
         var total = 0.0
         for send in history.sends where send.seconds <= time {
-            let weight = Double(population.fatiguePerSend[user]) + (send.choice == code ? Double(population.fatigueSameCopy[user]) : 0)
+            let weight =
+                Double(population.fatiguePerSend[user])
+                + (send.choice == code ? Double(population.fatigueSameCopy[user]) : 0)
             total += weight * exp(-Double(time - send.seconds) / recoverySeconds)
         }
         return total
@@ -56,7 +58,8 @@ public struct ResponseModel: Sendable {
 
     /// The model's logit.
     func logit(user: Int, labels: [Int], window: Int, atSeconds time: Int64, history: FatigueHistory) -> Double {
-        Double(population.responsiveness[user]) + preference(user: user, labels: labels) + log(availability(user: user, window: window))
+        Double(population.responsiveness[user]) + preference(user: user, labels: labels)
+            + log(availability(user: user, window: window))
             - fatigue(user: user, labels: labels, atSeconds: time, history: history)
     }
 
@@ -72,7 +75,9 @@ struct FatigueHistory: Sendable {
 
     mutating func record(seconds: Int64, labels: [Int]) {
         sends.append((seconds, ResponseModel.choiceCode(labels)))
-        if sends.count > ResponseModel.rememberedSends { sends.removeFirst(sends.count - ResponseModel.rememberedSends) }
+        if sends.count > ResponseModel.rememberedSends {
+            sends.removeFirst(sends.count - ResponseModel.rememberedSends)
+        }
     }
 }
 
@@ -111,7 +116,12 @@ struct MessageResponder: Sendable {
     /// Draws the response and records the send in `history` (which the send itself then tires).
     func respond(to message: DeliveredMessage, history: inout FatigueHistory, _ random: inout SimRandom) -> Response {
         let logit = model.logit(
-            user: message.user, labels: message.labels, window: message.window, atSeconds: message.deliveredAtSeconds, history: history)
+            user: message.user,
+            labels: message.labels,
+            window: message.window,
+            atSeconds: message.deliveredAtSeconds,
+            history: history
+        )
         history.record(seconds: message.deliveredAtSeconds, labels: message.labels)
         let clickProbability = sigmoid(logit + Self.clickLift)
         guard random.chance(clickProbability) else { return Response() }
@@ -124,7 +134,7 @@ struct MessageResponder: Sendable {
 }
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif

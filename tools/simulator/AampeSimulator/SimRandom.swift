@@ -86,9 +86,9 @@ struct SimRandom {
 }
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Index into a cumulative weight table (non-decreasing, last entry the total) for a uniform draw.

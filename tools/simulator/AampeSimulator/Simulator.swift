@@ -29,7 +29,11 @@ public struct Simulator {
 
     /// Writes the world into `folder`, which must be empty or missing unless `isForced`.
     /// `progress` gets the number of local days finished and the total.
-    public func generate(into folder: String, isForced: Bool = false, progress: ((Int, Int) -> Void)? = nil) throws -> SimulationSummary {
+    public func generate(
+        into folder: String,
+        isForced: Bool = false,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws -> SimulationSummary {
         try settings.validate()
         try prepare(folder: folder, isForced: isForced)
         let world = World(settings: settings, threads: threads)
@@ -44,7 +48,8 @@ public struct Simulator {
         return summary
     }
 
-    private func simulateDays(world: World, folder: String, progress: ((Int, Int) -> Void)?) throws -> SimulationSummary {
+    private func simulateDays(world: World, folder: String, progress: ((Int, Int) -> Void)?) throws -> SimulationSummary
+    {
         let days = settings.days
         let start = world.startEpochDay
         let files = DumpFiles(folder: folder + "/events", settings: settings, encoder: world.encoder)
@@ -78,7 +83,14 @@ public struct Simulator {
         for localDay in -1...days {
             for firstShard in stride(from: 0, to: shardCount, by: batchSize) {
                 let count = min(batchSize, shardCount - firstShard)
-                batches.append(Batch(localDay: localDay, firstShard: firstShard, count: count, isLastOfDay: firstShard + count == shardCount))
+                batches.append(
+                    Batch(
+                        localDay: localDay,
+                        firstShard: firstShard,
+                        count: count,
+                        isLastOfDay: firstShard + count == shardCount
+                    )
+                )
             }
         }
 
@@ -88,7 +100,9 @@ public struct Simulator {
                 output.reset()
                 let shard = batch.firstShard + index
                 var simulator = DaySimulator(world: world, shard: shard, localDay: batch.localDay, output: output)
-                simulator.run(users: (shard * Simulator.shardSize)..<min(self.settings.users, (shard + 1) * Simulator.shardSize))
+                simulator.run(
+                    users: (shard * Simulator.shardSize)..<min(self.settings.users, (shard + 1) * Simulator.shardSize)
+                )
                 guard self.settings.isCompressed else { return }
                 for slot in 0..<ShardDayOutput.slots {
                     compressed[set][index][slot].removeAll()
@@ -136,7 +150,9 @@ public struct Simulator {
                         lines[day] += output.lines[slot]
                         guard !buffer.isEmpty else { continue }
                         let bytes = settings.isCompressed ? compressed[set][index][slot] : buffer
-                        try bytes.withUnsafeBytes { (raw) throws(SimulatorError) in try files.append(day: day, startEpochDay: start, raw) }
+                        try bytes.withUnsafeBytes { (raw) throws(SimulatorError) in
+                            try files.append(day: day, startEpochDay: start, raw)
+                        }
                     }
                 }
                 if batch.isLastOfDay {
@@ -161,8 +177,16 @@ public struct Simulator {
             for kind in Vocabulary.Event.allCases { byName[kind.name] = events[day][kind.rawValue] }
             summary.days.append(
                 .init(
-                    date: CivilDate.text(epochDay: start + day), events: byName, revenue: centsText(revenue[day]), lines: lines[day],
-                    lateArrivals: late[day], duplicates: duplicates[day], malformed: malformed[day], usersWithSessions: usersWithSessions[day]))
+                    date: CivilDate.text(epochDay: start + day),
+                    events: byName,
+                    revenue: centsText(revenue[day]),
+                    lines: lines[day],
+                    lateArrivals: late[day],
+                    duplicates: duplicates[day],
+                    malformed: malformed[day],
+                    usersWithSessions: usersWithSessions[day]
+                )
+            )
             summary.totals.events += events[day].reduce(0, +)
             for (name, value) in byName { summary.totals.eventsByName[name, default: 0] += value }
             summary.totals.lines += lines[day]

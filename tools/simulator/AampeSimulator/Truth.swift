@@ -21,8 +21,11 @@ enum Truth {
     }
 
     static func usersHeader() -> String {
-        var columns = ["user_id", "persona", "activity", "sessions_per_active_day", "return_days", "responsiveness", "fatigue_per_send",
-                       "fatigue_same_copy", "recovery_days", "best_windows", "top_category", "top_genre"]
+        var columns = [
+            "user_id", "persona", "activity", "sessions_per_active_day", "return_days", "responsiveness",
+            "fatigue_per_send",
+            "fatigue_same_copy", "recovery_days", "best_windows", "top_category", "top_genre",
+        ]
         columns += Vocabulary.categories.map { "category_" + $0 }
         columns += Vocabulary.genres.map { "genre_" + $0 }
         columns += Vocabulary.labels.map { "pref_" + $0 }
@@ -41,9 +44,11 @@ enum Truth {
             out.append(Array(encoder.userID(user).utf8))
             out.append(UInt8(ascii: ","))
             out.append(personaNames[Int(population.persona[user])])
-            for value in [population.activity[user], population.sessionsPerActiveDay[user], population.returnDays[user],
-                          population.responsiveness[user], population.fatiguePerSend[user], population.fatigueSameCopy[user],
-                          population.recoveryDays[user]] {
+            for value in [
+                population.activity[user], population.sessionsPerActiveDay[user], population.returnDays[user],
+                population.responsiveness[user], population.fatiguePerSend[user], population.fatigueSameCopy[user],
+                population.recoveryDays[user],
+            ] {
                 out.append(UInt8(ascii: ","))
                 out.appendFixed3(Double(value))
             }
@@ -52,7 +57,9 @@ enum Truth {
                 if rank > 0 { out.append(UInt8(ascii: "|")) }
                 out.appendDecimal(window)
             }
-            let categories = (0..<Population.categoryCount).map { population.categoryAffinity(user: user, category: $0) }
+            let categories = (0..<Population.categoryCount).map {
+                population.categoryAffinity(user: user, category: $0)
+            }
             let genres = (0..<Population.genreCount).map { population.genreAffinity(user: user, genre: $0) }
             out.append(UInt8(ascii: ","))
             out.append(Array(Vocabulary.categories[categories.indices.max { categories[$0] < categories[$1] }!].utf8))
@@ -79,10 +86,16 @@ enum Truth {
     private static func writeItems(world: World, path: String) throws {
         let catalog = world.catalog
         let total = catalog.popularity.reduce(0, +)
-        try writeTable(path: path, header: "item_id,category,genres,price,popularity,bundle\n", rows: catalog.count, threads: 1) { item, out in
+        try writeTable(
+            path: path,
+            header: "item_id,category,genres,price,popularity,bundle\n",
+            rows: catalog.count,
+            threads: 1
+        ) { item, out in
             let genres = catalog.genres[Int(catalog.genreStart[item])..<Int(catalog.genreStart[item + 1])]
                 .map { Vocabulary.genres[Int($0)] }.joined(separator: "|")
-            let row = "\(world.encoder.itemID(item)),\(Vocabulary.categories[Int(catalog.category[item])]),\(genres),"
+            let row =
+                "\(world.encoder.itemID(item)),\(Vocabulary.categories[Int(catalog.category[item])]),\(genres),"
                 + "\(centsText(Int(catalog.priceCents[item]))),"
             out.append(Array(row.utf8))
             // Share of all popularity weight, in parts per million.
@@ -102,7 +115,12 @@ enum Truth {
                 let inStock = catalog.inStock(item, day: day)
                 guard inStock != previous else { continue }
                 previous = inStock
-                out.append(Array("\(world.encoder.itemID(item)),\(CivilDate.text(epochDay: world.startEpochDay + day)),\(inStock)\n".utf8))
+                out.append(
+                    Array(
+                        "\(world.encoder.itemID(item)),\(CivilDate.text(epochDay: world.startEpochDay + day)),\(inStock)\n"
+                            .utf8
+                    )
+                )
             }
         }
     }
@@ -119,11 +137,14 @@ enum Truth {
                 "name": persona.name, "window_shape": persona.windowShape, "weekday_shape": persona.weekdayShape,
                 "daily_activity": persona.dailyActivity, "sessions_per_active_day": persona.sessionsPerActiveDay,
                 "return_days": persona.returnDays, "favourite_categories": persona.favouriteCategories,
-                "favourite_genres": persona.favouriteGenres, "responsiveness": persona.responsiveness, "copy_effects": effects,
+                "favourite_genres": persona.favouriteGenres, "responsiveness": persona.responsiveness,
+                "copy_effects": effects,
             ])
         }
         var populationEffects: [String: Double] = [:]
-        for (label, name) in Vocabulary.labels.enumerated() { populationEffects[name] = rounded(population.populationCopyEffect[label]) }
+        for (label, name) in Vocabulary.labels.enumerated() {
+            populationEffects[name] = rounded(population.populationCopyEffect[label])
+        }
         let settings = try JSONSerialization.jsonObject(with: JSONEncoder().encode(world.settings))
         let document: [String: Any] = [
             "settings": settings,
@@ -134,22 +155,29 @@ enum Truth {
             "genres": Vocabulary.genres,
             "windows": (0..<Population.windowsPerWeek).map { world.windowLayout.label($0) },
             "session_model": [
-                "mean_extra_views": DaySimulator.Session.meanExtraViews, "cart_probability": DaySimulator.Session.cartProbability,
+                "mean_extra_views": DaySimulator.Session.meanExtraViews,
+                "cart_probability": DaySimulator.Session.cartProbability,
                 "bundle_cart_probability": DaySimulator.Session.bundleCartProbability,
                 "bundle_follow_probability": DaySimulator.Session.bundleFollowProbability,
                 "explore_probability": DaySimulator.Session.exploreProbability,
                 "checkout_probability": DaySimulator.Session.checkoutProbability,
-                "purchase_probability": DaySimulator.Session.purchaseProbability, "return_floor": DaySimulator.Session.returnFloor,
+                "purchase_probability": DaySimulator.Session.purchaseProbability,
+                "return_floor": DaySimulator.Session.returnFloor,
                 "maximum_window_probability": DaySimulator.Session.maximumWindowProbability,
             ],
             "response_model": [
-                "formula": "P(goal | c, w, t) = sigmoid(responsiveness + sum of pref_<label> over c + log(max(0.05, window_w)) - fatigue(t, c))",
-                "fatigue": "sum over earlier sends s of exp(-(t - t_s) / (recovery_days * 86400)) * (fatigue_per_send + fatigue_same_copy * [c_s == c])",
+                "formula":
+                    "P(goal | c, w, t) = sigmoid(responsiveness + sum of pref_<label> over c + log(max(0.05, window_w)) - fatigue(t, c))",
+                "fatigue":
+                    "sum over earlier sends s of exp(-(t - t_s) / (recovery_days * 86400)) * (fatigue_per_send + fatigue_same_copy * [c_s == c])",
                 "minimum_availability": ResponseModel.minimumAvailability, "click_lift": MessageResponder.clickLift,
                 "attribution_window_seconds": Int(MessageResponder.attributionWindowSeconds),
             ],
         ]
-        let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        let data = try JSONSerialization.data(
+            withJSONObject: document,
+            options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        )
         try writeFile(path, Array(data) + [UInt8(ascii: "\n")])
     }
 

@@ -17,7 +17,12 @@ final class World: Sendable {
         population = Population(settings: settings, threads: threads)
         // Local days -1 ... days are simulated (see DaySimulator); dumps cover UTC days up to days + 5.
         zoneOffsets = ZoneOffsets(firstEpochDay: startEpochDay - 1, dayCount: settings.days + 2)
-        encoder = DumpEncoder(settings: settings, catalog: catalog, firstEpochDay: startEpochDay - 1, dayCount: settings.days + 8)
+        encoder = DumpEncoder(
+            settings: settings,
+            catalog: catalog,
+            firstEpochDay: startEpochDay - 1,
+            dayCount: settings.days + 8
+        )
         keySalt = SimRandom.mix(settings.seed ^ 0x5EED_0F_C0FFEE)
     }
 }

@@ -64,13 +64,20 @@ public struct WorldSettings: Sendable, Codable, Equatable {
         guard (1...Persona.archetypes.count).contains(personas) else {
             throw .invalidSetting("personas", "\(personas) is outside 1...\(Persona.archetypes.count)")
         }
-        for (name, rate) in [("duplicate-rate", duplicateRate), ("late-rate", lateRate), ("malformed-rate", malformedRate)] {
+        for (name, rate) in [
+            ("duplicate-rate", duplicateRate), ("late-rate", lateRate), ("malformed-rate", malformedRate),
+        ] {
             guard rate >= 0, rate <= Limits.maximumRate else {
                 throw .invalidSetting(name, "\(rate) is outside 0...\(Limits.maximumRate)")
             }
         }
-        guard copyVarianceShares.count == 3, copyVarianceShares.allSatisfy({ $0 >= 0 }), copyVarianceShares.reduce(0, +) > 0 else {
-            throw .invalidSetting("copy-variance", "needs three non-negative shares (population, persona, individual) with a positive sum")
+        guard copyVarianceShares.count == 3, copyVarianceShares.allSatisfy({ $0 >= 0 }),
+            copyVarianceShares.reduce(0, +) > 0
+        else {
+            throw .invalidSetting(
+                "copy-variance",
+                "needs three non-negative shares (population, persona, individual) with a positive sum"
+            )
         }
         guard copyEffectScale >= 0, copyEffectScale <= 5 else {
             throw .invalidSetting("copy-effect", "\(copyEffectScale) is outside 0...5 logits")
@@ -94,7 +101,8 @@ public enum SimulatorError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidSetting(let name, let reason): "--\(name): \(reason)"
-        case .outputFolderNotEmpty(let path): "\(path): the output folder is not empty (pass --force to replace its contents)"
+        case .outputFolderNotEmpty(let path):
+            "\(path): the output folder is not empty (pass --force to replace its contents)"
         case .io(let path, let operation, let code): "\(path): \(operation) failed: \(String(cString: strerror(code)))"
         case .compression(let path, let reason): "\(path): zstd: \(reason)"
         }
@@ -102,9 +110,9 @@ public enum SimulatorError: Error, CustomStringConvertible {
 }
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Proleptic Gregorian dates as days since 1970-01-01 (Howard Hinnant's civil-date algorithms).

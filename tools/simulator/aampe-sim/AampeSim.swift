@@ -31,7 +31,8 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Share of events written into a later day's dump.") var lateRate = 0.005
     @Option(help: "Malformed lines added, as a share of events.") var malformedRate = 0.001
     @Option(help: "Hidden personas, 1 to 6.") var personas = 6
-    @Option(help: "Variance shares of copy preferences: population,persona,individual.") var copyVariance = "0.2,0.3,0.5"
+    @Option(help: "Variance shares of copy preferences: population,persona,individual.") var copyVariance =
+        "0.2,0.3,0.5"
     @Option(help: "Standard deviation of one label preference, in logits.") var copyEffect = 0.8
     @Option(help: "Worker threads (default: the number of cores). The output does not depend on it.") var threads: Int?
     @Flag(help: "Replace what an earlier run wrote in the output folder.") var force = false
@@ -93,17 +94,28 @@ enum SummaryTable {
         for day in summary.days {
             rows.append(
                 [day.date] + names.map { String(day.events[$0] ?? 0) }
-                    + [day.revenue, String(day.lines), String(day.lateArrivals), String(day.duplicates), String(day.malformed),
-                       String(day.usersWithSessions)])
+                    + [
+                        day.revenue, String(day.lines), String(day.lateArrivals), String(day.duplicates),
+                        String(day.malformed),
+                        String(day.usersWithSessions),
+                    ]
+            )
         }
         let totals = summary.totals
         rows.append(
             ["total"] + names.map { String(totals.eventsByName[$0] ?? 0) }
-                + [totals.revenue, String(totals.lines), String(totals.lateArrivals), String(totals.duplicates), String(totals.malformed), ""])
-        let widths = columns.indices.map { column in max(columns[column].count, rows.map { $0[column].count }.max() ?? 0) }
+                + [
+                    totals.revenue, String(totals.lines), String(totals.lateArrivals), String(totals.duplicates),
+                    String(totals.malformed), "",
+                ]
+        )
+        let widths = columns.indices.map { column in
+            max(columns[column].count, rows.map { $0[column].count }.max() ?? 0)
+        }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { index, cell in
-                index == 0 ? cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+                index == 0
+                    ? cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[index] - cell.count) + cell
             }.joined(separator: "  ")
         }
@@ -115,9 +127,12 @@ enum SummaryTable {
             "\(totals.events) events (\(totals.lines) lines: \(totals.duplicates) duplicates, \(totals.malformed) malformed; "
                 + "\(totals.lateArrivals) events in a later day's dump) for \(summary.settings.users) users and "
                 + "\(summary.settings.items) items in \(String(format: "%.1f", elapsedSeconds)) s: "
-                + "\(Int(rate)) events/s, peak RSS \(peakResidentMiB()) MiB")
+                + "\(Int(rate)) events/s, peak RSS \(peakResidentMiB()) MiB"
+        )
         Swift.print("users = users with a session on that local day; late = lines arriving late into that day's dump")
-        Swift.print("Wrote \(folder)/events/ (\(summary.files.count) dumps), users.csv, catalog.csv, summary.json and truth/.")
+        Swift.print(
+            "Wrote \(folder)/events/ (\(summary.files.count) dumps), users.csv, catalog.csv, summary.json and truth/."
+        )
     }
 
     static func peakResidentMiB() -> Int {
