@@ -216,8 +216,10 @@ let package = Package(
         .testTarget(
             name: "AampeDaemonTests",
             dependencies: [
-                "AampeCore", "AampeDaemon", "AampeLearning", "AampeProtocol", "AampeSegments", "AampeTestSupport",
+                "AampeCore", "AampeDaemon", "AampeLearning", "AampeProtocol", "AampeSegments", "AampeServer",
+                "AampeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -126,6 +126,10 @@ public struct DaemonRequestHandler: RequestHandler {
         response.acceptedConnections = statistics.totalAcceptedConnections
         response.rejectedConnections = statistics.totalRejectedConnections
         response.serverVersion = serverVersion
+        if let log = recommendations?.log {
+            response.realtimeLogSyncFailures = UInt64(log.syncFailureCount)
+            response.realtimeLogRefusingWrites = log.isRefusingWrites
+        }
         response.operations = statistics.snapshot().map { snapshot in
             var operation = Aampe_V1_OperationStats()
             operation.opcode = UInt32(snapshot.opcode.rawValue)

@@ -48,6 +48,8 @@ enum StatsRendering {
         var lines = [
             "aamped \(stats.serverVersion), up \(stats.uptimeMillis / 1000) s, generation \(stats.hasGeneration ? String(stats.generation) : "none")",
             "connections: \(stats.openConnections) open, \(stats.acceptedConnections) accepted, \(stats.rejectedConnections) refused at the limit",
+            "real-time log: \(stats.realtimeLogSyncFailures) failed syncs"
+                + (stats.realtimeLogRefusingWrites ? "; TRACK REFUSED until a sync succeeds" : ""),
             "",
         ]
         let header = ["operation", "count", "errors", "p50 µs", "p99 µs", "p99.9 µs", "max µs"]
@@ -81,6 +83,12 @@ enum StatsRendering {
             # HELP aamped_connections_rejected_total Connections refused at the connection limit.
             # TYPE aamped_connections_rejected_total counter
             aamped_connections_rejected_total \(stats.rejectedConnections)
+            # HELP aamped_realtime_log_sync_failures_total Failed fdatasync calls of the real-time log since start.
+            # TYPE aamped_realtime_log_sync_failures_total counter
+            aamped_realtime_log_sync_failures_total \(stats.realtimeLogSyncFailures)
+            # HELP aamped_realtime_log_refusing_writes 1 while TRACK is refused because the last sync failed.
+            # TYPE aamped_realtime_log_refusing_writes gauge
+            aamped_realtime_log_refusing_writes \(stats.realtimeLogRefusingWrites ? 1 : 0)
             # HELP aamped_requests_total Requests answered, by operation.
             # TYPE aamped_requests_total counter
 

@@ -1,9 +1,11 @@
 import AampeCore
 import AampeProtocol
 import AampeSegments
+import AampeServer
 import AampeTestSupport
 import Foundation
 import Logging
+import NIOPosix
 import Synchronization
 import Testing
 
@@ -94,15 +96,20 @@ struct RealtimeLogTests {
         let log = try RealtimeLog(folder: folder.path, dataSync: failpoint.sync)
         let syncer = RealtimeLogSyncer(log: log, logger: Logger(label: "test"))
         let realtime = RealtimeState()
-        let service = RecommendationService(
-            generations: GenerationManager(
-                store: GenerationStore(folder: folder.child("generations")),
-                pollIntervalMillis: 0,
-                logger: Logger(label: "test"),
-                registry: ModelRegistry()
-            ),
-            realtime: realtime,
-            log: log
+        let generations = GenerationManager(
+            store: GenerationStore(folder: folder.child("generations")),
+            pollIntervalMillis: 0,
+            logger: Logger(label: "test"),
+            registry: ModelRegistry()
+        )
+        let service = RecommendationService(generations: generations, realtime: realtime, log: log)
+        let threadPool = NIOThreadPool(numberOfThreads: 1)
+        let handler = DaemonRequestHandler(
+            generations: generations,
+            statistics: ServerStatistics(),
+            threadPool: threadPool,
+            serverVersion: "test",
+            recommendations: service
         )
         func request(_ key: String) -> Aampe_V1_TrackRequest {
             var event = Aampe_V1_TrackEvent()
@@ -118,13 +125,17 @@ struct RealtimeLogTests {
         failpoint.isFailing.store(true, ordering: .relaxed)
         #expect(!syncer.tick())
 
-        // DaemonRequestHandler answers a RealtimeLogError with UNAVAILABLE and a retry delay.
+        // DaemonRequestHandler answers a RealtimeLogError with UNAVAILABLE and a retry delay; STATS shows
+        // the failure and the refusal.
         #expect(throws: RealtimeLogError.self) { try service.track(request("k2")) }
+        #expect(handler.statsResponse().realtimeLogSyncFailures == 1)
+        #expect(handler.statsResponse().realtimeLogRefusingWrites)
         #expect(realtime.user("u1")?.items.count == 1)
         #expect(try lines(log).count == 1)
 
         failpoint.isFailing.store(false, ordering: .relaxed)
         #expect(syncer.tick())
+        #expect(!handler.statsResponse().realtimeLogRefusingWrites)
         let retried = try service.track(request("k2"))
         #expect(retried.accepted == 1 && retried.duplicates == 0)
         #expect(realtime.user("u1")?.items.count == 2)

@@ -803,6 +803,12 @@ public nonisolated struct Aampe_V1_StatsResponse: Sendable {
 
   public var serverVersion: String = String()
 
+  /// fdatasync failures of the real-time log since start; TRACK
+  public var realtimeLogSyncFailures: UInt64 = 0
+
+  /// answers UNAVAILABLE while the last sync failed
+  public var realtimeLogRefusingWrites: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2257,7 +2263,7 @@ nonisolated extension Aampe_V1_OperationStats: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Aampe_V1_StatsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}uptime_millis\0\u{1}generation\0\u{3}open_connections\0\u{3}accepted_connections\0\u{3}rejected_connections\0\u{1}operations\0\u{3}server_version\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}uptime_millis\0\u{1}generation\0\u{3}open_connections\0\u{3}accepted_connections\0\u{3}rejected_connections\0\u{1}operations\0\u{3}server_version\0\u{3}realtime_log_sync_failures\0\u{3}realtime_log_refusing_writes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2272,6 +2278,8 @@ nonisolated extension Aampe_V1_StatsResponse: SwiftProtobuf.Message, SwiftProtob
       case 5: try { try decoder.decodeSingularUInt64Field(value: &self.rejectedConnections) }()
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.operations) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.serverVersion) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.realtimeLogSyncFailures) }()
+      case 9: try { try decoder.decodeSingularBoolField(value: &self.realtimeLogRefusingWrites) }()
       default: break
       }
     }
@@ -2303,6 +2311,12 @@ nonisolated extension Aampe_V1_StatsResponse: SwiftProtobuf.Message, SwiftProtob
     if !self.serverVersion.isEmpty {
       try visitor.visitSingularStringField(value: self.serverVersion, fieldNumber: 7)
     }
+    if self.realtimeLogSyncFailures != 0 {
+      try visitor.visitSingularUInt64Field(value: self.realtimeLogSyncFailures, fieldNumber: 8)
+    }
+    if self.realtimeLogRefusingWrites != false {
+      try visitor.visitSingularBoolField(value: self.realtimeLogRefusingWrites, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2314,6 +2328,8 @@ nonisolated extension Aampe_V1_StatsResponse: SwiftProtobuf.Message, SwiftProtob
     if lhs.rejectedConnections != rhs.rejectedConnections {return false}
     if lhs.operations != rhs.operations {return false}
     if lhs.serverVersion != rhs.serverVersion {return false}
+    if lhs.realtimeLogSyncFailures != rhs.realtimeLogSyncFailures {return false}
+    if lhs.realtimeLogRefusingWrites != rhs.realtimeLogRefusingWrites {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
