@@ -70,7 +70,7 @@ public enum AudienceAffinityJob {
         /// Catalog items with any of the values.
         public var itemsWithAttribute: Int
         /// Users in the data directory's user dictionary; only those with interactions get a score.
-        public var usersScored: Int
+        public var usersConsidered: Int
         /// Users kept: a positive model score, within ``Request/top`` and ``Request/minimumScore``.
         public var usersInAudience: Int
         /// Precision and recall of each ranking on the holdout; empty when the check was skipped or had no data.
@@ -88,7 +88,7 @@ public enum AudienceAffinityJob {
         enum CodingKeys: String, CodingKey {
             case attribute, holdout, export
             case itemsWithAttribute = "items_with_attribute"
-            case usersScored = "users_scored"
+            case usersConsidered = "users_considered"
             case usersInAudience = "users_in_audience"
             case holdoutDays = "holdout_days"
             case holdoutPositives = "holdout_positives"
@@ -206,7 +206,7 @@ public enum AudienceAffinityJob {
         return Report(
             attribute: request.name,
             itemsWithAttribute: itemsWithAttribute,
-            usersScored: log.userCount,
+            usersConsidered: log.userCount,
             usersInAudience: ranked.count,
             holdout: holdout,
             holdoutDays: request.holdoutDays,

@@ -103,6 +103,8 @@ public final class RecommendationEngine: Sendable {
         let scratch = borrow()
         defer { giveBack(scratch) }
         let availability = availability ?? model.baseAvailability
+        // A caller's availability must cover every item: filters index it by item without a check.
+        precondition(availability.count == model.itemCount, "availability must have one byte per item")
         let itemCount = model.itemCount
 
         // Exclusions first, so scoring can skip them.
@@ -166,6 +168,8 @@ public final class RecommendationEngine: Sendable {
         let scratch = borrow()
         defer { giveBack(scratch) }
         let availability = availability ?? model.baseAvailability
+        // A caller's availability must cover every item: filters index it by item without a check.
+        precondition(availability.count == model.itemCount, "availability must have one byte per item")
         for excluded in options.excludeItems where Int(excluded) < model.itemCount { scratch.exclude(excluded) }
         var result: [RecommendedItem] = []
         if let item, Int(item) < model.itemCount {
