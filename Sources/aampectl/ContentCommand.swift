@@ -1,0 +1,68 @@
+import AampeContent
+import ArgumentParser
+import Foundation
+
+/// `aampectl content`: check and list a content folder (label sets, formulas, goals, campaigns).
+struct ContentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "content",
+        abstract: "Validate and list a content folder of YAML files.",
+        subcommands: [ContentValidateCommand.self, ContentShowCommand.self]
+    )
+
+    /// Loads `folder`, or prints every problem to standard error and exits 1.
+    static func load(_ folder: String) throws -> Content {
+        do {
+            return try ContentLoader.load(folder: folder)
+        } catch .invalid(let issues) {
+            for issue in issues {
+                FileHandle.standardError.write(Data("\(issue)\n".utf8))
+            }
+            let noun = issues.count == 1 ? "error" : "errors"
+            FileHandle.standardError.write(Data("aampectl: \(folder): \(issues.count) \(noun)\n".utf8))
+            throw ExitCode.failure
+        } catch {
+            FileHandle.standardError.write(Data("aampectl: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// `aampectl content validate DIR`: every problem, each with file:line:column and field.
+struct ContentValidateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check a content folder and print every problem; exit 1 if there is any."
+    )
+
+    @Argument(help: "The content folder.")
+    var folder: String
+
+    func run() async throws {
+        let content = try ContentCommand.load(folder)
+        let variants = content.formulas.reduce(0) { $0 + $1.variantCount }
+        print(
+            "ok: \(content.labelSets.count) label sets, \(content.formulas.count) formulas (\(variants) variants), "
+                + "\(content.goals.count) goals, \(content.campaigns.count) campaigns"
+        )
+    }
+}
+
+/// `aampectl content show DIR [--json]`: label sets, formulas with their variant counts, goals, campaigns.
+struct ContentShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "List a content folder's label sets, formulas with their variant counts, goals and campaigns."
+    )
+
+    @Argument(help: "The content folder.")
+    var folder: String
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func run() async throws {
+        let summary = ContentSummary(try ContentCommand.load(folder))
+        print(json ? try JSONText.pretty(summary) : summary.text)
+    }
+}
