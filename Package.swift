@@ -79,6 +79,8 @@ let package = Package(
             name: "AampeContent",
             dependencies: [
                 "AampeCore",
+                "AampeStore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -221,7 +223,7 @@ let package = Package(
         .testTarget(
             name: "AampeContentTests",
             dependencies: [
-                "AampeContent", "AampeCore", "AampeTestSupport", "aampectl",
+                "AampeContent", "AampeCore", "AampeStore", "AampeTestSupport", "aampectl",
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             resources: [.copy("Fixtures")]

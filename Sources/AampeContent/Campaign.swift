@@ -4,7 +4,7 @@ public import AampeCore
 ///
 /// The rules are values. Evaluating them against a user's profile and events is assignment's work; this
 /// type only says what they are.
-public struct Campaign: Hashable, Sendable {
+public struct Campaign: Hashable, Sendable, Codable {
     public var name: String
     public var goal: String
     /// The formulas the campaign may send, by name.
@@ -47,7 +47,7 @@ public struct Campaign: Hashable, Sendable {
 }
 
 /// Who may receive a campaign. Empty lists mean "anyone".
-public struct AudienceRule: Hashable, Sendable {
+public struct AudienceRule: Hashable, Sendable, Codable {
     /// ISO 3166-1 alpha-2 codes, upper case.
     public var countries: [String]
     /// BCP 47 language tags as profiles store them (`en`, `pt-BR`).
@@ -71,7 +71,7 @@ public struct AudienceRule: Hashable, Sendable {
 }
 
 /// One condition on a profile attribute.
-public struct AttributeCondition: Hashable, Sendable {
+public struct AttributeCondition: Hashable, Sendable, Codable {
     public var attribute: String
     public var test: Test
 
@@ -81,7 +81,7 @@ public struct AttributeCondition: Hashable, Sendable {
     }
 
     /// What the attribute's value must satisfy.
-    public enum Test: Hashable, Sendable {
+    public enum Test: Hashable, Sendable, Codable {
         /// The attribute is present (non-empty) or absent.
         case exists(Bool)
         /// The value equals one of these, compared as text.
@@ -95,7 +95,7 @@ public struct AttributeCondition: Hashable, Sendable {
 }
 
 /// What starts a campaign for a user.
-public enum TriggerRule: Hashable, Sendable {
+public enum TriggerRule: Hashable, Sendable, Codable {
     /// `event` happened; send after `delaySeconds` unless one of `cancellingEvents` happened in between.
     /// Cart abandonment: `add_to_cart`, 900 s, cancelled by `checkout` or `purchase`.
     case event(name: String, delaySeconds: Int64, cancellingEvents: [String])
@@ -114,8 +114,37 @@ public struct DateRange: Hashable, Sendable {
     }
 }
 
+/// Encoded as `{"first": "2026-11-27", "last": "2026-11-30"}`.
+extension DateRange: Codable {
+    enum CodingKeys: String, CodingKey { case first, last }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func date(_ key: CodingKeys) throws -> CivilDate {
+            let text = try container.decode(String.self, forKey: key)
+            let parts = text.split(separator: "-").compactMap { Int64($0) }
+            let date = parts.count == 3 ? CivilDate(year: parts[0], month: Int(parts[1]), day: Int(parts[2])) : nil
+            guard let date, date.isValid else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: key,
+                    in: container,
+                    debugDescription: "expected YYYY-MM-DD"
+                )
+            }
+            return date
+        }
+        self.init(first: try date(.first), last: try date(.last))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(first.description, forKey: .first)
+        try container.encode(last.description, forKey: .last)
+    }
+}
+
 /// Local times when nothing is sent. The range may wrap midnight (22:00 to 07:00 does).
-public struct QuietHours: Hashable, Sendable {
+public struct QuietHours: Hashable, Sendable, Codable {
     /// Minutes after local midnight at which quiet starts; 0 ..< 1440.
     public var startMinute: Int
     /// Minutes after local midnight at which quiet ends; equal to `startMinute` means no quiet hours.
@@ -138,7 +167,7 @@ public struct QuietHours: Hashable, Sendable {
 }
 
 /// The recommendation slot of a campaign's messages: how many items fill `{{#items}}`, and which.
-public struct RecommendationSlot: Hashable, Sendable {
+public struct RecommendationSlot: Hashable, Sendable, Codable {
     public var count: Int
     /// Catalog categories to draw from; empty means any.
     public var categories: [String]

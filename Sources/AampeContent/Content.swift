@@ -2,7 +2,7 @@
 /// caps. `ContentLoader` builds one from YAML; assignment and rendering read it.
 ///
 /// Collections are sorted by name so that two loads of the same folder compare equal and print alike.
-public struct Content: Hashable, Sendable {
+public struct Content: Hashable, Sendable, Codable {
     /// Declared label sets, by name, plus the built-in `timing` set (`LabelSet.timing`).
     public var labelSets: [LabelSet]
     /// The app's event names the folder declares (`events:`); triggers and goals are checked against them.
@@ -40,7 +40,7 @@ public struct Content: Hashable, Sendable {
 }
 
 /// One kind of choice, such as `tone` {playful, plain}. Each label belongs to exactly one set.
-public struct LabelSet: Hashable, Sendable {
+public struct LabelSet: Hashable, Sendable, Codable {
     public var name: String
     public var labels: [String]
     /// True for the built-in `timing` set, which needs no declaration.
@@ -108,7 +108,7 @@ public enum Channel: String, CaseIterable, Hashable, Sendable, Codable {
 
 /// A message template for one channel. Its fields are Mustache templates; `{{>block}}` places one of
 /// the block's alternates.
-public struct Formula: Hashable, Sendable {
+public struct Formula: Hashable, Sendable, Codable {
     public var name: String
     public var channel: Channel
     /// Field name (`title`, `body`, `html_body`, …) to its template text, in the channel's field order.
@@ -127,7 +127,7 @@ public struct Formula: Hashable, Sendable {
     }
 
     /// One field of a formula.
-    public struct Field: Hashable, Sendable {
+    public struct Field: Hashable, Sendable, Codable {
         public var name: String
         public var template: String
         public init(name: String, template: String) {
@@ -144,7 +144,7 @@ public struct Formula: Hashable, Sendable {
 }
 
 /// A building block: two or more alternates, each tagged with one label of the block's label set.
-public struct Block: Hashable, Sendable {
+public struct Block: Hashable, Sendable, Codable {
     public var name: String
     public var labelSet: String
     public var alternates: [Alternate]
@@ -157,7 +157,7 @@ public struct Block: Hashable, Sendable {
 }
 
 /// One alternate of a block: a Mustache template tagged with a label.
-public struct Alternate: Hashable, Sendable {
+public struct Alternate: Hashable, Sendable, Codable {
     public var label: String
     public var template: String
 
@@ -168,7 +168,7 @@ public struct Alternate: Hashable, Sendable {
 }
 
 /// The app events that count as success for a campaign.
-public struct Goal: Hashable, Sendable {
+public struct Goal: Hashable, Sendable, Codable {
     public var name: String
     public var events: [String]
     /// The event property that carries a purchase's value, if the goal counts value.
@@ -188,7 +188,7 @@ public struct Goal: Hashable, Sendable {
 }
 
 /// The global caps on messages per user, over all campaigns.
-public struct GlobalCaps: Hashable, Sendable {
+public struct GlobalCaps: Hashable, Sendable, Codable {
     public var perUserPerDay: Int?
     public var perUserPerWeek: Int?
 
@@ -209,7 +209,7 @@ public struct GlobalCaps: Hashable, Sendable {
 ///
 /// and its templates use `{{name}}` and `{{sale_ends}}`. A derived field with a default is never missing,
 /// so an alternate that uses it is always available.
-public struct DerivedField: Hashable, Sendable {
+public struct DerivedField: Hashable, Sendable, Codable {
     /// The new field's name.
     public var name: String
     /// The dotted path of the value it is computed from (`first_name`, `cart.value`).
@@ -236,7 +236,7 @@ public struct DerivedField: Hashable, Sendable {
     }
 
     /// A change of letter case.
-    public enum TextCase: String, Hashable, Sendable, CaseIterable {
+    public enum TextCase: String, Hashable, Sendable, CaseIterable, Codable {
         /// The first letter of each word upper case, the rest lower case (`mary-ann` → `Mary-Ann`).
         case capitalized
         case uppercase

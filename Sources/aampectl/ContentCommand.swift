@@ -1,4 +1,5 @@
 import AampeContent
+import AampeStore
 import ArgumentParser
 import Foundation
 
@@ -7,7 +8,7 @@ struct ContentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "content",
         abstract: "Validate and list a content folder of YAML files.",
-        subcommands: [ContentValidateCommand.self, ContentShowCommand.self]
+        subcommands: [ContentValidateCommand.self, ContentShowCommand.self, ContentApplyCommand.self]
     )
 
     /// Loads `folder`, or prints every problem to standard error and exits 1.
@@ -64,5 +65,42 @@ struct ContentShowCommand: AsyncParsableCommand {
     func run() async throws {
         let summary = ContentSummary(try ContentCommand.load(folder))
         print(json ? try JSONText.pretty(summary) : summary.text)
+    }
+}
+
+/// `aampectl content apply DIR [--dry-run]`: store the folder as a new content version.
+struct ContentApplyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Store a content folder as a new content version (identical content changes nothing).",
+        discussion: "Formulas and variants that the folder no longer has are archived, never deleted."
+    )
+
+    @Argument(help: "The content folder.")
+    var folder: String
+
+    @OptionGroup var dataDirectory: DataDirectoryOptions
+
+    @Flag(help: "Print what would change without storing anything.")
+    var dryRun = false
+
+    func run() async throws {
+        let content = try ContentCommand.load(folder)
+        let store = try dataDirectory.dataDirectory.openStore()
+        let changes = try ContentVersioning.apply(content, to: store, isDryRun: dryRun)
+        if changes.isUnchanged {
+            print("unchanged: the content equals the latest applied version")
+            return
+        }
+        print(dryRun ? "would apply:" : "applied content version \(changes.version.map(String.init) ?? "?"):")
+        let sections = [
+            ("added formulas", changes.addedFormulas), ("changed formulas", changes.changedFormulas),
+            ("archived formulas", changes.archivedFormulas), ("added variants", changes.addedVariants),
+            ("archived variants", changes.archivedVariants),
+        ]
+        for (title, names) in sections {
+            print("  \(title): \(names.count)")
+            for name in names { print("    \(name)") }
+        }
     }
 }

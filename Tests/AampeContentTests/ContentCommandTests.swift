@@ -66,3 +66,33 @@ struct ContentCommandTests {
         #expect(result.standardOutput.contains("    quiet hours: 22:00 to 07:00 local time\n"))
     }
 }
+
+/// `aampectl content apply` over a fresh data directory.
+@Suite("aampectl content apply")
+struct ContentApplyCommandTests {
+    @Test("apply stores a version; again is unchanged; a dry run writes nothing")
+    func apply() throws {
+        let folder = try TemporaryFolder()
+        let data = folder.child("data")
+        #expect(try Product.run("aampectl", ["init", "--data-dir", data]).status == 0)
+        let valid = try ContentFixtures.path("valid")
+
+        let dry = try Product.run("aampectl", ["content", "apply", valid, "--data-dir", data, "--dry-run"])
+        #expect(dry.status == 0, "\(dry.output)")
+        #expect(dry.standardOutput.hasPrefix("would apply:\n  added formulas: 4\n"))
+        #expect(dry.standardOutput.contains("  added variants: 12\n"))
+
+        let applied = try Product.run("aampectl", ["content", "apply", valid, "--data-dir", data])
+        #expect(applied.status == 0, "\(applied.output)")
+        #expect(applied.standardOutput.hasPrefix("applied content version 1:\n"))
+
+        let again = try Product.run("aampectl", ["content", "apply", valid, "--data-dir", data])
+        #expect(again.standardOutput == "unchanged: the content equals the latest applied version\n")
+
+        let broken = try Product.run(
+            "aampectl",
+            ["content", "apply", try ContentFixtures.path("broken"), "--data-dir", data]
+        )
+        #expect(broken.status == 1)
+    }
+}
