@@ -299,9 +299,23 @@ extension ContentBuilder {
     }
 
     /// Refuses an SMS formula of a campaign any of whose variants takes more parts than the campaign
-    /// allows with every variable empty: it could never be sent.
-    func checkCampaignLengths() {
+    /// allows with every variable empty: it could never be sent. Refuses a formula that shows `items`
+    /// in a campaign without a recommendation slot: the items could never be there.
+    func checkCampaigns() {
         for (campaign, site) in campaigns.values {
+            if campaign.recommendations == nil {
+                for name in campaign.formulas {
+                    guard let (_, _, scans) = formulas[name] else { continue }
+                    let scansUsed = scans.fields.map(\.scan) + scans.alternates.joined()
+                    if scansUsed.contains(where: { $0.topLevelNames.contains("items") }) {
+                        issues.report(
+                            site,
+                            "campaigns.\(campaign.name).recommendations",
+                            "formula '\(name)' shows items, but the campaign has no recommendation slot; expected recommendations: { count: N }"
+                        )
+                    }
+                }
+            }
             for name in campaign.formulas {
                 guard let (formula, _, scans) = formulas[name], formula.channel == .sms else { continue }
                 var tooLong: [Int] = []

@@ -345,7 +345,7 @@ final class ContentBuilder {
                 suggestion: NearestName.suggestion(for: reference.name, among: candidates)
             )
         }
-        checkCampaignLengths()
+        checkCampaigns()
         return Content(
             labelSets: [LabelSet.timing] + labelSets.values.map(\.set).sorted { $0.name < $1.name },
             knownEvents: eventNames.sorted(),

@@ -16,6 +16,9 @@ struct TemplateScan: Hashable, Sendable {
     var requiredVariables: [String] = []
     /// Every partial the template includes, at any depth, in order of appearance.
     var partials: [String] = []
+    /// The names looked up outside every section, as variables or as sections (`items` for
+    /// `{{#items}}…{{/items}}`), by their first path component.
+    var topLevelNames: Set<String> = []
     /// The text outside every section, in order, with the partials that stand outside every section.
     var staticPieces: [Piece] = []
 
@@ -84,9 +87,13 @@ struct TemplateScan: Hashable, Sendable {
 
             switch kind {
             case " ", "&":
-                if depth == 0, name != "." { requiredVariables.append(name) }
+                if depth == 0, name != "." {
+                    requiredVariables.append(name)
+                    topLevelNames.insert(String(name.prefix { $0 != "." }))
+                }
             case "#", "^", "$", "<":
                 flush()
+                if depth == 0, kind == "#" || kind == "^" { topLevelNames.insert(String(name.prefix { $0 != "." })) }
                 depth += 1
             case "/":
                 flush()

@@ -113,6 +113,25 @@ struct FormulaRendererTests {
         #expect(noName.text(of: "html_body") == "<p>Hi there,</p><p>Quality boots</p>")
     }
 
+    @Test("an empty recommendation list is missing: the inverted section's fallback renders")
+    func emptyItems() throws {
+        let yaml =
+            "formulas:\n  f: { channel: sms, body: \"{{#items}}{{title}}, {{/items}}{{^items}}See the shop{{/items}}\" }\n"
+        let renderer = try FormulaRenderer(
+            formula: try #require(try ContentLoader.load(files: [("f.yaml", yaml)]).formula(named: "f"))
+        )
+        func body(_ items: [[String: ViewValue]]) throws -> String? {
+            try renderer.render(
+                Variant(index: 0, of: renderer.formula),
+                for: renderer.viewModel(RenderData(items: items))
+            ).get()
+                .text(of: "body")
+        }
+        #expect(try body([]) == "See the shop")
+        #expect(try body([["title": .text("")]]) == "See the shop")  // an item with nothing left is dropped
+        #expect(try body(Self.items) == "Runner, Sock, ")
+    }
+
     @Test("derived fields: default, capitalization, date formatting")
     func derivedFields() throws {
         let sms = try renderer("cart_sms")
