@@ -1,4 +1,5 @@
 public import AampeCore
+public import AampeStore
 
 /// A campaign: formulas tied to a goal and the rules that say who may get them and when.
 ///
@@ -52,7 +53,7 @@ public struct AudienceRule: Hashable, Sendable, Codable {
     public var countries: [String]
     /// BCP 47 language tags as profiles store them (`en`, `pt-BR`).
     public var languages: [String]
-    /// Channels the user must have consented to.
+    /// Channels the user must have consented to (the consent that user imports record per channel).
     public var requiredConsent: [Channel]
     /// Conditions on profile attributes; all must hold.
     public var conditions: [AttributeCondition]

@@ -1,3 +1,5 @@
+public import AampeStore
+
 /// Everything a content folder declares, validated: label sets, formulas, goals, campaigns and the global
 /// caps. `ContentLoader` builds one from YAML; assignment and rendering read it.
 ///
@@ -76,10 +78,21 @@ func twoDigits(_ value: Int) -> String {
     value < 10 ? "0\(value)" : "\(value)"
 }
 
-/// A delivery channel, and the text fields a formula for it has.
-public enum Channel: String, CaseIterable, Hashable, Sendable, Codable {
+/// The channel a message is delivered through, and the text fields a formula for it has. Push, email and
+/// SMS need the user's consent on the matching `Channel` of their imported profile; in-app does not.
+public enum MessageChannel: String, CaseIterable, Hashable, Sendable, Codable {
     case push, email, sms
     case inApp = "in_app"
+
+    /// The channel whose consent a message on this one needs; nil for in-app messages.
+    public var consentChannel: Channel? {
+        switch self {
+        case .push: .push
+        case .email: .email
+        case .sms: .sms
+        case .inApp: nil
+        }
+    }
 
     /// The fields a formula for this channel must have.
     public var requiredFields: [String] {
@@ -110,7 +123,7 @@ public enum Channel: String, CaseIterable, Hashable, Sendable, Codable {
 /// the block's alternates.
 public struct Formula: Hashable, Sendable, Codable {
     public var name: String
-    public var channel: Channel
+    public var channel: MessageChannel
     /// Field name (`title`, `body`, `html_body`, …) to its template text, in the channel's field order.
     public var fields: [Field]
     /// The blocks, in the order their choices are numbered in a variant index.
@@ -118,7 +131,13 @@ public struct Formula: Hashable, Sendable, Codable {
     /// Fields computed into the view model before rendering (defaults, capitalization, dates).
     public var derivedFields: [DerivedField]
 
-    public init(name: String, channel: Channel, fields: [Field], blocks: [Block], derivedFields: [DerivedField] = []) {
+    public init(
+        name: String,
+        channel: MessageChannel,
+        fields: [Field],
+        blocks: [Block],
+        derivedFields: [DerivedField] = []
+    ) {
         self.name = name
         self.channel = channel
         self.fields = fields

@@ -1,4 +1,5 @@
 internal import AampeCore
+internal import AampeStore
 internal import Yams
 
 extension ContentBuilder {

@@ -62,11 +62,11 @@ extension ContentBuilder {
     ) -> (Formula, FormulaScans)? {
         // The channel decides which keys are allowed, so read it first.
         let channelNode = node.mapping != nil ? node["channel"] : nil
-        var channel: Channel?
+        var channel: MessageChannel?
         if let channelNode, let text = reader.string(channelNode, field + ".channel") {
-            channel = Channel(rawValue: text)
+            channel = MessageChannel(rawValue: text)
             if channel == nil {
-                let names = Channel.allCases.map(\.rawValue)
+                let names = MessageChannel.allCases.map(\.rawValue)
                 reader.report(
                     channelNode,
                     field + ".channel",
@@ -77,7 +77,7 @@ extension ContentBuilder {
         }
         let fieldNames =
             channel.map { $0.requiredFields + $0.optionalFields }
-            ?? Channel.allCases.flatMap { $0.requiredFields + $0.optionalFields }
+            ?? MessageChannel.allCases.flatMap { $0.requiredFields + $0.optionalFields }
         guard
             let keys = reader.mapping(
                 node,

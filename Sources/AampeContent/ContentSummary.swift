@@ -209,9 +209,10 @@ public struct ContentSummary: Codable, Hashable, Sendable {
         return text
     }
 
+    /// A duration as the YAML writes it: days from 4 days up, else hours, minutes or seconds.
     static func describe(seconds: Int64) -> String {
         if seconds == 0 { return "0s" }
-        if seconds % 86_400 == 0 { return "\(seconds / 86_400)d" }
+        if seconds % 86_400 == 0, seconds > 3 * 86_400 { return "\(seconds / 86_400)d" }
         if seconds % 3600 == 0 { return "\(seconds / 3600)h" }
         if seconds % 60 == 0 { return "\(seconds / 60)m" }
         return "\(seconds)s"

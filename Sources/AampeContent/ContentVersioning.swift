@@ -57,7 +57,7 @@ public enum ContentVersioning {
 
     /// What a variant's identity covers besides its chosen alternates.
     private struct Frame: Encodable {
-        var channel: Channel
+        var channel: MessageChannel
         var fields: [Formula.Field]
         var derivedFields: [DerivedField]
         var blocks: [[String]]

@@ -167,7 +167,7 @@ public struct FormulaRenderer: Sendable {
 public struct RenderedMessage: Hashable, Sendable {
     public var formula: String
     public var variant: Int
-    public var channel: Channel
+    public var channel: MessageChannel
     public var fields: [Field]
 
     public struct Field: Hashable, Sendable {

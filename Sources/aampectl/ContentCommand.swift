@@ -3,11 +3,11 @@ import AampeStore
 import ArgumentParser
 import Foundation
 
-/// `aampectl content`: check and list a content folder (label sets, formulas, goals, campaigns).
+/// `aampectl content`: check, list and apply a content folder (label sets, formulas, goals, campaigns).
 struct ContentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "content",
-        abstract: "Validate and list a content folder of YAML files.",
+        abstract: "Validate, list and apply a content folder of YAML files.",
         subcommands: [ContentValidateCommand.self, ContentShowCommand.self, ContentApplyCommand.self]
     )
 

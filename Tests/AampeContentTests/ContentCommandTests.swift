@@ -48,7 +48,9 @@ struct ContentCommandTests {
             campaigns.first { $0["name"] as? String == "cart_abandonment" }?["trigger"] as? String
                 == "add_to_cart, after 15m, unless checkout or purchase happens first"
         )
-        #expect(campaigns.first { $0["name"] as? String == "winback" }?["trigger"] as? String == "no app_opened for 2d")
+        #expect(
+            campaigns.first { $0["name"] as? String == "winback" }?["trigger"] as? String == "no app_opened for 48h"
+        )
         let labelSets = try #require(json["label_sets"] as? [[String: Any]])
         #expect(labelSets.first?["name"] as? String == "timing")
         #expect((labelSets.first?["labels"] as? [String])?.count == 35)

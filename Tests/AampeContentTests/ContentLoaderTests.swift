@@ -1,5 +1,6 @@
 import AampeContent
 import AampeCore
+import AampeStore
 import Testing
 
 /// The valid fixture folder (`Fixtures/valid`) loads into exactly the declarations it holds: label sets

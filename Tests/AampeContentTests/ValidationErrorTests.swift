@@ -15,7 +15,7 @@ struct ValidationErrorTests {
         "campaigns.yaml:3:11: campaigns.cart.goal: unknown goal: 'purchases' (did you mean 'purchase'?)",
         "campaigns.yaml:4:23: campaigns.cart.formulas[1]: unknown formula: 'promo2'",
         "campaigns.yaml:6:19: campaigns.cart.audience.countries[0]: expected an ISO 3166-1 alpha-2 country code in upper case (US, DE), found 'de'",
-        "campaigns.yaml:7:17: campaigns.cart.audience.consent[0]: unknown channel 'emial'; expected one of: push, email, sms, in_app (did you mean 'email'?)",
+        "campaigns.yaml:7:17: campaigns.cart.audience.consent[0]: unknown channel 'emial'; expected one of: email, sms, push (did you mean 'email'?)",
         "campaigns.yaml:9:14: campaigns.cart.trigger.event: unknown event (declared under 'events'): 'add_to_crat' (did you mean 'add_to_cart'?)",
         "campaigns.yaml:10:14: campaigns.cart.trigger.delay: expected a duration such as 30s, 15m, 48h or 7d (at most 366d), found '15 minutes'",
         "campaigns.yaml:12:42: campaigns.cart.quiet_hours.until: expected a local time HH:MM such as 22:00, found '7am'",
