@@ -98,3 +98,92 @@ struct ContentApplyCommandTests {
         #expect(broken.status == 1)
     }
 }
+
+/// `aampectl content preview` for users imported into a fresh data directory.
+@Suite("aampectl content preview")
+struct ContentPreviewCommandTests {
+    /// A data directory with two users (one without a first name) and two catalog items.
+    static func dataDirectory(_ folder: TemporaryFolder) throws -> String {
+        let data = folder.child("data")
+        #expect(try Product.run("aampectl", ["init", "--data-dir", data]).status == 0)
+        let users = folder.child("users.csv")
+        try Data("user_id,country,first_name,plan\nu1,DE,ana,premium\nu2,FR,,plus\n".utf8)
+            .write(to: URL(fileURLWithPath: users))
+        let items = folder.child("items.csv")
+        try Data("item_id,title,price\ni1,Runner,49.9\ni2,Sock,5\n".utf8).write(to: URL(fileURLWithPath: items))
+        #expect(try Product.run("aampectl", ["import", "users", "--data-dir", data, users]).status == 0)
+        #expect(try Product.run("aampectl", ["import", "catalog", "--data-dir", data, items]).status == 0)
+        return data
+    }
+
+    @Test("every variant for a user, with the profile and the given items; unavailable ones say why")
+    func allVariants() throws {
+        let folder = try TemporaryFolder()
+        let data = try Self.dataDirectory(folder)
+        let valid = try ContentFixtures.path("valid")
+        let result = try Product.run(
+            "aampectl",
+            [
+                "content", "preview", valid, "cart_push", "--data-dir", data, "--user", "u1", "--item", "i1", "--item",
+                "i2",
+            ]
+        )
+        #expect(result.status == 0, "\(result.output)")
+        #expect(
+            result.standardOutput.hasPrefix(
+                """
+                variant 0 (greeting=named, offer=discount):
+                  unavailable: offer/discount needs cart.items, which the user lacks
+                variant 1 (greeting=named, offer=quality):
+                  title: Hi ana, your cart misses you
+                  body: Made to last. Runner 49.9; Sock 5; \n  deep_link: shop://cart
+                """
+            )
+        )
+
+        let anonymous = try Product.run(
+            "aampectl",
+            [
+                "content", "preview", valid, "cart_push", "--data-dir", data, "--user", "u2", "--labels",
+                "greeting=named,offer=speed",
+            ]
+        )
+        #expect(
+            anonymous.standardOutput
+                == "variant 2 (greeting=named, offer=speed):\n  unavailable: greeting/named needs first_name, which the user lacks\n"
+        )
+    }
+
+    @Test("one variant by number; unknown users, formulas and variants are clear errors")
+    func errors() throws {
+        let folder = try TemporaryFolder()
+        let data = try Self.dataDirectory(folder)
+        let valid = try ContentFixtures.path("valid")
+        let one = try Product.run(
+            "aampectl",
+            ["content", "preview", valid, "cart_sms", "--data-dir", data, "--user", "u1", "--variant", "1"]
+        )
+        #expect(
+            one.standardOutput
+                == "variant 1 (tone=plain):\n  unavailable: body needs cart.value, which the user lacks\n"
+        )
+
+        let user = try Product.run(
+            "aampectl",
+            ["content", "preview", valid, "cart_sms", "--data-dir", data, "--user", "nobody"]
+        )
+        #expect(user.status != 0)
+        #expect(user.standardError.contains("no imported user 'nobody'"))
+        let formula = try Product.run(
+            "aampectl",
+            ["content", "preview", valid, "cart_psh", "--data-dir", data, "--user", "u1"]
+        )
+        #expect(formula.status != 0)
+        #expect(formula.standardError.contains("no formula 'cart_psh' (did you mean 'cart_push'?)"))
+        let variant = try Product.run(
+            "aampectl",
+            ["content", "preview", valid, "cart_sms", "--data-dir", data, "--user", "u1", "--variant", "2"]
+        )
+        #expect(variant.standardError.contains("variant 2 does not exist; the formula has variants 0 to 1"))
+    }
+}
