@@ -188,6 +188,13 @@ let package = Package(
         ),
 
         .executableTarget(
+            name: "aampe-bench-content",
+            dependencies: ["AampeContent"],
+            path: "tools/benchmarks/content",
+            exclude: ["python_peer.py"]
+        ),
+
+        .executableTarget(
             name: "aampe-loadgen",
             dependencies: [
                 "AampeProtocol",

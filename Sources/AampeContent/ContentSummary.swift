@@ -1,3 +1,5 @@
+internal import AampeStore
+
 /// What `aampectl content show` prints: label sets, formulas with their variant counts, goals and
 /// campaigns with their rules in words. Encodes to JSON with snake_case keys.
 public struct ContentSummary: Codable, Hashable, Sendable {

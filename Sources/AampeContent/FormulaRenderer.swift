@@ -27,6 +27,7 @@ public struct FormulaRenderer: Sendable {
     /// Per block, per alternate, compiled twice: as plain text and as HTML (see `init`).
     private let textAlternates: [[CompiledTemplate]]
     private let htmlAlternates: [[CompiledTemplate]]
+    private let hasHTMLField: Bool
 
     struct CompiledTemplate: Sendable {
         var name: String
@@ -50,6 +51,7 @@ public struct FormulaRenderer: Sendable {
             fields.append(try Self.compile(name: field.name, text: prefix + field.template, scanned: field.template))
         }
         self.fields = fields
+        self.hasHTMLField = formula.fields.contains { formula.channel.isHTML(field: $0.name) }
         func compileAlternates(prefix: String) throws(RenderError) -> [[CompiledTemplate]] {
             var blocks: [[CompiledTemplate]] = []
             for block in formula.blocks {
@@ -126,7 +128,9 @@ public struct FormulaRenderer: Sendable {
             let names = missing(alternate.requiredVariables, model)
             if !names.isEmpty { return .failure(.missingVariables(part: alternate.name, names: names)) }
             textLibrary.register(alternate.template, named: formula.blocks[position].name)
-            htmlLibrary.register(htmlAlternates[position][choice].template, named: formula.blocks[position].name)
+            if hasHTMLField {
+                htmlLibrary.register(htmlAlternates[position][choice].template, named: formula.blocks[position].name)
+            }
         }
         var rendered: [RenderedMessage.Field] = []
         for field in fields {
@@ -220,16 +224,31 @@ public enum RenderError: Error, Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A push notification's payload as the limit measures it: the JSON object of its rendered fields
-/// (`{"body":…,"deep_link":…,"image":…,"title":…}`, keys sorted, no white space), in UTF-8 bytes.
-/// APNs and FCM wrap it in a few more bytes of their own.
+/// (`{"body":…,"deep_link":…,"image":…,"title":…}`, no white space, strings escaped as JSONEncoder
+/// escapes them, slashes not escaped), in UTF-8 bytes. APNs and FCM wrap it in a few more bytes of their
+/// own. Counted without building the JSON: this runs for every push render.
 struct PushPayload {
     var fields: [(name: String, text: String)]
 
     var byteCount: Int {
-        var object: [String: String] = [:]
-        for field in fields { object[field.name] = field.text }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(object).count) ?? Int.max
+        // {} plus, per field, "name":"text" and a comma between fields.
+        var bytes = 2 + max(0, fields.count - 1)
+        for field in fields {
+            bytes += Self.quotedBytes(field.name) + 1 + Self.quotedBytes(field.text)
+        }
+        return bytes
+    }
+
+    /// The bytes of `text` as a JSON string, quotes included.
+    static func quotedBytes(_ text: String) -> Int {
+        var bytes = 2
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x08, 0x0C, 0x0A, 0x0D, 0x09: bytes += 2
+            case 0..<0x20: bytes += 6  // \u00XX
+            default: bytes += 1
+            }
+        }
+        return bytes
     }
 }
