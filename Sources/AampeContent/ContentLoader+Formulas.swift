@@ -84,10 +84,10 @@ extension ContentBuilder {
                 field,
                 allowed: Self.formulaKeys + Self.unique(fieldNames),
                 required: ["channel"] + (channel?.requiredFields ?? [])
-            ), let channel
+            )
         else { return nil }
 
-        // Blocks, in file order.
+        // Blocks, in file order. They are read even when the channel is unknown, to report their problems.
         var blocks: [Block] = []
         var blockScans: [[TemplateScan]] = []
         var blockSites: [String: Node] = [:]
@@ -114,6 +114,7 @@ extension ContentBuilder {
                 blockSites[block.name] = blockEntry.key
             }
         }
+        guard let channel else { return nil }
         let blockNames = blocks.map(\.name)
 
         // Fields, in the channel's order; each may place blocks with {{>name}}.

@@ -50,6 +50,8 @@ public enum ContentLoader {
         }
         var paths: [String] = []
         while let relative = enumerator.nextObject() as? String {
+            // Hidden files and folders (.git, .github) are not content.
+            if relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
             guard relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") else { continue }
             paths.append(relative)
             if paths.count > Limits.maximumContentFiles {

@@ -97,14 +97,14 @@ public struct ViewModel: @unchecked Sendable {
     let root: [String: Any]
 
     public init(_ data: RenderData, derivedFields: [DerivedField] = []) {
-        var values: [String: ViewValue] = [:]
-        for (name, value) in data.profile { values[name] = value }
-        if !data.event.isEmpty {
-            values["event"] = .object(data.event)
-            for (name, value) in data.event where values[name] == nil { values[name] = value }
+        // Normalize first, so that an empty profile field does not hide the event property of its name.
+        var values = data.profile.compactMapValues(\.normalized)
+        let event = data.event.compactMapValues(\.normalized)
+        if !event.isEmpty {
+            values["event"] = .object(event)
+            for (name, value) in event where values[name] == nil { values[name] = value }
         }
-        if !data.items.isEmpty { values["items"] = .list(data.items.map { .object($0) }) }
-        values = values.compactMapValues(\.normalized)
+        if let items = ViewValue.list(data.items.map { .object($0) }).normalized { values["items"] = items }
         for field in derivedFields {
             values[field.name] = Self.derive(field, from: values)
         }

@@ -96,3 +96,38 @@ struct CampaignFormulaCheckTests {
         #expect(ContentFixtures.issues(files: Self.files(slot: ", recommendations: { count: 3 }")).isEmpty)
     }
 }
+
+/// Folder reading and error collection details.
+@Suite("Content folder details")
+struct ContentFolderDetailTests {
+    @Test("hidden files and folders (.git, .github) are not read")
+    func hiddenSkipped() throws {
+        let folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.child(".github"), withIntermediateDirectories: true)
+        try Data("not: [content".utf8).write(to: URL(fileURLWithPath: folder.child(".github/ci.yml")))
+        try Data("not: [content".utf8).write(to: URL(fileURLWithPath: folder.child(".draft.yaml")))
+        try Data("formulas:\n  f: { channel: sms, body: Hi }\n".utf8).write(
+            to: URL(fileURLWithPath: folder.child("a.yaml"))
+        )
+        #expect(try ContentLoader.load(folder: folder.path).formulas.map(\.name) == ["f"])
+    }
+
+    @Test("a formula with an unknown channel still has its blocks checked")
+    func unknownChannelStillChecksBlocks() {
+        let yaml = """
+            label_sets: { tone: [playful, plain] }
+            formulas:
+              f:
+                channel: pigeon
+                body: "{{>b}}"
+                blocks:
+                  b: { label_set: tone, alternates: [ { label: playful, text: a } ] }
+            """
+        #expect(
+            ContentFixtures.issues(files: [("f.yaml", yaml)]).map(\.description) == [
+                "f.yaml:4:14: formulas.f.channel: unknown channel 'pigeon'; expected one of: push, email, sms, in_app",
+                "f.yaml:7:41: formulas.f.blocks.b.alternates: a block needs at least 2 alternates, found 1",
+            ]
+        )
+    }
+}

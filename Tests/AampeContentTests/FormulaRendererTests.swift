@@ -49,6 +49,18 @@ struct FormulaRendererTests {
         #expect(message.channel == .push)
     }
 
+    @Test("the event's property fills a name the profile leaves empty; a profile value wins otherwise")
+    func eventAndProfileNames() throws {
+        let push = try renderer("cart_push")
+        let empty = push.viewModel(RenderData(profile: ["first_name": .text("")], event: ["first_name": .text("Eve")]))
+        #expect(empty.value(at: "first_name") == .text("Eve"))
+        let both = push.viewModel(
+            RenderData(profile: ["first_name": .text("Ana")], event: ["first_name": .text("Eve")])
+        )
+        #expect(both.value(at: "first_name") == .text("Ana"))
+        #expect(both.value(at: "event.first_name") == .text("Eve"))
+    }
+
     @Test("an alternate with a missing required variable is unavailable, never rendered with a hole")
     func unavailableAlternate() throws {
         let push = try renderer("cart_push")

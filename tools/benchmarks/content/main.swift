@@ -126,7 +126,9 @@ results.deallocate()
 
 let singleRate = Double(users) / singleSeconds
 let parallelRate = Double(users) / parallelSeconds
-print("one thread:   \(Int(singleRate)) renders/s (\(String(format: "%.2f", singleSeconds)) s, \(single.failed) unavailable)")
+print(
+    "one thread:   \(Int(singleRate)) renders/s (\(String(format: "%.2f", singleSeconds)) s, \(single.failed) unavailable)"
+)
 print("\(cores) threads:    \(Int(parallelRate)) renders/s (\(String(format: "%.2f", parallelSeconds)) s)")
 print("rendered bytes: \(single.bytes) (parallel run: \(parallelBytes))")
 let json: [String: Any] = [
