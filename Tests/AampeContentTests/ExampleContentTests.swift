@@ -37,5 +37,12 @@ struct ExampleContentTests {
                 == "<p>Hey Ada, we found treasure!</p><ul><li><a href=\"https://s.example/i1\">Dune &amp; more</a> 14.5</li></ul> <p>Hand-picked for you</p>"
         )
         #expect(message.text(of: "text_body") == "Hey Ada, we found treasure!\n- Dune & more 14.5\nHand-picked for you")
+        // An item without a URL is listed without a link, never with an empty href.
+        let noURL = RenderData(profile: [:], items: [["title": .text("Dune"), "price": .number(9)]])
+        let plain = try #require(
+            try ContentPreview.preview(content, formula: "picks_email", data: noURL, selection: .index(0)).first?
+                .outcome.get()
+        )
+        #expect(plain.text(of: "html_body")?.contains("<ul><li>Dune 9</li></ul>") == true)
     }
 }
