@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // MARK: Layer 0: vocabulary and system libraries
@@ -70,6 +71,19 @@ let package = Package(
         .target(
             name: "AampeLearning",
             dependencies: ["AampeCore", "AampeSegments"]
+        ),
+
+        // Content: label sets, formulas and their variants, goals and campaigns, loaded from a YAML
+        // folder and validated; rendering a variant for a user through swift-mustache.
+        .target(
+            name: "AampeContent",
+            dependencies: [
+                "AampeCore",
+                "AampeStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
 
         // Jobs: what a batch run does (lock, run record, inputs, generation build, carry-over, publish,
@@ -151,6 +165,7 @@ let package = Package(
             name: "aampectl",
             dependencies: [
                 "AampeClient",
+                "AampeContent",
                 "AampeCore",
                 "AampeEvents",
                 "AampeIngest",
@@ -170,6 +185,13 @@ let package = Package(
             dependencies: ["AampeCore", "AampeSegments"],
             path: "tools/benchmarks/segments",
             exclude: ["parquet_peer.py"]
+        ),
+
+        .executableTarget(
+            name: "aampe-bench-content",
+            dependencies: ["AampeContent"],
+            path: "tools/benchmarks/content",
+            exclude: ["python_peer.py"]
         ),
 
         .executableTarget(
@@ -205,6 +227,14 @@ let package = Package(
         .target(name: "AampeTestSupport", dependencies: ["AampeCore", "AampeStore"], path: "Tests/AampeTestSupport"),
 
         .testTarget(name: "AampeCoreTests", dependencies: ["AampeCore"]),
+        .testTarget(
+            name: "AampeContentTests",
+            dependencies: [
+                "AampeContent", "AampeCore", "AampeStore", "AampeTestSupport", "aampectl",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "AampeIngestTests",
             dependencies: [

@@ -174,3 +174,39 @@ extension Limits {
     /// indices, far below `UInt32.max`.
     public static let maximumRatingsFileBytes = 1 << 30
 }
+
+extension Limits {
+    // MARK: Content
+
+    /// The most variants one formula may expand to (the product of its blocks' alternate counts).
+    ///
+    /// Conditioned assignment spreads sends evenly over a formula's variants, and the model learns per
+    /// label, not per variant; past a few thousand variants a campaign can never send each one often enough
+    /// to tell them apart, and `content apply` stores a row per variant. 4,096 leaves room above the
+    /// 5 × 8 × 6 × 4 = 960 of a rich formula.
+    public static let maximumVariantsPerFormula = 4_096
+
+    /// The most alternates in one block. Each needs enough sends to be learned; 64 is far past useful.
+    public static let maximumAlternatesPerBlock = 64
+
+    /// The longest template text (a formula field or an alternate), in UTF-8 bytes. An email's HTML body
+    /// is the largest real template, typically tens of KiB; 256 KiB bounds what one render may build.
+    public static let maximumTemplateBytes = 256 * 1024
+
+    /// The largest YAML file a content folder may hold, in bytes, and the most YAML files in it. A rich
+    /// content folder is a few hundred KiB in tens of files; the bounds keep a mistaken folder (a data
+    /// dump, a home directory) from being read whole.
+    public static let maximumContentFileBytes = 4 * 1024 * 1024
+    public static let maximumContentFiles = 1_000
+
+    /// The largest push payload, in UTF-8 bytes: what APNs and FCM accept (4 KiB) for the whole
+    /// notification. Measured as the rendered fields' JSON object (`PushPayload`).
+    public static let maximumPushPayloadBytes = 4_096
+
+    /// The most parts a campaign may allow one SMS to take. Carriers concatenate up to 255 parts, but
+    /// each part is billed, and past ten an SMS is a letter in the wrong channel.
+    public static let maximumSMSParts = 10
+
+    /// The most items a recommendation slot may ask for; a message shows a handful.
+    public static let maximumRecommendationSlotItems = 20
+}

@@ -141,6 +141,49 @@ enum Migrations {
             )
         }
 
+        migrator.registerMigration("0003 content versions") { db in
+            // Every applied content folder, as canonical JSON. Applying the same content again adds no row.
+            try db.execute(
+                sql: """
+                    CREATE TABLE content_versions (
+                        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                        digest      TEXT    NOT NULL,  -- SHA-256 of document, hex
+                        document    TEXT    NOT NULL,
+                        applied_at  INTEGER NOT NULL   -- microseconds since the Unix epoch, UTC
+                    ) STRICT
+                    """
+            )
+            // Each distinct definition of a formula, and each distinct variant, kept for ever so that the
+            // message log can always name what was sent. A row is active while archived_in is NULL; a
+            // later version that drops it archives it, and one that brings it back clears archived_in.
+            try db.execute(
+                sql: """
+                    CREATE TABLE content_formulas (
+                        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+                        name         TEXT    NOT NULL,
+                        digest       TEXT    NOT NULL,  -- SHA-256 of document, hex
+                        channel      TEXT    NOT NULL,
+                        document     TEXT    NOT NULL,  -- the formula as canonical JSON
+                        added_in     INTEGER NOT NULL REFERENCES content_versions (id),
+                        archived_in  INTEGER REFERENCES content_versions (id),
+                        UNIQUE (name, digest)
+                    ) STRICT;
+                    CREATE TABLE content_variants (
+                        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+                        formula        TEXT    NOT NULL,
+                        digest         TEXT    NOT NULL,  -- SHA-256 of its channel, fields and chosen alternates
+                        formula_id     INTEGER NOT NULL REFERENCES content_formulas (id),  -- as first added
+                        variant_index  INTEGER NOT NULL,  -- its number in that formula row's document
+                        labels         TEXT    NOT NULL,  -- label_set=label, comma-separated, in block order
+                        added_in       INTEGER NOT NULL REFERENCES content_versions (id),
+                        archived_in    INTEGER REFERENCES content_versions (id),
+                        UNIQUE (formula, digest)
+                    ) STRICT;
+                    CREATE INDEX content_variants_active ON content_variants (formula) WHERE archived_in IS NULL;
+                    """
+            )
+        }
+
         return migrator
     }()
 

@@ -12,7 +12,7 @@ struct AampeCtl: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, StatusCommand.self, ImportCommand.self, EventsCommand.self, PingCommand.self,
             StatsCommand.self, ReloadCommand.self, TrainCommand.self, RecommendCommand.self,
-            SimilarCommand.self, TrackCommand.self, AudienceCommand.self, EvalCommand.self,
+            SimilarCommand.self, TrackCommand.self, AudienceCommand.self, EvalCommand.self, ContentCommand.self,
         ]
     )
 }
