@@ -1,4 +1,8 @@
+import AampeClient
 import AampeContent
+import AampeCore
+import AampeJobs
+import AampeProtocol
 import AampeStore
 import ArgumentParser
 import Foundation
@@ -113,7 +117,12 @@ struct ContentPreviewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "preview",
         abstract: "Render a formula's variants for an imported user, saying why a variant is unavailable.",
-        discussion: "The recommendation slot holds the --item catalog items, in order."
+        discussion: """
+            The recommendation slot holds the --item catalog items, in order. Without --item it holds \
+            --slot-count items recommended for the user: by the running aamped when it answers (trained \
+            history plus real-time events), else by the current generation read directly (trained history \
+            only). The preview says which.
+            """
     )
 
     @Argument(help: "The content folder.")
@@ -144,11 +153,19 @@ struct ContentPreviewCommand: AsyncParsableCommand {
     )
     var items: [String] = []
 
+    @Option(help: ArgumentHelp("Items recommended into the slot when no --item is given.", valueName: "N"))
+    var slotCount = 3
+
     @Option(help: ArgumentHelp("The SMS parts allowed.", valueName: "N"))
     var smsMaxParts = 1
 
+    @OptionGroup var connection: DaemonConnectionOptions
+
     func validate() throws {
         if variant != nil, labels != nil { throw ValidationError("give --variant or --labels, not both") }
+        guard (1...Limits.maximumRecommendationCount).contains(slotCount) else {
+            throw ValidationError("--slot-count must be 1 to \(Limits.maximumRecommendationCount)")
+        }
     }
 
     func run() async throws {
@@ -157,7 +174,15 @@ struct ContentPreviewCommand: AsyncParsableCommand {
         guard let profile = try store.ingestion.profile(externalID: user) else {
             throw ValidationError("no imported user '\(user)'")
         }
-        let stored = try items.map { id in
+        var itemIDs = items
+        if itemIDs.isEmpty {
+            let (recommended, source) = try await recommendedItems(store: store)
+            itemIDs = recommended
+            print(
+                "recommendation slot: \(recommended.isEmpty ? "empty" : recommended.joined(separator: ", ")) (\(source))"
+            )
+        }
+        let stored = try itemIDs.map { id in
             guard let item = try store.ingestion.catalogItem(externalID: id) else {
                 throw ValidationError("no catalog item '\(id)'")
             }
@@ -191,5 +216,28 @@ struct ContentPreviewCommand: AsyncParsableCommand {
                 print("  unavailable: \(reason)")
             }
         }
+    }
+
+    /// The slot's items: from the running daemon when it answers, else from the current generation.
+    func recommendedItems(store: Store) async throws -> (ids: [String], source: String) {
+        let directory = dataDirectory.dataDirectory
+        if let client = try? connection.client(dataDirectory: directory) {
+            defer { Task { await client.close() } }
+            var request = Aampe_V1_RecommendRequest()
+            request.userID = user
+            request.count = UInt32(slotCount)
+            // A daemon that is not running (or serves no recommender) is expected here; the generation
+            // on disk answers instead, and the preview says so.
+            if let response = try? await client.recommend(request) {
+                return (response.items.map(\.itemID), "recommended by aamped, generation \(response.generation)")
+            }
+        }
+        let ids = try RecommendationPreview.itemIDs(directory: directory, user: user, count: slotCount)
+        return (
+            ids,
+            ids.isEmpty
+                ? "no generation with a recommender"
+                : "recommended from the current generation on disk; aamped did not answer"
+        )
     }
 }

@@ -150,8 +150,44 @@ struct ContentPreviewCommandTests {
         )
         #expect(
             anonymous.standardOutput
-                == "variant 2 (greeting=named, offer=speed):\n  unavailable: greeting/named needs first_name, which the user lacks\n"
+                == "recommendation slot: empty (no generation with a recommender)\n"
+                + "variant 2 (greeting=named, offer=speed):\n  unavailable: greeting/named needs first_name, which the user lacks\n"
         )
+    }
+
+    @Test("without --item the slot holds recommendations from the current generation when no daemon answers")
+    func recommendedSlot() throws {
+        let folder = try TemporaryFolder()
+        let data = try Self.dataDirectory(folder)
+        // u3 viewed i1 and i2, u1 only i1: i2 is u1's recommendation (seen items are left out).
+        let events = folder.child("events.csv")
+        try Data(
+            """
+            user_id,event,timestamp,item_id
+            u1,product_viewed,2026-11-01T10:00:00Z,i1
+            u3,product_viewed,2026-11-01T10:00:00Z,i1
+            u3,product_viewed,2026-11-01T10:01:00Z,i2
+
+            """.utf8
+        ).write(to: URL(fileURLWithPath: events))
+        #expect(try Product.run("aampectl", ["import", "events", "--data-dir", data, events]).status == 0)
+        #expect(try Product.run("aampectl", ["train", "recommender", "--data-dir", data]).status == 0)
+        let valid = try ContentFixtures.path("valid")
+        let result = try Product.run(
+            "aampectl",
+            [
+                "content", "preview", valid, "cart_push", "--data-dir", data, "--user", "u1", "--variant", "1",
+                "--slot-count", "1",
+            ]
+        )
+        #expect(result.status == 0, "\(result.output)")
+        #expect(
+            result.standardOutput.hasPrefix(
+                "recommendation slot: i2 (recommended from the current generation on disk; aamped did not answer)\n"
+            ),
+            "\(result.output)"
+        )
+        #expect(result.standardOutput.contains("Made to last. Sock 5;"), "\(result.output)")
     }
 
     @Test("one variant by number; unknown users, formulas and variants are clear errors")
@@ -165,7 +201,8 @@ struct ContentPreviewCommandTests {
         )
         #expect(
             one.standardOutput
-                == "variant 1 (tone=plain):\n  unavailable: body needs cart.value, which the user lacks\n"
+                == "recommendation slot: empty (no generation with a recommender)\n"
+                + "variant 1 (tone=plain):\n  unavailable: body needs cart.value, which the user lacks\n"
         )
 
         let user = try Product.run(
