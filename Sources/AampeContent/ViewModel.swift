@@ -83,7 +83,8 @@ public struct RenderData: Hashable, Sendable {
 /// - profile fields at the top level (`{{first_name}}`);
 /// - the trigger event's properties under `event` (`{{event.cart.value}}`), and also at the top level
 ///   where no profile field has the same name (`{{cart.value}}`);
-/// - the recommendation slot's items as `items` (`{{#items}}{{title}} {{price}}{{/items}}`);
+/// - the recommendation slot's items as `items` (`{{#items}}{{title}} {{price}}{{/items}}`), the last
+///   one with `is_last` set, for separators (`{{^is_last}}, {{/is_last}}`);
 /// - the formula's derived fields (`DerivedField`), computed last from any of the above.
 ///
 /// Every empty value is removed (`ViewValue.normalized`), so a missing and an empty value behave alike.
@@ -104,7 +105,15 @@ public struct ViewModel: @unchecked Sendable {
             values["event"] = .object(event)
             for (name, value) in event where values[name] == nil { values[name] = value }
         }
-        if let items = ViewValue.list(data.items.map { .object($0) }).normalized { values["items"] = items }
+        if case .list(var items)? = ViewValue.list(data.items.map { .object($0) }).normalized {
+            // The last item carries `is_last`, so a template can separate items without a trailing
+            // separator: `{{#items}}{{title}}{{^is_last}} · {{/is_last}}{{/items}}`.
+            if case .object(var last) = items[items.count - 1] {
+                last["is_last"] = .bool(true)
+                items[items.count - 1] = .object(last)
+            }
+            values["items"] = .list(items)
+        }
         for field in derivedFields {
             values[field.name] = Self.derive(field, from: values)
         }

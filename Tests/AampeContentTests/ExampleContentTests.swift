@@ -31,7 +31,7 @@ struct ExampleContentTests {
         let lines = try ContentPreview.preview(content, formula: "picks_email", data: data, selection: .index(1))
         let message = try #require(try lines.first?.outcome.get())
         #expect(message.text(of: "subject") == "Hand-picked for you")
-        #expect(message.text(of: "preheader") == "Dune & more · ")
+        #expect(message.text(of: "preheader") == "Dune & more")
         #expect(
             message.text(of: "html_body")
                 == "<p>Hey Ada, we found treasure!</p><ul><li><a href=\"https://s.example/i1\">Dune &amp; more</a> 14.5</li></ul> <p>Hand-picked for you</p>"

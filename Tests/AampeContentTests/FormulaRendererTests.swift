@@ -49,6 +49,18 @@ struct FormulaRendererTests {
         #expect(message.channel == .push)
     }
 
+    @Test("the slot's last item carries is_last, for separators without a trailing one")
+    func lastItem() throws {
+        let model = try renderer("cart_push").viewModel(RenderData(items: Self.items))
+        guard case .list(let items)? = model.value(at: "items") else {
+            Issue.record("no items in the view model")
+            return
+        }
+        #expect(items.count == 2)
+        #expect(items.first == .object(["title": .text("Runner"), "price": .number(49.9)]))
+        #expect(items.last == .object(["title": .text("Sock"), "price": .number(5), "is_last": .bool(true)]))
+    }
+
     @Test("the event's property fills a name the profile leaves empty; a profile value wins otherwise")
     func eventAndProfileNames() throws {
         let push = try renderer("cart_push")
