@@ -11,6 +11,7 @@ private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32
 private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int { write(fd, bytes, count) }
 private func systemFsync(_ fd: Int32) -> Int32 { fsync(fd) }
 private func systemClose(_ fd: Int32) -> Int32 { close(fd) }
+private func systemRename(_ source: String, _ destination: String) -> Int32 { rename(source, destination) }
 private func systemDataSync(_ fd: Int32) -> Int32 {
     #if os(Linux)
     fdatasync(fd)
@@ -101,6 +102,29 @@ public enum FileIO {
     /// delayed write error shows; the descriptor is released either way and must not be closed again.
     public static func close(_ fd: Int32, path: String) throws(FileIOError) {
         guard systemClose(fd) == 0 else { throw FileIOError(path: path, operation: "close", code: errno) }
+    }
+
+    /// Writes `bytes` to a new file at `path` (replacing any), fsyncs and closes it.
+    public static func writeDurably(_ path: String, bytes: [UInt8]) throws(FileIOError) {
+        let fd = try open(path, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        do throws(FileIOError) {
+            try write(fd, bytes, path: path)
+            try fsync(fd, path: path)
+        } catch {
+            closeAbandoned(fd)
+            throw error
+        }
+        try close(fd, path: path)
+    }
+
+    /// Replaces `path` with `bytes` atomically: a durable temporary file beside it, renamed over it. A
+    /// crash leaves the old file or the whole new one, never part of it.
+    public static func replaceAtomically(_ path: String, bytes: [UInt8]) throws(FileIOError) {
+        let temporary = path + ".tmp"
+        try writeDurably(temporary, bytes: bytes)
+        guard systemRename(temporary, path) == 0 else {
+            throw FileIOError(path: temporary, operation: "rename", code: errno)
+        }
     }
 
     /// Closes a descriptor whose close error cannot change what the caller does next: a file being

@@ -3,12 +3,6 @@ public import AampeLearning
 public import AampeStore
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// An audience as a file another tool imports: Amazon Pinpoint's endpoint CSV, Braze's user CSV with a
 /// custom attribute, or a plain CSV.
 public enum AudienceExport {
@@ -92,22 +86,9 @@ public enum AudienceExport {
             }
         }
         let text = lines.joined(separator: "\n") + "\n"
-        // Written next to the destination, fsynced, then renamed over it: a crash leaves the old file or
-        // the whole new one, never half an audience.
-        let temporary = path + ".tmp"
+        // A crash leaves the old file or the whole new one, never half an audience.
         do {
-            let descriptor = try FileIO.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC)
-            do {
-                try FileIO.write(descriptor, Array(text.utf8), path: temporary)
-                try FileIO.fsync(descriptor, path: temporary)
-            } catch {
-                FileIO.closeAbandoned(descriptor)
-                throw error
-            }
-            try FileIO.close(descriptor, path: temporary)
-            guard rename(temporary, path) == 0 else {
-                throw FileIOError(path: temporary, operation: "rename", code: errno)
-            }
+            try FileIO.replaceAtomically(path, bytes: Array(text.utf8))
         } catch {
             throw JobError(.cannotWrite(path: path, detail: "\(error)"))
         }

@@ -138,17 +138,7 @@ enum FileSystem {
 
     /// Writes `bytes` to a new file at `path`, fsyncs and closes it.
     static func writeFileDurably(_ path: String, bytes: [UInt8]) throws {
-        try io { () throws(FileIOError) in
-            let fd = try FileIO.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC)
-            do throws(FileIOError) {
-                try FileIO.write(fd, bytes, path: path)
-                try FileIO.fsync(fd, path: path)
-            } catch {
-                FileIO.closeAbandoned(fd)
-                throw error
-            }
-            try FileIO.close(fd, path: path)
-        }
+        try io { () throws(FileIOError) in try FileIO.writeDurably(path, bytes: bytes) }
     }
 
     static func writeAll(fd: Int32, bytes: UnsafeRawBufferPointer, path: String) throws {
