@@ -123,9 +123,7 @@ extension DateRange: Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         func date(_ key: CodingKeys) throws -> CivilDate {
             let text = try container.decode(String.self, forKey: key)
-            let parts = text.split(separator: "-").compactMap { Int64($0) }
-            let date = parts.count == 3 ? CivilDate(year: parts[0], month: Int(parts[1]), day: Int(parts[2])) : nil
-            guard let date, date.isValid else {
+            guard let date = CivilDate(iso8601Date: text) else {
                 throw DecodingError.dataCorruptedError(
                     forKey: key,
                     in: container,

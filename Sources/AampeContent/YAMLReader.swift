@@ -165,13 +165,7 @@ struct YAMLReader {
     /// A calendar date `YYYY-MM-DD`.
     func date(_ node: Node, _ field: String) -> CivilDate? {
         guard let text = string(node, field) else { return nil }
-        let parts = text.split(separator: "-")
-        if parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let year = Int64(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
-        {
-            let date = CivilDate(year: year, month: month, day: day)
-            if date.isValid { return date }
-        }
+        if let date = CivilDate(iso8601Date: text) { return date }
         report(node, field, "expected a date YYYY-MM-DD such as 2026-11-27, found '\(text)'")
         return nil
     }

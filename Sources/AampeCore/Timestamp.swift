@@ -129,6 +129,17 @@ public struct CivilDate: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         "\(year.padded(4))-\(Int64(month).padded(2))-\(Int64(day).padded(2))"
     }
+
+    /// The date ``description`` writes: exactly `YYYY-MM-DD`, a date that exists; `nil` otherwise.
+    public init?(iso8601Date text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            parts.allSatisfy({ $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }),
+            let year = Int64(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
+        else { return nil }
+        self.init(year: year, month: month, day: day)
+        guard isValid else { return nil }
+    }
 }
 
 extension Int64 {

@@ -51,4 +51,22 @@ struct TimestampTests {
     func invalidDates(year: Int, month: Int, day: Int) {
         #expect(!CivilDate(year: Int64(year), month: month, day: day).isValid)
     }
+
+    @Test("dates and instants read back what they write; other forms are refused")
+    func readBack() {
+        // Four-digit years (1000 to 9999): the forms these read.
+        for day in stride(from: Int64(-354_000), through: 2_900_000, by: 7_919) {
+            let date = CivilDate(daysSinceEpoch: day)
+            #expect(CivilDate(iso8601Date: date.description) == date)
+            let instant = Timestamp(rawValue: day * 86_400_000_000 + 12_345_678_901)
+            #expect(Timestamp(iso8601: instant.iso8601Microseconds) == instant)
+            #expect(Timestamp(iso8601: instant.description) == Timestamp(secondsSinceEpoch: instant.secondsSinceEpoch))
+        }
+        for text in ["2026-2-01", "2026-02-30", "2026-02-01x", "+026-02-01", "2026-02", ""] {
+            #expect(CivilDate(iso8601Date: text) == nil, "\(text)")
+        }
+        #expect(Timestamp(iso8601: "2026-11-01T12:00:00+01:00") == Timestamp(iso8601: "2026-11-01T11:00:00Z"))
+        #expect(Timestamp(iso8601: "2026-11-01T12:00:00[Europe/Paris]") == nil)
+        #expect(Timestamp(iso8601: "not a time") == nil)
+    }
 }
