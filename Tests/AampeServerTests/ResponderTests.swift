@@ -44,7 +44,7 @@ struct ResponderTests {
         "a response over the limit is split between fields into frames of at most the limit; their merge is the response"
     )
     func split() async throws {
-        var limits = ServerLimits()
+        var limits = ServerLimits.patient
         limits.maximumBodyBytes = Self.limit
         let server = try await TestServer(limits: limits)
         let raw = try server.raw()
@@ -92,7 +92,7 @@ struct ResponderTests {
 
     @Test("a response of exactly the limit is one frame; one byte more is two")
     func atLimit() async throws {
-        var limits = ServerLimits()
+        var limits = ServerLimits.patient
         limits.maximumBodyBytes = Self.limit
         let server = try await TestServer(limits: limits)
         let raw = try server.raw()

@@ -134,7 +134,7 @@ struct ServerHandshakeTests {
 
     @Test("a client that never says HELLO is dropped at the handshake timeout")
     func handshakeTimeout() async throws {
-        var limits = ServerLimits()
+        var limits = ServerLimits.patient
         limits.handshakeTimeoutMillis = 200
         let server = try await TestServer(limits: limits)
         let raw = try server.raw()
@@ -151,7 +151,7 @@ struct ServerHandshakeTests {
 
     @Test("an idle connection is closed at the idle timeout")
     func idleTimeout() async throws {
-        var limits = ServerLimits()
+        var limits = ServerLimits.patient
         limits.idleTimeoutMillis = 300
         let server = try await TestServer(limits: limits)
         let raw = try server.raw()
@@ -239,7 +239,7 @@ struct ServerBadInputTests {
 struct ServerLimitTests {
     @Test("a body of exactly maximumBodyBytes is served; one byte more closes the connection")
     func bodyLength() async throws {
-        var limits = ServerLimits()
+        var limits = ServerLimits.patient
         limits.maximumBodyBytes = 1024
         let server = try await TestServer(limits: limits)
         // PingRequest { payload } serializes as 0x0A, a 2-byte length, then the payload.
@@ -259,7 +259,7 @@ struct ServerLimitTests {
 
     @Test("maximumInFlightRequests are held at once; one more is refused, and the rest complete")
     func inFlight() async throws {
-        var limits = ServerLimits()
+        var limits = ServerLimits.patient
         limits.maximumInFlightRequests = 4
         let server = try await TestServer(limits: limits)
         let raw = try server.raw()
@@ -287,7 +287,7 @@ struct ServerLimitTests {
 
     @Test("maximumConnections are served; one more is refused with TOO_MANY_CONNECTIONS")
     func connections() async throws {
-        var limits = ServerLimits()
+        var limits = ServerLimits.patient
         limits.maximumConnections = 3
         let server = try await TestServer(limits: limits)
         let open = try (0..<3).map { _ in try server.raw() }
@@ -388,7 +388,7 @@ extension ServerScaleTests {
 struct ClientReconnectTests {
     @Test("after the server drops a connection, the next call reconnects")
     func reconnect() async throws {
-        var limits = ServerLimits()
+        var limits = ServerLimits.patient
         // Long enough that a loaded machine sends the request within it after the handshake: the suite runs
         // training and daemon processes in parallel, and 1 s was too short for the reconnect under that load.
         limits.idleTimeoutMillis = 3000

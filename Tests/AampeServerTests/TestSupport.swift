@@ -98,6 +98,18 @@ final class Gate: Sendable {
     }
 }
 
+extension ServerLimits {
+    /// The defaults with a 10-minute handshake timeout. On a loaded 2-core CI machine, tests that block
+    /// the cooperative pool can delay a client's HELLO past the default 5 s while the server's event loop
+    /// keeps time, and the server then rightly closes the connection. Tests of the handshake timeout set
+    /// their own value.
+    static var patient: ServerLimits {
+        var limits = ServerLimits()
+        limits.handshakeTimeoutMillis = 600_000
+        return limits
+    }
+}
+
 /// A server over a Unix socket in a temporary folder and TCP on a free port, running in this process.
 final class TestServer {
     static let clientToken = Array("client-token-0123456789".utf8)
@@ -110,7 +122,7 @@ final class TestServer {
     let group: MultiThreadedEventLoopGroup
     private(set) var tcpPort = 0
 
-    init(limits: ServerLimits = ServerLimits(), shutdownGracePeriodMillis: Int = 5000) async throws {
+    init(limits: ServerLimits = .patient, shutdownGracePeriodMillis: Int = 5000) async throws {
         folder =
             FileManager.default.temporaryDirectory.path + "/aampe-server-" + UUID().uuidString.prefix(8).lowercased()
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
