@@ -14,6 +14,12 @@ public enum LearningError: Error, Hashable, Sendable {
     case limitExceeded(path: String, what: String, value: Int, limit: Int)
     /// A setting is out of its range: `name` is the option as the user spells it.
     case invalidOption(name: String, reason: String)
+    /// Row `index` (from 0) of a timing model's input is not a valid history; `model` names the model
+    /// (`BG/NBD`) and `problem` what is wrong, without the row's values.
+    case invalidTimingRow(model: String, index: Int, problem: String)
+    /// A timing model cannot be fitted to its input: `reason` says why (no users, no repeat activity, the
+    /// search did not converge).
+    case cannotFit(model: String, reason: String)
 }
 
 extension LearningError: CustomStringConvertible {
@@ -31,6 +37,8 @@ extension LearningError: CustomStringConvertible {
         case .limitExceeded(let path, let what, let value, let limit):
             "\(path): \(what) is \(value); the limit is \(limit)"
         case .invalidOption(let name, let reason): "\(name): \(reason)"
+        case .invalidTimingRow(let model, let index, let problem): "\(model) input row \(index): \(problem)"
+        case .cannotFit(let model, let reason): "cannot fit \(model): \(reason)"
         }
     }
 }
