@@ -145,9 +145,9 @@ struct BGNBDObjective {
         // Terms of each triple.
         let count = data.weight.count
         let chunks = max(1, (count + Self.chunkSize - 1) / Self.chunkSize)
-        var partial = [[Double]](repeating: [0, 0, 0, 0, 0], count: chunks)
         let data = self.data
-        let work = { (chunk: Int) -> [Double] in
+        let deadConstants = deadConstant
+        let work: @Sendable (Int) -> [Double] = { chunk in
             var sum = [0.0, 0.0, 0.0, 0.0, 0.0]
             let end = min(count, (chunk + 1) * Self.chunkSize)
             for i in (chunk * Self.chunkSize)..<end {
@@ -159,7 +159,7 @@ struct BGNBDObjective {
                 let alive = -rx * logT
                 if x > 0 {
                     let logTx = log(alpha + data.tx[i])
-                    let dead = deadConstant[s] - rx * logTx
+                    let dead = deadConstants[s] - rx * logTx
                     let e = exp(-abs(alive - dead))
                     let aliveShare = alive >= dead ? 1 / (1 + e) : e / (1 + e)
                     let deadShare = 1 - aliveShare
@@ -176,14 +176,19 @@ struct BGNBDObjective {
             }
             return sum
         }
+        let partial: [[Double]]
         if chunks == 1 {
-            partial[0] = work(0)
+            partial = [work(0)]
         } else {
-            partial.withUnsafeMutableBufferPointer { buffer in
-                nonisolated(unsafe) let results = buffer
-                // Each chunk writes only its own slot of `results`.
-                DispatchQueue.concurrentPerform(iterations: chunks) { results[$0] = work($0) }
+            let results = UnsafeMutableBufferPointer<[Double]>.allocate(capacity: chunks)
+            results.initialize(repeating: [])
+            defer { results.deinitialize().deallocate() }
+            let address = UInt(bitPattern: results.baseAddress)
+            // Each chunk writes only its own slot, and the slots are read after concurrentPerform returns.
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                UnsafeMutablePointer<[Double]>(bitPattern: address)![chunk] = work(chunk)
             }
+            partial = Array(results)
         }
         for sum in partial {
             value += sum[0]
