@@ -258,7 +258,10 @@ let package = Package(
                 "AampeCore", "AampeJobs", "AampeLearning", "AampeSegments", "AampeStore", "AampeTestSupport",
             ]
         ),
-        .testTarget(name: "AampeLearningTests", dependencies: ["AampeLearning", "AampeSegments", "AampeTestSupport"]),
+        .testTarget(
+            name: "AampeLearningTests",
+            dependencies: ["AampeCore", "AampeLearning", "AampeSegments", "AampeTestSupport"]
+        ),
         .testTarget(name: "AampeCompressionTests", dependencies: ["AampeCompression", "AampeTestSupport"]),
         .testTarget(name: "AampeSegmentsTests", dependencies: ["AampeCore", "AampeSegments", "AampeTestSupport"]),
         .testTarget(
