@@ -128,6 +128,10 @@ extension PCAModel {
     }
 
     /// ``project(_:)`` on up to `threads` threads.
+    ///
+    /// The components are held transposed, `paddedK` (k rounded up to a multiple of 8) per input column, so
+    /// a row's centred value j is multiplied into eight outputs at once and each output is a sum over the
+    /// columns in order, with no horizontal sums.
     public func project(_ matrix: FeatureMatrix, threads: Int) -> FeatureMatrix {
         precondition(
             matrix.columns == inputColumns,
@@ -136,43 +140,37 @@ extension PCAModel {
         let n = matrix.rows
         let d = inputColumns
         let k = componentCount
-        let padded = (d + 7) / 8 * 8
-        // Components padded with zeros to whole SIMD8 vectors.
-        var paddedComponents = [Float](repeating: 0, count: k * padded)
-        for c in 0..<k { for j in 0..<d { paddedComponents[c * padded + j] = components[c * d + j] } }
+        let paddedK = (k + 7) / 8 * 8
+        var transposed = [Float](repeating: 0, count: d * paddedK)
+        for c in 0..<k { for j in 0..<d { transposed[j * paddedK + c] = components[c * d + j] } }
         var output = [Float](repeating: 0, count: n * k)
         let chunks = ParallelChunks(count: n, rowsPerChunk: Self.rowsPerChunk, threads: threads)
         matrix.values.withUnsafeBufferPointer { values in
             mean.withUnsafeBufferPointer { mean in
-                paddedComponents.withUnsafeBufferPointer { comps in
+                transposed.withUnsafeBytes { weights in
                     output.withUnsafeMutableBufferPointer { out in
-                        let values = UnsafeSendable(values)
-                        let mean = UnsafeSendable(mean)
-                        let comps = UnsafeSendable(comps)
-                        let out = UnsafeSendable(out)
+                        let shared = UnsafeSendable((values, mean, weights, out))
                         chunks.run { _, rows in
-                            let row = UnsafeMutablePointer<Float>.allocate(capacity: padded)
-                            row.initialize(repeating: 0, count: padded)
-                            defer { row.deallocate() }
-                            let x = values.buffer.baseAddress!
-                            let mu = mean.buffer.baseAddress!
-                            let w = UnsafeRawPointer(comps.buffer.baseAddress!)
-                            let o = out.buffer.baseAddress!
-                            let centred = UnsafeRawPointer(row)
+                            let (values, mean, weights, out) = shared.buffer
+                            let x = values.baseAddress!
+                            let mu = mean.baseAddress!
+                            let w = weights.baseAddress!
+                            let o = out.baseAddress!
+                            let rowStride = paddedK * MemoryLayout<Float>.stride
                             for r in rows {
                                 let source = x + r * d
-                                for j in 0..<d { row[j] = source[j] - mu[j] }
-                                for c in 0..<k {
+                                var group = 0
+                                while group < paddedK {
                                     var acc = SIMD8<Float>()
-                                    var offset = 0
-                                    let base = c * padded * 4
-                                    while offset < padded * 4 {
+                                    var p = w + group * MemoryLayout<Float>.stride
+                                    for j in 0..<d {
                                         acc +=
-                                            centred.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                                            * w.loadUnaligned(fromByteOffset: base + offset, as: SIMD8<Float>.self)
-                                        offset += 32
+                                            SIMD8<Float>(repeating: source[j] - mu[j])
+                                            * p.loadUnaligned(as: SIMD8<Float>.self)
+                                        p += rowStride
                                     }
-                                    o[r * k + c] = acc.sum()
+                                    for lane in 0..<min(8, k - group) { o[r * k + group + lane] = acc[lane] }
+                                    group += 8
                                 }
                             }
                         }
