@@ -210,3 +210,23 @@ extension Limits {
     /// The most items a recommendation slot may ask for; a message shows a handful.
     public static let maximumRecommendationSlotItems = 20
 }
+
+extension Limits {
+    // MARK: Landscape
+
+    /// The most principal components the landscape's PCA may keep. The landscape maps users into a few
+    /// dimensions to cluster them; each component costs every user a dot product at projection and every
+    /// k-means distance one more term, and the PCA's small Jacobi steps grow with its cube. 64 is far past
+    /// the 8 to 16 that carry a landscape's structure.
+    public static let maximumLandscapeComponents = 64
+
+    /// The most clusters (user types) the landscape's k-means may fit. A cluster is a user type a person
+    /// reads and names, and every k-means assignment costs each user k distances per iteration; past 64
+    /// types, nobody reads them.
+    public static let maximumLandscapeClusters = 64
+
+    /// The most rows the silhouette score may sample. Its distances are exact within the sample, so it
+    /// costs the sample's size squared per k tried: 50,000 rows are 2.5 · 10⁹ distances, seconds per k,
+    /// where the default 10,000 takes a fraction of one.
+    public static let maximumSilhouetteSampleRows = 50_000
+}
