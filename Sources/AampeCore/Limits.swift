@@ -239,6 +239,11 @@ extension Limits {
     /// report says so.
     public static let maximumLandscapeEventTypes = 48
 
+    /// The most catalog categories the landscape turns into share aggregates, those with the most
+    /// items first. Category shares say what a user looks at; past a few dozen they are too thin to
+    /// tell users apart and widen every user's row.
+    public static let maximumLandscapeCategories = 32
+
     // MARK: Timing
 
     /// The most days of history timing reads for activity (BG/NBD's recency and frequency): about ten

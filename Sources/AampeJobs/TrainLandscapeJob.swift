@@ -26,6 +26,10 @@ public enum TrainLandscapeJob {
         public var features: Int
         /// Event types left out for the limit.
         public var eventTypesLeftOut: [String]
+        /// Catalog categories aggregated as shares.
+        public var categories: [String]
+        /// Catalog categories left out for ``Limits/maximumLandscapeCategories``.
+        public var categoriesLeftOut: [String]
         /// Dimensions of the vector.
         public var dimensions: Int
         /// Per component: the share of the scaled aggregates' variance it explains.
@@ -52,6 +56,8 @@ public enum TrainLandscapeJob {
             case eventsAggregated = "events_aggregated"
             case eventsAfterReference = "events_after_reference"
             case eventTypesLeftOut = "event_types_left_out"
+            case categories
+            case categoriesLeftOut = "categories_left_out"
             case explainedVarianceRatio = "explained_variance_ratio"
             case clusterChoices = "cluster_choices"
             case clusterProfiles = "cluster_profiles"
@@ -79,13 +85,16 @@ public enum TrainLandscapeJob {
             let zones = try window.zones(store: context.store, defaultZone: settings.defaultTimeZone)
             let keys = window.snapshot.keys
             let reference = window.reference.secondsSinceEpoch
+            let categories = try catalogCategories(store: context.store, itemCount: keys.itemIDs.count)
             var aggregates = LandscapeAggregates(
                 settings: settings,
                 referenceSeconds: reference,
                 userCount: keys.userIDs.count,
                 eventTypes: keys.eventTypes,
                 typeFrequencies: keys.eventTypes.count > Limits.maximumLandscapeEventTypes
-                    ? try eventTypeFrequencies(window) : nil
+                    ? try eventTypeFrequencies(window) : nil,
+                categoryNames: categories.names,
+                categoryOfItem: categories.ofItem
             )
             let relevant = window.segments(from: Timestamp(secondsSinceEpoch: aggregates.earliestSecondsAggregated))
             try window.events.forEachSegment(of: relevant) { events, done, total in
@@ -98,6 +107,7 @@ public enum TrainLandscapeJob {
             if let exportScaledPath {
                 var scaled = trained.aggregates
                 trained.scaler.transform(&scaled)
+                scaled.scaleColumns(by: trained.columnWeights)
                 try NumPyFile.write(scaled, to: exportScaledPath)
             }
             let lastSeen = (0..<keys.userIDs.count).map { aggregates.lastSeenSeconds(of: $0) ?? 0 }
@@ -123,6 +133,8 @@ public enum TrainLandscapeJob {
                 eventsAfterReference: aggregates.eventsAfterReference + window.eventsInLaterSegments,
                 features: trained.featureNames.count,
                 eventTypesLeftOut: trained.eventTypesLeftOut,
+                categories: categories.names,
+                categoriesLeftOut: categories.leftOut,
                 dimensions: trained.pca.componentCount,
                 explainedVarianceRatio: trained.pca.explainedVarianceRatio,
                 clusters: trained.clustering.k,
@@ -140,6 +152,24 @@ public enum TrainLandscapeJob {
             ])
             return (report, counters)
         }
+    }
+
+    /// The catalog's categories with the most items, at most ``Limits/maximumLandscapeCategories`` (ties
+    /// by name), and each item's index among them (`UInt32.max`: none, or a category left out).
+    private static func catalogCategories(store: Store, itemCount: Int) throws -> (
+        names: [String], ofItem: [UInt32], leftOut: [String]
+    ) {
+        let rows = try store.ingestion.catalogRows()
+        var items: [String: Int] = [:]
+        for row in rows { if let category = row.category, !category.isEmpty { items[category, default: 0] += 1 } }
+        let ranked = items.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key)
+        let names = Array(ranked.prefix(Limits.maximumLandscapeCategories))
+        let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, UInt32($0)) })
+        var ofItem = [UInt32](repeating: .max, count: itemCount)
+        for row in rows where row.itemIndex < itemCount {
+            if let category = row.category, let slot = index[category] { ofItem[row.itemIndex] = slot }
+        }
+        return (names, ofItem, Array(ranked.dropFirst(Limits.maximumLandscapeCategories)).sorted())
     }
 
     /// Events per type in the window, for choosing which types to keep when there are too many.

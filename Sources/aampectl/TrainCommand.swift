@@ -209,7 +209,12 @@ final class TerminalProgress: @unchecked Sendable {
             let now = Date()
             guard done == total || now.timeIntervalSince(lastDrawn) >= 0.2 else { return }
             lastDrawn = now
-            let share = total > 0 ? Double(done) / Double(total) : 1
+            // A phase without units to count (a fit) shows its name only.
+            guard total > 0 else {
+                FileHandle.standardError.write(Data("\r\(phase)…\u{1B}[K".utf8))
+                return
+            }
+            let share = Double(done) / Double(total)
             FileHandle.standardError.write(
                 Data(
                     String(

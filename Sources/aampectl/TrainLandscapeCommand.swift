@@ -52,6 +52,13 @@ struct TrainLandscapeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Zone of users whose profile has none.", valueName: "IANA name"))
     var defaultTimeZone = "UTC"
 
+    @Flag(
+        name: .customLong("block-weights"),
+        inversion: .prefixedNo,
+        help: "Weigh the activity, time and category aggregates equally before the PCA (default on)."
+    )
+    var blockWeights = true
+
     @OptionGroup var asOf: AsOfOption
 
     @Option(
@@ -73,6 +80,7 @@ struct TrainLandscapeCommand: AsyncParsableCommand {
         settings.seed = seed
         settings.sessionEvent = sessionEvent
         settings.defaultTimeZone = defaultTimeZone
+        settings.weighsBlocks = blockWeights
         if !revenueEvents.isEmpty { settings.revenueEvents = Set(revenueEvents) }
         let days = periods.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !days.isEmpty, days.allSatisfy({ $0 != nil }) else {
@@ -137,6 +145,14 @@ struct TrainLandscapeCommand: AsyncParsableCommand {
                 )
             )
         }
+        rows.append(
+            (
+                "categories",
+                report.categories.isEmpty
+                    ? "none in the catalog"
+                    : "\(report.categories.count)" + (report.categoriesLeftOut.isEmpty ? "" : ", \(report.categoriesLeftOut.count) left out")
+            )
+        )
         if !report.eventTypesLeftOut.isEmpty {
             rows.append(("event types left out", report.eventTypesLeftOut.joined(separator: ", ")))
         }

@@ -68,7 +68,7 @@ struct LandscapeAggregatesTests {
                 "app_opened_days_90d", "app_opened_recency_days", "purchase_count_7d", "purchase_count_30d",
                 "purchase_count_90d", "purchase_days_7d", "purchase_days_30d", "purchase_days_90d",
                 "purchase_recency_days", "revenue_7d", "revenue_30d", "revenue_90d", "daypart_night_share",
-                "daypart_morning_share", "daypart_afternoon_share", "daypart_evening_share",
+                "daypart_morning_share", "daypart_afternoon_share", "daypart_evening_share", "weekend_share",
             ]
         )
         let matrix = aggregates.features()
@@ -91,10 +91,43 @@ struct LandscapeAggregatesTests {
         // A user without events: zero counts, recency at the cap, no dayparts.
         #expect(value(1, "sessions_90d") == 0 && value(1, "app_opened_recency_days") == 90)
         #expect(value(1, "daypart_night_share") == 0)
+        // 2026-10-12 is a Monday: the events 1 h, 1 h 10 min and 2 days before fall on the weekend.
+        #expect(abs(value(0, "weekend_share") - 3.0 / 7) < 1e-6)
         // Any event counts: app_opened 0 and 3 days back, purchases 2 and 5.
         #expect(aggregates.activeDays(of: 0, within: 7) == 4)
         #expect(aggregates.lastSeenSeconds(of: 0) == Self.reference - Self.hour)
         #expect(aggregates.lastSeenSeconds(of: 1) == nil)
+    }
+
+    @Test("category shares of item events, and block weights that give every block the same variance")
+    func categories() throws {
+        // Items 0 and 1 are books, item 2 toys, item 3 has no category.
+        var aggregates = LandscapeAggregates(
+            settings: LandscapeSettings(),
+            referenceSeconds: Self.reference,
+            userCount: 1,
+            eventTypes: ["product_viewed"],
+            categoryNames: ["books", "toys"],
+            categoryOfItem: [0, 0, 1, .max]
+        )
+        var events = Self.events([(0, 0, Self.hour, .nan), (0, 0, Self.hour, .nan), (0, 0, Self.hour, .nan), (0, 0, Self.hour, .nan)])
+        events.items = [0, 1, 2, 3]
+        aggregates.add(events, zones: try Self.utcZones(users: 1))
+        let names = aggregates.featureNames
+        let matrix = aggregates.features()
+        #expect(names.suffix(2) == ["category_books_share", "category_toys_share"])
+        // Shares of the events whose item has a kept category: 2 books, 1 toy.
+        #expect(abs(matrix[0, names.count - 2] - 2.0 / 3) < 1e-6)
+        #expect(abs(matrix[0, names.count - 1] - 1.0 / 3) < 1e-6)
+        // 7 activity aggregates (3 counts, 3 day counts, recency) + 3 revenue = 10; 5 time; 2 categories.
+        let blocks = aggregates.featureBlocks
+        #expect(blocks.filter { $0 == .activity }.count == 10)
+        #expect(blocks.filter { $0 == .time }.count == 5 && blocks.filter { $0 == .categories }.count == 2)
+        let weights = aggregates.blockWeights
+        for (block, weight) in zip(blocks, weights) {
+            let size = blocks.filter { $0 == block }.count
+            #expect(abs(weight * weight * Float(size) - 1) < 1e-6)
+        }
     }
 
     @Test("dayparts are local: in Kathmandu (+05:45) 23:00 UTC is 04:45 and midnight UTC is 05:45, both night")

@@ -17,12 +17,28 @@ public import AampeEvents
 /// - `<event>_recency_days`: days since the type's last event, capped at the longest period (a user
 ///   who never did it reads as the cap).
 ///
-/// Then `revenue_<P>d` (the positive values of revenue events) and the share of the user's events in
-/// each local daypart over the longest period (`daypart_night_share` 00–06, `morning` 06–12,
-/// `afternoon` 12–18, `evening` 18–24; all 0 for a user without events).
+/// Then `revenue_<P>d` (the positive values of revenue events). These are the *activity* block. Over the
+/// longest period, the *time* block holds the share of the user's events in each local daypart
+/// (`daypart_night_share` 00–06, `morning` 06–12, `afternoon` 12–18, `evening` 18–24) and on the local
+/// weekend (`weekend_share`), and the *categories* block the share of the user's item events in each
+/// catalog category (`category_<name>_share`, up to ``Limits/maximumLandscapeCategories``, the
+/// categories with the most items first). Shares are 0 for a user without such events.
+///
+/// The blocks matter because there are dozens of activity aggregates and a handful of the others:
+/// ``blockWeights`` lets every block carry the same variance into the PCA (see ``LandscapeSettings``).
 public struct LandscapeAggregates: Sendable {
     /// The four local dayparts, six hours each, from midnight.
     public static let dayparts = ["night", "morning", "afternoon", "evening"]
+
+    /// The groups of aggregates, each given the same weight when ``LandscapeSettings/weighsBlocks``.
+    public enum Block: String, Codable, Sendable, Hashable {
+        /// Counts, active days, recency and revenue.
+        case activity
+        /// Daypart and weekend shares.
+        case time
+        /// Catalog category shares.
+        case categories
+    }
 
     /// The settings aggregated with.
     public let settings: LandscapeSettings
@@ -34,6 +50,8 @@ public struct LandscapeAggregates: Sendable {
     public let eventTypeNames: [String]
     /// Event types in the data left out for ``Limits/maximumLandscapeEventTypes``.
     public let eventTypesLeftOut: [String]
+    /// The catalog categories aggregated, in column order.
+    public let categoryNames: [String]
     /// Events read in the periods.
     public private(set) var eventsAggregated = 0
     /// Events after the reference time, ignored.
@@ -56,6 +74,12 @@ public struct LandscapeAggregates: Sendable {
     private var revenue: [Float]
     // users × 4
     private var daypartCounts: [Float]
+    // users
+    private var weekendCounts: [Float]
+    // Item index → category slot, or UInt32.max for none.
+    private let categoryOfItem: [UInt32]
+    // users × categories
+    private var categoryCounts: [Float]
     // users × words, any event
     private var anyDayBits: [UInt64]
     // users; Int64.min: never
@@ -63,14 +87,22 @@ public struct LandscapeAggregates: Sendable {
 
     /// Empty aggregates for `userCount` users over the event types `eventTypes` (the dictionary, by
     /// index). `typeFrequencies` (parallel to `eventTypes`) decides which types are left out when
-    /// there are more than the limit: the rarest.
+    /// there are more than the limit: the rarest. `categoryOfItem` maps each item index to an index
+    /// into `categoryNames` (`UInt32.max` for none); at most ``Limits/maximumLandscapeCategories``.
     public init(
         settings: LandscapeSettings,
         referenceSeconds: Int64,
         userCount: Int,
         eventTypes: [String],
-        typeFrequencies: [Int]? = nil
+        typeFrequencies: [Int]? = nil,
+        categoryNames: [String] = [],
+        categoryOfItem: [UInt32] = []
     ) {
+        precondition(categoryNames.count <= Limits.maximumLandscapeCategories, "too many categories")
+        precondition(
+            categoryOfItem.allSatisfy { $0 == .max || Int($0) < categoryNames.count },
+            "a category index past the names"
+        )
         precondition(typeFrequencies == nil || typeFrequencies!.count == eventTypes.count, "one frequency per type")
         self.settings = settings
         self.referenceSeconds = referenceSeconds
@@ -99,6 +131,10 @@ public struct LandscapeAggregates: Sendable {
         lastSeenSeconds = [Int64](repeating: .min, count: userCount * slots)
         revenue = [Float](repeating: 0, count: userCount * periods.count)
         daypartCounts = [Float](repeating: 0, count: userCount * 4)
+        weekendCounts = [Float](repeating: 0, count: userCount)
+        self.categoryNames = categoryNames
+        self.categoryOfItem = categoryOfItem
+        categoryCounts = [Float](repeating: 0, count: userCount * categoryNames.count)
         anyDayBits = [UInt64](repeating: 0, count: userCount * words)
         anyLastSeenSeconds = [Int64](repeating: .min, count: userCount)
     }
@@ -145,6 +181,12 @@ public struct LandscapeAggregates: Sendable {
             }
             let local = zones.localTime(of: user, at: Timestamp(secondsSinceEpoch: seconds))
             daypartCounts[user * 4 + local.minuteOfDay / 360] += 1
+            if local.weekday == .saturday || local.weekday == .sunday { weekendCounts[user] += 1 }
+            let item = Int(events.items[row])
+            if item < categoryOfItem.count {
+                let category = categoryOfItem[item]
+                if category != .max { categoryCounts[user * categoryNames.count + Int(category)] += 1 }
+            }
         }
     }
 
@@ -160,13 +202,33 @@ public struct LandscapeAggregates: Sendable {
         }
         for days in settings.periodsDays { names.append("revenue_\(days)d") }
         for part in Self.dayparts { names.append("daypart_\(part)_share") }
+        names.append("weekend_share")
+        for name in categoryNames { names.append("category_\(name)_share") }
         return names
+    }
+
+    /// The block of each aggregate, parallel to ``featureNames``.
+    public var featureBlocks: [Block] {
+        Array(repeating: .activity, count: slots * (2 * periods.count + 1) + periods.count)
+            + Array(repeating: .time, count: Self.dayparts.count + 1)
+            + Array(repeating: .categories, count: categoryNames.count)
+    }
+
+    /// Per aggregate, 1 / √(the number of aggregates in its block): after standardization every block
+    /// then carries the same total variance, so dozens of activity aggregates do not drown the few that
+    /// say when a user comes and what they look at.
+    public var blockWeights: [Float] {
+        let blocks = featureBlocks
+        var sizes: [Block: Int] = [:]
+        for block in blocks { sizes[block, default: 0] += 1 }
+        return blocks.map { 1 / Float(sizes[$0]!).squareRoot() }
     }
 
     /// The users × features matrix, unscaled, columns as ``featureNames``.
     public func features() -> FeatureMatrix {
         let periodCount = periods.count
-        let columns = slots * (2 * periodCount + 1) + periodCount + 4
+        let categories = categoryNames.count
+        let columns = slots * (2 * periodCount + 1) + periodCount + 5 + categories
         var matrix = FeatureMatrix(rows: userCount, columns: columns)
         let longest = Float(longestDays)
         let reference = referenceSeconds
@@ -196,6 +258,14 @@ public struct LandscapeAggregates: Sendable {
                 let total = parts.reduce(0, +)
                 for part in parts {
                     out[column] = total > 0 ? part / total : 0
+                    column += 1
+                }
+                out[column] = total > 0 ? weekendCounts[user] / total : 0
+                column += 1
+                let counts = categoryCounts[(user * categories)..<((user + 1) * categories)]
+                let itemEvents = counts.reduce(0, +)
+                for count in counts {
+                    out[column] = itemEvents > 0 ? count / itemEvents : 0
                     column += 1
                 }
                 assert(column == (user + 1) * columns)

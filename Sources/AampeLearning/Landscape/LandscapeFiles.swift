@@ -48,6 +48,8 @@ public enum LandscapeFiles {
         public var eventTypesLeftOut: [String]
         /// log1p and robust standardization of the aggregates.
         public var scaler: RobustScaler
+        /// Per aggregate, the weight applied after scaling, before the PCA.
+        public var columnWeights: [Float]
         /// The reduction to the vector.
         public var pca: PCAModel
         /// Clusters.
@@ -65,6 +67,7 @@ public enum LandscapeFiles {
 
         enum CodingKeys: String, CodingKey {
             case settings, scaler, pca, centroids, inertia, silhouette
+            case columnWeights = "column_weights"
             case referenceSeconds = "reference_seconds"
             case trainedAt = "trained_at"
             case userCount = "user_count"
@@ -117,6 +120,7 @@ public enum LandscapeFiles {
             featureNames: trained.featureNames,
             eventTypesLeftOut: trained.eventTypesLeftOut,
             scaler: trained.scaler,
+            columnWeights: trained.columnWeights,
             pca: trained.pca,
             clusterCount: trained.clustering.k,
             centroids: trained.clustering.centroids,
@@ -200,6 +204,18 @@ public final class ServedLandscape: ModelView, @unchecked Sendable {
 
     /// The number of the generation mapped.
     public var generationNumber: UInt64 { generation.number.rawValue }
+
+    /// The vector and cluster of a user new since training, from their unscaled aggregates (in
+    /// ``LandscapeFiles/Manifest/featureNames`` order): scaled, weighted, projected, and the nearest
+    /// centroid.
+    public func place(aggregates: [Float]) -> (vector: [Float], cluster: Int) {
+        precondition(aggregates.count == manifest.featureNames.count, "one value per aggregate")
+        var row = aggregates
+        manifest.scaler.transform(row: &row)
+        for column in row.indices { row[column] *= manifest.columnWeights[column] }
+        let vector = manifest.pca.project(row: row)
+        return (vector, KMeans.nearest(vector, centroids: manifest.centroids, k: manifest.clusterCount))
+    }
 
     /// The cluster of the user with external id `userID`, or `nil` for a user new since training.
     public func cluster(of userID: String) -> Int? {

@@ -1,4 +1,4 @@
-public import AampeCore
+import AampeCore
 
 /// How `aampectl train landscape` aggregates, scales, reduces and clusters. The defaults are the
 /// documented ones; every field is recorded in the generation's `landscape.json`.
@@ -26,6 +26,10 @@ public struct LandscapeSettings: Codable, Sendable, Hashable {
     public var revenueEvents: Set<String> = ["purchase", "order_completed"]
     /// The IANA zone of users whose profile has none (dayparts are local).
     public var defaultTimeZone: String = "UTC"
+    /// Whether each block of aggregates (activity, time, categories) is weighted by 1 / √(its size)
+    /// after scaling, so that every block carries the same variance into the PCA. On the simulated
+    /// world it is what lets the clusters find the hidden personas (README, "User landscape").
+    public var weighsBlocks: Bool = true
 
     /// An inclusive range of cluster counts, as JSON `{"lower": 2, "upper": 12}`.
     public struct ClusterCountRange: Codable, Sendable, Hashable {
@@ -88,5 +92,6 @@ public struct LandscapeSettings: Codable, Sendable, Hashable {
         case sessionEvent = "session_event"
         case revenueEvents = "revenue_events"
         case defaultTimeZone = "default_time_zone"
+        case weighsBlocks = "weighs_blocks"
     }
 }

@@ -13,6 +13,8 @@ public struct TrainedLandscape: Sendable {
     public var aggregates: FeatureMatrix
     /// log1p and robust standardization, fitted on all users.
     public var scaler: RobustScaler
+    /// Per aggregate, the weight applied after scaling (``LandscapeAggregates/blockWeights``, or all 1).
+    public var columnWeights: [Float]
     /// The reduction to ``LandscapeSettings/dimensions``.
     public var pca: PCAModel
     /// Users × dimensions: the user vectors.
@@ -101,10 +103,12 @@ public enum LandscapeTrainer {
             return try body()
         }
         let raw = aggregates.features()
+        let weights = settings.weighsBlocks ? aggregates.blockWeights : Array(repeating: 1, count: raw.columns)
         let (scaler, scaled) = timed(.scaling) {
             let scaler = RobustScaler.fit(raw, clip: settings.clip)
             var scaled = raw
             scaler.transform(&scaled)
+            scaled.scaleColumns(by: weights)
             return (scaler, scaled)
         }
         let dimensions = min(settings.dimensions, raw.columns, raw.rows)
@@ -147,6 +151,7 @@ public enum LandscapeTrainer {
             featureNames: aggregates.featureNames,
             aggregates: raw,
             scaler: scaler,
+            columnWeights: weights,
             pca: pca,
             vectors: vectors,
             clustering: clustering,
@@ -207,6 +212,22 @@ public enum LandscapeTrainer {
                 users: sizes[cluster],
                 distinguishing: Array(distinctions.prefix(distinctionsPerCluster))
             )
+        }
+    }
+}
+
+extension FeatureMatrix {
+    /// Multiplies column j by `weights[j]`.
+    public mutating func scaleColumns(by weights: [Float]) {
+        precondition(weights.count == columns, "one weight per column")
+        guard weights.contains(where: { $0 != 1 }) else { return }
+        let columns = columns
+        values.withUnsafeMutableBufferPointer { values in
+            weights.withUnsafeBufferPointer { weights in
+                for row in 0..<rows {
+                    for column in 0..<columns { values[row * columns + column] *= weights[column] }
+                }
+            }
         }
     }
 }
