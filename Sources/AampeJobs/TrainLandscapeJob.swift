@@ -156,7 +156,10 @@ public enum TrainLandscapeJob {
 
     /// The catalog's categories with the most items, at most ``Limits/maximumLandscapeCategories`` (ties
     /// by name), and each item's index among them (`UInt32.max`: none, or a category left out).
-    private static func catalogCategories(store: Store, itemCount: Int) throws -> (
+    private static func catalogCategories(
+        store: Store,
+        itemCount: Int
+    ) throws -> (
         names: [String], ofItem: [UInt32], leftOut: [String]
     ) {
         let rows = try store.ingestion.catalogRows()

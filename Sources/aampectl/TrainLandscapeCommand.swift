@@ -150,7 +150,8 @@ struct TrainLandscapeCommand: AsyncParsableCommand {
                 "categories",
                 report.categories.isEmpty
                     ? "none in the catalog"
-                    : "\(report.categories.count)" + (report.categoriesLeftOut.isEmpty ? "" : ", \(report.categoriesLeftOut.count) left out")
+                    : "\(report.categories.count)"
+                        + (report.categoriesLeftOut.isEmpty ? "" : ", \(report.categoriesLeftOut.count) left out")
             )
         )
         if !report.eventTypesLeftOut.isEmpty {

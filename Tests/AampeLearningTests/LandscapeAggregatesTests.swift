@@ -110,7 +110,9 @@ struct LandscapeAggregatesTests {
             categoryNames: ["books", "toys"],
             categoryOfItem: [0, 0, 1, .max]
         )
-        var events = Self.events([(0, 0, Self.hour, .nan), (0, 0, Self.hour, .nan), (0, 0, Self.hour, .nan), (0, 0, Self.hour, .nan)])
+        var events = Self.events([
+            (0, 0, Self.hour, .nan), (0, 0, Self.hour, .nan), (0, 0, Self.hour, .nan), (0, 0, Self.hour, .nan),
+        ])
         events.items = [0, 1, 2, 3]
         aggregates.add(events, zones: try Self.utcZones(users: 1))
         let names = aggregates.featureNames

@@ -91,16 +91,10 @@ public enum LandscapeTrainer {
         guard aggregates.userCount >= 1 else {
             throw LearningError.invalidOption(name: "events", reason: "no users to build a landscape from")
         }
-        let clock = ContinuousClock()
-        var phaseSeconds: [String: Double] = [:]
+        var times = PhaseTimes()
         func timed<T>(_ phase: Phase, _ body: () throws -> T) rethrows -> T {
             progress?(phase)
-            let start = clock.now
-            defer {
-                let elapsed = (clock.now - start).components
-                phaseSeconds[phase.rawValue] = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-            }
-            return try body()
+            return try times.measure(phase.rawValue, body)
         }
         let raw = aggregates.features()
         let weights = settings.weighsBlocks ? aggregates.blockWeights : Array(repeating: 1, count: raw.columns)
@@ -159,7 +153,7 @@ public enum LandscapeTrainer {
             clusterChoices: choices,
             clusterProfiles: profiles,
             eventTypesLeftOut: aggregates.eventTypesLeftOut,
-            phaseSeconds: phaseSeconds
+            phaseSeconds: times.seconds
         )
     }
 

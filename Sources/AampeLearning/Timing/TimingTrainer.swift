@@ -1,4 +1,4 @@
-public import AampeCore
+import AampeCore
 
 /// Trained timing: per user, the window propensity, the activity and responsiveness estimates and the
 /// cadence they imply, with the population models behind them.
@@ -76,16 +76,10 @@ public enum TimingTrainer {
         let groups: [UInt32] = (0..<users).map { user in
             user < clusters.count ? clusters[user] ?? unknownGroup : unknownGroup
         }
-        let clock = ContinuousClock()
-        var phaseSeconds: [String: Double] = [:]
+        var times = PhaseTimes()
         func timed<T>(_ phase: Phase, _ body: () throws -> T) rethrows -> T {
             progress?(phase)
-            let start = clock.now
-            defer {
-                let elapsed = (clock.now - start).components
-                phaseSeconds[phase.rawValue] = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-            }
-            return try body()
+            return try times.measure(phase.rawValue, body)
         }
 
         let (windowModel, propensity) = timed(.windows) { () -> (WindowPropensityModel, [Float]) in
@@ -214,7 +208,7 @@ public enum TimingTrainer {
             populationResponsiveness: populationMean,
             usersWithoutActivity: withoutActivity,
             sendsRead: sendsRead,
-            phaseSeconds: phaseSeconds
+            phaseSeconds: times.seconds
         )
     }
 }
