@@ -66,11 +66,12 @@ let package = Package(
             dependencies: ["AampeCore", "AampeCompression", "AampeEvents", "AampeSegments", "AampeStore"]
         ),
 
-        // Learning: the recommender and its evaluation (pure compute over dense indices; no I/O but
-        // segment files and the ratings files an evaluation reads).
+        // Learning: the recommender and its evaluation, the landscape and timing (pure compute over
+        // dense indices; no I/O but segment files, the ratings files an evaluation reads, and the
+        // decoded event columns it aggregates).
         .target(
             name: "AampeLearning",
-            dependencies: ["AampeCore", "AampeSegments"]
+            dependencies: ["AampeCore", "AampeEvents", "AampeSegments"]
         ),
 
         // Content: label sets, formulas and their variants, goals and campaigns, loaded from a YAML
@@ -260,7 +261,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AampeLearningTests",
-            dependencies: ["AampeCore", "AampeLearning", "AampeSegments", "AampeTestSupport"]
+            dependencies: ["AampeCore", "AampeEvents", "AampeLearning", "AampeSegments", "AampeTestSupport"]
         ),
         .testTarget(name: "AampeCompressionTests", dependencies: ["AampeCompression", "AampeTestSupport"]),
         .testTarget(name: "AampeSegmentsTests", dependencies: ["AampeCore", "AampeSegments", "AampeTestSupport"]),

@@ -229,4 +229,19 @@ extension Limits {
     /// costs the sample's size squared per k tried: 50,000 rows are 2.5 · 10⁹ distances, seconds per k,
     /// where the default 10,000 takes a fraction of one.
     public static let maximumSilhouetteSampleRows = 50_000
+
+    /// The longest look-back period of a landscape aggregate, in days. A year covers any seasonal habit
+    /// worth a feature; the per-user active-day bitmaps grow with it.
+    public static let maximumLandscapePeriodDays = 366
+
+    /// The most event types the landscape aggregates. Each adds seven features per user, so the feature
+    /// matrix stays users × a few hundred floats at most; the rest are left out, rarest first, and the
+    /// report says so.
+    public static let maximumLandscapeEventTypes = 48
+
+    // MARK: Timing
+
+    /// The most days of history timing reads for activity (BG/NBD's recency and frequency): about ten
+    /// years. The per-user active-day bitmap costs one bit a day.
+    public static let maximumTimingHistoryDays = 3_660
 }

@@ -140,6 +140,9 @@ public struct EventStore: Sendable {
         public var items: [UInt32] = []
         /// `nan` where the event has none.
         public var values: [Double] = []
+
+        /// No events; append to the columns in step.
+        public init() {}
     }
 
     /// Calls `body` with the events of every segment of `snapshot` as dense indices (which index

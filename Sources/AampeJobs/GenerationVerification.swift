@@ -52,9 +52,9 @@ public enum GenerationVerification {
         var failures = generation.verify().map(Failure.init)
         // The models' own consistency checks (indices within dictionaries, offsets within tables), as
         // the daemon runs them at load.
-        if failures.isEmpty && generation.contains(model: ServedRecommender.model) {
+        for view in ModelViews.all where failures.isEmpty && generation.contains(model: view.model) {
             do {
-                _ = try ServedRecommender(generation: generation)
+                _ = try view.init(generation: generation)
             } catch let error as SegmentError {
                 failures.append(Failure(error))
             }

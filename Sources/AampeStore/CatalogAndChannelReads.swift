@@ -84,3 +84,19 @@ extension IngestionRepository {
         }
     }
 }
+
+extension IngestionRepository {
+    /// Every user's IANA time zone from the profiles, by dense user index; users without one are absent.
+    public func timeZones() throws -> [Int: String] {
+        try store.read("read time zones") { db in
+            var zones: [Int: String] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT user_index, time_zone FROM profiles WHERE time_zone IS NOT NULL AND time_zone != ''"
+            ) {
+                zones[row["user_index"]] = row["time_zone"]
+            }
+            return zones
+        }
+    }
+}

@@ -184,6 +184,26 @@ enum Migrations {
             )
         }
 
+        migrator.registerMigration("0004 message log") { db in
+            // One row per message sent (or held back for the control group), written by assignment; the
+            // outcome columns are filled later from the events. Timing reads sends and responses from
+            // here for the responsiveness estimate, so it exists before assignment does and may be empty.
+            try db.execute(
+                sql: """
+                    CREATE TABLE message_log (
+                        id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+                        run_id               INTEGER REFERENCES runs (id),
+                        user_index           INTEGER NOT NULL REFERENCES user_keys (user_index),
+                        campaign             TEXT    NOT NULL,
+                        channel              TEXT    NOT NULL,
+                        sent_at_micros       INTEGER NOT NULL,  -- since the Unix epoch, UTC
+                        responded_at_micros  INTEGER            -- the first goal or click after it; NULL: none (yet)
+                    ) STRICT;
+                    CREATE INDEX message_log_by_user ON message_log (user_index, sent_at_micros);
+                    """
+            )
+        }
+
         return migrator
     }()
 

@@ -8,7 +8,7 @@ struct TrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Learn from the imported events and publish a new generation.",
-        subcommands: [TrainRecommenderCommand.self]
+        subcommands: [TrainRecommenderCommand.self, TrainLandscapeCommand.self, TrainTimingCommand.self]
     )
 }
 
@@ -150,26 +150,14 @@ struct TrainRecommenderCommand: AsyncParsableCommand {
             terminal?.show($0, $1, $2)
         }
         terminal?.finish()
-        if let problem = report.publication.retirementError {
-            FileHandle.standardError.write(
-                Data(
-                    "warning: generation \(report.publication.generation) is published, but retiring old generations failed: \(problem)\n"
-                        .utf8
-                )
-            )
-        }
+        GenerationWarning.retirement(report.publication)
         print(json ? try JSONText.pretty(report) : Self.table(report))
     }
 
     static func table(_ report: TrainRecommenderJob.Report) -> String {
         let s = report.statistics
         let rows: [(String, String)] = [
-            (
-                "generation",
-                "\(report.publication.generation)"
-                    + (report.publication.carriedOver.isEmpty
-                        ? "" : " (carried over: \(report.publication.carriedOver.joined(separator: ", ")))")
-            ),
+            ("generation", GenerationWarning.summary(report.publication)),
             (
                 "similarity",
                 "\(report.settings.similarity.rawValue), support ≥ \(report.settings.effectiveMinimumSupport), \(report.settings.neighbours == 0 ? "all" : "\(report.settings.neighbours)") neighbours"

@@ -15,4 +15,9 @@ public final class TemporaryFolder {
 
     /// The path of `name` inside the folder.
     public func child(_ name: String) -> String { path + "/" + name }
+
+    /// Writes `text` as the file `name` in the folder.
+    public func write(_ name: String, _ text: String) throws {
+        try text.write(toFile: child(name), atomically: true, encoding: .utf8)
+    }
 }

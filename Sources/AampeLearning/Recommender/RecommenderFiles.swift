@@ -147,14 +147,7 @@ public enum RecommenderFiles {
             userCount: trained.userCount,
             statistics: trained.statistics
         )
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let path = try builder.path(of: Self.manifest)
-        do {
-            try encoder.encode(manifest).write(to: URL(fileURLWithPath: path))
-        } catch {
-            throw SegmentError(path: path, reason: .io(operation: "write", message: "\(error)"))
-        }
+        try GenerationJSON.write(manifest, as: Self.manifest, into: builder)
     }
 }
 
@@ -190,19 +183,11 @@ public final class ServedRecommender: ModelView {
         let itemsPath = generation.path(of: RecommenderFiles.items)
         let items = try generation.segment(RecommenderFiles.items)
         let users = try generation.segment(RecommenderFiles.users)
-        let manifestPath = generation.path(of: RecommenderFiles.manifest)
-        let manifest: RecommenderFiles.Manifest
-        do {
-            manifest = try JSONDecoder().decode(
-                RecommenderFiles.Manifest.self,
-                from: Data(contentsOf: URL(fileURLWithPath: manifestPath))
-            )
-        } catch {
-            throw SegmentError(
-                path: manifestPath,
-                reason: .generation(detail: "unreadable recommender manifest: \(error)")
-            )
-        }
+        let manifest = try GenerationJSON.read(
+            RecommenderFiles.Manifest.self,
+            RecommenderFiles.manifest,
+            of: generation
+        )
         self.generation = generation
         self.manifest = manifest
         itemIDs = try items.dictionaryColumn(RecommenderFiles.ItemColumn.itemID.rawValue)

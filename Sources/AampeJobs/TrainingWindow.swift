@@ -1,0 +1,57 @@
+import AampeCore
+import AampeEvents
+import AampeLearning
+import AampeStore
+
+/// What the landscape and timing jobs share before their own pass: one event snapshot, the reference
+/// time their look-backs end at, and each user's time zone.
+///
+/// The reference time is `--as-of` when given, or else the newest stored event. Events after it are
+/// ignored, so training with an earlier `--as-of` rebuilds the state of that day from the same data
+/// directory, and a later one (such as now, a day after the last import) measures recency up to then.
+struct TrainingWindow {
+    let events: EventStore
+    let snapshot: EventStore.Snapshot
+    let reference: Timestamp
+    let earliest: Timestamp
+
+    /// Takes the snapshot. No stored event at or before `asOf` throws: there is nothing to train on.
+    init(directory: DataDirectory, store: Store, asOf: Timestamp?) throws {
+        events = EventStore(dataDirectory: directory, store: store)
+        snapshot = try events.snapshot()
+        let stored = snapshot.segments.filter { asOf == nil || $0.minTimestamp <= asOf! }
+        guard let newest = stored.map(\.maxTimestamp).max(), let earliest = stored.map(\.minTimestamp).min() else {
+            throw JobError(
+                .noData(
+                    detail: asOf.map { "no imported event at or before \($0.description)" }
+                        ?? "no imported events; run `aampectl import events` first"
+                )
+            )
+        }
+        self.reference = asOf ?? newest
+        self.earliest = earliest
+    }
+
+    /// Events in segments that start after the reference time, which no pass reads.
+    var eventsInLaterSegments: Int {
+        snapshot.segments.filter { $0.minTimestamp > reference }.reduce(0) { $0 + $1.rows }
+    }
+
+    /// The segments with events in `from ... reference`, in manifest order.
+    func segments(from: Timestamp) -> EventStore.Snapshot {
+        var relevant = snapshot
+        relevant.segments = snapshot.segments.filter { $0.maxTimestamp >= from && $0.minTimestamp <= reference }
+        return relevant
+    }
+
+    /// Each user's zone, from the profiles, with `defaultZone` for the rest.
+    func zones(store: Store, defaultZone: String) throws -> UserZones {
+        try UserZones(
+            userCount: snapshot.keys.userIDs.count,
+            profileZones: try store.ingestion.timeZones(),
+            defaultZone: defaultZone,
+            from: earliest,
+            to: reference
+        )
+    }
+}
