@@ -9,6 +9,8 @@ reference time (age_days).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import time
 import warnings
 
@@ -22,17 +24,51 @@ def lifetimes_version() -> str:
 
 
 def fit(x, tx, T, weights=None):
-    """BetaGeoFitter(penalizer_coef=0).fit on the columns as given; returns the fitter and the seconds
-    fit() took (which, in lifetimes 0.11.3, includes the Hessian it computes for standard errors)."""
-    from lifetimes import BetaGeoFitter
+    """BetaGeoFitter(penalizer_coef=0).fit on the columns as given. Returns (params, seconds, converged,
+    message): seconds is what fit() took (in lifetimes 0.11.3 that includes the Hessian it computes for
+    standard errors when the optimizer succeeds).
 
+    When scipy reports no success (typically "precision loss" as a or b run to a boundary), lifetimes
+    prints the result and raises ConvergenceError without keeping the parameters. The same minimize
+    call lifetimes makes (its objective and gradient by autograd, BFGS, tol 1e-7, start 0.1, time
+    rescaled by its _scale_time) is then repeated, untimed, to report where it stopped."""
+    from lifetimes import BetaGeoFitter
+    from lifetimes.utils import ConvergenceError
+
+    x = np.asarray(x).astype(int)
+    tx = np.asarray(tx, dtype=float)
+    T = np.asarray(T, dtype=float)
     fitter = BetaGeoFitter(penalizer_coef=0.0)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         start = time.perf_counter()
-        fitter.fit(np.asarray(x), np.asarray(tx, dtype=float), np.asarray(T, dtype=float), weights=weights)
-        seconds = time.perf_counter() - start
-    return fitter, seconds
+        try:
+            fitter.fit(x, tx, T, weights=weights)
+            return params_of(fitter), time.perf_counter() - start, True, "converged"
+        except ConvergenceError:
+            seconds = time.perf_counter() - start
+    return _minimize_as_lifetimes(x, tx, T, weights), seconds, False, _last_message
+
+
+_last_message = ""
+
+
+def _minimize_as_lifetimes(x, tx, T, weights):
+    global _last_message
+    from autograd import value_and_grad
+    from lifetimes import BetaGeoFitter
+    from lifetimes.utils import _scale_time
+    from scipy.optimize import minimize
+
+    scale = _scale_time(T)
+    weights = np.ones_like(tx, dtype=int) if weights is None else np.asarray(weights)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        output = minimize(value_and_grad(BetaGeoFitter._negative_log_likelihood), jac=True, method=None, tol=1e-7,
+                          x0=0.1 * np.ones(4), args=(x, tx * scale, T * scale, weights, 0.0), options={"disp": False})
+    _last_message = f"did not converge: {output.message} ({output.nit} iterations)"
+    r, alpha, a, b = np.exp(output.x)
+    return {"r": float(r), "alpha": float(alpha / scale), "a": float(a), "b": float(b)}
 
 
 def params_of(fitter) -> dict:

@@ -287,8 +287,7 @@ def activity_section(results: str, events: pd.DataFrame, as_of: int, horizon: in
 
     ours = dict(timing_json["activity_model"])
     ours = {name: float(ours[name]) for name in ("r", "alpha", "a", "b")}
-    fitter, fit_seconds = bgnbd.fit(x, tx, T)
-    theirs = bgnbd.params_of(fitter)
+    theirs, fit_seconds, converged, fit_status = bgnbd.fit(x, tx, T)
     predictions = {
         "aamped probability_active": active["probability_active"].to_numpy(float),
         "lifetimes BetaGeoFitter": bgnbd.probability_active(theirs, x, tx, T, horizon),
@@ -336,7 +335,7 @@ def activity_section(results: str, events: pd.DataFrame, as_of: int, horizon: in
         ["aamped (train timing)", f"{ours['r']:.4f}", f"{ours['alpha']:.4f}", f"{ours['a']:.4f}", f"{ours['b']:.4f}",
          f"{ll_ours:,.1f}", f"{timing_json['phase_seconds'].get('activity', float('nan')):.3f} (activity phase)"],
         [f"lifetimes {bgnbd.lifetimes_version()} (penalizer 0)", f"{theirs['r']:.4f}", f"{theirs['alpha']:.4f}",
-         f"{theirs['a']:.4f}", f"{theirs['b']:.4f}", f"{ll_theirs:,.1f}", f"{fit_seconds:.3f} (fit)"],
+         f"{theirs['a']:.4f}", f"{theirs['b']:.4f}", f"{ll_theirs:,.1f}", f"{fit_seconds:.3f} (fit, {fit_status})"],
     ])
     print(f"Export's frequency/recency/age equal those recomputed from the events dump for {same.mean() * 100:.2f} % "
           f"of users; aamped's probability_active against the same formula through lifetimes' P(alive) at aamped's "
@@ -344,7 +343,7 @@ def activity_section(results: str, events: pd.DataFrame, as_of: int, horizon: in
     report["activity"] = {
         "users": int(len(label)), "positive_share": float(label.mean()), "estimates": figures,
         "aamped_params": ours, "lifetimes_params": theirs, "aamped_log_likelihood": ll_ours,
-        "lifetimes_log_likelihood": ll_theirs, "lifetimes_fit_seconds": fit_seconds,
+        "lifetimes_log_likelihood": ll_theirs, "lifetimes_fit_seconds": fit_seconds, "lifetimes_fit_status": fit_status,
         "aamped_activity_phase_seconds": timing_json["phase_seconds"].get("activity"),
         "summary_matches_dump_share": float(same.mean()), "probability_formula_max_gap": formula_gap,
         "baseline_calibration_prevalence": prevalence,
