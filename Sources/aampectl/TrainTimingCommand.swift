@@ -37,6 +37,14 @@ struct TrainTimingCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The event that marks a session.", valueName: "name"))
     var sessionEvent = "app_opened"
 
+    @Option(
+        help: ArgumentHelp(
+            "How each cluster's prior strength is chosen: cross-fitted (predict each user's other half of days) or marginal-likelihood.",
+            valueName: "method"
+        )
+    )
+    var strengthFit = "cross-fitted"
+
     @Option(help: ArgumentHelp("The activity estimate's horizon.", valueName: "days"))
     var horizonDays = 7
 
@@ -61,6 +69,10 @@ struct TrainTimingCommand: AsyncParsableCommand {
         settings.routineDays = routineDays
         settings.sessionEvent = sessionEvent
         settings.horizonDays = horizonDays
+        guard let fit = WindowPropensityModel.StrengthFit(rawValue: strengthFit) else {
+            throw ValidationError("--strength-fit must be cross-fitted or marginal-likelihood, not '\(strengthFit)'")
+        }
+        settings.strengthFit = fit
         settings.responsivenessHalfLifeDays = halfLifeDays
         do { try settings.validate() } catch { throw ValidationError("\(error)") }
         return settings

@@ -37,6 +37,9 @@ public struct TimingAggregates: Sendable {
     private let words: Int
     /// users × windows
     public private(set) var windowCounts: [Float]
+    /// users × windows: the sessions of ``windowCounts`` on odd days back from the reference time (the
+    /// rest are on even days), for cross-fitting the prior strength.
+    public private(set) var oddDayWindowCounts: [Float]
     private var dayBits: [UInt64]
 
     /// Empty aggregates. `eventTypes` is the dictionary by index; `historyDays` bounds the active-day
@@ -58,6 +61,7 @@ public struct TimingAggregates: Sendable {
         self.hasSessionEvent = sessionType != nil
         self.words = (self.historyDays + 63) / 64
         windowCounts = [Float](repeating: 0, count: userCount * layout.windowsPerWeek)
+        oddDayWindowCounts = [Float](repeating: 0, count: userCount * layout.windowsPerWeek)
         dayBits = [UInt64](repeating: 0, count: userCount * words)
     }
 
@@ -84,6 +88,7 @@ public struct TimingAggregates: Sendable {
             guard age < routine, sessionType == nil || Int(events.eventTypes[row]) == sessionType else { continue }
             if let window = layout.window(containing: zones.localTime(of: user, at: instant)) {
                 windowCounts[user * windows + window.index] += 1
+                if age & 1 == 1 { oddDayWindowCounts[user * windows + window.index] += 1 }
                 sessionsInWindows += 1
             } else {
                 sessionsOutsideWindows += 1
@@ -107,6 +112,13 @@ public struct TimingAggregates: Sendable {
         }
         guard days > 0 else { return nil }
         return (x: days - 1, tx: oldest - newest, T: oldest)
+    }
+
+    /// users × windows: the sessions on even days back from the reference time.
+    public var evenDayWindowCounts: [Float] {
+        var even = windowCounts
+        for index in even.indices { even[index] -= oddDayWindowCounts[index] }
+        return even
     }
 
     /// The user's window counts.

@@ -16,6 +16,8 @@ public struct TimingSettings: Codable, Sendable, Hashable {
     /// The event that marks a session: the unit of window counts. When the data has none of it, every
     /// event counts, and the report says so.
     public var sessionEvent = "app_opened"
+    /// How the window prior's strength per cluster is chosen.
+    public var strengthFit = WindowPropensityModel.StrengthFit.crossFitted
     /// The activity estimate's horizon: P(seen again within this many days).
     public var horizonDays = 7
     /// The half-life of a send's weight in the responsiveness estimate.
@@ -70,6 +72,7 @@ public struct TimingSettings: Codable, Sendable, Hashable {
         case defaultTimeZone = "default_time_zone"
         case routineDays = "routine_days"
         case sessionEvent = "session_event"
+        case strengthFit = "strength_fit"
         case horizonDays = "horizon_days"
         case responsivenessHalfLifeDays = "responsiveness_half_life_days"
     }

@@ -83,12 +83,24 @@ public enum TimingTrainer {
         }
 
         let (windowModel, propensity) = timed(.windows) { () -> (WindowPropensityModel, [Float]) in
-            let model = WindowPropensityModel.fit(
-                counts: aggregates.windowCounts,
-                windowCount: windows,
-                clusters: groups,
-                clusterCount: clusterCount + 1
-            )
+            let model: WindowPropensityModel
+            switch settings.strengthFit {
+            case .crossFitted:
+                model = WindowPropensityModel.crossFit(
+                    evenDayCounts: aggregates.evenDayWindowCounts,
+                    oddDayCounts: aggregates.oddDayWindowCounts,
+                    windowCount: windows,
+                    clusters: groups,
+                    clusterCount: clusterCount + 1
+                )
+            case .marginalLikelihood:
+                model = WindowPropensityModel.fit(
+                    counts: aggregates.windowCounts,
+                    windowCount: windows,
+                    clusters: groups,
+                    clusterCount: clusterCount + 1
+                )
+            }
             var propensity = [Float](repeating: 0, count: users * windows)
             for user in 0..<users {
                 let shares = model.posterior(counts: aggregates.windowCounts(of: user), cluster: Int(groups[user]))
