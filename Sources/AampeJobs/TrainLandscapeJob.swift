@@ -85,7 +85,11 @@ public enum TrainLandscapeJob {
             let zones = try window.zones(store: context.store, defaultZone: settings.defaultTimeZone)
             let keys = window.snapshot.keys
             let reference = window.reference.secondsSinceEpoch
-            let categories = try catalogCategories(store: context.store, itemCount: keys.itemIDs.count)
+            var itemCategories = [String?](repeating: nil, count: keys.itemIDs.count)
+            for row in try context.store.ingestion.catalogRows() where row.itemIndex < itemCategories.count {
+                itemCategories[row.itemIndex] = row.category
+            }
+            let categories = LandscapeAggregates.categoryTable(itemCategories: itemCategories)
             var aggregates = LandscapeAggregates(
                 settings: settings,
                 referenceSeconds: reference,
@@ -152,27 +156,6 @@ public enum TrainLandscapeJob {
             ])
             return (report, counters)
         }
-    }
-
-    /// The catalog's categories with the most items, at most ``Limits/maximumLandscapeCategories`` (ties
-    /// by name), and each item's index among them (`UInt32.max`: none, or a category left out).
-    private static func catalogCategories(
-        store: Store,
-        itemCount: Int
-    ) throws -> (
-        names: [String], ofItem: [UInt32], leftOut: [String]
-    ) {
-        let rows = try store.ingestion.catalogRows()
-        var items: [String: Int] = [:]
-        for row in rows { if let category = row.category, !category.isEmpty { items[category, default: 0] += 1 } }
-        let ranked = items.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key)
-        let names = Array(ranked.prefix(Limits.maximumLandscapeCategories))
-        let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, UInt32($0)) })
-        var ofItem = [UInt32](repeating: .max, count: itemCount)
-        for row in rows where row.itemIndex < itemCount {
-            if let category = row.category, let slot = index[category] { ofItem[row.itemIndex] = slot }
-        }
-        return (names, ofItem, Array(ranked.dropFirst(Limits.maximumLandscapeCategories)).sorted())
     }
 
     /// Events per type in the window, for choosing which types to keep when there are too many.

@@ -132,6 +132,23 @@ struct LandscapeAggregatesTests {
         }
     }
 
+    @Test("32 catalog categories are all kept; of 33, the one with the fewest items is left out")
+    func categoryLimit() {
+        let limit = Limits.maximumLandscapeCategories
+        // Category c has c + 1 items, so category 0 is the smallest.
+        func items(_ categories: Int) -> [String?] {
+            (0..<categories).flatMap { c in Array(repeating: "c\(c)", count: c + 1) } + [nil, ""]
+        }
+        let exact = LandscapeAggregates.categoryTable(itemCategories: items(limit))
+        #expect(exact.names.count == limit && exact.leftOut.isEmpty)
+        #expect(exact.names.first == "c\(limit - 1)")
+        let over = LandscapeAggregates.categoryTable(itemCategories: items(limit + 1))
+        #expect(over.names.count == limit && over.leftOut == ["c0"])
+        #expect(over.ofItem[0] == .max)
+        #expect(over.ofItem.suffix(2) == [.max, .max])
+        #expect(over.names[Int(over.ofItem[1])] == "c1")
+    }
+
     @Test("dayparts are local: in Kathmandu (+05:45) 23:00 UTC is 04:45 and midnight UTC is 05:45, both night")
     func localDayparts() throws {
         var aggregates = LandscapeAggregates(

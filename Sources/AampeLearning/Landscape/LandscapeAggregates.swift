@@ -139,6 +139,23 @@ public struct LandscapeAggregates: Sendable {
         anyLastSeenSeconds = [Int64](repeating: .min, count: userCount)
     }
 
+    /// The categories to aggregate from each item's category (`nil` or empty: none): those with the most
+    /// items, at most ``Limits/maximumLandscapeCategories`` (ties by name), each item's index among them
+    /// (`UInt32.max`: none, or a category left out), and the categories left out.
+    public static func categoryTable(
+        itemCategories: [String?]
+    ) -> (
+        names: [String], ofItem: [UInt32], leftOut: [String]
+    ) {
+        var items: [String: Int] = [:]
+        for case let category? in itemCategories where !category.isEmpty { items[category, default: 0] += 1 }
+        let ranked = items.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key)
+        let names = Array(ranked.prefix(Limits.maximumLandscapeCategories))
+        let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, UInt32($0)) })
+        let ofItem = itemCategories.map { category in category.flatMap { index[$0] } ?? .max }
+        return (names, ofItem, Array(ranked.dropFirst(Limits.maximumLandscapeCategories)).sorted())
+    }
+
     /// The earliest instant whose events count: the start of the longest period.
     public var earliestSecondsAggregated: Int64 { referenceSeconds - longestDays * Timestamp.secondsPerDay }
 
