@@ -114,7 +114,7 @@ struct TrainLandscapeCommand: AsyncParsableCommand {
     }
 
     static func table(_ report: TrainLandscapeJob.Report) -> String {
-        let phases = ["reading", "scaling", "pca", "clustering", "writing"]
+        let phases = ["reading", "scaling", "pca", "clustering", "describing", "writing"]
             .map { String(format: "%.2f s %@", report.phaseSeconds[$0] ?? 0, $0) }.joined(separator: ", ")
         var rows: [(String, String)] = [
             ("generation", GenerationWarning.summary(report.publication)),

@@ -29,7 +29,7 @@ public struct TrainedLandscape: Sendable {
     public var clusterProfiles: [ClusterProfile]
     /// Event types left out for the limit.
     public var eventTypesLeftOut: [String]
-    /// Wall-clock seconds per phase: scaling, pca, clustering.
+    /// Wall-clock seconds per phase: scaling, pca, clustering (the silhouette included), describing.
     public var phaseSeconds: [String: Double]
 }
 
@@ -129,13 +129,15 @@ public enum LandscapeTrainer {
             let k = min(settings.clusters, vectors.rows)
             return (KMeans.fit(vectors, k: k, restarts: settings.restarts, seed: settings.seed), [])
         }
-        let silhouette = KMeans.silhouette(
-            vectors,
-            assignments: clustering.assignments,
-            k: clustering.k,
-            sampleSize: settings.silhouetteSampleSize,
-            seed: settings.seed
-        )
+        let silhouette = times.measure(Phase.clustering.rawValue) {
+            KMeans.silhouette(
+                vectors,
+                assignments: clustering.assignments,
+                k: clustering.k,
+                sampleSize: settings.silhouetteSampleSize,
+                seed: settings.seed
+            )
+        }
         let profiles = timed(.describing) {
             describe(raw: raw, scaled: scaled, clustering: clustering, names: aggregates.featureNames)
         }
