@@ -51,7 +51,8 @@ extension MessageStateMachine {
         openQueues = Array(repeating: MinimumHeap(), count: OutboxChannel.allCases.count)
         nextToOpen = 0
         nextToken = (slots.lazy.map(\.token).max() ?? 0) + 1
-        for row in slots.indices where slots[row].phase == .pending
+        for row in slots.indices
+        where slots[row].phase == .pending
             && Int(slots[row].attempts) >= configuration.maximumAttempts
         {
             apply(.dead(MessageIndex(row), reason: Self.attemptsLoweredReason, at: latestNow))

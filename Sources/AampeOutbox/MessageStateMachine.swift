@@ -384,7 +384,9 @@ public struct MessageStateMachine: Sendable {
     }
 
     mutating func enqueueOpen(_ index: UInt32) {
-        openQueues[Int(channels[Int(index)].rawValue)].insert(OpenEntry(windowEnd: windowEnds[Int(index)], index: index))
+        openQueues[Int(channels[Int(index)].rawValue)].insert(
+            OpenEntry(windowEnd: windowEnds[Int(index)], index: index)
+        )
     }
 
     /// Makes `change`, which the caller has checked is allowed, and queues it for the journal. The

@@ -44,7 +44,7 @@ internal import AampeCore
 ///
 /// A crash in the middle of an append leaves a *torn tail*: a final record cut short, or with a bad
 /// checksum and nothing after it, or a bad record followed only by zero bytes (a file system can extend a
-/// file before the data reaches the disk). Decoding reports a torn tail and stops before it; the
+/// file before the data reaches the disk, so a crash can leave a record's first bytes and then zeros). Decoding reports a torn tail and stops before it; the
 /// appender cuts it off before writing more. Damage anywhere else is corruption, and decoding throws
 /// ``OutboxError/corruptRecord(offset:_:)`` with the byte offset of the bad record.
 ///
@@ -154,8 +154,10 @@ public enum OutboxJournal {
                 decoded.tornTailBytes = bytes.count - offset
                 return decoded
             case .bad(let detail, let length):
-                let end = length.map { offset + $0 }
-                if end == bytes.count || bytes[offset...].allSatisfy({ $0 == 0 }) {
+                // Torn if nothing but zeros follows the bad record (or follows its start, when its header
+                // is too damaged to give its length).
+                let end = min(bytes.count, offset + (length ?? 0))
+                if bytes[end...].allSatisfy({ $0 == 0 }) {
                     decoded.tornTailBytes = bytes.count - offset
                     return decoded
                 }

@@ -1,3 +1,5 @@
+internal import AampeCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,10 +7,11 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-internal import AampeCore
 
 // `OutboxJournalFile.read` shadows the C function inside the type; this reaches the C one.
-private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(fd, buffer, count) }
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(fd, buffer, count)
+}
 
 /// An outbox journal file open for appending: ``append(_:)`` writes records, ``sync()`` makes everything
 /// appended so far durable. Batching many appends per sync (group commit) is the caller's choice.
