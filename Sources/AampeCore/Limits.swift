@@ -250,3 +250,35 @@ extension Limits {
     /// years. The per-user active-day bitmap costs one bit a day.
     public static let maximumTimingHistoryDays = 3_660
 }
+
+extension Limits {
+    // MARK: Outbox
+
+    /// The most times one message may be leased. Each lease that ends without a delivery (a retry, or a
+    /// lease that lapsed) spends one; a message whose last attempt fails goes to `dead` with its last
+    /// reason instead of being handed out again. A message that five consumers in a row could not send
+    /// is broken (a bad address, content a provider refuses), and more attempts only repeat the failure
+    /// inside its send window; 10 leaves room for a configuration that retries flaky providers harder.
+    public static let maximumDeliveryAttempts = 10
+
+    /// The shortest and longest lease a PULL may ask for, in seconds. A lease is how long a consumer has
+    /// to send a message and ACK it before the message is handed out again. Under a second, a healthy
+    /// consumer's ACK would race the lapse and send duplicates; over an hour, a consumer that died holds
+    /// its messages past most send windows (three hours by default), so they expire unsent.
+    public static let minimumLeaseSeconds = 1
+    public static let maximumLeaseSeconds = 3_600
+
+    /// The most messages one PULL may lease. The answer is streamed in frames, but every leased message is
+    /// a journal record and a message the consumer must send before the lease lapses; 10,000 is a
+    /// second's work for a fast consumer and a few MiB of answer.
+    public static let maximumMessagesPerPull = 10_000
+
+    /// The longest consumer name, in UTF-8 bytes. The name is kept with each lease (in memory and in the
+    /// journal) and shown in reports, so it is an identifier, not a payload.
+    public static let maximumConsumerNameBytes = 128
+
+    /// The longest failure or retry reason an ACK may give, in UTF-8 bytes. Reasons are kept per failed
+    /// and dead message and written to the journal; a provider's error text fits in 1 KiB, and a longer
+    /// one is a payload, not a reason.
+    public static let maximumAckReasonBytes = 1_024
+}
