@@ -282,3 +282,15 @@ extension Limits {
     /// one is a payload, not a reason.
     public static let maximumAckReasonBytes = 1_024
 }
+
+extension Limits {
+    // MARK: Assignment
+
+    /// The largest share of users the global control group may hold (it must also be above 0).
+    ///
+    /// The control group is never messaged, so every point of share is users the campaigns give up. What
+    /// it buys is a baseline for incremental lift, and with a fixed number of users the variance of the
+    /// treated-minus-control difference is smallest at an even split: past one half, a larger control only
+    /// costs sends and makes the lift estimate less precise, never more.
+    public static let maximumControlGroupShare = 0.5
+}
