@@ -42,24 +42,11 @@ from sklearn.metrics import adjusted_rand_score, log_loss, normalized_mutual_inf
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bgnbd  # noqa: E402
+from markdown import table  # noqa: E402
 
 WINDOWS = 35
 DAY_SECONDS = 86400
 PROBABILITY_CLIP = 1e-6
-
-
-def table(header: list[str], rows: list[list]) -> None:
-    widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
-
-    def line(row):
-        cells = (str(v).rjust(w) if i > 0 else str(v).ljust(w) for i, (v, w) in enumerate(zip(row, widths)))
-        return "| " + " | ".join(cells) + " |"
-
-    print(line(header))
-    print("|" + "|".join("-" * (w + 1) + ":" if i > 0 else ":" + "-" * (w + 1) for i, w in enumerate(widths)) + "|")
-    for row in rows:
-        print(line(row))
-    print()
 
 
 def f3(value) -> str:

@@ -17,6 +17,9 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from markdown import table  # noqa: E402
+
 LANDSCAPE_PHASES = ["reading", "scaling", "pca", "clustering", "describing", "writing"]
 TIMING_PHASES = ["reading", "windows", "activity", "responsiveness", "writing"]
 
@@ -35,20 +38,6 @@ def measured(results: str, name: str) -> dict:
 
 def output(results: str, name: str) -> dict:
     return load(os.path.join(results, name + ".out"))
-
-
-def table(header: list[str], rows: list[list]) -> None:
-    widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
-
-    def line(row):
-        cells = (str(v).rjust(w) if i > 0 else str(v).ljust(w) for i, (v, w) in enumerate(zip(row, widths)))
-        return "| " + " | ".join(cells) + " |"
-
-    print(line(header))
-    print("|" + "|".join("-" * (w + 1) + ":" if i > 0 else ":" + "-" * (w + 1) for i, w in enumerate(widths)) + "|")
-    for row in rows:
-        print(line(row))
-    print()
 
 
 def mib(kib: float) -> str:
