@@ -137,6 +137,22 @@ struct LandscapeTimingFilesTests {
         #expect(evening.firstIndex(of: evening.max()!)! % 5 == 4)
     }
 
+    @Test("a landscape of one user: one cluster, one row of PCA, and --choose-k falls back to k = 1")
+    func singleUser() throws {
+        var settings = LandscapeSettings()
+        settings.chooseKRange = .init(lower: 2, upper: 5)
+        var aggregates = LandscapeAggregates(
+            settings: settings,
+            referenceSeconds: Hand.reference,
+            userCount: 1,
+            eventTypes: ["app_opened"]
+        )
+        aggregates.add(Hand.events([(0, 0, Hand.hour, .nan)]), zones: try Hand.utcZones(users: 1))
+        let trained = try LandscapeTrainer.train(aggregates)
+        #expect(trained.clustering.k == 1 && trained.clustering.assignments == [0])
+        #expect(trained.vectors.rows == 1)
+    }
+
     @Test("look-back periods at 366 days and one past, and timing's routine days at 3,660 and one past")
     func settingsLimits() throws {
         var landscape = LandscapeSettings()

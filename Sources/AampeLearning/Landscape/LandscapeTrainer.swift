@@ -111,7 +111,8 @@ public enum LandscapeTrainer {
             return (pca, pca.project(scaled))
         }
         let (clustering, choices) = timed(.clustering) { () -> (KMeansResult, [ClusterChoice]) in
-            if let range = settings.chooseKRange {
+            // Choosing k compares at least two clusters, so it needs at least two users.
+            if let range = settings.chooseKRange, vectors.rows >= 2 {
                 let upper = min(range.upper, vectors.rows)
                 let lower = min(range.lower, upper)
                 let chosen = KMeans.chooseK(
