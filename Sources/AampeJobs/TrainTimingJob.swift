@@ -30,8 +30,10 @@ public enum TrainTimingJob {
         public var usersWithoutCluster: Int
         /// Zones, activity, sessions and sends counted.
         public var counts: TimingFiles.Manifest.Counts
-        /// The fitted BG/NBD parameters, or `nil` when no user had repeat activity.
+        /// The fitted BG/NBD parameters, or `nil` when no user had repeat activity or the fit failed.
         public var activityModel: BGNBDModel?
+        /// Why BG/NBD could not be fitted, when it could not.
+        public var activityFitError: String?
         /// Per group (clusters, then users without one): the fitted prior strength.
         public var priorStrengths: [Double]
         /// The mean responsiveness over users.
@@ -49,6 +51,7 @@ public enum TrainTimingJob {
             case landscapeGeneration = "landscape_generation"
             case usersWithoutCluster = "users_without_cluster"
             case activityModel = "activity_model"
+            case activityFitError = "activity_fit_error"
             case priorStrengths = "prior_strengths"
             case populationResponsiveness = "population_responsiveness"
             case cadenceHistogram = "cadence_histogram"
@@ -144,6 +147,7 @@ public enum TrainTimingJob {
                 usersWithoutCluster: trained.groups.filter { Int($0) == clusterCount }.count,
                 counts: counts,
                 activityModel: trained.activityModel,
+                activityFitError: trained.activityFitError,
                 priorStrengths: trained.windowModel.priorStrengths,
                 populationResponsiveness: trained.populationResponsiveness,
                 cadenceHistogram: histogram,

@@ -128,7 +128,7 @@ struct TrainTimingCommand: AsyncParsableCommand {
                 )
             )
         } else {
-            rows.append(("BG/NBD", "not fitted: no user was active on two days"))
+            rows.append(("BG/NBD", "not fitted: " + (report.activityFitError ?? "no user was active on two days")))
         }
         rows += [
             (

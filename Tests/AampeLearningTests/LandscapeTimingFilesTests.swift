@@ -137,6 +137,61 @@ struct LandscapeTimingFilesTests {
         #expect(evening.firstIndex(of: evening.max()!)! % 5 == 4)
     }
 
+    @Test("a revenue beyond Float's range stays a finite aggregate, and training goes on")
+    func hugeRevenue() throws {
+        var aggregates = LandscapeAggregates(
+            settings: LandscapeSettings(),
+            referenceSeconds: Hand.reference,
+            userCount: 2,
+            eventTypes: ["purchase"]
+        )
+        aggregates.add(
+            Hand.events([(0, 0, Hand.hour, 1e39), (0, 0, 2 * Hand.hour, 1e39), (1, 0, Hand.hour, 10)]),
+            zones: try Hand.utcZones(users: 2)
+        )
+        let names = aggregates.featureNames
+        let matrix = aggregates.features()
+        let revenue = matrix[0, names.firstIndex(of: "revenue_7d")!]
+        #expect(revenue.isFinite && revenue == Float.greatestFiniteMagnitude)
+        #expect(matrix[1, names.firstIndex(of: "revenue_7d")!] == 10)
+        let trained = try LandscapeTrainer.train(aggregates)
+        #expect(trained.vectors.values.allSatisfy { $0.isFinite })
+    }
+
+    @Test("a timing file whose per-user column is short of the users is refused at open, naming the file")
+    func shortTimingColumn() throws {
+        var settings = LandscapeSettings()
+        settings.clusters = 2
+        let (_, timingAggregates) = try Self.aggregates(settings)
+        var timing = try TimingTrainer.train(timingAggregates, clusters: [], clusterCount: 0, sends: [:])
+        timing.frequency.removeLast()
+        let folder = try TemporaryFolder()
+        let store = GenerationStore(folder: folder.path + "/generations")
+        let builder = try store.begin()
+        let counts = TimingFiles.Manifest.Counts(
+            usersWithoutTimeZone: 0,
+            usersWithUnknownTimeZone: 0,
+            unknownTimeZones: [],
+            usersWithoutActivity: 0,
+            hasSessionEvent: true,
+            sessionsInWindows: 0,
+            sessionsOutsideWindows: 0,
+            sendsRead: 0
+        )
+        try TimingFiles.write(
+            timing,
+            userIDs: (0..<6).map { "user-\($0)" },
+            counts: counts,
+            landscapeGeneration: nil,
+            into: builder,
+            trainedAt: "test"
+        )
+        try builder.publish()
+        let generation = try #require(try store.openCurrent())
+        let error = try #require(throws: SegmentError.self) { try ServedTiming(generation: generation) }
+        #expect("\(error)".contains("timing/users.seg") && "\(error)".contains("5 rows for 6 users"))
+    }
+
     @Test("a landscape of one user: one cluster, one row of PCA, and --choose-k falls back to k = 1")
     func singleUser() throws {
         var settings = LandscapeSettings()

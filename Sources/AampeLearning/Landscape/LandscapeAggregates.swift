@@ -70,8 +70,8 @@ public struct LandscapeAggregates: Sendable {
     private var dayBits: [UInt64]
     // users × slots; Int64.min: never
     private var lastSeenSeconds: [Int64]
-    // users × periods
-    private var revenue: [Float]
+    // users × periods; Double, so that no sum of finite values overflows before ``features()`` clamps it
+    private var revenue: [Double]
     // users × 4
     private var daypartCounts: [Float]
     // users
@@ -129,7 +129,7 @@ public struct LandscapeAggregates: Sendable {
         counts = [Float](repeating: 0, count: userCount * slots * periods.count)
         dayBits = [UInt64](repeating: 0, count: userCount * slots * words)
         lastSeenSeconds = [Int64](repeating: .min, count: userCount * slots)
-        revenue = [Float](repeating: 0, count: userCount * periods.count)
+        revenue = [Double](repeating: 0, count: userCount * periods.count)
         daypartCounts = [Float](repeating: 0, count: userCount * 4)
         weekendCounts = [Float](repeating: 0, count: userCount)
         self.categoryNames = categoryNames
@@ -192,7 +192,7 @@ public struct LandscapeAggregates: Sendable {
                 let value = events.values[row]
                 if value.isFinite && value > 0 {
                     for period in 0..<periodCount where age < periods[period] {
-                        revenue[user * periodCount + period] += Float(value)
+                        revenue[user * periodCount + period] += value
                     }
                 }
             }
@@ -268,7 +268,11 @@ public struct LandscapeAggregates: Sendable {
                     column += 1
                 }
                 for period in 0..<periodCount {
-                    out[column] = revenue[user * periodCount + period]
+                    // An absurd revenue (above Float's range) stays the largest Float rather than +inf,
+                    // which the scaler would refuse; log1p makes it a large but finite feature.
+                    out[column] = Float(
+                        min(revenue[user * periodCount + period], Double(Float.greatestFiniteMagnitude))
+                    )
                     column += 1
                 }
                 let parts = daypartCounts[(user * 4)..<(user * 4 + 4)]

@@ -42,7 +42,9 @@ extension PCAModel {
     static func centredGram(_ matrix: FeatureMatrix, mean: [Double], threads: Int) -> [Double] {
         let n = matrix.rows
         let d = matrix.columns
-        let paddedColumns = (d + 3) / 4 * 4
+        // gramBlock reads columns j ... j + 3 for j from i up to d - 1, so up to column d + 2: three zeroed
+        // columns past the last keep every read inside the block.
+        let paddedColumns = d + 3
         let blockRows = gramBlockRows
         let chunks = ParallelChunks(count: n, rowsPerChunk: rowsPerChunk, threads: threads)
         let partial = UnsafeMutableBufferPointer<Double>.allocate(capacity: chunks.chunkCount * d * d)

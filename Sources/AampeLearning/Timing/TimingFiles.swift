@@ -209,8 +209,12 @@ public final class ServedTiming: ModelView {
     public let windowPropensity: VectorColumn
     /// The raw window counts (ZSTD).
     public let windowCounts: VectorColumn
-    /// The reader, for the per-user scalar columns.
-    public let reader: SegmentReader
+    /// The per-user `f32` columns, by name, each checked to have one row per user.
+    let floats: [TimingFiles.UserColumn: ScalarColumn<Float>]
+    /// The `group` column.
+    let groups: ScalarColumn<UInt32>
+    /// The `cadence_per_week` column.
+    let cadence: ScalarColumn<UInt8>
 
     /// Maps and checks the timing files of `generation`. Errors name the file and the column.
     public init(generation: Generation) throws {
@@ -231,6 +235,31 @@ public final class ServedTiming: ModelView {
                 )
             )
         }
+        let layoutWindows = try? manifest.settings.layout().windowsPerWeek
+        guard layoutWindows == manifest.windowCount else {
+            throw SegmentError(
+                path: reader.path,
+                reason: .generation(
+                    detail: "the manifest's \(manifest.windowCount) windows do not match its window layout"
+                )
+            )
+        }
+        var floats: [TimingFiles.UserColumn: ScalarColumn<Float>] = [:]
+        for column: TimingFiles.UserColumn in [
+            .frequency, .recencyDays, .ageDays, .probabilityAlive, .probabilityActive, .responsivenessAlpha,
+            .responsivenessBeta,
+        ] {
+            floats[column] = try reader.scalarColumn(column.rawValue, as: Float.self)
+        }
+        let groups = try reader.scalarColumn(TimingFiles.UserColumn.group.rawValue, as: UInt32.self)
+        let cadence = try reader.scalarColumn(TimingFiles.UserColumn.cadencePerWeek.rawValue, as: UInt8.self)
+        let rowCounts = [groups.count, cadence.count] + floats.values.map(\.count)
+        if let mismatched = rowCounts.first(where: { $0 != userIDs.count }) {
+            throw SegmentError(
+                path: reader.path,
+                reason: .generation(detail: "a per-user column has \(mismatched) rows for \(userIDs.count) users")
+            )
+        }
         guard propensity.rawElements != nil else {
             throw SegmentError(
                 path: reader.path,
@@ -243,7 +272,9 @@ public final class ServedTiming: ModelView {
         self.userIDs = userIDs
         self.windowPropensity = propensity
         self.windowCounts = counts
-        self.reader = reader
+        self.floats = floats
+        self.groups = groups
+        self.cadence = cadence
     }
 
     /// The number of the generation mapped.
@@ -278,13 +309,11 @@ public final class ServedTiming: ModelView {
     /// The timing of the user with external id `userID`, or `nil` for a user new since training.
     public func user(_ userID: String) throws -> UserTiming? {
         guard let row = userIDs.row(for: userID) else { return nil }
-        func float(_ column: TimingFiles.UserColumn) throws -> Float {
-            try reader.scalarColumn(column.rawValue, as: Float.self).value(at: row)
-        }
+        func float(_ column: TimingFiles.UserColumn) throws -> Float { try floats[column]!.value(at: row) }
         return UserTiming(
             propensity: try windowPropensity.vector(at: row),
             counts: try windowCounts.vector(at: row),
-            group: Int(try reader.scalarColumn(TimingFiles.UserColumn.group.rawValue, as: UInt32.self).value(at: row)),
+            group: Int(try groups.value(at: row)),
             frequency: try float(.frequency),
             recencyDays: try float(.recencyDays),
             ageDays: try float(.ageDays),
@@ -292,9 +321,7 @@ public final class ServedTiming: ModelView {
             probabilityActive: try float(.probabilityActive),
             responsivenessAlpha: try float(.responsivenessAlpha),
             responsivenessBeta: try float(.responsivenessBeta),
-            cadencePerWeek: Int(
-                try reader.scalarColumn(TimingFiles.UserColumn.cadencePerWeek.rawValue, as: UInt8.self).value(at: row)
-            )
+            cadencePerWeek: Int(try cadence.value(at: row))
         )
     }
 }

@@ -38,8 +38,10 @@ public struct TrainedTiming: Sendable {
     public var cadencePerWeek: [UInt8]
     /// The window prior: cluster profiles and prior strengths.
     public var windowModel: WindowPropensityModel
-    /// The activity model, or `nil` when too few users were active to fit it.
+    /// The activity model, or `nil` when no user had repeat activity or the fit failed.
     public var activityModel: BGNBDModel?
+    /// Why the activity model could not be fitted, when it could not.
+    public var activityFitError: String?
     /// The responsiveness priors.
     public var responsivenessModel: ResponsivenessModel
     /// The mean responsiveness over users, against which cadence compares a user.
@@ -115,6 +117,7 @@ public enum TimingTrainer {
         var alive = [Float](repeating: .nan, count: users)
         var active = [Float](repeating: .nan, count: users)
         var withoutActivity = 0
+        var activityFitError: String?
         let activityModel = try timed(.activity) { () -> BGNBDModel? in
             // Users sharing (x, tx, T) are one weighted row: in days, a few thousand distinct triples
             // stand for millions of users.
@@ -140,12 +143,20 @@ public enum TimingTrainer {
             }
             // BG/NBD learns from repeat activity; without any, its likelihood has no maximum.
             guard triples.contains(where: { $0.x > 0 }) else { return nil }
-            let model = try BGNBDModel.fit(
-                x: triples.map { Double($0.x) },
-                tx: triples.map { Double($0.y) },
-                T: triples.map { Double($0.z) },
-                weights: weights
-            )
+            let model: BGNBDModel
+            do {
+                model = try BGNBDModel.fit(
+                    x: triples.map { Double($0.x) },
+                    tx: triples.map { Double($0.y) },
+                    T: triples.map { Double($0.z) },
+                    weights: weights
+                )
+            } catch let error as LearningError {
+                // A fit that does not converge leaves the activity estimate out (NaN, cadence at its
+                // minimum) and says why; the windows and responsiveness are still worth publishing.
+                activityFitError = "\(error)"
+                return nil
+            }
             let horizon = Double(settings.horizonDays)
             for user in 0..<users where !frequency[user].isNaN {
                 let x = Double(frequency[user])
@@ -216,6 +227,7 @@ public enum TimingTrainer {
             cadencePerWeek: cadence,
             windowModel: windowModel,
             activityModel: activityModel,
+            activityFitError: activityFitError,
             responsivenessModel: responsivenessModel,
             populationResponsiveness: populationMean,
             usersWithoutActivity: withoutActivity,
