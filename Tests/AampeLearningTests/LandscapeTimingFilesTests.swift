@@ -192,6 +192,30 @@ struct LandscapeTimingFilesTests {
         #expect("\(error)".contains("timing/users.seg") && "\(error)".contains("5 rows for 6 users"))
     }
 
+    @Test("a landscape.json whose scaler does not match its aggregates is refused at open, naming the file")
+    func mismatchedScaler() throws {
+        var settings = LandscapeSettings()
+        settings.clusters = 2
+        settings.dimensions = 3
+        let (aggregates, _) = try Self.aggregates(settings)
+        var trained = try LandscapeTrainer.train(aggregates)
+        trained.scaler.medians.removeLast()
+        let folder = try TemporaryFolder()
+        let store = GenerationStore(folder: folder.path + "/generations")
+        let builder = try store.begin()
+        try LandscapeFiles.write(
+            trained,
+            userIDs: (0..<6).map { "user-\($0)" },
+            lastSeenSeconds: Array(repeating: 0, count: 6),
+            into: builder,
+            trainedAt: "test"
+        )
+        try builder.publish()
+        let generation = try #require(try store.openCurrent())
+        let error = try #require(throws: SegmentError.self) { try ServedLandscape(generation: generation) }
+        #expect("\(error)".contains("landscape.json") && "\(error)".contains("scaler"))
+    }
+
     @Test("a landscape of one user: one cluster, one row of PCA, and --choose-k falls back to k = 1")
     func singleUser() throws {
         var settings = LandscapeSettings()

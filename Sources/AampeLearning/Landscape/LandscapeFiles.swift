@@ -193,6 +193,18 @@ public final class ServedLandscape: ModelView, @unchecked Sendable {
         if clusters.contains(where: { Int($0) >= manifest.clusterCount }) {
             throw fail(.cluster, "a cluster index past the manifest's \(manifest.clusterCount) clusters")
         }
+        // The placement of new users (`place`) reads these; decoding does not check them.
+        let features = manifest.featureNames.count
+        let pca = manifest.pca
+        guard manifest.scaler.medians.count == features, manifest.scaler.scales.count == features,
+            manifest.scaler.scales.allSatisfy({ $0 > 0 && $0.isFinite }), manifest.columnWeights.count == features,
+            pca.mean.count == features, pca.components.count == pca.componentCount * features
+        else {
+            throw SegmentError(
+                path: generation.path(of: LandscapeFiles.manifest),
+                reason: .generation(detail: "the scaler, weights or PCA do not match the \(features) aggregates")
+            )
+        }
         self.generation = generation
         self.manifest = manifest
         self.userIDs = userIDs
