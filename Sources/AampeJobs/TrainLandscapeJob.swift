@@ -79,55 +79,57 @@ public enum TrainLandscapeJob {
         try settings.validate()
         return try BatchRun.run(.train, subject: LandscapeFiles.model, directory: directory, buildsGeneration: true) {
             context in
-            let clock = ContinuousClock()
-            let started = clock.now
-            let window = try TrainingWindow(directory: directory, store: context.store, asOf: asOf)
-            let zones = try window.zones(store: context.store, defaultZone: settings.defaultTimeZone)
-            let keys = window.snapshot.keys
-            let reference = window.reference.secondsSinceEpoch
-            var itemCategories = [String?](repeating: nil, count: keys.itemIDs.count)
-            for row in try context.store.ingestion.catalogRows() where row.itemIndex < itemCategories.count {
-                itemCategories[row.itemIndex] = row.category
-            }
-            let categories = LandscapeAggregates.categoryTable(itemCategories: itemCategories)
-            var aggregates = LandscapeAggregates(
-                settings: settings,
-                referenceSeconds: reference,
-                userCount: keys.userIDs.count,
-                eventTypes: keys.eventTypes,
-                typeFrequencies: keys.eventTypes.count > Limits.maximumLandscapeEventTypes
-                    ? try eventTypeFrequencies(window) : nil,
-                categoryNames: categories.names,
-                categoryOfItem: categories.ofItem
-            )
-            let relevant = window.segments(from: Timestamp(secondsSinceEpoch: aggregates.earliestSecondsAggregated))
-            try window.events.forEachSegment(of: relevant) { events, done, total in
-                aggregates.add(events, zones: zones)
-                progress?("reading events", done, total)
-            }
-            let read = clock.now
-            let trained = try LandscapeTrainer.train(aggregates) { phase in progress?(phase.rawValue, 0, 0) }
-            let learned = clock.now
-            if let exportScaledPath {
-                var scaled = trained.aggregates
-                trained.scaler.transform(&scaled)
-                scaled.scaleColumns(by: trained.columnWeights)
-                try NumPyFile.write(scaled, to: exportScaledPath)
-            }
-            let lastSeen = (0..<keys.userIDs.count).map { aggregates.lastSeenSeconds(of: $0) ?? 0 }
-            let publication = try GenerationPublisher.publish(model: LandscapeFiles.model, in: directory) { builder in
-                try LandscapeFiles.write(
-                    trained,
-                    userIDs: keys.userIDs,
-                    lastSeenSeconds: lastSeen,
-                    into: builder,
-                    trainedAt: Timestamp.now().description
+            var times = PhaseTimes()
+            let (window, aggregates, categories) = try times.measure("reading") {
+                let window = try TrainingWindow(
+                    directory: directory,
+                    store: context.store,
+                    asOf: asOf,
+                    defaultZone: settings.defaultTimeZone
                 )
+                let keys = window.snapshot.keys
+                var itemCategories = [String?](repeating: nil, count: keys.itemIDs.count)
+                for row in try context.store.ingestion.catalogRows() where row.itemIndex < itemCategories.count {
+                    itemCategories[row.itemIndex] = row.category
+                }
+                let categories = LandscapeAggregates.categoryTable(itemCategories: itemCategories)
+                var aggregates = LandscapeAggregates(
+                    settings: settings,
+                    referenceSeconds: window.reference.secondsSinceEpoch,
+                    userCount: keys.userIDs.count,
+                    eventTypes: keys.eventTypes,
+                    typeFrequencies: keys.eventTypes.count > Limits.maximumLandscapeEventTypes
+                        ? try eventTypeFrequencies(window) : nil,
+                    categoryNames: categories.names,
+                    categoryOfItem: categories.ofItem
+                )
+                try window.read(
+                    from: Timestamp(secondsSinceEpoch: aggregates.earliestSecondsAggregated),
+                    progress: progress
+                ) { aggregates.add($0, zones: window.zones) }
+                return (window, aggregates, categories)
             }
-            let written = clock.now
-            var phases = trained.phaseSeconds
-            phases["reading"] = (read - started).secondsValue
-            phases["writing"] = (written - learned).secondsValue
+            let keys = window.snapshot.keys
+            let trained = try LandscapeTrainer.train(aggregates) { phase in progress?(phase.rawValue, 0, 0) }
+            let publication = try times.measure("writing") {
+                if let exportScaledPath {
+                    var scaled = trained.aggregates
+                    trained.scaler.transform(&scaled)
+                    scaled.scaleColumns(by: trained.columnWeights)
+                    try NumPyFile.write(scaled, to: exportScaledPath)
+                }
+                let lastSeen = (0..<keys.userIDs.count).map { aggregates.lastSeenSeconds(of: $0) ?? 0 }
+                return try GenerationPublisher.publish(model: LandscapeFiles.model, in: directory) { builder in
+                    try LandscapeFiles.write(
+                        trained,
+                        userIDs: keys.userIDs,
+                        lastSeenSeconds: lastSeen,
+                        into: builder,
+                        trainedAt: Timestamp.now().description
+                    )
+                }
+            }
+            let phases = trained.phaseSeconds.merging(times.seconds) { $1 }
             let report = Report(
                 publication: publication,
                 settings: settings,

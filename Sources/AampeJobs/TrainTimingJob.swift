@@ -71,45 +71,45 @@ public enum TrainTimingJob {
         try settings.validate()
         return try BatchRun.run(.train, subject: TimingFiles.model, directory: directory, buildsGeneration: true) {
             context in
-            let clock = ContinuousClock()
-            let started = clock.now
-            let window = try TrainingWindow(directory: directory, store: context.store, asOf: asOf)
-            let zones = try window.zones(store: context.store, defaultZone: settings.defaultTimeZone)
-            let keys = window.snapshot.keys
-            let referenceSeconds = window.reference.secondsSinceEpoch
-            let historyDays = Int((referenceSeconds - window.earliest.secondsSinceEpoch) / Timestamp.secondsPerDay) + 1
-            var aggregates = try TimingAggregates(
-                settings: settings,
-                referenceSeconds: referenceSeconds,
-                userCount: keys.userIDs.count,
-                eventTypes: keys.eventTypes,
-                historyDays: historyDays
-            )
-            try window.events.forEachSegment(of: window.segments(from: window.earliest)) { events, done, total in
-                aggregates.add(events, zones: zones)
-                progress?("reading events", done, total)
-            }
-            let (clusters, clusterCount, landscapeGeneration) = try landscapeClusters(
-                directory: directory,
-                userIDs: keys.userIDs
-            )
-            var sends: [Int: [ResponsivenessModel.Send]] = [:]
-            for send in try context.store.messageLog.sends(notAfter: window.reference) {
-                sends[send.userIndex, default: []].append(
-                    ResponsivenessModel.Send(
-                        atSeconds: send.sentAt.secondsSinceEpoch,
-                        responded: send.respondedAt != nil
-                    )
+            var times = PhaseTimes()
+            let (window, aggregates, landscape, sends) = try times.measure("reading") {
+                let window = try TrainingWindow(
+                    directory: directory,
+                    store: context.store,
+                    asOf: asOf,
+                    defaultZone: settings.defaultTimeZone
                 )
+                let referenceSeconds = window.reference.secondsSinceEpoch
+                var aggregates = try TimingAggregates(
+                    settings: settings,
+                    referenceSeconds: referenceSeconds,
+                    userCount: window.snapshot.keys.userIDs.count,
+                    eventTypes: window.snapshot.keys.eventTypes,
+                    historyDays: Int((referenceSeconds - window.earliest.secondsSinceEpoch) / Timestamp.secondsPerDay)
+                        + 1
+                )
+                try window.read(from: window.earliest, progress: progress) { aggregates.add($0, zones: window.zones) }
+                let landscape = try landscapeClusters(directory: directory, userIDs: window.snapshot.keys.userIDs)
+                var sends: [Int: [ResponsivenessModel.Send]] = [:]
+                for send in try context.store.messageLog.sends(notAfter: window.reference) {
+                    sends[send.userIndex, default: []].append(
+                        ResponsivenessModel.Send(
+                            atSeconds: send.sentAt.secondsSinceEpoch,
+                            responded: send.respondedAt != nil
+                        )
+                    )
+                }
+                return (window, aggregates, landscape, sends)
             }
-            let read = clock.now
+            let keys = window.snapshot.keys
+            let zones = window.zones
+            let (clusters, clusterCount, landscapeGeneration) = landscape
             let trained = try TimingTrainer.train(
                 aggregates,
                 clusters: clusters,
                 clusterCount: clusterCount,
                 sends: sends
             ) { phase in progress?(phase.rawValue, 0, 0) }
-            let learned = clock.now
             let counts = TimingFiles.Manifest.Counts(
                 usersWithoutTimeZone: zones.usersWithoutZone,
                 usersWithUnknownTimeZone: zones.usersWithUnknownZone,
@@ -120,20 +120,19 @@ public enum TrainTimingJob {
                 sessionsOutsideWindows: aggregates.sessionsOutsideWindows,
                 sendsRead: trained.sendsRead
             )
-            let publication = try GenerationPublisher.publish(model: TimingFiles.model, in: directory) { builder in
-                try TimingFiles.write(
-                    trained,
-                    userIDs: keys.userIDs,
-                    counts: counts,
-                    landscapeGeneration: landscapeGeneration,
-                    into: builder,
-                    trainedAt: Timestamp.now().description
-                )
+            let publication = try times.measure("writing") {
+                try GenerationPublisher.publish(model: TimingFiles.model, in: directory) { builder in
+                    try TimingFiles.write(
+                        trained,
+                        userIDs: keys.userIDs,
+                        counts: counts,
+                        landscapeGeneration: landscapeGeneration,
+                        into: builder,
+                        trainedAt: Timestamp.now().description
+                    )
+                }
             }
-            let written = clock.now
-            var phases = trained.phaseSeconds
-            phases["reading"] = (read - started).secondsValue
-            phases["writing"] = (written - learned).secondsValue
+            let phases = trained.phaseSeconds.merging(times.seconds) { $1 }
             var histogram = [Int](repeating: 0, count: settings.cadence.maximumPerWeek + 1)
             for perWeek in trained.cadencePerWeek { histogram[min(Int(perWeek), histogram.count - 1)] += 1 }
             let active = trained.probabilityActive.filter { !$0.isNaN }

@@ -14,9 +14,12 @@ struct TrainingWindow {
     let snapshot: EventStore.Snapshot
     let reference: Timestamp
     let earliest: Timestamp
+    /// Each user's zone, from the profiles, with the default zone for the rest.
+    let zones: UserZones
 
-    /// Takes the snapshot. No stored event at or before `asOf` throws: there is nothing to train on.
-    init(directory: DataDirectory, store: Store, asOf: Timestamp?) throws {
+    /// Takes the snapshot and reads the users' zones (`defaultZone` for users without one). No stored
+    /// event at or before `asOf` throws: there is nothing to train on.
+    init(directory: DataDirectory, store: Store, asOf: Timestamp?, defaultZone: String) throws {
         events = EventStore(dataDirectory: directory, store: store)
         snapshot = try events.snapshot()
         let stored = snapshot.segments.filter { asOf == nil || $0.minTimestamp <= asOf! }
@@ -30,6 +33,13 @@ struct TrainingWindow {
         }
         self.reference = asOf ?? newest
         self.earliest = earliest
+        zones = try UserZones(
+            userCount: snapshot.keys.userIDs.count,
+            profileZones: try store.ingestion.timeZones(),
+            defaultZone: defaultZone,
+            from: earliest,
+            to: reference
+        )
     }
 
     /// Events in segments that start after the reference time, which no pass reads.
@@ -37,21 +47,23 @@ struct TrainingWindow {
         snapshot.segments.filter { $0.minTimestamp > reference }.reduce(0) { $0 + $1.rows }
     }
 
+    /// Calls `body` with each segment holding events in `from ... reference`, reporting progress as
+    /// "reading events".
+    func read(
+        from: Timestamp,
+        progress: (@Sendable (String, Int, Int) -> Void)?,
+        _ body: (EventStore.IndexedEvents) -> Void
+    ) throws {
+        try events.forEachSegment(of: segments(from: from)) { events, done, total in
+            body(events)
+            progress?("reading events", done, total)
+        }
+    }
+
     /// The segments with events in `from ... reference`, in manifest order.
     func segments(from: Timestamp) -> EventStore.Snapshot {
         var relevant = snapshot
         relevant.segments = snapshot.segments.filter { $0.maxTimestamp >= from && $0.minTimestamp <= reference }
         return relevant
-    }
-
-    /// Each user's zone, from the profiles, with `defaultZone` for the rest.
-    func zones(store: Store, defaultZone: String) throws -> UserZones {
-        try UserZones(
-            userCount: snapshot.keys.userIDs.count,
-            profileZones: try store.ingestion.timeZones(),
-            defaultZone: defaultZone,
-            from: earliest,
-            to: reference
-        )
     }
 }
