@@ -158,14 +158,13 @@ struct Lloyd: @unchecked Sendable {
         // Half the distance from each centroid to its nearest other: a row closer than that to its own
         // centroid is closer to it than to any other.
         var half = [Float](repeating: .infinity, count: k)
-        for a in 0..<k {
-            for b in 0..<k where b != a {
-                var squared: Float = 0
-                for j in 0..<d {
-                    let difference = centroids[a * d + j] - centroids[b * d + j]
-                    squared += difference * difference
+        centroids.withUnsafeBufferPointer { centroids in
+            let c = centroids.baseAddress!
+            for a in 0..<k {
+                for b in 0..<k where b != a {
+                    let squared = KMeans.squaredDistance(c + a * d, c + b * d, count: d)
+                    half[a] = min(half[a], 0.5 * squared.squareRoot() * (1 - Lloyd.slack))
                 }
-                half[a] = min(half[a], 0.5 * squared.squareRoot() * (1 - Lloyd.slack))
             }
         }
         // The lower bounds fall by the largest shift of another centroid: the largest, or for the rows of
@@ -386,13 +385,7 @@ struct Lloyd: @unchecked Sendable {
                 let x = me.values.baseAddress!
                 let c = centroidBuffer.buffer.baseAddress!
                 for row in range {
-                    let centroid = c + Int(me.labels[row]) * d
-                    var distance: Float = 0
-                    for j in 0..<d {
-                        let difference = x[row * d + j] - centroid[j]
-                        distance += difference * difference
-                    }
-                    me.distances[row] = distance
+                    me.distances[row] = KMeans.squaredDistance(x + row * d, c + Int(me.labels[row]) * d, count: d)
                 }
             }
         }
@@ -409,13 +402,7 @@ struct Lloyd: @unchecked Sendable {
                 let c = centroidBuffer.buffer.baseAddress!
                 var inertia = 0.0
                 for row in range {
-                    let centroid = c + Int(me.labels[row]) * d
-                    var distance: Float = 0
-                    for j in 0..<d {
-                        let difference = x[row * d + j] - centroid[j]
-                        distance += difference * difference
-                    }
-                    inertia += Double(distance)
+                    inertia += Double(KMeans.squaredDistance(x + row * d, c + Int(me.labels[row]) * d, count: d))
                 }
                 me.partialInertia[chunk] = inertia
             }

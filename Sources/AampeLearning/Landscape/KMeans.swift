@@ -82,17 +82,29 @@ public enum KMeans {
         let d = row.count
         var best = Float.infinity
         var bestIndex = 0
-        for c in 0..<k {
-            var distance: Float = 0
-            for j in 0..<d {
-                let difference = row[j] - centroids[c * d + j]
-                distance += difference * difference
-            }
-            if distance < best {
-                best = distance
-                bestIndex = c
+        row.withUnsafeBufferPointer { row in
+            centroids.withUnsafeBufferPointer { centroids in
+                for c in 0..<k {
+                    let distance = squaredDistance(row.baseAddress!, centroids.baseAddress! + c * d, count: d)
+                    if distance < best {
+                        best = distance
+                        bestIndex = c
+                    }
+                }
             }
         }
         return bestIndex
+    }
+
+    /// Σ (a_j − b_j)² over `count` elements, summed in index order: the one scalar distance the fit, the
+    /// inertia and `nearest` share, so they agree to the last bit.
+    @inline(__always)
+    static func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        var distance: Float = 0
+        for j in 0..<count {
+            let difference = a[j] - b[j]
+            distance += difference * difference
+        }
+        return distance
     }
 }
