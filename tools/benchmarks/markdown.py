@@ -1,9 +1,10 @@
-"""A markdown table printer shared by the landscape benchmark's scripts."""
+"""The markdown table printer the benchmark scripts share."""
 
 from __future__ import annotations
 
 
-def table(header: list[str], rows: list[list]) -> None:
+def table(header: list[str], rows: list[list], blank_line_after: bool = False) -> None:
+    """Prints a markdown table: the first column left-aligned, the others right-aligned."""
     widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
 
     def line(row):
@@ -14,4 +15,5 @@ def table(header: list[str], rows: list[list]) -> None:
     print("|" + "|".join("-" * (w + 1) + ":" if i > 0 else ":" + "-" * (w + 1) for i, w in enumerate(widths)) + "|")
     for row in rows:
         print(line(row))
-    print()
+    if blank_line_after:
+        print()

@@ -41,8 +41,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import adjusted_rand_score, log_loss, normalized_mutual_info_score, roc_auc_score
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import bgnbd  # noqa: E402
-from markdown import table  # noqa: E402
+import markdown  # noqa: E402
+
+
+def table(header: list[str], rows: list[list]) -> None:
+    markdown.table(header, rows, blank_line_after=True)
+
 
 WINDOWS = 35
 DAY_SECONDS = 86400

@@ -18,7 +18,13 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from markdown import table  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import markdown  # noqa: E402
+
+
+def table(header: list[str], rows: list[list]) -> None:
+    markdown.table(header, rows, blank_line_after=True)
+
 
 LANDSCAPE_PHASES = ["reading", "scaling", "pca", "clustering", "describing", "writing"]
 TIMING_PHASES = ["reading", "windows", "activity", "responsiveness", "writing"]
