@@ -211,7 +211,7 @@ public enum TimingLookup {
             .joined(separator: ",") + "\n"
         for row in 0..<timing.userIDs.count {
             let id = timing.userIDs.key(at: row)
-            guard let user = try timing.user(id) else { continue }
+            let user = try timing.user(atRow: row)
             let responsiveness = user.responsivenessAlpha / (user.responsivenessAlpha + user.responsivenessBeta)
             var fields = [CSVText.field(id), "\(user.group)"]
             fields += [user.frequency, user.recencyDays, user.ageDays, user.probabilityAlive, user.probabilityActive]

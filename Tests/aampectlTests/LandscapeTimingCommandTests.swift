@@ -132,6 +132,22 @@ struct LandscapeTimingCommandTests {
             let active = try #require(output["probability_active"] as? Double)
             #expect(active > 0.5, "\(user) was active every day or two, so should be seen again within 7 days")
         }
+        let timingExport = try Aampectl.run(["timing", "export", "--data-dir", data])
+        #expect(timingExport.status == 0, "\(timingExport.standardError)")
+        let exported = timingExport.standardOutput.split(separator: "\n")
+        #expect(exported.count == 41)
+        let header = exported[0].split(separator: ",").map(String.init)
+        let u00Line = try #require(exported.first { $0.hasPrefix("u00,") })
+        let u00 = u00Line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let shownU00 = try Self.json(
+            try Aampectl.run(["timing", "show", "u00", "--data-dir", data, "--json"]).standardOutput
+        )
+        let shownPropensity = try #require(shownU00["window_propensity"] as? [Double])
+        for window in 0..<35 {
+            let exportedShare = try #require(Double(u00[header.firstIndex(of: "p\(window)")!]))
+            #expect(abs(exportedShare - shownPropensity[window]) < 1e-6)
+        }
+
         let heatmap = try Aampectl.run(["timing", "show", "u00", "--data-dir", data])
         #expect(heatmap.status == 0)
         #expect(heatmap.standardOutput.contains("Mon") && heatmap.standardOutput.contains("07:00"))

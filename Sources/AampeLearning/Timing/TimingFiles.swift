@@ -309,6 +309,11 @@ public final class ServedTiming: ModelView {
     /// The timing of the user with external id `userID`, or `nil` for a user new since training.
     public func user(_ userID: String) throws -> UserTiming? {
         guard let row = userIDs.row(for: userID) else { return nil }
+        return try user(atRow: row)
+    }
+
+    /// The timing of the user in row `row` of ``userIDs``.
+    public func user(atRow row: Int) throws -> UserTiming {
         func float(_ column: TimingFiles.UserColumn) throws -> Float { try floats[column]!.value(at: row) }
         return UserTiming(
             propensity: try windowPropensity.vector(at: row),
