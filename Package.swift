@@ -88,7 +88,7 @@ let package = Package(
         ),
 
         // Outbox: the message and lease state machine (pure, fed `now:`) and its append-only journal.
-        .target(name: "AampeOutbox", dependencies: ["AampeCore"]),
+        .target(name: "AampeOutbox", dependencies: ["AampeCore", "AampeSegments"]),
 
         // Jobs: what a batch run does (lock, run record, inputs, generation build, carry-over, publish,
         // retire) for training, evaluation, audiences and verification; the commands call one function.
@@ -256,7 +256,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "AampeOutboxTests", dependencies: ["AampeCore", "AampeOutbox", "AampeTestSupport"]),
+        .testTarget(
+            name: "AampeOutboxTests",
+            dependencies: ["AampeCore", "AampeOutbox", "AampeSegments", "AampeTestSupport"]
+        ),
         .testTarget(
             name: "AampeJobsTests",
             dependencies: [

@@ -22,6 +22,9 @@ public enum OutboxError: Error, Hashable, Sendable {
     /// A record is intact but describes a change its message could not make from the state the records
     /// before it left (a lease of a delivered message, an ACK with the wrong token).
     case inconsistentRecord(offset: Int, message: Int, String)
+    /// An outbox batch file is not what ``OutboxBatch`` wrote: another kind of segment, columns of
+    /// different lengths, an unknown channel, a damaged string list.
+    case invalidBatch(path: String, String)
     /// A file call failed.
     case file(FileIOError)
 }
@@ -43,6 +46,8 @@ extension OutboxError: CustomStringConvertible {
             "outbox journal: corrupt record at byte offset \(offset): \(detail)"
         case .inconsistentRecord(let offset, let message, let detail):
             "outbox journal: record at byte offset \(offset) for message \(message) is inconsistent: \(detail)"
+        case .invalidBatch(let path, let detail):
+            "\(path): \(detail)"
         case .file(let error):
             error.description
         }

@@ -91,6 +91,8 @@ public struct SegmentKind: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let scores = SegmentKind(rawValue: 6)
     /// Per-user recent history for recommendations.
     public static let history = SegmentKind(rawValue: 7)
+    /// The messages of one assignment run (`outbox/<batch>/messages.seg`).
+    public static let outbox = SegmentKind(rawValue: 8)
 
     public var description: String {
         switch rawValue {
@@ -102,6 +104,7 @@ public struct SegmentKind: RawRepresentable, Hashable, Sendable, CustomStringCon
         case 5: "model"
         case 6: "scores"
         case 7: "history"
+        case 8: "outbox"
         default: "kind-\(rawValue)"
         }
     }
