@@ -256,10 +256,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(
-            name: "AampeOutboxTests",
-            dependencies: ["AampeCore", "AampeOutbox", "AampeSegments", "AampeTestSupport"]
-        ),
+        .testTarget(name: "AampeOutboxTests", dependencies: ["AampeCore", "AampeOutbox", "AampeTestSupport"]),
         .testTarget(
             name: "AampeJobsTests",
             dependencies: [
