@@ -59,6 +59,9 @@ public struct DataDirectory: Hashable, Sendable {
     public var realtimePath: String { Self.joined(path, "realtime") }
     /// `quarantine/`: rejected input rows.
     public var quarantinePath: String { Self.joined(path, "quarantine") }
+    /// `outbox/`: one folder per assignment run's messages (`outbox/<batch>/messages.seg`) and their lease
+    /// journal. Created by the first assignment run.
+    public var outboxPath: String { Self.joined(path, "outbox") }
     /// `jobs.lock`: held (flock) by the batch job that is building a generation.
     public var jobLockPath: String { Self.joined(path, "jobs.lock") }
     /// `aamped.sock`: the daemon's Unix socket.
@@ -71,7 +74,7 @@ public struct DataDirectory: Hashable, Sendable {
     /// folder belongs to someone else. SQLite's `-wal`, `-shm` and `-journal` companions are included.
     public static let ownEntryNames: Set<String> = [
         "aampe.sqlite", "aampe.sqlite-wal", "aampe.sqlite-shm", "aampe.sqlite-journal",
-        "events", "generations", "realtime", "quarantine", "aamped.sock", "jobs.lock",
+        "events", "generations", "realtime", "quarantine", "outbox", "aamped.sock", "jobs.lock",
     ]
 
     static func joined(_ base: String, _ component: String) -> String {
