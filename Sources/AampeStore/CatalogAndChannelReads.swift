@@ -100,3 +100,71 @@ extension IngestionRepository {
         }
     }
 }
+
+extension IngestionRepository {
+    /// Every profile with its channel addresses, by dense user index: what assignment reads for its
+    /// audience rules and rendering. Two queries, no per-user round trips. Users without a profile row
+    /// are absent.
+    public func profiles() throws -> [Int: StoredProfile] {
+        try store.read("read profiles") { db in
+            var profiles: [Int: StoredProfile] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT k.user_index, k.external_id, p.country, p.language, p.time_zone, p.first_name, p.attributes
+                    FROM user_keys k JOIN profiles p USING (user_index)
+                    """
+            ) {
+                profiles[row["user_index"]] = StoredProfile(
+                    externalID: row["external_id"],
+                    country: row["country"],
+                    language: row["language"],
+                    timeZone: row["time_zone"],
+                    firstName: row["first_name"],
+                    attributesJSON: row["attributes"],
+                    channels: []
+                )
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT user_index, channel, address, has_consent FROM user_channels ORDER BY user_index, channel"
+            ) {
+                guard let channel = Channel(rawValue: row["channel"]) else { continue }
+                let user: Int = row["user_index"]
+                profiles[user]?.channels.append(
+                    ChannelAddress(channel: channel, address: row["address"], hasConsent: row["has_consent"] == 1)
+                )
+            }
+            return profiles
+        }
+    }
+
+    /// Every catalog item as rendering reads it, by dense item index.
+    public func storedCatalogItems() throws -> [Int: StoredCatalogItem] {
+        try store.read("read catalog items") { db in
+            var items: [Int: StoredCatalogItem] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT k.item_index, k.external_id, c.title, c.category, c.is_in_stock, c.price, c.url, c.image_url,
+                           c.attributes
+                    FROM item_keys k JOIN catalog_items c USING (item_index)
+                    """
+            ) {
+                let stock: Int64? = row["is_in_stock"]
+                items[row["item_index"]] = StoredCatalogItem(
+                    externalID: row["external_id"],
+                    title: row["title"],
+                    category: row["category"],
+                    isInStock: stock.map { $0 == 1 },
+                    price: row["price"],
+                    url: row["url"],
+                    imageURL: row["image_url"],
+                    attributesJSON: row["attributes"],
+                    attributeValues: [:]
+                )
+            }
+            return items
+        }
+    }
+}
