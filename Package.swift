@@ -128,6 +128,7 @@ let package = Package(
             dependencies: [
                 "AampeCore",
                 "AampeLearning",
+                "AampeOutbox",
                 "AampeProtocol",
                 "AampeSegments",
                 "AampeServer",
@@ -145,6 +146,7 @@ let package = Package(
         .target(
             name: "AampeClient",
             dependencies: [
+                "AampeCore",
                 "AampeProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -175,6 +177,7 @@ let package = Package(
                 "AampeIngest",
                 "AampeJobs",
                 "AampeLearning",
+                "AampeOutbox",
                 "AampeProtocol",
                 "AampeStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -302,7 +305,9 @@ let package = Package(
                 "aamped",
                 "aampectl",
                 "aampe-loadgen",
+                "AampeClient",
                 "AampeCore",
+                "AampeOutbox",
                 "AampeProtocol",
                 "AampeTestSupport",
                 "AampeSegments",
