@@ -253,8 +253,8 @@ let package = Package(
         .testTarget(
             name: "AampeDaemonTests",
             dependencies: [
-                "AampeCore", "AampeDaemon", "AampeLearning", "AampeProtocol", "AampeSegments", "AampeServer",
-                "AampeTestSupport",
+                "AampeCore", "AampeDaemon", "AampeLearning", "AampeOutbox", "AampeProtocol", "AampeSegments",
+                "AampeServer", "AampeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
