@@ -131,6 +131,7 @@ let package = Package(
             dependencies: [
                 "AampeCore",
                 "AampeLearning",
+                "AampeOutbox",
                 "AampeProtocol",
                 "AampeSegments",
                 "AampeServer",
@@ -148,6 +149,7 @@ let package = Package(
         .target(
             name: "AampeClient",
             dependencies: [
+                "AampeCore",
                 "AampeProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -178,6 +180,7 @@ let package = Package(
                 "AampeIngest",
                 "AampeJobs",
                 "AampeLearning",
+                "AampeOutbox",
                 "AampeProtocol",
                 "AampeStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -253,8 +256,8 @@ let package = Package(
         .testTarget(
             name: "AampeDaemonTests",
             dependencies: [
-                "AampeCore", "AampeDaemon", "AampeLearning", "AampeProtocol", "AampeSegments", "AampeServer",
-                "AampeTestSupport",
+                "AampeCore", "AampeDaemon", "AampeLearning", "AampeOutbox", "AampeProtocol", "AampeSegments",
+                "AampeServer", "AampeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -305,7 +308,9 @@ let package = Package(
                 "aamped",
                 "aampectl",
                 "aampe-loadgen",
+                "AampeClient",
                 "AampeCore",
+                "AampeOutbox",
                 "AampeProtocol",
                 "AampeTestSupport",
                 "AampeSegments",

@@ -107,6 +107,46 @@ public final class AampeClient: Sendable {
         return try await call(.track, request, as: Aampe_V1_TrackResponse.self)
     }
 
+    /// PULL: leases up to `maximum` due messages to `consumer` for `leaseSeconds` (channels: empty for
+    /// every channel). A large answer arrives in several frames, merged here.
+    public func pull(
+        consumer: String,
+        maximum: Int,
+        leaseSeconds: Int,
+        channels: [String] = []
+    ) async throws -> Aampe_V1_PullResponse {
+        var request = Aampe_V1_PullRequest()
+        request.consumer = consumer
+        request.maximumMessages = UInt32(clamping: maximum)
+        request.leaseSeconds = UInt32(clamping: leaseSeconds)
+        request.channels = channels
+        return try await call(.pull, request, as: Aampe_V1_PullResponse.self)
+    }
+
+    /// ACK: settles leased messages, each on its own; the answer has one result per acknowledgement, in
+    /// order.
+    public func ack(_ acknowledgements: [Aampe_V1_Acknowledgement]) async throws -> Aampe_V1_AckResponse {
+        var request = Aampe_V1_AckRequest()
+        request.acknowledgements = acknowledgements
+        return try await call(.ack, request, as: Aampe_V1_AckResponse.self)
+    }
+
+    /// CLOCK: reads the outbox's clock, or moves a simulated one (`setMicros`, or `advanceMicros` forward).
+    /// Moving needs an admin session.
+    public func clock(setMicros: Int64? = nil, advanceMicros: Int64 = 0) async throws -> Aampe_V1_ClockResponse {
+        var request = Aampe_V1_ClockRequest()
+        if let setMicros { request.setMicros = setMicros }
+        request.advanceMicros = advanceMicros
+        return try await call(.clock, request, as: Aampe_V1_ClockResponse.self)
+    }
+
+    /// REQUEUE: dead messages whose window is open back to pending. Needs an admin session.
+    public func requeueDead() async throws -> Aampe_V1_RequeueResponse {
+        var request = Aampe_V1_RequeueRequest()
+        request.dead = true
+        return try await call(.requeue, request, as: Aampe_V1_RequeueResponse.self)
+    }
+
     /// The server's GREETING of the current connection (connecting if needed).
     public func greeting() async throws -> Aampe_V1_Greeting {
         try await connect().connection.greeting

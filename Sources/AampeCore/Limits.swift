@@ -281,6 +281,16 @@ extension Limits {
     /// and dead message and written to the journal; a provider's error text fits in 1 KiB, and a longer
     /// one is a payload, not a reason.
     public static let maximumAckReasonBytes = 1_024
+
+    /// The most acknowledgements one ACK request may carry. Consumers ack what they pulled, so the bound
+    /// matches ``maximumMessagesPerPull``; each is settled on its own, in one group commit, and the answer
+    /// holds one result per acknowledgement.
+    public static let maximumAcknowledgementsPerRequest = 10_000
+
+    /// The most microseconds one CLOCK request may move a simulated clock forward: ten years. A simulated
+    /// loop moves it by minutes to days; a jump past this is a unit mistake (nanoseconds for micros), and
+    /// would expire every message at once.
+    public static let maximumClockAdvanceMicros: Int64 = 10 * 366 * 86_400 * 1_000_000
 }
 
 extension Limits {

@@ -1,5 +1,6 @@
 internal import AampeCore
 internal import AampeLearning
+internal import AampeOutbox
 internal import AampeProtocol
 internal import AampeSegments
 internal import AampeServer
@@ -86,12 +87,27 @@ public enum Daemon {
                 "replayed \(replayed.events) real-time events from realtime/ (\(replayed.skipped) unreadable lines skipped)"
             )
         }
+        let clock = OutboxClock(simulatedStart: configuration.simulatedClock)
+        if let start = configuration.simulatedClock {
+            logger.notice("the outbox runs on a simulated clock, starting at \(start); CLOCK moves it")
+        }
+        let outbox = OutboxService(
+            folder: OutboxFolder(path: configuration.dataDirectory.outboxPath),
+            clock: clock,
+            configuration: MessageStateMachine.Configuration(maximumAttempts: configuration.outboxMaximumAttempts),
+            rescanIntervalMillis: configuration.outboxRescanMillis,
+            logger: logger
+        )
+        // Every batch is mapped and replayed before listening, so the first PULL sees them all.
+        try outbox.rescan()
         let handler = DaemonRequestHandler(
             generations: generations,
             statistics: statistics,
             threadPool: threadPool,
             serverVersion: AampeVersion.current,
-            recommendations: recommendations
+            recommendations: recommendations,
+            outbox: outbox,
+            logger: logger
         )
         let server = try Server(
             configuration: serverConfiguration,
@@ -103,7 +119,7 @@ public enum Daemon {
             configuration: .init(
                 services: [
                     .init(service: generations), .init(service: RealtimeLogSyncer(log: realtimeLog, logger: logger)),
-                    .init(service: server),
+                    .init(service: outbox), .init(service: server),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger

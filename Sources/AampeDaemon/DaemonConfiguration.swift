@@ -16,6 +16,10 @@ internal import Yams
 /// logLevel: info                   # trace, debug, info, notice, warning, error, critical
 /// reloadPollMillis: 1000           # how often to look for a new generation; 0: only on RELOAD
 /// shutdownGracePeriodMillis: 10000
+/// simulatedClock: 2026-10-30T00:00:00Z  # default: off (the system clock); see OutboxClock
+/// outbox:
+///   rescanMillis: 5000             # how often to look for new batches in outbox/; 0: at start and RELOAD
+///   maximumAttempts: 5             # leases per message before it is dead; 1 ... 10
 /// limits:
 ///   maximumBodyBytes: 1048576
 ///   maximumInFlightRequests: 256
@@ -47,6 +51,13 @@ public struct DaemonConfiguration: Sendable {
     public var limits = ServerLimits()
     /// The most users with real-time state (see `RealtimeState`). Default ``Limits/maximumRealtimeUsers``.
     public var maximumRealtimeUsers = Limits.maximumRealtimeUsers
+    /// The instant a simulated outbox clock starts at; `nil` (the default): the system clock.
+    public var simulatedClock: Timestamp?
+    /// Milliseconds between looks for new outbox batches; 0 or less: only at start and on RELOAD. Default
+    /// 5,000: an assignment run's batch is served within seconds, and a listing of a few folders is cheap.
+    public var outboxRescanMillis = 5_000
+    /// Leases per outbox message before it is dead. Default 5; 1 ... ``Limits/maximumDeliveryAttempts``.
+    public var outboxMaximumAttempts = 5
 
     /// The `retry_after_millis` hint when waiting helps but no interval says how long: UNAVAILABLE while
     /// polling is off (a generation then arrives only with RELOAD) and a real-time log that cannot be
@@ -118,6 +129,43 @@ public struct DaemonConfiguration: Sendable {
             }
             logLevel = level
         case "reloadPollMillis": reloadPollMillis = try integer()
+        case "simulatedClock":
+            let text = try string()
+            guard let instant = Timestamp(iso8601: text) else {
+                throw DaemonError.configuration(
+                    path: path,
+                    reason: "\(where_()): expected an ISO-8601 instant such as 2026-10-30T00:00:00Z"
+                )
+            }
+            simulatedClock = instant
+        case "outbox":
+            guard let outboxMapping = value.mapping else {
+                throw DaemonError.configuration(path: path, reason: "\(where_()): expected a mapping of outbox settings")
+            }
+            for (outboxKey, outboxValue) in outboxMapping {
+                let outboxName = outboxKey.string ?? "?"
+                let line = outboxKey.mark?.line ?? 0
+                guard let number = outboxValue.int else {
+                    throw DaemonError.configuration(
+                        path: path,
+                        reason: "line \(line), outbox setting '\(outboxName)': expected an integer"
+                    )
+                }
+                switch outboxName {
+                case "rescanMillis": outboxRescanMillis = number
+                case "maximumAttempts":
+                    guard (1...Limits.maximumDeliveryAttempts).contains(number) else {
+                        throw DaemonError.configuration(
+                            path: path,
+                            reason:
+                                "line \(line), outbox setting 'maximumAttempts': \(number); it must be 1 ... \(Limits.maximumDeliveryAttempts)"
+                        )
+                    }
+                    outboxMaximumAttempts = number
+                default:
+                    throw DaemonError.configuration(path: path, reason: "line \(line): unknown outbox setting '\(outboxName)'")
+                }
+            }
         case "shutdownGracePeriodMillis": shutdownGracePeriodMillis = try integer()
         case "limits":
             guard let limitsMapping = value.mapping else {

@@ -1,7 +1,9 @@
 internal import AampeCore
+internal import AampeOutbox
 internal import AampeProtocol
 internal import AampeSegments
 public import AampeServer
+internal import Logging
 internal import NIOPosix
 internal import SwiftProtobuf
 
@@ -11,40 +13,55 @@ internal import SwiftProtobuf
 /// RECOMMEND, SIMILAR_ITEMS and TRACK answer on the event loop: they take microseconds (TRACK's log
 /// write goes to the page cache; its fsync runs in the background).
 ///
-/// SCORE, PULL and ACK are defined by the protocol but not served yet,
-/// so the server answers them with UNSUPPORTED_OPERATION, as a versioned protocol reports an operation a
-/// server lacks.
+/// PULL, ACK, CLOCK and REQUEUE change the outbox on the event loop and answer once the changes are
+/// durable, from the outbox committer's thread (Operations/OutboxOperations.swift).
+///
+/// SCORE is defined by the protocol but not served yet, so the server answers it with
+/// UNSUPPORTED_OPERATION, as a versioned protocol reports an operation a server lacks.
 public struct DaemonRequestHandler: RequestHandler {
     let generations: GenerationManager
     let statistics: ServerStatistics
     let threadPool: NIOThreadPool
     let serverVersion: String
     let recommendations: RecommendationService?
+    let outbox: OutboxService?
+    let logger: Logger?
 
     init(
         generations: GenerationManager,
         statistics: ServerStatistics,
         threadPool: NIOThreadPool,
         serverVersion: String,
-        recommendations: RecommendationService?
+        recommendations: RecommendationService?,
+        outbox: OutboxService? = nil,
+        logger: Logger? = nil
     ) {
+        self.logger = logger
         self.recommendations = recommendations
+        self.outbox = outbox
         self.generations = generations
         self.statistics = statistics
         self.threadPool = threadPool
         self.serverVersion = serverVersion
     }
 
-    /// The operations served, RELOAD only with the admin token.
+    /// The operations served, RELOAD, CLOCK and REQUEUE only with the admin token.
     public var operations: [OperationSupport] {
-        [
+        var served = [
             OperationSupport(opcode: .ping),
             OperationSupport(opcode: .recommend),
             OperationSupport(opcode: .similarItems),
             OperationSupport(opcode: .track),
-            OperationSupport(opcode: .stats),
-            OperationSupport(opcode: .reload, requiresAdmin: true),
         ]
+        if outbox != nil { served += [OperationSupport(opcode: .pull), OperationSupport(opcode: .ack)] }
+        served += [OperationSupport(opcode: .stats), OperationSupport(opcode: .reload, requiresAdmin: true)]
+        if outbox != nil {
+            served += [
+                OperationSupport(opcode: .clock, requiresAdmin: true),
+                OperationSupport(opcode: .requeue, requiresAdmin: true),
+            ]
+        }
+        return served
     }
 
     /// Answers `request` through `responder`, on the event loop or, for RELOAD, from the thread pool.
@@ -78,14 +95,31 @@ public struct DaemonRequestHandler: RequestHandler {
                 // Percentiles scan histograms: off the event loop, so other connections do not wait.
                 let handler = self
                 threadPool.submit { _ in responder.respond(handler.statsResponse()) }
+            case .pull:
+                try pull(try request.frame.decodeBody(as: Aampe_V1_PullRequest.self), responder: responder)
+            case .ack:
+                try ack(try request.frame.decodeBody(as: Aampe_V1_AckRequest.self), responder: responder)
+            case .clock:
+                try clock(try request.frame.decodeBody(as: Aampe_V1_ClockRequest.self), responder: responder)
+            case .requeue:
+                try requeue(try request.frame.decodeBody(as: Aampe_V1_RequeueRequest.self), responder: responder)
             case .reload:
                 _ = try request.frame.decodeBody(as: Aampe_V1_ReloadRequest.self)
                 let generations = self.generations
+                let outbox = self.outbox
+                let logger = self.logger
                 threadPool.submit { state in
                     guard case .active = state else {
                         return responder.fail(.shuttingDown, "the server is shutting down")
                     }
                     do {
+                        // New outbox batches are picked up with the generation; a folder that cannot be
+                        // listed is logged and does not fail the reload of the generation.
+                        do {
+                            try outbox?.rescan()
+                        } catch {
+                            logger?.error("cannot list the outbox folder: \(error)")
+                        }
                         let outcome = try generations.reload()
                         var response = Aampe_V1_ReloadResponse()
                         if let previous = outcome.previous { response.previousGeneration = previous.rawValue }
@@ -129,6 +163,19 @@ public struct DaemonRequestHandler: RequestHandler {
         if let log = recommendations?.log {
             response.realtimeLogSyncFailures = UInt64(log.syncFailureCount)
             response.realtimeLogRefusingWrites = log.isRefusingWrites
+        }
+        if let outbox {
+            let counts = outbox.counts()
+            response.outbox.pending = UInt64(counts.pending)
+            response.outbox.leased = UInt64(counts.leased)
+            response.outbox.delivered = UInt64(counts.delivered)
+            response.outbox.failed = UInt64(counts.failed)
+            response.outbox.dead = UInt64(counts.dead)
+            response.outbox.expired = UInt64(counts.expired)
+            response.outboxBatches = UInt32(outbox.batchCount)
+            response.outboxJournalFailed = outbox.journalFailure != nil
+            response.clockMicros = outbox.clock.now().rawValue
+            response.clockIsSimulated = outbox.clock.isSimulated
         }
         response.operations = statistics.snapshot().map { snapshot in
             var operation = Aampe_V1_OperationStats()

@@ -22,7 +22,9 @@ extension MessageStateMachine {
             guard !consumer.isEmpty else { return "lease without a consumer" }
         case .delivered(_, let token, _), .failed(_, let token, _, _), .retried(_, let token, _, _):
             guard slot.phase == .leased || slot.phase == .pending else { return "acked while \(slot.phase)" }
-            guard slot.token != 0, token.rawValue == slot.token else { return "ack of token \(token), not its lease" }
+            guard slot.token != 0, token.rawValue == slot.token, slot.attempts > 0 else {
+                return "ack of token \(token), not its lease"
+            }
             guard slot.acknowledgement == nil else { return "lease \(token) acked twice" }
         case .leaseLapsed(_, let token, let at):
             guard slot.phase == .leased, token.rawValue == slot.token, at.rawValue == slot.leaseUntil else {
@@ -30,6 +32,10 @@ extension MessageStateMachine {
             }
         case .dead:
             guard slot.phase == .pending, slot.attempts > 0 else { return "dead while \(slot.phase)" }
+        case .requeued(_, let at):
+            guard slot.phase == .dead, at.rawValue < windowEnds[row] else {
+                return "requeued at \(at.iso8601Microseconds) while \(slot.phase)"
+            }
         case .expired(_, let at):
             guard slot.phase == .pending, at.rawValue >= windowEnds[row] else {
                 return "expired at \(at.iso8601Microseconds) while \(slot.phase)"

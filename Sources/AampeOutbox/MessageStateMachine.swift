@@ -122,13 +122,16 @@ public struct MessageStateMachine: Sendable {
         case dead(MessageIndex, reason: String, at: Timestamp)
         /// pending → expired: the window closed (at its end, or when a lease running past it lapsed).
         case expired(MessageIndex, at: Timestamp)
+        /// dead → pending, by an operator's requeue while the window is open: the attempts start again from
+        /// 0, and the tokens of earlier leases stay stale.
+        case requeued(MessageIndex, at: Timestamp)
 
         /// The message the change is about.
         public var message: MessageIndex {
             switch self {
             case .leased(let index, _, _, _, _), .delivered(let index, _, _), .failed(let index, _, _, _),
                 .retried(let index, _, _, _), .leaseLapsed(let index, _, _), .dead(let index, _, _),
-                .expired(let index, _):
+                .expired(let index, _), .requeued(let index, _):
                 index
             }
         }
@@ -137,7 +140,8 @@ public struct MessageStateMachine: Sendable {
         public var at: Timestamp {
             switch self {
             case .leased(_, _, _, _, let at), .delivered(_, _, let at), .failed(_, _, _, let at),
-                .retried(_, _, _, let at), .leaseLapsed(_, _, let at), .dead(_, _, let at), .expired(_, let at):
+                .retried(_, _, _, let at), .leaseLapsed(_, _, let at), .dead(_, _, let at), .expired(_, let at),
+                .requeued(_, let at):
                 at
             }
         }
@@ -235,12 +239,16 @@ public struct MessageStateMachine: Sendable {
     /// Throws if `maximum` (1 ... ``Limits/maximumMessagesPerPull``), `leaseSeconds`
     /// (``Limits/minimumLeaseSeconds`` ... ``Limits/maximumLeaseSeconds``) or the consumer name's length
     /// (1 ... ``Limits/maximumConsumerNameBytes`` bytes) is out of range; nothing changes then.
+    ///
+    /// With `windowEndingBy`, only messages whose window ends at or before it are leased: a caller that
+    /// serves several outboxes interleaves them in window order with ``nextDueWindowEnd(channels:now:)``.
     public mutating func pull(
         consumer: String,
         maximum: Int,
         leaseSeconds: Int,
         channels wanted: OutboxChannelSet = .all,
-        now: Timestamp
+        now: Timestamp,
+        windowEndingBy limit: Timestamp? = nil
     ) throws(OutboxError) -> [Lease] {
         try Self.check("maximum", maximum, 1...Limits.maximumMessagesPerPull)
         try Self.check("leaseSeconds", leaseSeconds, Limits.minimumLeaseSeconds...Limits.maximumLeaseSeconds)
@@ -249,7 +257,8 @@ public struct MessageStateMachine: Sendable {
         let now = latestNow
         let until = now.adding(microseconds: Int64(leaseSeconds) * Timestamp.microsecondsPerSecond)
         var leases: [Lease] = []
-        while leases.count < maximum, let index = takeEarliestOpen(channels: wanted) {
+        let limitRaw = limit?.rawValue ?? .max
+        while leases.count < maximum, let index = takeEarliestOpen(channels: wanted, windowEndingBy: limitRaw) {
             let token = nextToken
             nextToken += 1
             apply(.leased(index, consumer: consumer, token: LeaseToken(rawValue: token), until: until, at: now))
@@ -279,7 +288,8 @@ public struct MessageStateMachine: Sendable {
         advance(to: now)
         let now = latestNow
         let slot = slots[message.row]
-        guard slot.token != 0, token.rawValue == slot.token else { return .staleLease }
+        // A requeued message (pending with no attempts) has no lease that an ACK could settle.
+        guard slot.token != 0, token.rawValue == slot.token, slot.attempts > 0 else { return .staleLease }
         if let earlier = slot.acknowledgement {
             return earlier == AckKind(status) ? .alreadyAcknowledged : .conflictingAcknowledgement
         }
@@ -311,6 +321,36 @@ public struct MessageStateMachine: Sendable {
         advance(to: now)
     }
 
+    /// The window end of the message a PULL on `wanted` at `now` would lease first; `nil` when none is
+    /// due. Applies every timed transition due by `now`, as a PULL would.
+    public mutating func nextDueWindowEnd(channels wanted: OutboxChannelSet = .all, now: Timestamp) -> Timestamp? {
+        advance(to: now)
+        return earliestOpen(channels: wanted).map { Timestamp(rawValue: $0.entry.windowEnd) }
+    }
+
+    /// Puts every dead message whose window is still open at `now` back to pending, with its attempts
+    /// reset, so that PULL hands it out again; an operator's decision after fixing what killed them (a
+    /// provider's outage, a bad credential). Answers how many were requeued and how many stay dead because
+    /// their window has closed.
+    ///
+    /// A requeued message keeps its latest token until it is leased again, and an ACK of that token (or
+    /// any earlier one) is ``AckOutcome/staleLease``: the message has no lease since the requeue.
+    public mutating func requeueDead(now: Timestamp) -> (requeued: Int, windowClosed: Int) {
+        advance(to: now)
+        let now = latestNow
+        var requeued = 0
+        var windowClosed = 0
+        for row in slots.indices where slots[row].phase == .dead {
+            if windowEnds[row] > now.rawValue {
+                apply(.requeued(MessageIndex(row), at: now))
+                requeued += 1
+            } else {
+                windowClosed += 1
+            }
+        }
+        return (requeued, windowClosed)
+    }
+
     /// The changes made since the last call, oldest first, for the journal.
     public mutating func takeChanges() -> [Change] {
         defer { changes.removeAll(keepingCapacity: true) }
@@ -332,8 +372,16 @@ public struct MessageStateMachine: Sendable {
     }
 
     /// Removes and returns the pending message with the earliest (window end, index) among `wanted`'s
-    /// open queues.
-    private mutating func takeEarliestOpen(channels wanted: OutboxChannelSet) -> MessageIndex? {
+    /// open queues, if its window ends at or before `limit`.
+    private mutating func takeEarliestOpen(channels wanted: OutboxChannelSet, windowEndingBy limit: Int64) -> MessageIndex? {
+        guard let best = earliestOpen(channels: wanted), best.entry.windowEnd <= limit else { return nil }
+        openQueues[best.queue].removeMinimum()
+        return MessageIndex(rawValue: best.entry.index)
+    }
+
+    /// The queue and entry of the pending message with the earliest (window end, index) among `wanted`'s
+    /// open queues, without taking it.
+    private mutating func earliestOpen(channels wanted: OutboxChannelSet) -> (queue: Int, entry: OpenEntry)? {
         var best: (queue: Int, entry: OpenEntry)?
         for channel in OutboxChannel.allCases where wanted.contains(channel) {
             let queue = Int(channel.rawValue)
@@ -345,9 +393,7 @@ public struct MessageStateMachine: Sendable {
                 best = (queue, top)
             }
         }
-        guard let best else { return nil }
-        openQueues[best.queue].removeMinimum()
-        return MessageIndex(rawValue: best.entry.index)
+        return best
     }
 
     /// Moves the clock to `now` (if it is later) and applies every timed transition due by then.
@@ -425,6 +471,15 @@ public struct MessageStateMachine: Sendable {
         case .expired:
             assert(before == .pending)
             slots[row].phase = .expired
+        case .requeued:
+            assert(before == .dead)
+            slots[row].phase = .pending
+            slots[row].attempts = 0
+            slots[row].acknowledgement = nil
+            reasons[UInt32(row)] = nil
+            if windowStarts[row] <= latestNow.rawValue, windowEnds[row] > latestNow.rawValue {
+                enqueueOpen(UInt32(row))
+            }
         }
         stateCounts[before] -= 1
         stateCounts[slots[row].phase] += 1

@@ -22,10 +22,11 @@ internal import AampeCore
 /// +--------+------+---------------------------------------------+
 /// |      0 |    1 | kind: 1 leased, 2 delivered, 3 failed,      |
 /// |        |      | 4 retried, 5 lease lapsed, 6 dead, 7 expired|
+/// |        |      | 8 requeued                                  |
 /// |      1 |    1 | 0 (reserved)                                |
 /// |      2 |    2 | n, UInt16: text length in bytes             |
 /// |      4 |    4 | message index, UInt32                       |
-/// |      8 |    8 | lease token, UInt64 (0 for dead, expired)   |
+/// |      8 |    8 | lease token, UInt64 (0 for 6, 7, 8)         |
 /// |     16 |    8 | at: the change's Timestamp, Int64 micros    |
 /// |     24 |    8 | lease until, Int64 micros (leased; else 0)  |
 /// |     32 |    n | text, UTF-8: the consumer (leased) or the   |
@@ -88,6 +89,7 @@ public enum OutboxJournal {
         case .leaseLapsed(_, let leaseToken, _): (kind, token) = (5, leaseToken.rawValue)
         case .dead(_, let reason, _): (kind, text) = (6, reason)
         case .expired: kind = 7
+        case .requeued: kind = 8
         }
         let utf8 = Array(text.utf8)
         precondition(utf8.count <= maximumTextBytes, "journal text of \(utf8.count) bytes")
@@ -223,7 +225,7 @@ public enum OutboxJournal {
         guard bytes.count - offset >= 4 else { return .torn }
         let kind = bytes[offset]
         let textBytes = Int(bytes.readLittleEndian(UInt16.self, at: offset + 2))
-        guard (1...7).contains(kind), bytes[offset + 1] == 0, textBytes <= maximumTextBytes else {
+        guard (1...8).contains(kind), bytes[offset + 1] == 0, textBytes <= maximumTextBytes else {
             return .bad("kind \(kind), text of \(textBytes) bytes", length: nil)
         }
         let length = recordOverheadBytes + textBytes
@@ -253,7 +255,8 @@ public enum OutboxJournal {
         case 4: change = .retried(message, token: token, reason: text, at: at)
         case 5: change = .leaseLapsed(message, token: token, at: at)
         case 6: change = .dead(message, reason: text, at: at)
-        default: change = .expired(message, at: at)
+        case 7: change = .expired(message, at: at)
+        default: change = .requeued(message, at: at)
         }
         return .record(change, length: length)
     }

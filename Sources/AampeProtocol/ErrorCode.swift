@@ -45,9 +45,21 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let duplicateRequestID = ErrorCode(rawValue: 18)
     /// A frame that only the server sends (GREETING), or a response status in a request.
     public static let unexpectedFrame = ErrorCode(rawValue: 19)
+    /// ACK: the lease token is not the message's latest lease; it was leased again since (or the token was
+    /// never its). Nothing changed.
+    public static let staleLease = ErrorCode(rawValue: 20)
+    /// ACK: the lease lapsed and the message then expired or died before the ACK arrived. Nothing changed.
+    public static let leaseExpired = ErrorCode(rawValue: 21)
+    /// ACK: this lease was already acknowledged with another status. Nothing changed.
+    public static let conflictingAck = ErrorCode(rawValue: 22)
+    /// ACK: no served batch has a message with this id.
+    public static let unknownMessage = ErrorCode(rawValue: 23)
+    /// PULL, ACK, REQUEUE: the outbox journal could not be written or synced, so the request's changes may
+    /// not be durable; the outbox refuses PULL and ACK until the server restarts.
+    public static let journalFailed = ErrorCode(rawValue: 24)
 
     /// Every code this build knows, in numeric order.
-    public static let all: [ErrorCode] = (1...19).map { ErrorCode(rawValue: $0) }
+    public static let all: [ErrorCode] = (1...24).map { ErrorCode(rawValue: $0) }
 
     /// The name used in PROTOCOL.md and logs.
     public var name: String {
@@ -71,6 +83,11 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         case 17: "INTERNAL_ERROR"
         case 18: "DUPLICATE_REQUEST_ID"
         case 19: "UNEXPECTED_FRAME"
+        case 20: "STALE_LEASE"
+        case 21: "LEASE_EXPIRED"
+        case 22: "CONFLICTING_ACK"
+        case 23: "UNKNOWN_MESSAGE"
+        case 24: "JOURNAL_FAILED"
         default: "UNKNOWN_\(rawValue)"
         }
     }

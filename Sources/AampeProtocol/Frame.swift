@@ -107,10 +107,15 @@ public struct Opcode: RawRepresentable, Sendable, Hashable, CustomStringConverti
     public static let ack = Opcode(rawValue: 9)
     public static let stats = Opcode(rawValue: 10)
     public static let reload = Opcode(rawValue: 11)
+    /// Reads or moves the clock the outbox runs on (admin).
+    public static let clock = Opcode(rawValue: 12)
+    /// Puts dead outbox messages back to pending (admin).
+    public static let requeue = Opcode(rawValue: 13)
 
     /// Every operation defined by this version of the protocol, in opcode order.
     public static let all: [Opcode] = [
-        .greeting, .hello, .ping, .recommend, .similarItems, .track, .score, .pull, .ack, .stats, .reload,
+        .greeting, .hello, .ping, .recommend, .similarItems, .track, .score, .pull, .ack, .stats, .reload, .clock,
+        .requeue,
     ]
 
     /// The name used in PROTOCOL.md, logs and statistics.
@@ -127,6 +132,8 @@ public struct Opcode: RawRepresentable, Sendable, Hashable, CustomStringConverti
         case .ack: "ACK"
         case .stats: "STATS"
         case .reload: "RELOAD"
+        case .clock: "CLOCK"
+        case .requeue: "REQUEUE"
         default: "OPCODE_\(rawValue)"
         }
     }

@@ -63,6 +63,14 @@ public struct Responder: Sendable {
         send(message, isFinal: true)
     }
 
+    /// Sends `bytes`, a response message serialized by the caller, as the final (or only) frame; as several
+    /// frames when it is longer than the body limit. For a response built on one thread and sent from
+    /// another (PULL serializes its answer on the event loop while its leases are being synced, and the
+    /// sync's thread sends it).
+    public func respond(serializedMessage bytes: [UInt8]) {
+        send(bytes, isFinal: true)
+    }
+
     /// Sends `body`, already serialized, as the final frame: for a response whose encoding equals the
     /// request's (PING echoes its payload), which the body limit already bounded.
     public func respond(serializedBody body: ByteBuffer) {
@@ -96,7 +104,10 @@ public struct Responder: Sendable {
     }
 
     private func send(_ message: some SwiftProtobuf.Message, isFinal: Bool) {
-        let bytes = Self.serialize(message)
+        send(Self.serialize(message), isFinal: isFinal)
+    }
+
+    private func send(_ bytes: [UInt8], isFinal: Bool) {
         if bytes.count <= maximumBodyBytes {
             return deliver(.ok, flags: isFinal ? [] : .more, body: .bytes(bytes), isFinal: isFinal)
         }

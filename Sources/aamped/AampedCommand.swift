@@ -56,6 +56,15 @@ struct AampedCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    @Option(
+        name: .customLong("simulated-clock"),
+        help: ArgumentHelp(
+            "Run the outbox (PULL, ACK, expiry) on a simulated clock starting at this instant, moved only by CLOCK; for the simulator's loop.",
+            valueName: "ISO-8601"
+        )
+    )
+    var simulatedClock: String?
+
     func run() async throws {
         let directory = DataDirectory.resolve(
             flag: dataDirectory,
@@ -75,6 +84,12 @@ struct AampedCommand: AsyncParsableCommand {
                 )
             }
             settings.logLevel = level
+        }
+        if let simulatedClock {
+            guard let instant = Timestamp(iso8601: simulatedClock) else {
+                throw ValidationError("--simulated-clock: expected an ISO-8601 instant such as 2026-10-30T00:00:00Z")
+            }
+            settings.simulatedClock = instant
         }
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in

@@ -133,6 +133,8 @@ enum MessageCheck {
             entry(Aampe_V1_AckRequest.self), entry(Aampe_V1_AckResponse.self),
             entry(Aampe_V1_StatsRequest.self), entry(Aampe_V1_StatsResponse.self),
             entry(Aampe_V1_ReloadRequest.self), entry(Aampe_V1_ReloadResponse.self),
+            entry(Aampe_V1_ClockRequest.self), entry(Aampe_V1_ClockResponse.self),
+            entry(Aampe_V1_RequeueRequest.self), entry(Aampe_V1_RequeueResponse.self),
             entry(Aampe_V1_ErrorResponse.self),
         ]
     )

@@ -19,7 +19,7 @@ struct PythonReferenceClientTests {
     static let liveTests = [
         "unix_greeting", "unix_ping", "unix_stats", "unix_unsupported_operation", "unix_pipelining",
         "unix_unsupported_operation_version", "unix_reload", "unix_unavailable_retry", "unix_list_ids",
-        "unix_list_entries", "unix_track_limits", "unix_request_id_zero", "unix_hello_version",
+        "unix_list_entries", "unix_track_limits", "unix_request_id_zero", "unix_hello_version", "unix_outbox",
         "tcp_hmac_ping", "tcp_plain_token_ping", "tcp_reload_needs_admin", "tcp_wrong_token", "tcp_missing_credential",
     ]
 
@@ -48,7 +48,11 @@ struct PythonReferenceClientTests {
         try DaemonProcess.writeFile(tokenFile, token + "\n", mode: 0o600)
 
         let port = try Self.freeTCPPort()
-        let daemon = try DaemonProcess(arguments: ["--tcp", "127.0.0.1:\(port)", "--token-file", tokenFile])
+        // The outbox batch of OutboxServingTests, on its simulated clock, for the live PULL and ACK test.
+        let daemon = try DaemonProcess(
+            arguments: ["--tcp", "127.0.0.1:\(port)", "--token-file", tokenFile] + OutboxServingTests.clockArguments,
+            prepare: { directory, _ in try OutboxServingTests.writeBatch(directory) }
+        )
         try Self.waitForTCP(port: port, daemon: daemon)
 
         let result = try Self.run(

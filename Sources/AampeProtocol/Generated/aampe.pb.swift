@@ -573,15 +573,16 @@ public nonisolated struct Aampe_V1_PullRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// who is pulling, for leases and reports
+  /// who is pulling: 1 ... 128 bytes, kept with each lease
   public var consumer: String = String()
 
+  /// 1 ... 10,000
   public var maximumMessages: UInt32 = 0
 
-  /// unacknowledged messages are handed out again after this
+  /// 1 ... 3,600; unacknowledged messages are handed out again after this
   public var leaseSeconds: UInt32 = 0
 
-  /// empty: every channel
+  /// "push", "email", "sms", "in_app"; empty: every channel
   public var channels: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -589,43 +590,142 @@ public nonisolated struct Aampe_V1_PullRequest: Sendable {
   public init() {}
 }
 
-public nonisolated struct Aampe_V1_OutboxMessage: Sendable {
+public nonisolated struct Aampe_V1_OutboxField: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var messageID: UInt64 = 0
+  /// such as "subject", "title", "body", "html_body", "deep_link"
+  public var name: String = String()
 
-  /// must accompany the ACK
-  public var leaseToken: Data = Data()
-
-  public var userID: String = String()
-
-  public var campaign: String = String()
-
-  public var formulaVariant: String = String()
-
-  /// "push", "email", "sms", "in_app"
-  public var channel: String = String()
-
-  public var address: String = String()
-
-  public var subject: String = String()
-
-  /// rendered text, recommendations filled in
-  public var body: String = String()
-
-  /// the send window, UTC
-  public var sendAfterMicros: Int64 = 0
-
-  public var sendBeforeMicros: Int64 = 0
-
-  /// 1 on the first lease
-  public var attempt: UInt32 = 0
+  /// rendered, recommendations filled in
+  public var text: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+}
+
+public nonisolated struct Aampe_V1_OutboxMessage: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// batch << 32 | row
+  public var messageID: UInt64 {
+    get {_storage._messageID}
+    set {_uniqueStorage()._messageID = newValue}
+  }
+
+  /// must accompany the ACK; never 0
+  public var leaseToken: UInt64 {
+    get {_storage._leaseToken}
+    set {_uniqueStorage()._leaseToken = newValue}
+  }
+
+  public var userID: String {
+    get {_storage._userID}
+    set {_uniqueStorage()._userID = newValue}
+  }
+
+  public var campaign: String {
+    get {_storage._campaign}
+    set {_uniqueStorage()._campaign = newValue}
+  }
+
+  public var formula: String {
+    get {_storage._formula}
+    set {_uniqueStorage()._formula = newValue}
+  }
+
+  /// "push", "email", "sms", "in_app"
+  public var channel: String {
+    get {_storage._channel}
+    set {_uniqueStorage()._channel = newValue}
+  }
+
+  /// device token, email address, phone number; empty for in-app
+  public var address: String {
+    get {_storage._address}
+    set {_uniqueStorage()._address = newValue}
+  }
+
+  /// the "subject" field, else "title"; empty when neither exists
+  public var subject: String {
+    get {_storage._subject}
+    set {_uniqueStorage()._subject = newValue}
+  }
+
+  /// the "body" field, else "text_body"
+  public var body: String {
+    get {_storage._body}
+    set {_uniqueStorage()._body = newValue}
+  }
+
+  /// the send window, UTC: sendable from start until just before end
+  public var windowStartMicros: Int64 {
+    get {_storage._windowStartMicros}
+    set {_uniqueStorage()._windowStartMicros = newValue}
+  }
+
+  public var windowEndMicros: Int64 {
+    get {_storage._windowEndMicros}
+    set {_uniqueStorage()._windowEndMicros = newValue}
+  }
+
+  /// 1 on the first lease
+  public var attempt: UInt32 {
+    get {_storage._attempt}
+    set {_uniqueStorage()._attempt = newValue}
+  }
+
+  /// the lease lapses at this instant of the server's clock
+  public var leaseUntilMicros: Int64 {
+    get {_storage._leaseUntilMicros}
+    set {_uniqueStorage()._leaseUntilMicros = newValue}
+  }
+
+  /// the variant's index among the formula's variants
+  public var variant: UInt32 {
+    get {_storage._variant}
+    set {_uniqueStorage()._variant = newValue}
+  }
+
+  /// "set=label" each
+  public var labels: [String] {
+    get {_storage._labels}
+    set {_uniqueStorage()._labels = newValue}
+  }
+
+  /// every rendered field, in the formula's order
+  public var fields: [Aampe_V1_OutboxField] {
+    get {_storage._fields}
+    set {_uniqueStorage()._fields = newValue}
+  }
+
+  /// recommended item ids, in rank order
+  public var items: [String] {
+    get {_storage._items}
+    set {_uniqueStorage()._items = newValue}
+  }
+
+  /// the probability the policy gave this choice
+  public var propensity: Double {
+    get {_storage._propensity}
+    set {_uniqueStorage()._propensity = newValue}
+  }
+
+  /// "preferential" or "conditioned"
+  public var mode: String {
+    get {_storage._mode}
+    set {_uniqueStorage()._mode = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// A large PULL is answered with several frames; all but the last carry the MORE flag.
@@ -635,6 +735,9 @@ public nonisolated struct Aampe_V1_PullResponse: Sendable {
   // methods supported on all messages.
 
   public var messages: [Aampe_V1_OutboxMessage] = []
+
+  /// the server's clock when it leased them (simulated or not)
+  public var nowMicros: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -648,19 +751,29 @@ public nonisolated struct Aampe_V1_Acknowledgement: Sendable {
 
   public var messageID: UInt64 = 0
 
-  public var leaseToken: Data = Data()
+  public var leaseToken: UInt64 = 0
 
-  public var outcome: Aampe_V1_Acknowledgement.Outcome = .unspecified
+  public var status: Aampe_V1_Acknowledgement.Status = .unspecified
 
-  public var failureReason: String = String()
+  /// FAILED and RETRY: 0 ... 1,024 bytes
+  public var reason: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  public nonisolated enum Outcome: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public nonisolated enum Status: SwiftProtobuf.Enum, Swift.CaseIterable {
     public typealias RawValue = Int
+
+    /// refused: INVALID_REQUEST
     case unspecified // = 0
+
+    /// sent
     case delivered // = 1
+
+    /// can never be sent (bad address, unsubscribed): permanent
     case failed // = 2
+
+    /// not sent now (a provider's rate limit): hand it out again
+    case retry // = 3
     case UNRECOGNIZED(Int)
 
     public init() {
@@ -672,6 +785,7 @@ public nonisolated struct Aampe_V1_Acknowledgement: Sendable {
       case 0: self = .unspecified
       case 1: self = .delivered
       case 2: self = .failed
+      case 3: self = .retry
       default: self = .UNRECOGNIZED(rawValue)
       }
     }
@@ -681,15 +795,17 @@ public nonisolated struct Aampe_V1_Acknowledgement: Sendable {
       case .unspecified: return 0
       case .delivered: return 1
       case .failed: return 2
+      case .retry: return 3
       case .UNRECOGNIZED(let i): return i
       }
     }
 
     // The compiler won't synthesize support with the UNRECOGNIZED case.
-    public static let allCases: [Aampe_V1_Acknowledgement.Outcome] = [
+    public static let allCases: [Aampe_V1_Acknowledgement.Status] = [
       .unspecified,
       .delivered,
       .failed,
+      .retry,
     ]
 
   }
@@ -697,6 +813,7 @@ public nonisolated struct Aampe_V1_Acknowledgement: Sendable {
   public init() {}
 }
 
+/// Up to 10,000 acknowledgements, each settled on its own.
 public nonisolated struct Aampe_V1_AckRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -709,14 +826,20 @@ public nonisolated struct Aampe_V1_AckRequest: Sendable {
   public init() {}
 }
 
-public nonisolated struct Aampe_V1_AckRejection: Sendable {
+/// One entry per acknowledgement, in the request's order.
+public nonisolated struct Aampe_V1_AckResult: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var index: UInt32 = 0
+  /// 0: settled; else STALE_LEASE, LEASE_EXPIRED, CONFLICTING_ACK or UNKNOWN_MESSAGE
+  public var code: UInt32 = 0
 
-  public var reason: String = String()
+  /// code 0 because the same acknowledgement already succeeded; nothing changed
+  public var repeated: Bool = false
+
+  /// for people, when code is not 0
+  public var message: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -728,12 +851,82 @@ public nonisolated struct Aampe_V1_AckResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// entries that settled their message now
   public var acknowledged: UInt32 = 0
 
-  /// acks are idempotent: a repeat is counted here, not rejected
+  /// entries that repeated a successful acknowledgement
   public var alreadyAcknowledged: UInt32 = 0
 
-  public var rejected: [Aampe_V1_AckRejection] = []
+  public var results: [Aampe_V1_AckResult] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Aampe_V1_ClockRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// move the simulated clock to this instant (not earlier than it is)
+  public var setMicros: Int64 {
+    get {_setMicros ?? 0}
+    set {_setMicros = newValue}
+  }
+  /// Returns true if `setMicros` has been explicitly set.
+  public var hasSetMicros: Bool {self._setMicros != nil}
+  /// Clears the value of `setMicros`. Subsequent reads from it will return its default value.
+  public mutating func clearSetMicros() {self._setMicros = nil}
+
+  /// or move it forward by this much (>= 0); neither: just read it
+  public var advanceMicros: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _setMicros: Int64? = nil
+}
+
+public nonisolated struct Aampe_V1_ClockResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var nowMicros: Int64 = 0
+
+  public var isSimulated: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Every dead message whose send window is still open goes back to pending with its attempts reset, so
+/// that the next PULLs hand it out again. Tokens of leases before the requeue stay stale.
+public nonisolated struct Aampe_V1_RequeueRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// requeue dead messages; must be true (the only selection today)
+  public var dead: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Aampe_V1_RequeueResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var requeued: UInt64 = 0
+
+  /// dead messages left dead because their window has closed
+  public var windowClosed: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -776,44 +969,123 @@ public nonisolated struct Aampe_V1_OperationStats: Sendable {
   public init() {}
 }
 
-public nonisolated struct Aampe_V1_StatsResponse: Sendable {
+public nonisolated struct Aampe_V1_StatsResponse: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var uptimeMillis: UInt64 = 0
+  public var uptimeMillis: UInt64 {
+    get {_storage._uptimeMillis}
+    set {_uniqueStorage()._uptimeMillis = newValue}
+  }
 
   /// absent before the first generation
   public var generation: UInt64 {
-    get {_generation ?? 0}
-    set {_generation = newValue}
+    get {_storage._generation ?? 0}
+    set {_uniqueStorage()._generation = newValue}
   }
   /// Returns true if `generation` has been explicitly set.
-  public var hasGeneration: Bool {self._generation != nil}
+  public var hasGeneration: Bool {_storage._generation != nil}
   /// Clears the value of `generation`. Subsequent reads from it will return its default value.
-  public mutating func clearGeneration() {self._generation = nil}
+  public mutating func clearGeneration() {_uniqueStorage()._generation = nil}
 
-  public var openConnections: UInt32 = 0
+  public var openConnections: UInt32 {
+    get {_storage._openConnections}
+    set {_uniqueStorage()._openConnections = newValue}
+  }
 
-  public var acceptedConnections: UInt64 = 0
+  public var acceptedConnections: UInt64 {
+    get {_storage._acceptedConnections}
+    set {_uniqueStorage()._acceptedConnections = newValue}
+  }
 
-  public var rejectedConnections: UInt64 = 0
+  public var rejectedConnections: UInt64 {
+    get {_storage._rejectedConnections}
+    set {_uniqueStorage()._rejectedConnections = newValue}
+  }
 
-  public var operations: [Aampe_V1_OperationStats] = []
+  public var operations: [Aampe_V1_OperationStats] {
+    get {_storage._operations}
+    set {_uniqueStorage()._operations = newValue}
+  }
 
-  public var serverVersion: String = String()
+  public var serverVersion: String {
+    get {_storage._serverVersion}
+    set {_uniqueStorage()._serverVersion = newValue}
+  }
 
   /// fdatasync failures of the real-time log since start; TRACK
-  public var realtimeLogSyncFailures: UInt64 = 0
+  public var realtimeLogSyncFailures: UInt64 {
+    get {_storage._realtimeLogSyncFailures}
+    set {_uniqueStorage()._realtimeLogSyncFailures = newValue}
+  }
 
   /// answers UNAVAILABLE while the last sync failed
-  public var realtimeLogRefusingWrites: Bool = false
+  public var realtimeLogRefusingWrites: Bool {
+    get {_storage._realtimeLogRefusingWrites}
+    set {_uniqueStorage()._realtimeLogRefusingWrites = newValue}
+  }
+
+  /// messages per state over every served batch
+  public var outbox: Aampe_V1_OutboxCounts {
+    get {_storage._outbox ?? Aampe_V1_OutboxCounts()}
+    set {_uniqueStorage()._outbox = newValue}
+  }
+  /// Returns true if `outbox` has been explicitly set.
+  public var hasOutbox: Bool {_storage._outbox != nil}
+  /// Clears the value of `outbox`. Subsequent reads from it will return its default value.
+  public mutating func clearOutbox() {_uniqueStorage()._outbox = nil}
+
+  /// batches served
+  public var outboxBatches: UInt32 {
+    get {_storage._outboxBatches}
+    set {_uniqueStorage()._outboxBatches = newValue}
+  }
+
+  /// true once a journal write or fdatasync failed: PULL and ACK
+  public var outboxJournalFailed: Bool {
+    get {_storage._outboxJournalFailed}
+    set {_uniqueStorage()._outboxJournalFailed = newValue}
+  }
+
+  /// answer JOURNAL_FAILED until aamped restarts
+  public var clockMicros: Int64 {
+    get {_storage._clockMicros}
+    set {_uniqueStorage()._clockMicros = newValue}
+  }
+
+  public var clockIsSimulated: Bool {
+    get {_storage._clockIsSimulated}
+    set {_uniqueStorage()._clockIsSimulated = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _generation: UInt64? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Aampe_V1_OutboxCounts: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var pending: UInt64 = 0
+
+  public var leased: UInt64 = 0
+
+  public var delivered: UInt64 = 0
+
+  public var failed: UInt64 = 0
+
+  public var dead: UInt64 = 0
+
+  public var expired: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Aampe_V1_ReloadRequest: Sendable {
@@ -1908,9 +2180,9 @@ nonisolated extension Aampe_V1_PullRequest: SwiftProtobuf.Message, SwiftProtobuf
   }
 }
 
-nonisolated extension Aampe_V1_OutboxMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".OutboxMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}message_id\0\u{3}lease_token\0\u{3}user_id\0\u{1}campaign\0\u{3}formula_variant\0\u{1}channel\0\u{1}address\0\u{1}subject\0\u{1}body\0\u{3}send_after_micros\0\u{3}send_before_micros\0\u{1}attempt\0")
+nonisolated extension Aampe_V1_OutboxField: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".OutboxField"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}text\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1918,76 +2190,218 @@ nonisolated extension Aampe_V1_OutboxMessage: SwiftProtobuf.Message, SwiftProtob
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.messageID) }()
-      case 2: try { try decoder.decodeSingularBytesField(value: &self.leaseToken) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.userID) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.campaign) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.formulaVariant) }()
-      case 6: try { try decoder.decodeSingularStringField(value: &self.channel) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.address) }()
-      case 8: try { try decoder.decodeSingularStringField(value: &self.subject) }()
-      case 9: try { try decoder.decodeSingularStringField(value: &self.body) }()
-      case 10: try { try decoder.decodeSingularInt64Field(value: &self.sendAfterMicros) }()
-      case 11: try { try decoder.decodeSingularInt64Field(value: &self.sendBeforeMicros) }()
-      case 12: try { try decoder.decodeSingularUInt32Field(value: &self.attempt) }()
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.text) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if self.messageID != 0 {
-      try visitor.visitSingularUInt64Field(value: self.messageID, fieldNumber: 1)
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
     }
-    if !self.leaseToken.isEmpty {
-      try visitor.visitSingularBytesField(value: self.leaseToken, fieldNumber: 2)
+    if !self.text.isEmpty {
+      try visitor.visitSingularStringField(value: self.text, fieldNumber: 2)
     }
-    if !self.userID.isEmpty {
-      try visitor.visitSingularStringField(value: self.userID, fieldNumber: 3)
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Aampe_V1_OutboxField, rhs: Aampe_V1_OutboxField) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.text != rhs.text {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Aampe_V1_OutboxMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".OutboxMessage"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}message_id\0\u{3}lease_token\0\u{3}user_id\0\u{1}campaign\0\u{1}formula\0\u{1}channel\0\u{1}address\0\u{1}subject\0\u{1}body\0\u{3}window_start_micros\0\u{3}window_end_micros\0\u{1}attempt\0\u{3}lease_until_micros\0\u{1}variant\0\u{1}labels\0\u{1}fields\0\u{1}items\0\u{1}propensity\0\u{1}mode\0")
+
+  fileprivate class _StorageClass {
+    var _messageID: UInt64 = 0
+    var _leaseToken: UInt64 = 0
+    var _userID: String = String()
+    var _campaign: String = String()
+    var _formula: String = String()
+    var _channel: String = String()
+    var _address: String = String()
+    var _subject: String = String()
+    var _body: String = String()
+    var _windowStartMicros: Int64 = 0
+    var _windowEndMicros: Int64 = 0
+    var _attempt: UInt32 = 0
+    var _leaseUntilMicros: Int64 = 0
+    var _variant: UInt32 = 0
+    var _labels: [String] = []
+    var _fields: [Aampe_V1_OutboxField] = []
+    var _items: [String] = []
+    var _propensity: Double = 0
+    var _mode: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _messageID = source._messageID
+      _leaseToken = source._leaseToken
+      _userID = source._userID
+      _campaign = source._campaign
+      _formula = source._formula
+      _channel = source._channel
+      _address = source._address
+      _subject = source._subject
+      _body = source._body
+      _windowStartMicros = source._windowStartMicros
+      _windowEndMicros = source._windowEndMicros
+      _attempt = source._attempt
+      _leaseUntilMicros = source._leaseUntilMicros
+      _variant = source._variant
+      _labels = source._labels
+      _fields = source._fields
+      _items = source._items
+      _propensity = source._propensity
+      _mode = source._mode
     }
-    if !self.campaign.isEmpty {
-      try visitor.visitSingularStringField(value: self.campaign, fieldNumber: 4)
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
     }
-    if !self.formulaVariant.isEmpty {
-      try visitor.visitSingularStringField(value: self.formulaVariant, fieldNumber: 5)
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt64Field(value: &_storage._messageID) }()
+        case 2: try { try decoder.decodeSingularUInt64Field(value: &_storage._leaseToken) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._userID) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._campaign) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._formula) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._channel) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._address) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._subject) }()
+        case 9: try { try decoder.decodeSingularStringField(value: &_storage._body) }()
+        case 10: try { try decoder.decodeSingularInt64Field(value: &_storage._windowStartMicros) }()
+        case 11: try { try decoder.decodeSingularInt64Field(value: &_storage._windowEndMicros) }()
+        case 12: try { try decoder.decodeSingularUInt32Field(value: &_storage._attempt) }()
+        case 13: try { try decoder.decodeSingularInt64Field(value: &_storage._leaseUntilMicros) }()
+        case 14: try { try decoder.decodeSingularUInt32Field(value: &_storage._variant) }()
+        case 15: try { try decoder.decodeRepeatedStringField(value: &_storage._labels) }()
+        case 16: try { try decoder.decodeRepeatedMessageField(value: &_storage._fields) }()
+        case 17: try { try decoder.decodeRepeatedStringField(value: &_storage._items) }()
+        case 18: try { try decoder.decodeSingularDoubleField(value: &_storage._propensity) }()
+        case 19: try { try decoder.decodeSingularStringField(value: &_storage._mode) }()
+        default: break
+        }
+      }
     }
-    if !self.channel.isEmpty {
-      try visitor.visitSingularStringField(value: self.channel, fieldNumber: 6)
-    }
-    if !self.address.isEmpty {
-      try visitor.visitSingularStringField(value: self.address, fieldNumber: 7)
-    }
-    if !self.subject.isEmpty {
-      try visitor.visitSingularStringField(value: self.subject, fieldNumber: 8)
-    }
-    if !self.body.isEmpty {
-      try visitor.visitSingularStringField(value: self.body, fieldNumber: 9)
-    }
-    if self.sendAfterMicros != 0 {
-      try visitor.visitSingularInt64Field(value: self.sendAfterMicros, fieldNumber: 10)
-    }
-    if self.sendBeforeMicros != 0 {
-      try visitor.visitSingularInt64Field(value: self.sendBeforeMicros, fieldNumber: 11)
-    }
-    if self.attempt != 0 {
-      try visitor.visitSingularUInt32Field(value: self.attempt, fieldNumber: 12)
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      if _storage._messageID != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._messageID, fieldNumber: 1)
+      }
+      if _storage._leaseToken != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._leaseToken, fieldNumber: 2)
+      }
+      if !_storage._userID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._userID, fieldNumber: 3)
+      }
+      if !_storage._campaign.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._campaign, fieldNumber: 4)
+      }
+      if !_storage._formula.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._formula, fieldNumber: 5)
+      }
+      if !_storage._channel.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._channel, fieldNumber: 6)
+      }
+      if !_storage._address.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._address, fieldNumber: 7)
+      }
+      if !_storage._subject.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._subject, fieldNumber: 8)
+      }
+      if !_storage._body.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._body, fieldNumber: 9)
+      }
+      if _storage._windowStartMicros != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._windowStartMicros, fieldNumber: 10)
+      }
+      if _storage._windowEndMicros != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._windowEndMicros, fieldNumber: 11)
+      }
+      if _storage._attempt != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._attempt, fieldNumber: 12)
+      }
+      if _storage._leaseUntilMicros != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._leaseUntilMicros, fieldNumber: 13)
+      }
+      if _storage._variant != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._variant, fieldNumber: 14)
+      }
+      if !_storage._labels.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._labels, fieldNumber: 15)
+      }
+      if !_storage._fields.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._fields, fieldNumber: 16)
+      }
+      if !_storage._items.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._items, fieldNumber: 17)
+      }
+      if _storage._propensity.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._propensity, fieldNumber: 18)
+      }
+      if !_storage._mode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._mode, fieldNumber: 19)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Aampe_V1_OutboxMessage, rhs: Aampe_V1_OutboxMessage) -> Bool {
-    if lhs.messageID != rhs.messageID {return false}
-    if lhs.leaseToken != rhs.leaseToken {return false}
-    if lhs.userID != rhs.userID {return false}
-    if lhs.campaign != rhs.campaign {return false}
-    if lhs.formulaVariant != rhs.formulaVariant {return false}
-    if lhs.channel != rhs.channel {return false}
-    if lhs.address != rhs.address {return false}
-    if lhs.subject != rhs.subject {return false}
-    if lhs.body != rhs.body {return false}
-    if lhs.sendAfterMicros != rhs.sendAfterMicros {return false}
-    if lhs.sendBeforeMicros != rhs.sendBeforeMicros {return false}
-    if lhs.attempt != rhs.attempt {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._messageID != rhs_storage._messageID {return false}
+        if _storage._leaseToken != rhs_storage._leaseToken {return false}
+        if _storage._userID != rhs_storage._userID {return false}
+        if _storage._campaign != rhs_storage._campaign {return false}
+        if _storage._formula != rhs_storage._formula {return false}
+        if _storage._channel != rhs_storage._channel {return false}
+        if _storage._address != rhs_storage._address {return false}
+        if _storage._subject != rhs_storage._subject {return false}
+        if _storage._body != rhs_storage._body {return false}
+        if _storage._windowStartMicros != rhs_storage._windowStartMicros {return false}
+        if _storage._windowEndMicros != rhs_storage._windowEndMicros {return false}
+        if _storage._attempt != rhs_storage._attempt {return false}
+        if _storage._leaseUntilMicros != rhs_storage._leaseUntilMicros {return false}
+        if _storage._variant != rhs_storage._variant {return false}
+        if _storage._labels != rhs_storage._labels {return false}
+        if _storage._fields != rhs_storage._fields {return false}
+        if _storage._items != rhs_storage._items {return false}
+        if _storage._propensity != rhs_storage._propensity {return false}
+        if _storage._mode != rhs_storage._mode {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1995,7 +2409,7 @@ nonisolated extension Aampe_V1_OutboxMessage: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Aampe_V1_PullResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PullResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}messages\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}messages\0\u{3}now_micros\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2004,6 +2418,7 @@ nonisolated extension Aampe_V1_PullResponse: SwiftProtobuf.Message, SwiftProtobu
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.messages) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.nowMicros) }()
       default: break
       }
     }
@@ -2013,11 +2428,15 @@ nonisolated extension Aampe_V1_PullResponse: SwiftProtobuf.Message, SwiftProtobu
     if !self.messages.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.messages, fieldNumber: 1)
     }
+    if self.nowMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.nowMicros, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Aampe_V1_PullResponse, rhs: Aampe_V1_PullResponse) -> Bool {
     if lhs.messages != rhs.messages {return false}
+    if lhs.nowMicros != rhs.nowMicros {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2025,7 +2444,7 @@ nonisolated extension Aampe_V1_PullResponse: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Aampe_V1_Acknowledgement: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Acknowledgement"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}message_id\0\u{3}lease_token\0\u{1}outcome\0\u{3}failure_reason\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}message_id\0\u{3}lease_token\0\u{1}status\0\u{1}reason\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2034,9 +2453,9 @@ nonisolated extension Aampe_V1_Acknowledgement: SwiftProtobuf.Message, SwiftProt
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.messageID) }()
-      case 2: try { try decoder.decodeSingularBytesField(value: &self.leaseToken) }()
-      case 3: try { try decoder.decodeSingularEnumField(value: &self.outcome) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.failureReason) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.leaseToken) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.status) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.reason) }()
       default: break
       }
     }
@@ -2046,14 +2465,14 @@ nonisolated extension Aampe_V1_Acknowledgement: SwiftProtobuf.Message, SwiftProt
     if self.messageID != 0 {
       try visitor.visitSingularUInt64Field(value: self.messageID, fieldNumber: 1)
     }
-    if !self.leaseToken.isEmpty {
-      try visitor.visitSingularBytesField(value: self.leaseToken, fieldNumber: 2)
+    if self.leaseToken != 0 {
+      try visitor.visitSingularUInt64Field(value: self.leaseToken, fieldNumber: 2)
     }
-    if self.outcome != .unspecified {
-      try visitor.visitSingularEnumField(value: self.outcome, fieldNumber: 3)
+    if self.status != .unspecified {
+      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 3)
     }
-    if !self.failureReason.isEmpty {
-      try visitor.visitSingularStringField(value: self.failureReason, fieldNumber: 4)
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 4)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2061,15 +2480,15 @@ nonisolated extension Aampe_V1_Acknowledgement: SwiftProtobuf.Message, SwiftProt
   public static func ==(lhs: Aampe_V1_Acknowledgement, rhs: Aampe_V1_Acknowledgement) -> Bool {
     if lhs.messageID != rhs.messageID {return false}
     if lhs.leaseToken != rhs.leaseToken {return false}
-    if lhs.outcome != rhs.outcome {return false}
-    if lhs.failureReason != rhs.failureReason {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.reason != rhs.reason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
-nonisolated extension Aampe_V1_Acknowledgement.Outcome: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0OUTCOME_UNSPECIFIED\0\u{1}DELIVERED\0\u{1}FAILED\0")
+nonisolated extension Aampe_V1_Acknowledgement.Status: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0STATUS_UNSPECIFIED\0\u{1}DELIVERED\0\u{1}FAILED\0\u{1}RETRY\0")
 }
 
 nonisolated extension Aampe_V1_AckRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -2102,9 +2521,9 @@ nonisolated extension Aampe_V1_AckRequest: SwiftProtobuf.Message, SwiftProtobuf.
   }
 }
 
-nonisolated extension Aampe_V1_AckRejection: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".AckRejection"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}index\0\u{1}reason\0")
+nonisolated extension Aampe_V1_AckResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AckResult"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}repeated\0\u{1}message\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2112,26 +2531,31 @@ nonisolated extension Aampe_V1_AckRejection: SwiftProtobuf.Message, SwiftProtobu
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.index) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.code) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.repeated) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.message) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if self.index != 0 {
-      try visitor.visitSingularUInt32Field(value: self.index, fieldNumber: 1)
+    if self.code != 0 {
+      try visitor.visitSingularUInt32Field(value: self.code, fieldNumber: 1)
     }
-    if !self.reason.isEmpty {
-      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 2)
+    if self.repeated != false {
+      try visitor.visitSingularBoolField(value: self.repeated, fieldNumber: 2)
+    }
+    if !self.message.isEmpty {
+      try visitor.visitSingularStringField(value: self.message, fieldNumber: 3)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Aampe_V1_AckRejection, rhs: Aampe_V1_AckRejection) -> Bool {
-    if lhs.index != rhs.index {return false}
-    if lhs.reason != rhs.reason {return false}
+  public static func ==(lhs: Aampe_V1_AckResult, rhs: Aampe_V1_AckResult) -> Bool {
+    if lhs.code != rhs.code {return false}
+    if lhs.repeated != rhs.repeated {return false}
+    if lhs.message != rhs.message {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2139,7 +2563,7 @@ nonisolated extension Aampe_V1_AckRejection: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Aampe_V1_AckResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AckResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}acknowledged\0\u{3}already_acknowledged\0\u{1}rejected\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}acknowledged\0\u{3}already_acknowledged\0\u{2}\u{2}results\0\u{c}\u{3}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2149,7 +2573,7 @@ nonisolated extension Aampe_V1_AckResponse: SwiftProtobuf.Message, SwiftProtobuf
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularUInt32Field(value: &self.acknowledged) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.alreadyAcknowledged) }()
-      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.rejected) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.results) }()
       default: break
       }
     }
@@ -2162,8 +2586,8 @@ nonisolated extension Aampe_V1_AckResponse: SwiftProtobuf.Message, SwiftProtobuf
     if self.alreadyAcknowledged != 0 {
       try visitor.visitSingularUInt32Field(value: self.alreadyAcknowledged, fieldNumber: 2)
     }
-    if !self.rejected.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.rejected, fieldNumber: 3)
+    if !self.results.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.results, fieldNumber: 4)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2171,7 +2595,146 @@ nonisolated extension Aampe_V1_AckResponse: SwiftProtobuf.Message, SwiftProtobuf
   public static func ==(lhs: Aampe_V1_AckResponse, rhs: Aampe_V1_AckResponse) -> Bool {
     if lhs.acknowledged != rhs.acknowledged {return false}
     if lhs.alreadyAcknowledged != rhs.alreadyAcknowledged {return false}
-    if lhs.rejected != rhs.rejected {return false}
+    if lhs.results != rhs.results {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Aampe_V1_ClockRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ClockRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}set_micros\0\u{3}advance_micros\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self._setMicros) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.advanceMicros) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._setMicros {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 1)
+    } }()
+    if self.advanceMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.advanceMicros, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Aampe_V1_ClockRequest, rhs: Aampe_V1_ClockRequest) -> Bool {
+    if lhs._setMicros != rhs._setMicros {return false}
+    if lhs.advanceMicros != rhs.advanceMicros {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Aampe_V1_ClockResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ClockResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}now_micros\0\u{3}is_simulated\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.nowMicros) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.isSimulated) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.nowMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.nowMicros, fieldNumber: 1)
+    }
+    if self.isSimulated != false {
+      try visitor.visitSingularBoolField(value: self.isSimulated, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Aampe_V1_ClockResponse, rhs: Aampe_V1_ClockResponse) -> Bool {
+    if lhs.nowMicros != rhs.nowMicros {return false}
+    if lhs.isSimulated != rhs.isSimulated {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Aampe_V1_RequeueRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RequeueRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}dead\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.dead) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.dead != false {
+      try visitor.visitSingularBoolField(value: self.dead, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Aampe_V1_RequeueRequest, rhs: Aampe_V1_RequeueRequest) -> Bool {
+    if lhs.dead != rhs.dead {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Aampe_V1_RequeueResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RequeueResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}requeued\0\u{3}window_closed\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.requeued) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.windowClosed) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.requeued != 0 {
+      try visitor.visitSingularUInt64Field(value: self.requeued, fieldNumber: 1)
+    }
+    if self.windowClosed != 0 {
+      try visitor.visitSingularUInt64Field(value: self.windowClosed, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Aampe_V1_RequeueResponse, rhs: Aampe_V1_RequeueResponse) -> Bool {
+    if lhs.requeued != rhs.requeued {return false}
+    if lhs.windowClosed != rhs.windowClosed {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2263,7 +2826,168 @@ nonisolated extension Aampe_V1_OperationStats: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Aampe_V1_StatsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}uptime_millis\0\u{1}generation\0\u{3}open_connections\0\u{3}accepted_connections\0\u{3}rejected_connections\0\u{1}operations\0\u{3}server_version\0\u{3}realtime_log_sync_failures\0\u{3}realtime_log_refusing_writes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}uptime_millis\0\u{1}generation\0\u{3}open_connections\0\u{3}accepted_connections\0\u{3}rejected_connections\0\u{1}operations\0\u{3}server_version\0\u{3}realtime_log_sync_failures\0\u{3}realtime_log_refusing_writes\0\u{1}outbox\0\u{3}outbox_batches\0\u{3}outbox_journal_failed\0\u{3}clock_micros\0\u{3}clock_is_simulated\0")
+
+  fileprivate class _StorageClass {
+    var _uptimeMillis: UInt64 = 0
+    var _generation: UInt64? = nil
+    var _openConnections: UInt32 = 0
+    var _acceptedConnections: UInt64 = 0
+    var _rejectedConnections: UInt64 = 0
+    var _operations: [Aampe_V1_OperationStats] = []
+    var _serverVersion: String = String()
+    var _realtimeLogSyncFailures: UInt64 = 0
+    var _realtimeLogRefusingWrites: Bool = false
+    var _outbox: Aampe_V1_OutboxCounts? = nil
+    var _outboxBatches: UInt32 = 0
+    var _outboxJournalFailed: Bool = false
+    var _clockMicros: Int64 = 0
+    var _clockIsSimulated: Bool = false
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _uptimeMillis = source._uptimeMillis
+      _generation = source._generation
+      _openConnections = source._openConnections
+      _acceptedConnections = source._acceptedConnections
+      _rejectedConnections = source._rejectedConnections
+      _operations = source._operations
+      _serverVersion = source._serverVersion
+      _realtimeLogSyncFailures = source._realtimeLogSyncFailures
+      _realtimeLogRefusingWrites = source._realtimeLogRefusingWrites
+      _outbox = source._outbox
+      _outboxBatches = source._outboxBatches
+      _outboxJournalFailed = source._outboxJournalFailed
+      _clockMicros = source._clockMicros
+      _clockIsSimulated = source._clockIsSimulated
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt64Field(value: &_storage._uptimeMillis) }()
+        case 2: try { try decoder.decodeSingularUInt64Field(value: &_storage._generation) }()
+        case 3: try { try decoder.decodeSingularUInt32Field(value: &_storage._openConnections) }()
+        case 4: try { try decoder.decodeSingularUInt64Field(value: &_storage._acceptedConnections) }()
+        case 5: try { try decoder.decodeSingularUInt64Field(value: &_storage._rejectedConnections) }()
+        case 6: try { try decoder.decodeRepeatedMessageField(value: &_storage._operations) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._serverVersion) }()
+        case 8: try { try decoder.decodeSingularUInt64Field(value: &_storage._realtimeLogSyncFailures) }()
+        case 9: try { try decoder.decodeSingularBoolField(value: &_storage._realtimeLogRefusingWrites) }()
+        case 10: try { try decoder.decodeSingularMessageField(value: &_storage._outbox) }()
+        case 11: try { try decoder.decodeSingularUInt32Field(value: &_storage._outboxBatches) }()
+        case 12: try { try decoder.decodeSingularBoolField(value: &_storage._outboxJournalFailed) }()
+        case 13: try { try decoder.decodeSingularInt64Field(value: &_storage._clockMicros) }()
+        case 14: try { try decoder.decodeSingularBoolField(value: &_storage._clockIsSimulated) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._uptimeMillis != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._uptimeMillis, fieldNumber: 1)
+      }
+      try { if let v = _storage._generation {
+        try visitor.visitSingularUInt64Field(value: v, fieldNumber: 2)
+      } }()
+      if _storage._openConnections != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._openConnections, fieldNumber: 3)
+      }
+      if _storage._acceptedConnections != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._acceptedConnections, fieldNumber: 4)
+      }
+      if _storage._rejectedConnections != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._rejectedConnections, fieldNumber: 5)
+      }
+      if !_storage._operations.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._operations, fieldNumber: 6)
+      }
+      if !_storage._serverVersion.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._serverVersion, fieldNumber: 7)
+      }
+      if _storage._realtimeLogSyncFailures != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._realtimeLogSyncFailures, fieldNumber: 8)
+      }
+      if _storage._realtimeLogRefusingWrites != false {
+        try visitor.visitSingularBoolField(value: _storage._realtimeLogRefusingWrites, fieldNumber: 9)
+      }
+      try { if let v = _storage._outbox {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      } }()
+      if _storage._outboxBatches != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._outboxBatches, fieldNumber: 11)
+      }
+      if _storage._outboxJournalFailed != false {
+        try visitor.visitSingularBoolField(value: _storage._outboxJournalFailed, fieldNumber: 12)
+      }
+      if _storage._clockMicros != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._clockMicros, fieldNumber: 13)
+      }
+      if _storage._clockIsSimulated != false {
+        try visitor.visitSingularBoolField(value: _storage._clockIsSimulated, fieldNumber: 14)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Aampe_V1_StatsResponse, rhs: Aampe_V1_StatsResponse) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._uptimeMillis != rhs_storage._uptimeMillis {return false}
+        if _storage._generation != rhs_storage._generation {return false}
+        if _storage._openConnections != rhs_storage._openConnections {return false}
+        if _storage._acceptedConnections != rhs_storage._acceptedConnections {return false}
+        if _storage._rejectedConnections != rhs_storage._rejectedConnections {return false}
+        if _storage._operations != rhs_storage._operations {return false}
+        if _storage._serverVersion != rhs_storage._serverVersion {return false}
+        if _storage._realtimeLogSyncFailures != rhs_storage._realtimeLogSyncFailures {return false}
+        if _storage._realtimeLogRefusingWrites != rhs_storage._realtimeLogRefusingWrites {return false}
+        if _storage._outbox != rhs_storage._outbox {return false}
+        if _storage._outboxBatches != rhs_storage._outboxBatches {return false}
+        if _storage._outboxJournalFailed != rhs_storage._outboxJournalFailed {return false}
+        if _storage._clockMicros != rhs_storage._clockMicros {return false}
+        if _storage._clockIsSimulated != rhs_storage._clockIsSimulated {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Aampe_V1_OutboxCounts: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".OutboxCounts"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}pending\0\u{1}leased\0\u{1}delivered\0\u{1}failed\0\u{1}dead\0\u{1}expired\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2271,65 +2995,46 @@ nonisolated extension Aampe_V1_StatsResponse: SwiftProtobuf.Message, SwiftProtob
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.uptimeMillis) }()
-      case 2: try { try decoder.decodeSingularUInt64Field(value: &self._generation) }()
-      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.openConnections) }()
-      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.acceptedConnections) }()
-      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.rejectedConnections) }()
-      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.operations) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.serverVersion) }()
-      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.realtimeLogSyncFailures) }()
-      case 9: try { try decoder.decodeSingularBoolField(value: &self.realtimeLogRefusingWrites) }()
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.pending) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.leased) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.delivered) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.failed) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.dead) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.expired) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if self.uptimeMillis != 0 {
-      try visitor.visitSingularUInt64Field(value: self.uptimeMillis, fieldNumber: 1)
+    if self.pending != 0 {
+      try visitor.visitSingularUInt64Field(value: self.pending, fieldNumber: 1)
     }
-    try { if let v = self._generation {
-      try visitor.visitSingularUInt64Field(value: v, fieldNumber: 2)
-    } }()
-    if self.openConnections != 0 {
-      try visitor.visitSingularUInt32Field(value: self.openConnections, fieldNumber: 3)
+    if self.leased != 0 {
+      try visitor.visitSingularUInt64Field(value: self.leased, fieldNumber: 2)
     }
-    if self.acceptedConnections != 0 {
-      try visitor.visitSingularUInt64Field(value: self.acceptedConnections, fieldNumber: 4)
+    if self.delivered != 0 {
+      try visitor.visitSingularUInt64Field(value: self.delivered, fieldNumber: 3)
     }
-    if self.rejectedConnections != 0 {
-      try visitor.visitSingularUInt64Field(value: self.rejectedConnections, fieldNumber: 5)
+    if self.failed != 0 {
+      try visitor.visitSingularUInt64Field(value: self.failed, fieldNumber: 4)
     }
-    if !self.operations.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.operations, fieldNumber: 6)
+    if self.dead != 0 {
+      try visitor.visitSingularUInt64Field(value: self.dead, fieldNumber: 5)
     }
-    if !self.serverVersion.isEmpty {
-      try visitor.visitSingularStringField(value: self.serverVersion, fieldNumber: 7)
-    }
-    if self.realtimeLogSyncFailures != 0 {
-      try visitor.visitSingularUInt64Field(value: self.realtimeLogSyncFailures, fieldNumber: 8)
-    }
-    if self.realtimeLogRefusingWrites != false {
-      try visitor.visitSingularBoolField(value: self.realtimeLogRefusingWrites, fieldNumber: 9)
+    if self.expired != 0 {
+      try visitor.visitSingularUInt64Field(value: self.expired, fieldNumber: 6)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Aampe_V1_StatsResponse, rhs: Aampe_V1_StatsResponse) -> Bool {
-    if lhs.uptimeMillis != rhs.uptimeMillis {return false}
-    if lhs._generation != rhs._generation {return false}
-    if lhs.openConnections != rhs.openConnections {return false}
-    if lhs.acceptedConnections != rhs.acceptedConnections {return false}
-    if lhs.rejectedConnections != rhs.rejectedConnections {return false}
-    if lhs.operations != rhs.operations {return false}
-    if lhs.serverVersion != rhs.serverVersion {return false}
-    if lhs.realtimeLogSyncFailures != rhs.realtimeLogSyncFailures {return false}
-    if lhs.realtimeLogRefusingWrites != rhs.realtimeLogRefusingWrites {return false}
+  public static func ==(lhs: Aampe_V1_OutboxCounts, rhs: Aampe_V1_OutboxCounts) -> Bool {
+    if lhs.pending != rhs.pending {return false}
+    if lhs.leased != rhs.leased {return false}
+    if lhs.delivered != rhs.delivered {return false}
+    if lhs.failed != rhs.failed {return false}
+    if lhs.dead != rhs.dead {return false}
+    if lhs.expired != rhs.expired {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

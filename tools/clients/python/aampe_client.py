@@ -79,6 +79,8 @@ class Opcode(enum.IntEnum):
     ACK = 9
     STATS = 10
     RELOAD = 11
+    CLOCK = 12
+    REQUEUE = 13
 
 
 class ErrorCode(enum.IntEnum):
@@ -103,6 +105,11 @@ class ErrorCode(enum.IntEnum):
     INTERNAL_ERROR = 17
     DUPLICATE_REQUEST_ID = 18
     UNEXPECTED_FRAME = 19
+    STALE_LEASE = 20
+    LEASE_EXPIRED = 21
+    CONFLICTING_ACK = 22
+    UNKNOWN_MESSAGE = 23
+    JOURNAL_FAILED = 24
 
 
 #: The request and response message of each operation (PROTOCOL.md's Operations table). GREETING has no
@@ -119,6 +126,8 @@ MESSAGES: Dict[Opcode, Tuple[Optional[Type[Message]], Type[Message]]] = {
     Opcode.ACK: (pb.AckRequest, pb.AckResponse),
     Opcode.STATS: (pb.StatsRequest, pb.StatsResponse),
     Opcode.RELOAD: (pb.ReloadRequest, pb.ReloadResponse),
+    Opcode.CLOCK: (pb.ClockRequest, pb.ClockResponse),
+    Opcode.REQUEUE: (pb.RequeueRequest, pb.RequeueResponse),
 }
 
 
@@ -458,6 +467,29 @@ class Client:
     def reload(self) -> pb.ReloadResponse:
         """RELOAD (admin sessions only): picks up the newest published generation."""
         return self.request(Opcode.RELOAD, pb.ReloadRequest(), pb.ReloadResponse)
+
+    def pull(self, consumer: str, maximum: int, lease_seconds: int, channels: Sequence[str] = ()) -> pb.PullResponse:
+        """PULL: leases up to ``maximum`` due messages for ``lease_seconds``; a streamed answer is merged."""
+        request = pb.PullRequest(
+            consumer=consumer, maximum_messages=maximum, lease_seconds=lease_seconds, channels=list(channels)
+        )
+        return self.request(Opcode.PULL, request, pb.PullResponse)
+
+    def ack(self, acknowledgements: Sequence[pb.Acknowledgement]) -> pb.AckResponse:
+        """ACK: settles each acknowledgement; ``results`` has one entry per acknowledgement, in order, with
+        ``code`` 0 (settled, or ``repeated``) or STALE_LEASE, LEASE_EXPIRED, CONFLICTING_ACK, UNKNOWN_MESSAGE."""
+        return self.request(Opcode.ACK, pb.AckRequest(acknowledgements=list(acknowledgements)), pb.AckResponse)
+
+    def clock(self, *, set_micros: Optional[int] = None, advance_micros: int = 0) -> pb.ClockResponse:
+        """CLOCK (admin): reads the outbox clock, or moves a simulated one."""
+        request = pb.ClockRequest(advance_micros=advance_micros)
+        if set_micros is not None:
+            request.set_micros = set_micros
+        return self.request(Opcode.CLOCK, request, pb.ClockResponse)
+
+    def requeue_dead(self) -> pb.RequeueResponse:
+        """REQUEUE (admin): dead messages whose window is open back to pending."""
+        return self.request(Opcode.REQUEUE, pb.RequeueRequest(dead=True), pb.RequeueResponse)
 
     def request(self, opcode: int, message: Message, response_type: Type[M], *, opcode_version: int = 1) -> M:
         """Sends one request and waits for its whole answer. A streamed answer (several frames) is merged

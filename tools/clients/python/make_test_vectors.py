@@ -181,25 +181,38 @@ def greeting(transport: str, nonce: bytes, *, minor: int, operations: Sequence[T
     )
 
 
-def lease_token(message_id: int) -> bytes:
+def lease_token(message_id: int) -> int:
     """The lease token handed out with ``message_id`` in the PULL vectors."""
-    return bytes.fromhex("9f3c2a71e4b80d56") + message_id.to_bytes(8, "little")
+    return 1_000 + (message_id & 0xFFFF_FFFF)
 
 
-def outbox_message(message_id: int, user: str, channel: str, address: str, subject: str, body: str, attempt: int) -> pb.OutboxMessage:
+#: Batch 7 (the assignment run's id) in the high 32 bits of a message id, the row in the low 32.
+BATCH = 7 << 32
+
+
+def outbox_message(row: int, user: str, channel: str, address: str, fields: Sequence[Tuple[str, str]], attempt: int) -> pb.OutboxMessage:
+    message_id = BATCH | row
+    texts = dict(fields)
     return pb.OutboxMessage(
         message_id=message_id,
         lease_token=lease_token(message_id),
         user_id=user,
         campaign="spring-sale-2026",
-        formula_variant="f17-discount-evening",
+        formula="trail-runner-restock",
         channel=channel,
         address=address,
-        subject=subject,
-        body=body,
-        send_after_micros=1_767_258_000_000_000,
-        send_before_micros=1_767_272_400_000_000,
+        subject=texts.get("subject", texts.get("title", "")),
+        body=texts.get("body", texts.get("text_body", "")),
+        window_start_micros=1_767_258_000_000_000,
+        window_end_micros=1_767_268_800_000_000,
         attempt=attempt,
+        lease_until_micros=1_767_258_300_000_000,
+        variant=17,
+        labels=["value_proposition=discount", "tone=plain"],
+        fields=[pb.OutboxField(name=name, text=text) for name, text in fields],
+        items=["sku-3307"],
+        propensity=0.25,
+        mode="conditioned",
     )
 
 
@@ -375,36 +388,71 @@ def operation_vectors() -> List[Dict[str, Any]]:
                "Up to 500 messages of two channels, leased for five minutes."))
     add(vector("PULL response, frame 1 of 2 (MORE)", s2c, Opcode.PULL, 7,
                pb.PullResponse(messages=[
-                   outbox_message(9_007_199_254_740_993, "u-58213", "push", "fcm:dGhpcyBpcyBhIHRva2Vu", "",
-                                  "Your size is back: Trail Runner 2 in black", 1),
-                   outbox_message(9_007_199_254_740_994, "u-10077", "email", "ana@example.com", "Spring sale: 20% off",
-                                  "Hi Ana, the Trail Runner 2 you looked at is 20% off until Sunday.", 2),
+                   outbox_message(0, "u-58213", "push", "fcm:dGhpcyBpcyBhIHRva2Vu",
+                                  [("title", "Back in stock"), ("body", "Your size is back: Trail Runner 2 in black")], 1),
+                   outbox_message(1, "u-10077", "email", "ana@example.com",
+                                  [("subject", "Spring sale: 20% off"),
+                                   ("text_body", "Hi Ana, the Trail Runner 2 you looked at is 20% off until Sunday.")], 2),
                ]),
-               "The first frame of a streamed answer: flags has MORE (bit 0). Message ids above 2^53.",
+               "The first frame of a streamed answer: flags has MORE (bit 0). Message ids are batch 7 << 32 | row; "
+               "subject and body repeat the fields a consumer needs most (title and text_body here).",
                flags=FLAG_MORE))
     add(vector("PULL response, frame 2 of 2", s2c, Opcode.PULL, 7,
                pb.PullResponse(messages=[
-                   outbox_message(9_007_199_254_740_995, "u-30512", "sms", "+4915112345678", "",
-                                  "Trail Runner 2: 20% off until Sunday. Reply STOP to opt out.", 1),
-               ]),
+                   outbox_message(2, "u-30512", "sms", "+4915112345678",
+                                  [("body", "Trail Runner 2: 20% off until Sunday. Reply STOP to opt out.")], 1),
+               ], now_micros=1_767_258_000_000_000),
                "The last frame of the same answer (same request id, no MORE). A client collects the messages of "
-               "both frames: three in all."))
+               "both frames: three in all. now_micros, the server's clock, arrives in this frame."))
 
     # ACK.
+    first, second = BATCH | 0, BATCH | 1
     add(vector("ACK request", c2s, Opcode.ACK, 8,
                pb.AckRequest(acknowledgements=[
-                   pb.Acknowledgement(message_id=9_007_199_254_740_993,
-                                      lease_token=lease_token(9_007_199_254_740_993),
-                                      outcome=pb.Acknowledgement.DELIVERED),
-                   pb.Acknowledgement(message_id=9_007_199_254_740_994, lease_token=lease_token(9_007_199_254_740_994),
-                                      outcome=pb.Acknowledgement.FAILED, failure_reason="mailbox full"),
-                   pb.Acknowledgement(message_id=17, lease_token=b"\x01", outcome=pb.Acknowledgement.DELIVERED),
+                   pb.Acknowledgement(message_id=first, lease_token=lease_token(first), status=pb.Acknowledgement.DELIVERED),
+                   pb.Acknowledgement(message_id=second, lease_token=lease_token(second), status=pb.Acknowledgement.FAILED,
+                                      reason="mailbox full"),
+                   pb.Acknowledgement(message_id=BATCH | 2, lease_token=1_002, status=pb.Acknowledgement.RETRY,
+                                      reason="rate limited"),
+                   pb.Acknowledgement(message_id=first, lease_token=lease_token(first), status=pb.Acknowledgement.DELIVERED),
                ]),
-               "Three acknowledgements: delivered, failed with a reason, and one whose lease expired."))
+               "Four acknowledgements: delivered, failed with a reason, a retry with a lease that was replaced, and a "
+               "repeat of the first."))
     add(vector("ACK response", s2c, Opcode.ACK, 8,
-               pb.AckResponse(acknowledged=1, already_acknowledged=1,
-                              rejected=[pb.AckRejection(index=2, reason="lease expired")]),
-               "One acknowledged, one repeat, one rejected."))
+               pb.AckResponse(acknowledged=2, already_acknowledged=1, results=[
+                   pb.AckResult(),
+                   pb.AckResult(),
+                   pb.AckResult(code=ErrorCode.STALE_LEASE,
+                                message="message 30064771074: lease 1002 is not its latest lease"),
+                   pb.AckResult(repeated=True),
+               ]),
+               "One result per acknowledgement, in order: two settled (code 0 is the default, so an empty result), one "
+               "stale lease, one repeat of a successful acknowledgement (code 0, repeated)."))
+    for code, text, note in [
+        (ErrorCode.STALE_LEASE, "message 30064771074: lease 1002 is not its latest lease",
+         "The lease was replaced: the message lapsed and was leased again, or the token was never its."),
+        (ErrorCode.LEASE_EXPIRED, "message 30064771074: lease 1002 lapsed and the message expired or died",
+         "The lease lapsed and the message's window closed (or its attempts ran out) before the ACK."),
+        (ErrorCode.CONFLICTING_ACK, "message 30064771074: lease 1002 was acknowledged with another status",
+         "The same lease was acknowledged before with another status (delivered, then failed)."),
+        (ErrorCode.UNKNOWN_MESSAGE, "message 17: no served batch has it",
+         "No served batch has the message: message id 17 is batch 0, row 17."),
+    ]:
+        add(vector(f"ACK response: {code.name}", s2c, Opcode.ACK, 8,
+                   pb.AckResponse(results=[pb.AckResult(code=code, message=text)]),
+                   f"A per-acknowledgement code, carried in AckResult.code, never as an error frame. {note}",
+                   error_code=int(code), error_name=code.name))
+
+    # CLOCK and REQUEUE.
+    add(vector("CLOCK request", c2s, Opcode.CLOCK, 22, pb.ClockRequest(advance_micros=3_600_000_000),
+               "Moves a simulated clock one hour forward (an admin session)."))
+    add(vector("CLOCK response", s2c, Opcode.CLOCK, 22,
+               pb.ClockResponse(now_micros=1_767_261_600_000_000, is_simulated=True),
+               "The clock after the move: 2026-01-01T10:00:00Z."))
+    add(vector("REQUEUE request", c2s, Opcode.REQUEUE, 23, pb.RequeueRequest(dead=True),
+               "Every dead message whose window is open back to pending (an admin session)."))
+    add(vector("REQUEUE response", s2c, Opcode.REQUEUE, 23, pb.RequeueResponse(requeued=12, window_closed=3),
+               "Twelve requeued; three stay dead because their window has closed."))
 
     # STATS.
     add(vector("STATS request", c2s, Opcode.STATS, 10, pb.StatsRequest(), "An empty message: body length 0."))
@@ -470,6 +518,10 @@ ERROR_CASES = {
          "The message says how the server failed."),
     18: (Opcode.PING, 8, 1, "request id 8 is still in flight", 0, "A request id reused while in flight."),
     19: (Opcode.GREETING, 3, 1, "clients send requests with status OK; GREETING is not one", 0, "A client sent GREETING."),
+    # 20 ... 23 answer single acknowledgements inside an ACK response (the "ACK response: ..." vectors).
+    24: (Opcode.ACK, 24, 1, "the outbox journal failed (outbox/7/journal: fdatasync failed: Input/output error); changes "
+         "since the last successful sync may be lost, and PULL and ACK are refused until aamped restarts", 0,
+         "The journal could not be made durable; every waiting and later PULL and ACK gets this."),
 }
 
 
@@ -490,6 +542,8 @@ def error_vectors(errors: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     ]
     for row in errors:
         code, name = row["code"], row["name"]
+        if code not in ERROR_CASES:
+            continue
         opcode, request_id, version, text, retry, note = ERROR_CASES[code]
         vectors.append(
             vector(

@@ -151,7 +151,10 @@ class VectorTests(unittest.TestCase):
         streamed = [v for v in self.vectors["vectors"] if v["frame"]["flags"] & FLAG_MORE]
         self.assertTrue(any(v["frame"]["opcode"] == Opcode.PULL for v in streamed), "a PULL frame with MORE")
         codes = [v["error_code"] for v in self.vectors["vectors"] if v["frame"]["status"] == STATUS_ERROR]
-        self.assertLessEqual(set(range(1, 20)), set(codes))
+        self.assertLessEqual(set(range(1, 20)) | {24}, set(codes))
+        per_acknowledgement = {v["error_code"] for v in self.vectors["vectors"] if v["frame"]["opcode"] == Opcode.ACK
+                               and v["frame"]["status"] == 0 and "error_code" in v}
+        self.assertEqual(per_acknowledgement, {20, 21, 22, 23})
 
     def test_error_vectors_carry_the_code_and_name_of_the_errors_table(self) -> None:
         table = {row["code"]: row["name"] for row in self.vectors["error_codes"]}
@@ -598,6 +601,36 @@ class LiveUnixTests(unittest.TestCase):
                 self.client.reload()
             self.assertEqual(raised.exception.code, ErrorCode.PERMISSION_DENIED)
         live_ran("unix_reload")
+
+    def test_outbox_pull_and_ack(self) -> None:
+        # The daemon serves OutboxServingTests' batch 7 (rows 0 and 1 due, row 1's window ending first) on a
+        # simulated clock at 2026-10-30T00:00:00Z.
+        start = 1_793_318_400_000_000
+        pulled = self.client.pull("test_client.py", 10, 60)
+        self.assertEqual([m.message_id for m in pulled.messages], [(7 << 32) | 1, (7 << 32) | 0])
+        self.assertEqual(pulled.now_micros, start)
+        first, second = pulled.messages
+        self.assertEqual((first.user_id, first.channel, first.attempt), ("u1", "push", 1))
+        self.assertEqual(first.lease_until_micros, start + 60_000_000)
+        self.assertEqual([(f.name, f.text) for f in first.fields], [("subject", 'Hi "u1"'), ("body", "Your cart\nmisses you")])
+        acks = [
+            pb.Acknowledgement(message_id=first.message_id, lease_token=first.lease_token, status=pb.Acknowledgement.DELIVERED),
+            pb.Acknowledgement(message_id=second.message_id, lease_token=second.lease_token, status=pb.Acknowledgement.FAILED,
+                               reason="bounced"),
+            pb.Acknowledgement(message_id=first.message_id, lease_token=first.lease_token, status=pb.Acknowledgement.DELIVERED),
+            pb.Acknowledgement(message_id=first.message_id, lease_token=first.lease_token + 100,
+                               status=pb.Acknowledgement.DELIVERED),
+        ]
+        answer = self.client.ack(acks)
+        self.assertEqual((answer.acknowledged, answer.already_acknowledged), (2, 1))
+        self.assertEqual([r.code for r in answer.results], [0, 0, 0, ErrorCode.STALE_LEASE])
+        self.assertTrue(answer.results[2].repeated)
+        self.assertEqual(len(self.client.pull("test_client.py", 10, 60).messages), 0)
+        with self.assertRaises(ServerError) as raised:
+            self.client.ack([pb.Acknowledgement(message_id=1, lease_token=1)])
+        self.assertEqual(raised.exception.code, ErrorCode.INVALID_REQUEST)
+        self.assertEqual(self.client.clock(advance_micros=1_000_000).now_micros, start + 1_000_000)
+        live_ran("unix_outbox")
 
 
 @unittest.skipUnless(TCP_ADDRESS and TCP_TOKEN, SKIP_TCP)
