@@ -32,7 +32,7 @@ struct AssignCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only this campaign.", valueName: "name"))
     var campaign: String?
 
-    @Option(help: ArgumentHelp("cluster-spread or thompson.", valueName: "policy"))
+    @Option(help: ArgumentHelp("cluster-spread, thompson or random (uniform, the baseline).", valueName: "policy"))
     var policy = AssignmentSettings.PolicyKind.clusterSpread.rawValue
 
     @Option(help: ArgumentHelp("Share of users in the global control group.", valueName: "share"))
@@ -65,7 +65,7 @@ struct AssignCommand: AsyncParsableCommand {
         settings.horizonSeconds = Int64(horizon) * 3_600
         settings.campaign = campaign
         guard let kind = AssignmentSettings.PolicyKind(rawValue: policy) else {
-            throw ValidationError("--policy must be cluster-spread or thompson, not '\(policy)'")
+            throw ValidationError("--policy must be cluster-spread, thompson or random, not '\(policy)'")
         }
         settings.policy = kind
         settings.controlShare = controlShare

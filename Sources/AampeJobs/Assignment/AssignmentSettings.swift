@@ -9,6 +9,8 @@ public struct AssignmentSettings: Sendable, Codable, Hashable {
         case clusterSpread = "cluster-spread"
         /// ``ThompsonSamplingPolicy``: Beta posteriors per cluster, label and window from the message log.
         case thompson
+        /// ``UniformRandomPolicy``: each user's choice drawn uniformly; the baseline to beat.
+        case random
     }
 
     /// How far ahead windows are offered: windows starting in `asOf ..< asOf + horizon`. Default 24 h.

@@ -92,6 +92,8 @@ struct CampaignAssigner {
         switch settings.policy {
         case .clusterSpread:
             policy = ClusterSpreadPolicy(seed: seed)
+        case .random:
+            policy = UniformRandomPolicy(seed: seed)
         case .thompson:
             let outcomes = try store.messageLog.outcomes(campaign: campaign.name).map {
                 AssignmentOutcome(

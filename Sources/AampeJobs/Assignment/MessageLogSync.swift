@@ -72,6 +72,8 @@ public enum MessageLogSync {
                     update.reason = reason
                 case .expired:
                     update.status = "expired"
+                case .requeued:
+                    update.status = "assigned"
                 case .leased, .retried, .leaseLapsed:
                     continue
                 }

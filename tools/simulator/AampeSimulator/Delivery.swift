@@ -78,6 +78,7 @@ public struct Delivery: Sendable, Equatable {
     static let requiredFields = ["message_id", "lease_token", "user", "campaign", "labels", "channel", "delivered_at"]
     static let knownFields: Set<String> = Set(requiredFields).union([
         "formula", "variant", "address", "subject", "body", "items", "window_start", "window_end", "attempt",
+        "lease_until", "fields", "propensity", "mode",
     ])
 
     /// Parses JSON lines; blank lines are skipped. Errors name `path`, the line and the field.
