@@ -129,7 +129,9 @@ let package = Package(
         .target(
             name: "AampeDaemon",
             dependencies: [
+                "AampeContent",
                 "AampeCore",
+                "AampeJobs",
                 "AampeLearning",
                 "AampeOutbox",
                 "AampeProtocol",

@@ -102,18 +102,22 @@ extension IngestionRepository {
 }
 
 extension IngestionRepository {
-    /// Every profile with its channel addresses, by dense user index: what assignment reads for its
-    /// audience rules and rendering. Two queries, no per-user round trips. Users without a profile row
-    /// are absent.
-    public func profiles() throws -> [Int: StoredProfile] {
+    /// Every profile with its channel addresses (or those of the user indices `users`), by dense user
+    /// index: what assignment reads for its audience rules and rendering. Two queries, no per-user round
+    /// trips. Users without a profile row are absent. The indices are integers, so writing them into the
+    /// SQL is safe.
+    public func profiles(only users: [Int]? = nil) throws -> [Int: StoredProfile] {
         try store.read("read profiles") { db in
             var profiles: [Int: StoredProfile] = [:]
+            let filter =
+                users.map { list in " WHERE user_index IN (" + list.map(String.init).joined(separator: ",") + ")" }
+                ?? ""
             for row in try Row.fetchAll(
                 db,
                 sql: """
                     SELECT k.user_index, k.external_id, p.country, p.language, p.time_zone, p.first_name, p.attributes
                     FROM user_keys k JOIN profiles p USING (user_index)
-                    """
+                    """ + filter
             ) {
                 profiles[row["user_index"]] = StoredProfile(
                     externalID: row["external_id"],
@@ -127,7 +131,8 @@ extension IngestionRepository {
             }
             for row in try Row.fetchAll(
                 db,
-                sql: "SELECT user_index, channel, address, has_consent FROM user_channels ORDER BY user_index, channel"
+                sql: "SELECT user_index, channel, address, has_consent FROM user_channels" + filter
+                    + " ORDER BY user_index, channel"
             ) {
                 guard let channel = Channel(rawValue: row["channel"]) else { continue }
                 let user: Int = row["user_index"]

@@ -70,6 +70,14 @@ struct AssignCommandTests {
     /// An initialized data directory with the world imported and the content applied.
     static func world(_ folder: TemporaryFolder) throws -> String {
         let data = folder.child("data")
+        let result = try Aampectl.run(["init", "--data-dir", data])
+        #expect(result.status == 0, "\(result.standardError)")
+        try prepare(data: data, folder: folder)
+        return data
+    }
+
+    /// Imports the world into the initialized data directory `data` and applies the content.
+    static func prepare(data: String, folder: TemporaryFolder) throws {
         var users = "user_id,first_name,timezone,push_token,push_consent\n"
         for user in 0..<14 {
             let zone = user == 12 ? "Pacific/Kiritimati" : user == 13 ? "Pacific/Honolulu" : "Europe/Berlin"
@@ -95,7 +103,6 @@ struct AssignCommandTests {
         try FileManager.default.createDirectory(atPath: folder.child("content"), withIntermediateDirectories: true)
         for (name, text) in content { try folder.write("content/" + name, text) }
         for arguments in [
-            ["init", "--data-dir", data],
             ["import", "users", "--data-dir", data, folder.child("users.csv")],
             ["import", "events", "--data-dir", data, folder.child("events.csv")],
             ["content", "apply", folder.child("content"), "--data-dir", data],
@@ -103,7 +110,6 @@ struct AssignCommandTests {
             let result = try Aampectl.run(arguments)
             #expect(result.status == 0, "\(arguments): \(result.standardError)")
         }
-        return data
     }
 
     static func assign(

@@ -179,6 +179,119 @@ public enum AssignJob {
         }
     }
 
+    /// The run-history subject of the daemon's real-time assignment runs.
+    public static let realtimeSubject = "real-time triggers"
+
+    /// A trigger the daemon saw fire in real time: the user, the campaign, the occasion (`event:<micros>`
+    /// of the firing event, as a batch run would name it) and when the message is due.
+    public struct Firing: Hashable, Sendable {
+        public var userID: String
+        public var campaign: String
+        public var occasion: String
+        public var due: Timestamp
+
+        public init(userID: String, campaign: String, occasion: String, due: Timestamp) {
+            self.userID = userID
+            self.campaign = campaign
+            self.occasion = occasion
+            self.due = due
+        }
+    }
+
+    /// Assigns the messages of triggers that fired in real time, as of `asOf`: the same eligibility,
+    /// policy and rendering as ``run(directory:asOf:settings:isDryRun:)``, for these users only, written
+    /// as one outbox batch. It takes no job lock (the daemon runs it while batch jobs may run); the
+    /// message log's unique (campaign, user, occasion) keeps a firing that a batch run already decided
+    /// from being decided twice. A user the store does not know is left out (counted as `audience`).
+    public static func run(
+        directory: DataDirectory,
+        firings: [Firing],
+        asOf: Timestamp,
+        settings: AssignmentSettings
+    )
+        throws -> Report
+    {
+        try settings.validate()
+        return try BatchRun.run(.assign, subject: realtimeSubject, directory: directory, buildsGeneration: false) {
+            context in
+            var times = PhaseTimes()
+            let inputs = try times.measure("reading") {
+                try AssignmentInputs(
+                    directory: directory,
+                    store: context.store,
+                    asOf: asOf,
+                    settings: settings,
+                    onlyUsers: Set(firings.map(\.userID))
+                )
+            }
+            let salt = try settings.controlSalt ?? context.store.meta().dataDirectoryID
+            let controlGroup = try ControlGroup(salt: salt, share: settings.controlShare)
+            let horizonEnd = Timestamp(secondsSinceEpoch: asOf.secondsSinceEpoch + settings.horizonSeconds)
+            var planned = try PlannedMessages(
+                store: context.store,
+                from: Timestamp(secondsSinceEpoch: horizonEnd.secondsSinceEpoch - 7 * 86_400),
+                to: horizonEnd
+            )
+            var records: [OutboxRecord] = []
+            var decisions: [LoggedDecision] = []
+            var summaries: [CampaignSummary] = []
+            for campaign in inputs.content.campaigns {
+                let mine = firings.filter { $0.campaign == campaign.name }
+                guard !mine.isEmpty else { continue }
+                var assigner = try CampaignAssigner(
+                    campaign: campaign,
+                    inputs: inputs,
+                    store: context.store,
+                    asOf: asOf,
+                    horizonEnd: horizonEnd,
+                    settings: settings,
+                    controlGroup: controlGroup
+                )
+                let candidates = mine.map { firing in
+                    (
+                        user: inputs.userIndex(firing.userID) ?? -1, occasion: firing.occasion,
+                        fixedStart: Optional(max(firing.due, asOf))
+                    )
+                }
+                let outcome = try times.measure("assigning") {
+                    try assigner.assign(planned: &planned, candidates: candidates)
+                }
+                for (record, decision) in outcome.messages {
+                    var decision = decision
+                    decision.batch = context.runID
+                    decision.messageRow = records.count
+                    records.append(record)
+                    decisions.append(decision)
+                }
+                decisions += outcome.others
+                summaries.append(outcome.summary)
+            }
+            let batch = try times.measure("writing") {
+                try OutboxCommit.commit(
+                    records: records,
+                    decisions: decisions,
+                    batch: context.runID,
+                    directory: directory,
+                    store: context.store,
+                    createdAt: asOf
+                )
+            }
+            let report = Report(
+                runID: context.runID,
+                asOf: asOf.iso8601Microseconds,
+                settings: settings,
+                isDryRun: false,
+                contentVersion: inputs.contentVersion,
+                generation: inputs.generationNumber,
+                batch: batch,
+                recovered: OutboxCommit.Recovery(),
+                campaigns: summaries,
+                phaseSeconds: times.seconds
+            )
+            return (report, RunCounters(["messages": Int64(report.messages)]))
+        }
+    }
+
     /// The campaigns to run: all, or the one named (an unknown name throws with the known ones).
     static func selectedCampaigns(_ content: Content, _ name: String?) throws -> [Campaign] {
         guard let name else { return content.campaigns }

@@ -28,7 +28,15 @@ struct AssignmentInputs {
     let events: EventStore
     let snapshot: EventStore.Snapshot
 
-    init(directory: DataDirectory, store: Store, asOf: Timestamp, settings: AssignmentSettings) throws {
+    /// Reads the inputs; with `onlyUsers` (external ids), only those users' profiles, for the daemon's
+    /// real-time firings.
+    init(
+        directory: DataDirectory,
+        store: Store,
+        asOf: Timestamp,
+        settings: AssignmentSettings,
+        onlyUsers: Set<String>? = nil
+    ) throws {
         guard let version = try store.content.latestVersion(),
             let document = try store.content.document(ofVersion: version.id)
         else {
@@ -44,7 +52,13 @@ struct AssignmentInputs {
         snapshot = try events.snapshot()
         userIDs = snapshot.keys.userIDs
         eventTypes = snapshot.keys.eventTypes
-        profiles = try store.ingestion.profiles()
+        if let onlyUsers {
+            var indices: [Int] = []
+            for (index, id) in snapshot.keys.userIDs.enumerated() where onlyUsers.contains(id) { indices.append(index) }
+            profiles = try store.ingestion.profiles(only: indices)
+        } else {
+            profiles = try store.ingestion.profiles()
+        }
         let horizonEnd = Timestamp(secondsSinceEpoch: asOf.secondsSinceEpoch + settings.horizonSeconds + 86_400)
         zones = try UserZones(
             userCount: userIDs.count,
@@ -92,6 +106,10 @@ struct AssignmentInputs {
         }
         return byUser
     }
+
+    /// The dense index of the user with external id `userID`, or `nil` for a user the store does not
+    /// know (a scan: for the few users of a real-time firing).
+    func userIndex(_ userID: String) -> Int? { userIDs.firstIndex(of: userID) }
 
     /// The event type index of `name`, or `nil` when no imported event has it.
     func eventType(_ name: String) -> UInt32? { eventTypes.firstIndex(of: name).map(UInt32.init) }

@@ -118,7 +118,12 @@ struct CampaignAssigner {
         return hash
     }
 
-    mutating func assign(planned: inout PlannedMessages) throws -> Outcome {
+    /// Assigns the campaign's candidates (``candidates()``), or the `candidates` given (the daemon's
+    /// real-time firings; a user index of -1 is a user the store does not know).
+    mutating func assign(
+        planned: inout PlannedMessages,
+        candidates given: [(user: Int, occasion: String, fixedStart: Timestamp?)]? = nil
+    ) throws -> Outcome {
         var outcome = Outcome(
             summary: AssignJob.CampaignSummary(
                 campaign: campaign.name,
@@ -133,8 +138,12 @@ struct CampaignAssigner {
         )
         var exclusions: [AssignmentExclusion: Int] = [:]
         var eligible: [Eligible] = []
-        for (user, occasion, fixedStart) in try candidates() {
+        for (user, occasion, fixedStart) in try given ?? candidates() {
             outcome.summary.candidates += 1
+            guard user >= 0 else {
+                exclusions[.audience, default: 0] += 1
+                continue
+            }
             if taken.contains("\(user) \(occasion)") {
                 outcome.summary.alreadyDecided += 1
                 continue

@@ -15,8 +15,11 @@ public import AampeStore
 ///
 /// ``recover(directory:store:)``, run first by every assignment run, finishes what a killed run left: a
 /// pending folder whose batch the log names is renamed into place (the kill came after step 2), and one
-/// it does not name is removed (the kill came before, so the log has none of its decisions and the run
-/// is redone; its seeds depend only on the content, the data and the period, so it decides the same).
+/// it does not name is removed once its run is over (the kill came before, so the log has none of its
+/// decisions and the run is redone; its seeds depend only on the content, the data and the period, so it
+/// decides the same). A pending folder of a run still going is left: batch runs write under the job lock, so
+/// a batch run that holds it knows any other batch run's folder is abandoned, while the daemon's
+/// real-time runs write without it and are abandoned only when the daemon starts or after an hour.
 public enum OutboxCommit {
     /// What recovery did.
     public struct Recovery: Codable, Sendable, Hashable {
@@ -41,7 +44,13 @@ public enum OutboxCommit {
     }
 
     /// Finishes or removes what interrupted runs left in `outbox/`.
-    public static func recover(directory: DataDirectory, store: Store) throws -> Recovery {
+    public static func recover(
+        directory: DataDirectory,
+        store: Store,
+        caller: Caller = .batchRunHoldingLock
+    ) throws
+        -> Recovery
+    {
         var recovery = Recovery()
         guard FileSystem.isDirectory(directory.outboxPath) else { return recovery }
         let pending = try FileSystem.list(directory.outboxPath).compactMap { name -> Int64? in
@@ -55,13 +64,34 @@ public enum OutboxCommit {
             if logged.contains(batch) {
                 try FileSystem.rename(path, to: folder(directory, batch: batch))
                 recovery.finished.append(batch)
-            } else {
+            } else if try isAbandoned(batch, store: store, caller: caller) {
                 try FileSystem.removeTree(path)
                 recovery.discarded.append(batch)
             }
         }
         try FileSystem.fsync(path: directory.outboxPath, isDirectory: true)
         return recovery
+    }
+
+    /// Whether the run that writes pending batch `batch` is gone: it ended, or it has been running for
+    /// over an hour (a killed run stays `running` in the history). The daemon's real-time triggers commit
+    /// while batch runs may run, so a pending folder of a live run must be left alone.
+    static func isAbandoned(_ batch: Int64, store: Store, caller: Caller) throws -> Bool {
+        guard let run = try? store.runs.run(batch) else { return true }
+        guard run.status == .running else { return true }
+        if run.subject == AssignJob.realtimeSubject {
+            // Only the daemon writes these; when it starts, none of its runs is live.
+            return caller == .daemonStarting
+                || Timestamp.now().secondsSinceEpoch - run.startedAt.secondsSinceEpoch > 3_600
+        }
+        // Batch runs hold the job lock while they write, so a batch run holding it knows any other is dead.
+        return caller == .batchRunHoldingLock
+    }
+
+    /// Who recovers: a batch run (which holds the job lock) or the daemon as it starts.
+    public enum Caller: Sendable {
+        case batchRunHoldingLock
+        case daemonStarting
     }
 
     /// Writes `records` as batch `batch` and logs `decisions`, in the order the type describes. With no
