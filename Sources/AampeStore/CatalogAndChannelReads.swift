@@ -90,12 +90,11 @@ extension IngestionRepository {
     public func timeZones() throws -> [Int: String] {
         try store.read("read time zones") { db in
             var zones: [Int: String] = [:]
-            for row in try Row.fetchAll(
+            let rows = try Row.fetchCursor(
                 db,
                 sql: "SELECT user_index, time_zone FROM profiles WHERE time_zone IS NOT NULL AND time_zone != ''"
-            ) {
-                zones[row["user_index"]] = row["time_zone"]
-            }
+            )
+            while let row = try rows.next() { zones[row[0]] = row[1] }
             return zones
         }
     }
@@ -112,34 +111,39 @@ extension IngestionRepository {
             let filter =
                 users.map { list in " WHERE user_index IN (" + list.map(String.init).joined(separator: ",") + ")" }
                 ?? ""
-            for row in try Row.fetchAll(
+            // Cursors and column positions, not names: a million profiles spent most of their time in
+            // materialized rows and case-insensitive name lookups (tools/bench-assign, perf).
+            let rows = try Row.fetchCursor(
                 db,
                 sql: """
                     SELECT k.user_index, k.external_id, p.country, p.language, p.time_zone, p.first_name, p.attributes
                     FROM user_keys k JOIN profiles p USING (user_index)
                     """ + filter
-            ) {
-                profiles[row["user_index"]] = StoredProfile(
-                    externalID: row["external_id"],
-                    country: row["country"],
-                    language: row["language"],
-                    timeZone: row["time_zone"],
-                    firstName: row["first_name"],
-                    attributesJSON: row["attributes"],
+            )
+            while let row = try rows.next() {
+                profiles[row[0]] = StoredProfile(
+                    externalID: row[1],
+                    country: row[2],
+                    language: row[3],
+                    timeZone: row[4],
+                    firstName: row[5],
+                    attributesJSON: row[6],
                     channels: []
                 )
             }
-            for row in try Row.fetchAll(
+            let channels = try Row.fetchCursor(
                 db,
                 sql: "SELECT user_index, channel, address, has_consent FROM user_channels" + filter
-                    + " ORDER BY user_index, channel"
-            ) {
-                guard let channel = Channel(rawValue: row["channel"]) else { continue }
-                let user: Int = row["user_index"]
+            )
+            while let row = try channels.next() {
+                guard let channel = Channel(rawValue: row[1]) else { continue }
+                let user: Int = row[0]
+                let hasConsent: Int64 = row[3]
                 profiles[user]?.channels.append(
-                    ChannelAddress(channel: channel, address: row["address"], hasConsent: row["has_consent"] == 1)
+                    ChannelAddress(channel: channel, address: row[2], hasConsent: hasConsent == 1)
                 )
             }
+            for user in profiles.keys { profiles[user]!.channels.sort { $0.channel.rawValue < $1.channel.rawValue } }
             return profiles
         }
     }

@@ -62,7 +62,9 @@ struct AssignmentInputs {
         let horizonEnd = Timestamp(secondsSinceEpoch: asOf.secondsSinceEpoch + settings.horizonSeconds + 86_400)
         zones = try UserZones(
             userCount: userIDs.count,
-            profileZones: try store.ingestion.timeZones(),
+            profileZones: profiles.compactMapValues { profile in
+                profile.timeZone.flatMap { $0.isEmpty ? nil : $0 }
+            },
             defaultZone: settings.defaultTimeZone,
             from: Timestamp(secondsSinceEpoch: asOf.secondsSinceEpoch - 14 * 86_400),
             to: horizonEnd

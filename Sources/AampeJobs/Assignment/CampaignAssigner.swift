@@ -3,6 +3,8 @@ import AampeCore
 import AampeLearning
 import AampeOutbox
 import AampeStore
+import Dispatch
+import Synchronization
 
 /// One campaign's part of an assignment run: candidates, eligibility, the policy's choice and rendering.
 /// ``AssignJob`` documents the order of the steps.
@@ -29,6 +31,8 @@ struct CampaignAssigner {
         var cluster: Int?
         var data: RenderData
         var windows: [Int: SendWindow]
+        /// The campaign variants open to the user (consented channel, every block renderable).
+        var variants: [Int]
     }
 
     let campaign: Campaign
@@ -138,26 +142,30 @@ struct CampaignAssigner {
         )
         var exclusions: [AssignmentExclusion: Int] = [:]
         var eligible: [Eligible] = []
-        for (user, occasion, fixedStart) in try given ?? candidates() {
+        var open: [(user: Int, occasion: String, fixedStart: Timestamp?)] = []
+        for candidate in try given ?? candidates() {
             outcome.summary.candidates += 1
-            guard user >= 0 else {
+            guard candidate.user >= 0 else {
                 exclusions[.audience, default: 0] += 1
                 continue
             }
-            if taken.contains("\(user) \(occasion)") {
+            if taken.contains("\(candidate.user) \(candidate.occasion)") {
                 outcome.summary.alreadyDecided += 1
                 continue
             }
-            switch try check(user: user, occasion: occasion, fixedStart: fixedStart, planned: planned) {
-            case .success(let candidate):
-                eligible.append(candidate)
+            open.append(candidate)
+        }
+        for (candidate, result) in zip(open, try checkAll(open, planned: planned)) {
+            switch result {
+            case .success(let checked):
+                eligible.append(checked)
             case .failure(let failure):
                 exclusions[failure.reason, default: 0] += 1
                 if failure.reason.isLogged {
                     outcome.others.append(
                         logged(
-                            user: user,
-                            occasion: occasion,
+                            user: candidate.user,
+                            occasion: candidate.occasion,
                             cluster: failure.cluster,
                             mode: failure.reason == .control ? .control : .skipped,
                             reason: failure.reason,
@@ -322,6 +330,43 @@ struct CampaignAssigner {
         }
     }
 
+    /// ``check(user:occasion:fixedStart:planned:)`` for every candidate, on every core: each check only
+    /// reads (the inputs, the plan so far), and the recommendation slot and rendering that dominate it
+    /// are independent per user. Results come back in the candidates' order.
+    func checkAll(
+        _ candidates: [(user: Int, occasion: String, fixedStart: Timestamp?)],
+        planned: PlannedMessages
+    ) throws -> [Result<Eligible, Failure>] {
+        var results = [Result<Eligible, Failure>?](repeating: nil, count: candidates.count)
+        let firstError = Mutex<(any Error)?>(nil)
+        let chunk = 1_024
+        // `check` reads only: the inputs (mapped files and values), the plan, the renderers. The policy,
+        // the one member that is not Sendable, is not touched. Each worker writes its own indices.
+        nonisolated(unsafe) let assigner = self
+        nonisolated(unsafe) let planned = planned
+        nonisolated(unsafe) let candidates = candidates
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let buffer = buffer
+            DispatchQueue.concurrentPerform(iterations: (candidates.count + chunk - 1) / chunk) { part in
+                for index in part * chunk..<min(candidates.count, (part + 1) * chunk) {
+                    let candidate = candidates[index]
+                    do {
+                        buffer[index] = try assigner.check(
+                            user: candidate.user,
+                            occasion: candidate.occasion,
+                            fixedStart: candidate.fixedStart,
+                            planned: planned
+                        )
+                    } catch {
+                        firstError.withLock { $0 = $0 ?? error }
+                    }
+                }
+            }
+        }
+        if let error = firstError.withLock({ $0 }) { throw error }
+        return results.map { $0! }
+    }
+
     struct Failure: Error {
         var reason: AssignmentExclusion
         var cluster: Int?
@@ -403,14 +448,30 @@ struct CampaignAssigner {
                 inputs.items(for: userID, slot: $0, nowSeconds: asOf.secondsSinceEpoch)
             } ?? []
         let data = ContentPreview.renderData(profile: profile, items: items)
-        let hasVariant = openFormulas.contains { position in
-            let renderer = formulas[position].renderer
-            return renderer.unavailability(renderer.viewModel(data)) == nil
-        }
-        guard hasVariant else { return .failure(Failure(reason: .noVariant, cluster: cluster)) }
+        let variants = openVariants(formulas: openFormulas, data: data)
+        guard !variants.isEmpty else { return .failure(Failure(reason: .noVariant, cluster: cluster)) }
         var byIndex: [Int: SendWindow] = [:]
         for window in windows where byIndex[window.index] == nil { byIndex[window.index] = window }
-        return .success(Eligible(user: user, occasion: occasion, cluster: cluster, data: data, windows: byIndex))
+        return .success(
+            Eligible(user: user, occasion: occasion, cluster: cluster, data: data, windows: byIndex, variants: variants)
+        )
+    }
+
+    /// The campaign variants of the formulas at `positions` whose blocks all have an available alternate
+    /// for the user's data.
+    func openVariants(formulas positions: [Int], data: RenderData) -> [Int] {
+        var open: [Int] = []
+        for position in positions {
+            let (formula, renderer) = formulas[position]
+            let model = renderer.viewModel(data)
+            guard renderer.unavailability(model) == nil else { continue }
+            var combinations: [[Int]] = [[]]
+            for available in renderer.availableAlternates(model) {
+                combinations = combinations.flatMap { prefix in available.map { prefix + [$0] } }
+            }
+            open += combinations.map { variantOffsets[position] + Variant(choices: $0, of: formula).index }
+        }
+        return open
     }
 
     /// A triggered message's one window: from its due time (moved past the quiet hours when it falls in
@@ -439,24 +500,10 @@ struct CampaignAssigner {
         return SendWindow(index: index, start: start, end: end)
     }
 
-    /// Every (variant, window) open to the user: the variants of the formulas they consented to whose
-    /// blocks all have an available alternate, crossed with their windows.
+    /// Every (variant, window) open to the user: their open variants crossed with their windows.
     func choices(for eligible: Eligible) -> [AssignmentChoice] {
-        guard let profile = inputs.profiles[eligible.user] else { return [] }
-        let consented = Set(profile.channels.filter { $0.hasConsent && !$0.address.isEmpty }.map(\.channel))
-        var open: [Int] = []
-        for (position, (formula, renderer)) in formulas.enumerated() {
-            if let channel = formula.channel.consentChannel, !consented.contains(channel) { continue }
-            let model = renderer.viewModel(eligible.data)
-            guard renderer.unavailability(model) == nil else { continue }
-            var combinations: [[Int]] = [[]]
-            for available in renderer.availableAlternates(model) {
-                combinations = combinations.flatMap { prefix in available.map { prefix + [$0] } }
-            }
-            open += combinations.map { variantOffsets[position] + Variant(choices: $0, of: formula).index }
-        }
         let windows = eligible.windows.keys.sorted()
-        return open.flatMap { variant in
+        return eligible.variants.flatMap { variant in
             windows.map { AssignmentChoice(variant: variant, labels: variants[variant].labels, window: $0) }
         }
     }
