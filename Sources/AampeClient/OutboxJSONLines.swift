@@ -56,7 +56,10 @@ public enum OutboxJSONLines {
     }
 
     /// Parses one acknowledgement line; `number` (from 1) names it in errors.
-    public static func acknowledgement(fromLine text: Substring, number: Int) throws(LineError)
+    public static func acknowledgement(
+        fromLine text: Substring,
+        number: Int
+    ) throws(LineError)
         -> Aampe_V1_Acknowledgement
     {
         func fail(_ reason: String) -> LineError { LineError(line: number, reason: reason) }

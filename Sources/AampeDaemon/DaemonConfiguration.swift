@@ -140,7 +140,10 @@ public struct DaemonConfiguration: Sendable {
             simulatedClock = instant
         case "outbox":
             guard let outboxMapping = value.mapping else {
-                throw DaemonError.configuration(path: path, reason: "\(where_()): expected a mapping of outbox settings")
+                throw DaemonError.configuration(
+                    path: path,
+                    reason: "\(where_()): expected a mapping of outbox settings"
+                )
             }
             for (outboxKey, outboxValue) in outboxMapping {
                 let outboxName = outboxKey.string ?? "?"
@@ -163,7 +166,10 @@ public struct DaemonConfiguration: Sendable {
                     }
                     outboxMaximumAttempts = number
                 default:
-                    throw DaemonError.configuration(path: path, reason: "line \(line): unknown outbox setting '\(outboxName)'")
+                    throw DaemonError.configuration(
+                        path: path,
+                        reason: "line \(line): unknown outbox setting '\(outboxName)'"
+                    )
                 }
             }
         case "shutdownGracePeriodMillis": shutdownGracePeriodMillis = try integer()

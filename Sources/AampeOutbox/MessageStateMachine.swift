@@ -373,7 +373,10 @@ public struct MessageStateMachine: Sendable {
 
     /// Removes and returns the pending message with the earliest (window end, index) among `wanted`'s
     /// open queues, if its window ends at or before `limit`.
-    private mutating func takeEarliestOpen(channels wanted: OutboxChannelSet, windowEndingBy limit: Int64) -> MessageIndex? {
+    private mutating func takeEarliestOpen(
+        channels wanted: OutboxChannelSet,
+        windowEndingBy limit: Int64
+    ) -> MessageIndex? {
         guard let best = earliestOpen(channels: wanted), best.entry.windowEnd <= limit else { return nil }
         openQueues[best.queue].removeMinimum()
         return MessageIndex(rawValue: best.entry.index)

@@ -45,7 +45,11 @@ public struct OutboxFolder: Sendable {
         defer { closedir(directory) }
         var names: [String] = []
         while let entry = readdir(directory) {
-            names.append(withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) })
+            names.append(
+                withUnsafeBytes(of: entry.pointee.d_name) {
+                    String(cString: $0.bindMemory(to: CChar.self).baseAddress!)
+                }
+            )
         }
         // A batch folder is its number in canonical decimal ("7", not "07"), so one batch has one folder.
         return names.compactMap { name in

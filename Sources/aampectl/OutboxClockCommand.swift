@@ -1,6 +1,6 @@
 import AampeClient
-import AampeProtocol
 import AampeCore
+import AampeProtocol
 import ArgumentParser
 
 /// `aampectl outbox clock`: reads aamped's outbox clock, or moves a simulated one.
@@ -21,19 +21,28 @@ struct OutboxClockCommand: AsyncParsableCommand {
     var advanceSeconds: Int64?
 
     func run() async throws {
-        guard set == nil || advanceSeconds == nil else { throw ValidationError("give --set or --advance-seconds, not both") }
+        guard set == nil || advanceSeconds == nil else {
+            throw ValidationError("give --set or --advance-seconds, not both")
+        }
         var setMicros: Int64?
         if let set {
-            guard let instant = Timestamp(iso8601: set) else { throw ValidationError("--set: expected an ISO-8601 instant") }
+            guard let instant = Timestamp(iso8601: set) else {
+                throw ValidationError("--set: expected an ISO-8601 instant")
+            }
             setMicros = instant.rawValue
         }
         let advance = advanceSeconds ?? 0
         guard advance >= 0, advance <= Limits.maximumClockAdvanceMicros / Timestamp.microsecondsPerSecond else {
-            throw ValidationError("--advance-seconds must be 0 ... \(Limits.maximumClockAdvanceMicros / Timestamp.microsecondsPerSecond)")
+            throw ValidationError(
+                "--advance-seconds must be 0 ... \(Limits.maximumClockAdvanceMicros / Timestamp.microsecondsPerSecond)"
+            )
         }
         let client = try connection.client(dataDirectory: options.dataDirectory, wantsAdmin: true)
         defer { Task { await client.close() } }
-        let response = try await client.clock(setMicros: setMicros, advanceMicros: advance * Timestamp.microsecondsPerSecond)
+        let response = try await client.clock(
+            setMicros: setMicros,
+            advanceMicros: advance * Timestamp.microsecondsPerSecond
+        )
         print("\(OutboxJSONLines.instant(response.nowMicros))\(response.isSimulated ? " (simulated)" : "")")
     }
 }

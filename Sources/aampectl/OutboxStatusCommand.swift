@@ -49,10 +49,11 @@ struct OutboxStatusCommand: AsyncParsableCommand {
         } else {
             var rows = [["batch", "as of", "pending", "leased", "delivered", "failed", "dead", "expired", "total"]]
             func row(_ name: String, _ asOf: String, _ counts: MessageStateCounts) -> [String] {
-                [name, asOf] + [
-                    counts.pending, counts.leased, counts.delivered, counts.failed, counts.dead, counts.expired,
-                    counts.total,
-                ].map(String.init)
+                [name, asOf]
+                    + [
+                        counts.pending, counts.leased, counts.delivered, counts.failed, counts.dead, counts.expired,
+                        counts.total,
+                    ].map(String.init)
             }
             for batch in status.batches {
                 rows.append(row(String(batch.batch), batch.asOf?.description ?? "never served", batch.counts))
@@ -82,7 +83,9 @@ struct OutboxStatusCommand: AsyncParsableCommand {
         var total: Counts
 
         init(_ status: OutboxStatus) {
-            batches = status.batches.map { Batch(batch: $0.batch, as_of: $0.asOf?.description, counts: Counts($0.counts)) }
+            batches = status.batches.map {
+                Batch(batch: $0.batch, as_of: $0.asOf?.description, counts: Counts($0.counts))
+            }
             total = Counts(status.total)
         }
     }

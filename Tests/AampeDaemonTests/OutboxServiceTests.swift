@@ -21,9 +21,20 @@ struct OutboxServiceTests {
         try FileManager.default.createDirectory(atPath: folder.folder(of: 1), withIntermediateDirectories: true)
         let records = (0..<count).map { row in
             OutboxRecord(
-                user: "u\(row)", campaign: "c", formula: "f", variant: 0, labels: [], channel: .push, address: "",
-                fields: [], items: [], windowStart: start, windowEnd: start.adding(microseconds: 3_600_000_000),
-                propensity: 1, mode: "preferential", weeklyWindow: 0
+                user: "u\(row)",
+                campaign: "c",
+                formula: "f",
+                variant: 0,
+                labels: [],
+                channel: .push,
+                address: "",
+                fields: [],
+                items: [],
+                windowStart: start,
+                windowEnd: start.adding(microseconds: 3_600_000_000),
+                propensity: 1,
+                mode: "preferential",
+                weeklyWindow: 0
             )
         }
         try OutboxBatch.write(records, to: folder.messagesPath(of: 1), createdAt: start)
@@ -32,7 +43,9 @@ struct OutboxServiceTests {
 
     /// Waits for `ticket` and returns the outcome.
     static func wait(_ service: OutboxService, _ ticket: UInt64) async -> Result<Void, OutboxError> {
-        await withCheckedContinuation { continuation in service.whenDurable(ticket) { continuation.resume(returning: $0) } }
+        await withCheckedContinuation { continuation in
+            service.whenDurable(ticket) { continuation.resume(returning: $0) }
+        }
     }
 
     @Test("leases are answered only after a sync; concurrent requests share syncs; a restart replays them")
@@ -57,7 +70,12 @@ struct OutboxServiceTests {
         try await withThrowingTaskGroup(of: Int.self) { group in
             for consumer in 0..<200 {
                 group.addTask {
-                    let pulled = try service.pull(consumer: "c\(consumer)", maximum: 10, leaseSeconds: 60, channels: .all)
+                    let pulled = try service.pull(
+                        consumer: "c\(consumer)",
+                        maximum: 10,
+                        leaseSeconds: 60,
+                        channels: .all
+                    )
                     guard case .success = await Self.wait(service, pulled.ticket) else { return -1 }
                     return pulled.leases.count
                 }
@@ -84,9 +102,19 @@ struct OutboxServiceTests {
             try FileManager.default.createDirectory(atPath: folder.folder(of: batch), withIntermediateDirectories: true)
             let records = ends.enumerated().map { row, end in
                 OutboxRecord(
-                    user: "b\(batch)r\(row)", campaign: "c", formula: "f", variant: 0, labels: [], channel: .push,
-                    address: "", fields: [], items: [], windowStart: Self.start,
-                    windowEnd: Self.start.adding(microseconds: end * hour), propensity: 1, mode: "preferential",
+                    user: "b\(batch)r\(row)",
+                    campaign: "c",
+                    formula: "f",
+                    variant: 0,
+                    labels: [],
+                    channel: .push,
+                    address: "",
+                    fields: [],
+                    items: [],
+                    windowStart: Self.start,
+                    windowEnd: Self.start.adding(microseconds: end * hour),
+                    propensity: 1,
+                    mode: "preferential",
                     weeklyWindow: 0
                 )
             }
@@ -100,10 +128,12 @@ struct OutboxServiceTests {
         )
         #expect(try service.rescan() == 2)
         let pulled = try service.pull(consumer: "a", maximum: 10, leaseSeconds: 60, channels: .all)
-        #expect(pulled.leases.map(\.id) == [
-            OutboxMessageID(batch: 1, row: 1), OutboxMessageID(batch: 2, row: 0), OutboxMessageID(batch: 1, row: 0),
-            OutboxMessageID(batch: 2, row: 1),
-        ])
+        #expect(
+            pulled.leases.map(\.id) == [
+                OutboxMessageID(batch: 1, row: 1), OutboxMessageID(batch: 2, row: 0), OutboxMessageID(batch: 1, row: 0),
+                OutboxMessageID(batch: 2, row: 1),
+            ]
+        )
         guard case .success = await Self.wait(service, pulled.ticket) else {
             Issue.record("sync failed")
             return

@@ -19,8 +19,13 @@ struct MessageStateMachineRequeueTests {
         let token0 = try #require(leases.first { $0.message == index(0) }?.token)
         let token1 = try #require(leases.first { $0.message == index(1) }?.token)
         let token2 = try #require(leases.first { $0.message == index(2) }?.token)
-        #expect(try machine.ack(message: index(0), token: token1, status: .retry(reason: "busy"), now: at(1)) == .staleLease)
-        #expect(try machine.ack(message: index(0), token: token0, status: .retry(reason: "busy"), now: at(1)) == .acknowledged)
+        #expect(
+            try machine.ack(message: index(0), token: token1, status: .retry(reason: "busy"), now: at(1)) == .staleLease
+        )
+        #expect(
+            try machine.ack(message: index(0), token: token0, status: .retry(reason: "busy"), now: at(1))
+                == .acknowledged
+        )
         #expect(try machine.ack(message: index(2), token: token2, status: .delivered, now: at(1)) == .acknowledged)
         machine.expire(now: at(40))
         #expect(machine.counts.dead == 2)
@@ -48,7 +53,11 @@ struct MessageStateMachineRequeueTests {
         _ = machine.requeueDead(now: at(20))
         var journal = OutboxJournal.header(messageCount: 1)
         for change in machine.takeChanges() { OutboxJournal.encode(change, into: &journal) }
-        let (replayed, _) = try OutboxJournal.replay(journal, messages: messages, configuration: .init(maximumAttempts: 1))
+        let (replayed, _) = try OutboxJournal.replay(
+            journal,
+            messages: messages,
+            configuration: .init(maximumAttempts: 1)
+        )
         #expect(replayed.state(of: index(0)) == .pending)
         #expect(replayed.attempts(of: index(0)) == 0)
 
@@ -61,12 +70,16 @@ struct MessageStateMachineRequeueTests {
 
     @Test("nextDueWindowEnd and windowEndingBy take messages in window order up to a bound, ties included")
     func windowBound() throws {
-        var machine = try MessageStateMachine(messages: [message(0, 50), message(0, 20), message(0, 30), message(0, 30)])
+        var machine = try MessageStateMachine(messages: [
+            message(0, 50), message(0, 20), message(0, 30), message(0, 30),
+        ])
         #expect(machine.nextDueWindowEnd(now: at(1)) == at(20))
         let upTo30 = try machine.pull(consumer: "c", maximum: 10, leaseSeconds: 5, now: at(1), windowEndingBy: at(30))
         #expect(upTo30.map(\.message) == [index(1), index(2), index(3)])
         #expect(machine.nextDueWindowEnd(now: at(1)) == at(50))
-        #expect(try machine.pull(consumer: "c", maximum: 10, leaseSeconds: 5, now: at(1), windowEndingBy: at(49)).isEmpty)
+        #expect(
+            try machine.pull(consumer: "c", maximum: 10, leaseSeconds: 5, now: at(1), windowEndingBy: at(49)).isEmpty
+        )
         #expect(machine.nextDueWindowEnd(channels: OutboxChannelSet([.email]), now: at(1)) == nil)
     }
 }

@@ -32,7 +32,9 @@ struct OutboxServingTests {
             labels: ["tone=plain"],
             channel: channel,
             address: "u\(row)@example.com",
-            fields: [.init(name: "subject", text: "Hi \"u\(row)\""), .init(name: "body", text: "Your cart\nmisses you")],
+            fields: [
+                .init(name: "subject", text: "Hi \"u\(row)\""), .init(name: "body", text: "Your cart\nmisses you"),
+            ],
             items: ["i1"],
             windowStart: start.adding(microseconds: from * hour),
             windowEnd: start.adding(microseconds: to * hour),
@@ -72,7 +74,12 @@ struct OutboxServingTests {
         AampeClient(configuration: .init(address: .unix(path: daemon.socketPath)))
     }
 
-    static func ack(_ message: UInt64, _ token: UInt64, _ status: Aampe_V1_Acknowledgement.Status, reason: String = "")
+    static func ack(
+        _ message: UInt64,
+        _ token: UInt64,
+        _ status: Aampe_V1_Acknowledgement.Status,
+        reason: String = ""
+    )
         -> Aampe_V1_Acknowledgement
     {
         var acknowledgement = Aampe_V1_Acknowledgement()
@@ -83,7 +90,8 @@ struct OutboxServingTests {
         return acknowledgement
     }
 
-    static func aampectl(_ daemon: DaemonProcess, _ arguments: [String], input: String? = nil) throws -> Product.Result {
+    static func aampectl(_ daemon: DaemonProcess, _ arguments: [String], input: String? = nil) throws -> Product.Result
+    {
         var arguments = arguments + ["--data-dir", daemon.dataDirectory.path]
         if let input {
             let path = daemon.folder + "/acks-\(UUID().uuidString.prefix(6)).jsonl"
@@ -125,13 +133,24 @@ struct OutboxServingTests {
         #expect(results.count == 6)
         #expect(results[0] == #"{"message_id":"30064771073","lease_token":"1","code":0,"result":"acknowledged"}"#)
         #expect(results[1] == #"{"message_id":"30064771072","lease_token":"2","code":0,"result":"acknowledged"}"#)
-        #expect(results[2] == #"{"message_id":"30064771073","lease_token":"1","code":0,"result":"already_acknowledged"}"#)
-        #expect(results[3].hasPrefix(#"{"message_id":"30064771072","lease_token":"2","code":22,"result":"conflicting_ack","#))
-        #expect(results[4].hasPrefix(#"{"message_id":"30064771073","lease_token":"9","code":20,"result":"stale_lease","#))
+        #expect(
+            results[2] == #"{"message_id":"30064771073","lease_token":"1","code":0,"result":"already_acknowledged"}"#
+        )
+        #expect(
+            results[3].hasPrefix(
+                #"{"message_id":"30064771072","lease_token":"2","code":22,"result":"conflicting_ack","#
+            )
+        )
+        #expect(
+            results[4].hasPrefix(#"{"message_id":"30064771073","lease_token":"9","code":20,"result":"stale_lease","#)
+        )
         #expect(results[5].hasPrefix(#"{"message_id":"99","lease_token":"1","code":23,"result":"unknown_message","#))
 
         // Nothing due is left; status, read from the files, agrees with the daemon.
-        let again = try Self.aampectl(daemon, ["outbox", "pull", "--consumer", "mailer", "--maximum", "10", "--lease-seconds", "60"])
+        let again = try Self.aampectl(
+            daemon,
+            ["outbox", "pull", "--consumer", "mailer", "--maximum", "10", "--lease-seconds", "60"]
+        )
         #expect(again.status == 0 && again.standardOutput.isEmpty)
         let status = try Self.aampectl(daemon, ["outbox", "status", "--json"])
         #expect(status.status == 0, "\(status.output)")
@@ -143,12 +162,18 @@ struct OutboxServingTests {
         #expect(total?["total"] == 3)
 
         // A malformed line is refused, naming it, before anything is sent.
-        let bad = try Self.aampectl(daemon, ["outbox", "ack"], input: #"{"message_id":"1","lease_token":"1","status":"sent"}"# + "\n")
+        let bad = try Self.aampectl(
+            daemon,
+            ["outbox", "ack"],
+            input: #"{"message_id":"1","lease_token":"1","status":"sent"}"# + "\n"
+        )
         #expect(bad.status != 0)
         #expect(bad.output.contains("line 1: status: expected"))
     }
 
-    @Test("a lease lapses on the simulated clock: handed out again with a new token, the old one is stale; retry re-queues")
+    @Test(
+        "a lease lapses on the simulated clock: handed out again with a new token, the old one is stale; retry re-queues"
+    )
     func leaseExpiryAndRetry() async throws {
         let daemon = try Self.daemon()
         let client = Self.client(daemon)
@@ -257,8 +282,14 @@ struct OutboxServingTests {
             }
         }
         let longest = String(repeating: "c", count: Limits.maximumConsumerNameBytes)
-        _ = try await client.pull(consumer: longest, maximum: Limits.maximumMessagesPerPull, leaseSeconds: Limits.maximumLeaseSeconds)
-        await expectInvalid("consumer") { _ = try await client.pull(consumer: longest + "c", maximum: 1, leaseSeconds: 1) }
+        _ = try await client.pull(
+            consumer: longest,
+            maximum: Limits.maximumMessagesPerPull,
+            leaseSeconds: Limits.maximumLeaseSeconds
+        )
+        await expectInvalid("consumer") {
+            _ = try await client.pull(consumer: longest + "c", maximum: 1, leaseSeconds: 1)
+        }
         await expectInvalid("consumer") { _ = try await client.pull(consumer: "", maximum: 1, leaseSeconds: 1) }
         await expectInvalid("maximum_messages") {
             _ = try await client.pull(consumer: "a", maximum: Limits.maximumMessagesPerPull + 1, leaseSeconds: 1)

@@ -48,7 +48,9 @@ enum AampedConsumers {
             return total
         }
         let seconds = (ContinuousClock.now - started).seconds
-        guard counts == expected else { throw BenchError.unexpected("acknowledged \(counts) messages, expected \(expected)") }
+        guard counts == expected else {
+            throw BenchError.unexpected("acknowledged \(counts) messages, expected \(expected)")
+        }
         print(
             "{\"system\":\"aamped\",\"consumers\":\(consumers),\"messages\":\(counts),\"seconds\":\(seconds),\"rate\":\(Double(counts) / seconds)}"
         )

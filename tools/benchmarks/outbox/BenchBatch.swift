@@ -20,7 +20,10 @@ enum BenchBatch {
             address: user + "@example.com",
             fields: [
                 .init(name: "subject", text: "Back in stock: Trail Runner 2"),
-                .init(name: "body", text: "Hi \(user), the Trail Runner 2 you looked at is back in your size and 20% off until Sunday."),
+                .init(
+                    name: "body",
+                    text: "Hi \(user), the Trail Runner 2 you looked at is back in your size and 20% off until Sunday."
+                ),
             ],
             items: ["sku-3307", "sku-0412", "sku-7781"],
             windowStart: start.adding(microseconds: -3_600_000_000),

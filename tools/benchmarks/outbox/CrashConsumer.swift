@@ -25,6 +25,8 @@ enum CrashConsumer {
         let log = try Log(path: options.string("log"))
         let consumers = options.int("consumers", default: 4)
         let finalJumpMicros = Int64(options.int("final-jump-hours", default: 1_000)) * 3_600_000_000
+        // Messages a second over all tasks, so that the load lasts through every kill of the harness.
+        let rate = options.int("rate", default: 2_000)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for consumer in 0..<consumers {
                 group.addTask {
@@ -33,7 +35,8 @@ enum CrashConsumer {
                         path: path,
                         stopPath: stopPath,
                         log: log,
-                        finalJumpMicros: finalJumpMicros
+                        finalJumpMicros: finalJumpMicros,
+                        pausePerMessage: .seconds(Double(consumers) / Double(rate))
                     )
                 }
             }
@@ -42,7 +45,14 @@ enum CrashConsumer {
         try log.close()
     }
 
-    static func consume(consumer: Int, path: String, stopPath: String, log: Log, finalJumpMicros: Int64) async throws {
+    static func consume(
+        consumer: Int,
+        path: String,
+        stopPath: String,
+        log: Log,
+        finalJumpMicros: Int64,
+        pausePerMessage: Duration
+    ) async throws {
         var configuration = AampeClient.Configuration(address: .unix(path: path))
         configuration.clientName = "crash-consumer/\(consumer)"
         configuration.wantsAdmin = true
@@ -58,7 +68,11 @@ enum CrashConsumer {
                     try log.acks(unanswered, answer.results)
                     unanswered = []
                 }
-                let pulled = try await client.pull(consumer: "crash-\(consumer)", maximum: 200, leaseSeconds: leaseSeconds)
+                let pulled = try await client.pull(
+                    consumer: "crash-\(consumer)",
+                    maximum: 200,
+                    leaseSeconds: leaseSeconds
+                )
                 try log.pulled(pulled.messages)
                 if pulled.messages.isEmpty {
                     if FileManager.default.fileExists(atPath: stopPath) {
@@ -73,6 +87,7 @@ enum CrashConsumer {
                     _ = try await client.clock(advanceMicros: Int64(leaseSeconds + 1) * 1_000_000)
                     continue
                 }
+                try await Task.sleep(for: pausePerMessage * pulled.messages.count)
                 // Now and then a consumer "crashes" before acking: its leases lapse and come back.
                 if Int.random(in: 0..<50, using: &generator) == 0 { continue }
                 unanswered = pulled.messages.map { message in

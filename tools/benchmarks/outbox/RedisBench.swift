@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -21,11 +22,13 @@ enum RedisBench {
             for index in row..<end {
                 let user = "user-\(index)"
                 commands.append([
-                    "XADD", stream, "*", "user", user, "campaign", "spring-sale-2026", "formula", "trail-runner-restock",
+                    "XADD", stream, "*", "user", user, "campaign", "spring-sale-2026", "formula",
+                    "trail-runner-restock",
                     "variant", String(index % 24), "labels", "value_proposition=discount|tone=plain",
                     "channel", ["push", "email", "sms", "in_app"][index % 4], "address", user + "@example.com",
                     "subject", "Back in stock: Trail Runner 2",
-                    "body", "Hi \(user), the Trail Runner 2 you looked at is back in your size and 20% off until Sunday.",
+                    "body",
+                    "Hi \(user), the Trail Runner 2 you looked at is back in your size and 20% off until Sunday.",
                     "items", "sku-3307|sku-0412|sku-7781", "window_start", "1767254400000000",
                     "window_end", "1767427200000000", "propensity", "0.25", "mode", "conditioned",
                 ])
@@ -61,7 +64,10 @@ enum RedisBench {
                     var acknowledged = 0
                     while true {
                         try connection.send([
-                            ["XREADGROUP", "GROUP", group, "bench-\(consumer)", "COUNT", batchSize, "STREAMS", stream, ">"]
+                            [
+                                "XREADGROUP", "GROUP", group, "bench-\(consumer)", "COUNT", batchSize, "STREAMS",
+                                stream, ">",
+                            ]
                         ])
                         let ids = try entryIDs(try connection.readReply())
                         if ids.isEmpty { break }
@@ -83,7 +89,9 @@ enum RedisBench {
         let seconds = (ContinuousClock.now - started).seconds
         if let message = failure.withLock({ $0 }) { throw BenchError.unexpected(message) }
         let count = total.withLock { $0 }
-        guard count == expected else { throw BenchError.unexpected("acknowledged \(count) entries, expected \(expected)") }
+        guard count == expected else {
+            throw BenchError.unexpected("acknowledged \(count) entries, expected \(expected)")
+        }
         print(
             "{\"system\":\"redis\",\"consumers\":\(consumers),\"messages\":\(count),\"seconds\":\(seconds),\"rate\":\(Double(count) / seconds)}"
         )
@@ -108,8 +116,6 @@ enum RedisBench {
         }
     }
 }
-
-import Synchronization
 
 /// A RESP2 value.
 indirect enum RESPValue {

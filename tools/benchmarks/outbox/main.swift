@@ -20,7 +20,9 @@ import Foundation
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else {
-    FileHandle.standardError.write(Data("usage: aampe-bench-outbox write-batch|aamped|redis-load|redis|crash-consumer …\n".utf8))
+    FileHandle.standardError.write(
+        Data("usage: aampe-bench-outbox write-batch|aamped|redis-load|redis|crash-consumer …\n".utf8)
+    )
     exit(2)
 }
 let options = Options(Array(arguments.dropFirst()))
