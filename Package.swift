@@ -265,6 +265,7 @@ let package = Package(
                 "AampeServer", "AampeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         .testTarget(name: "AampeOutboxTests", dependencies: ["AampeCore", "AampeOutbox", "AampeTestSupport"]),
