@@ -28,7 +28,12 @@ struct PullResponseEncoderTests {
                     channel: OutboxChannel.allCases[row % 4],
                     address: pick == 4 ? "" : "a\(row)@example.com",
                     fields: pick == 5
-                        ? [] : [.init(name: "subject", text: "Hi"), .init(name: "", text: ""), .init(name: "body", text: String(repeating: "x", count: 300))],
+                        ? []
+                        : [
+                            .init(name: row % 3 == 0 ? "title" : "subject", text: "Hi"), .init(name: "", text: ""),
+                            .init(name: row % 3 == 0 ? "text_body" : "body", text: String(repeating: "x", count: 300)),
+                            .init(name: "subject", text: "a later subject"), .init(name: "body", text: ""),
+                        ],
                     items: pick == 6 ? [] : ["i1", ""],
                     windowStart: row == 7 ? Timestamp(rawValue: -5) : row == 8 ? Timestamp(rawValue: 0) : start,
                     windowEnd: start.adding(microseconds: Int64(row) * 1_000_000 + 1),

@@ -87,8 +87,9 @@ extension DaemonRequestHandler {
     static func pullResponseBytes(_ leases: [OutboxService.LeasedMessage], now: Timestamp) throws -> [UInt8] {
         var encoder = PullResponseEncoder(capacity: leases.count * 384)
         for leased in leases {
-            let record = try leased.batch.record(at: Int(leased.lease.message.rawValue))
-            encoder.append(id: leased.id, lease: leased.lease, record: record)
+            try leased.batch.withRawRow(at: Int(leased.lease.message.rawValue)) { row in
+                try encoder.append(id: leased.id, lease: leased.lease, row: row)
+            }
         }
         return encoder.finish(nowMicros: now.rawValue)
     }
