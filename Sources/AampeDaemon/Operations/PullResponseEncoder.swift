@@ -126,7 +126,12 @@ struct PullResponseEncoder {
     }
 
     /// A length-delimited field of raw bytes, left out when empty unless `always`.
-    static func bytesField(_ field: UInt64, _ value: UnsafeRawBufferPointer, always: Bool = false, into out: inout [UInt8]) {
+    static func bytesField(
+        _ field: UInt64,
+        _ value: UnsafeRawBufferPointer,
+        always: Bool = false,
+        into out: inout [UInt8]
+    ) {
         guard !value.isEmpty || always else { return }
         tag(field, wireType: 2, into: &out)
         varint(UInt64(value.count), into: &out)
