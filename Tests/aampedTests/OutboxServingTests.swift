@@ -310,6 +310,15 @@ struct OutboxServingTests {
             _ = try await client.ack([Self.ack(1, 1, .delivered), Self.ack(1, 1, .failed, reason: reason + "r")])
         }
         await expectInvalid("acknowledgements[0].status") { _ = try await client.ack([Self.ack(1, 1, .unspecified)]) }
+
+        // CLOCK moves a simulated clock at most ten years at once.
+        let before = try await client.clock().nowMicros
+        await expectInvalid("advance_micros") {
+            _ = try await client.clock(advanceMicros: Limits.maximumClockAdvanceMicros + 1)
+        }
+        await expectInvalid("advance_micros") { _ = try await client.clock(advanceMicros: -1) }
+        let moved = try await client.clock(advanceMicros: Limits.maximumClockAdvanceMicros)
+        #expect(moved.nowMicros == before + Limits.maximumClockAdvanceMicros)
     }
 
     @Test("a daemon on the system clock refuses to move it")
