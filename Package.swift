@@ -94,7 +94,10 @@ let package = Package(
         // retire) for training, evaluation, audiences and verification; the commands call one function.
         .target(
             name: "AampeJobs",
-            dependencies: ["AampeCore", "AampeEvents", "AampeLearning", "AampeSegments", "AampeStore"]
+            dependencies: [
+                "AampeContent", "AampeCore", "AampeEvents", "AampeLearning", "AampeOutbox", "AampeSegments",
+                "AampeStore",
+            ]
         ),
 
         // MARK: Layer 2: the wire protocol, the server, the client
@@ -126,7 +129,9 @@ let package = Package(
         .target(
             name: "AampeDaemon",
             dependencies: [
+                "AampeContent",
                 "AampeCore",
+                "AampeJobs",
                 "AampeLearning",
                 "AampeOutbox",
                 "AampeProtocol",

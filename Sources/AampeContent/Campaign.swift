@@ -53,7 +53,10 @@ public struct AudienceRule: Hashable, Sendable, Codable {
     public var countries: [String]
     /// BCP 47 language tags as profiles store them (`en`, `pt-BR`).
     public var languages: [String]
-    /// Channels the user must have consented to (the consent that user imports record per channel).
+    /// Channels of which the user must have consented to at least one (the consent that user imports
+    /// record per channel); empty: no requirement. Whatever it says, a message goes out only on a channel
+    /// the user consented to, so `[push, sms]` on a campaign with a push and an SMS formula admits users
+    /// reachable by either and sends each on a channel they accepted.
     public var requiredConsent: [Channel]
     /// Conditions on profile attributes; all must hold.
     public var conditions: [AttributeCondition]

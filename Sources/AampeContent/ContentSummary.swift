@@ -170,7 +170,7 @@ public struct ContentSummary: Codable, Hashable, Sendable {
         if !audience.countries.isEmpty { parts.append("countries " + audience.countries.joined(separator: ", ")) }
         if !audience.languages.isEmpty { parts.append("languages " + audience.languages.joined(separator: ", ")) }
         if !audience.requiredConsent.isEmpty {
-            parts.append("consent to " + audience.requiredConsent.map(\.rawValue).joined(separator: ", "))
+            parts.append("consent to " + audience.requiredConsent.map(\.rawValue).joined(separator: " or "))
         }
         for condition in audience.conditions {
             switch condition.test {

@@ -304,3 +304,17 @@ extension Limits {
     /// costs sends and makes the lift estimate less precise, never more.
     public static let maximumControlGroupShare = 0.5
 }
+
+extension Limits {
+    // MARK: Assignment runs
+
+    /// The shortest and longest horizon an assignment run may plan, in seconds. Under an hour no
+    /// three-hour window reliably opens; over seven days the plan outlives the models it was made with
+    /// (they retrain nightly), and messages sit in the outbox for windows a week out.
+    public static let minimumAssignmentHorizonSeconds: Int64 = 3_600
+    public static let maximumAssignmentHorizonSeconds: Int64 = 7 * 86_400
+
+    /// How far back an inactivity trigger may look for a user's last event, beyond its duration. Each day
+    /// of look-back is a day of events read per run; 365 days covers any win-back campaign.
+    public static let maximumTriggerLookbackSeconds: Int64 = 365 * 86_400
+}

@@ -145,7 +145,7 @@ public struct CivilDate: Hashable, Sendable, CustomStringConvertible {
 extension Int64 {
     /// Division rounding toward negative infinity, so that instants before the epoch land on the right day.
     @inlinable
-    func floorDivided(by divisor: Int64) -> Int64 {
+    public func floorDivided(by divisor: Int64) -> Int64 {
         let quotient = self / divisor
         return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }

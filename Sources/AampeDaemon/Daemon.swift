@@ -1,4 +1,5 @@
 internal import AampeCore
+internal import AampeJobs
 internal import AampeLearning
 internal import AampeOutbox
 internal import AampeProtocol
@@ -74,19 +75,6 @@ public enum Daemon {
         } catch {
             logger.error("cannot load the current generation: \(error)")
         }
-        let realtimeLog = try RealtimeLog(folder: configuration.dataDirectory.realtimePath)
-        let recommendations = RecommendationService(
-            generations: generations,
-            realtime: realtime,
-            log: realtimeLog,
-            unavailableRetryAfterMillis: configuration.unavailableRetryAfterMillis
-        )
-        let replayed = try recommendations.replay(folder: configuration.dataDirectory.realtimePath)
-        if replayed.events > 0 || replayed.skipped > 0 {
-            logger.info(
-                "replayed \(replayed.events) real-time events from realtime/ (\(replayed.skipped) unreadable lines skipped)"
-            )
-        }
         let clock = OutboxClock(simulatedStart: configuration.simulatedClock)
         if let start = configuration.simulatedClock {
             logger.notice("the outbox runs on a simulated clock, starting at \(start); CLOCK moves it")
@@ -98,6 +86,47 @@ public enum Daemon {
             rescanIntervalMillis: configuration.outboxRescanMillis,
             logger: logger
         )
+        // Real-time triggers: their timers are rebuilt from the real-time log's replay below, so the
+        // content must be read first; a real-time run killed mid-commit is finished or discarded first.
+        let triggers = RealtimeTriggers(
+            directory: configuration.dataDirectory,
+            clock: clock,
+            outbox: outbox,
+            logger: logger
+        )
+        do {
+            let store = try configuration.dataDirectory.openStore()
+            let recovery = try OutboxCommit.recover(
+                directory: configuration.dataDirectory,
+                store: store,
+                caller: .daemonStarting
+            )
+            if !recovery.finished.isEmpty || !recovery.discarded.isEmpty {
+                logger.notice(
+                    "outbox batches of interrupted runs: finished \(recovery.finished), discarded \(recovery.discarded)"
+                )
+            }
+            try triggers.refreshContent(store: store)
+        } catch {
+            logger.error("real-time triggers: cannot read the content or recover the outbox: \(error)")
+        }
+        let realtimeLog = try RealtimeLog(folder: configuration.dataDirectory.realtimePath)
+        let recommendations = RecommendationService(
+            generations: generations,
+            realtime: realtime,
+            log: realtimeLog,
+            unavailableRetryAfterMillis: configuration.unavailableRetryAfterMillis,
+            // TRACK stamps events on the daemon's one clock: the simulated one when the loop runs it, so
+            // that trigger timers and the outbox agree on what time it is.
+            clock: { clock.now() },
+            triggers: triggers
+        )
+        let replayed = try recommendations.replay(folder: configuration.dataDirectory.realtimePath)
+        if replayed.events > 0 || replayed.skipped > 0 {
+            logger.info(
+                "replayed \(replayed.events) real-time events from realtime/ (\(replayed.skipped) unreadable lines skipped)"
+            )
+        }
         // Every batch is mapped and replayed before listening, so the first PULL sees them all.
         try outbox.rescan()
         let handler = DaemonRequestHandler(
@@ -119,7 +148,7 @@ public enum Daemon {
             configuration: .init(
                 services: [
                     .init(service: generations), .init(service: RealtimeLogSyncer(log: realtimeLog, logger: logger)),
-                    .init(service: outbox), .init(service: server),
+                    .init(service: outbox), .init(service: triggers), .init(service: server),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger

@@ -13,6 +13,8 @@ final class RecommendationService: Sendable {
     let generations: GenerationManager
     let realtime: RealtimeState
     let log: RealtimeLog?
+    /// Event-triggered campaigns: every TRACK event (and every replayed one) is shown to them.
+    let triggers: RealtimeTriggers?
     let clock: @Sendable () -> Timestamp
     /// The `retry_after_millis` of UNAVAILABLE while no generation with a recommender is loaded.
     let unavailableRetryAfterMillis: UInt32
@@ -22,8 +24,10 @@ final class RecommendationService: Sendable {
         realtime: RealtimeState,
         log: RealtimeLog?,
         unavailableRetryAfterMillis: UInt32 = DaemonConfiguration.defaultRetryAfterMillis,
-        clock: @escaping @Sendable () -> Timestamp = { .now() }
+        clock: @escaping @Sendable () -> Timestamp = { .now() },
+        triggers: RealtimeTriggers? = nil
     ) {
+        self.triggers = triggers
         self.generations = generations
         self.realtime = realtime
         self.log = log
@@ -192,6 +196,7 @@ final class RecommendationService: Sendable {
 
     /// Updates the real-time state with one logged event (TRACK, or replay at start).
     func apply(_ event: LoggedTrackEvent, settings: RecommenderSettings) {
+        triggers?.observe(userID: event.userID, event: event.event, at: event.timestamp)
         guard let itemID = event.itemID, let weight = settings.weight(event: event.event, value: event.value) else {
             return
         }

@@ -13,8 +13,8 @@ private func systemRename(_ source: String, _ destination: String) -> Int32 { re
 private func systemLink(_ source: String, _ destination: String) -> Int32 { link(source, destination) }
 
 /// The few POSIX file operations segments and generations need, each throwing a ``SegmentError`` that
-/// names the path and the failed call.
-enum FileSystem {
+/// names the path and the failed call. Public for the other writers of durable folders (the outbox).
+public enum FileSystem {
     static func error(_ path: String, _ operation: String, column: String? = nil) -> SegmentError {
         SegmentError(
             path: path,
@@ -34,7 +34,7 @@ enum FileSystem {
     }
 
     /// Flushes a file's or a folder's data and metadata to disk.
-    static func fsync(path: String, isDirectory: Bool = false) throws {
+    public static func fsync(path: String, isDirectory: Bool = false) throws {
         let fd = open(path, (isDirectory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC)
         guard fd >= 0 else { throw error(path, "open for fsync") }
         // A read-only descriptor: its close reports nothing about the data, the fsync does.
@@ -43,7 +43,7 @@ enum FileSystem {
     }
 
     /// Renames atomically, replacing `destination` if it is a file.
-    static func rename(_ source: String, to destination: String) throws {
+    public static func rename(_ source: String, to destination: String) throws {
         guard systemRename(source, destination) == 0 else { throw error(source, "rename to \(destination)") }
     }
 
@@ -72,19 +72,19 @@ enum FileSystem {
     }
 
     /// Whether something exists at `path` (without following a final symlink).
-    static func exists(_ path: String) -> Bool {
+    public static func exists(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0
     }
 
     /// Whether `path` is a folder.
-    static func isDirectory(_ path: String) -> Bool {
+    public static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// Names in a folder, excluding `.` and `..`.
-    static func list(_ path: String) throws -> [String] {
+    public static func list(_ path: String) throws -> [String] {
         guard let directory = opendir(path) else { throw error(path, "opendir") }
         defer { closedir(directory) }
         var names: [String] = []
@@ -98,12 +98,12 @@ enum FileSystem {
     }
 
     /// Creates a folder (its parent must exist).
-    static func makeDirectory(_ path: String) throws {
+    public static func makeDirectory(_ path: String) throws {
         guard mkdir(path, 0o755) == 0 else { throw error(path, "mkdir") }
     }
 
     /// Removes a file, or a folder and everything in it.
-    static func removeTree(_ path: String) throws {
+    public static func removeTree(_ path: String) throws {
         var info = stat()
         guard lstat(path, &info) == 0 else {
             if errno == ENOENT { return }

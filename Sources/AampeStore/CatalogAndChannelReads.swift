@@ -90,13 +90,90 @@ extension IngestionRepository {
     public func timeZones() throws -> [Int: String] {
         try store.read("read time zones") { db in
             var zones: [Int: String] = [:]
-            for row in try Row.fetchAll(
+            let rows = try Row.fetchCursor(
                 db,
                 sql: "SELECT user_index, time_zone FROM profiles WHERE time_zone IS NOT NULL AND time_zone != ''"
-            ) {
-                zones[row["user_index"]] = row["time_zone"]
-            }
+            )
+            while let row = try rows.next() { zones[row[0]] = row[1] }
             return zones
+        }
+    }
+}
+
+extension IngestionRepository {
+    /// Every profile with its channel addresses (or those of the user indices `users`), by dense user
+    /// index: what assignment reads for its audience rules and rendering. Two queries, no per-user round
+    /// trips. Users without a profile row are absent. The indices are integers, so writing them into the
+    /// SQL is safe.
+    public func profiles(only users: [Int]? = nil) throws -> [Int: StoredProfile] {
+        try store.read("read profiles") { db in
+            var profiles: [Int: StoredProfile] = [:]
+            let filter =
+                users.map { list in " WHERE user_index IN (" + list.map(String.init).joined(separator: ",") + ")" }
+                ?? ""
+            // Cursors and column positions, not names: a million profiles spent most of their time in
+            // materialized rows and case-insensitive name lookups (tools/bench-assign, perf).
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT k.user_index, k.external_id, p.country, p.language, p.time_zone, p.first_name, p.attributes
+                    FROM user_keys k JOIN profiles p USING (user_index)
+                    """ + filter
+            )
+            while let row = try rows.next() {
+                profiles[row[0]] = StoredProfile(
+                    externalID: row[1],
+                    country: row[2],
+                    language: row[3],
+                    timeZone: row[4],
+                    firstName: row[5],
+                    attributesJSON: row[6],
+                    channels: []
+                )
+            }
+            let channels = try Row.fetchCursor(
+                db,
+                sql: "SELECT user_index, channel, address, has_consent FROM user_channels" + filter
+            )
+            while let row = try channels.next() {
+                guard let channel = Channel(rawValue: row[1]) else { continue }
+                let user: Int = row[0]
+                let hasConsent: Int64 = row[3]
+                profiles[user]?.channels.append(
+                    ChannelAddress(channel: channel, address: row[2], hasConsent: hasConsent == 1)
+                )
+            }
+            for user in profiles.keys { profiles[user]!.channels.sort { $0.channel.rawValue < $1.channel.rawValue } }
+            return profiles
+        }
+    }
+
+    /// Every catalog item as rendering reads it, by dense item index.
+    public func storedCatalogItems() throws -> [Int: StoredCatalogItem] {
+        try store.read("read catalog items") { db in
+            var items: [Int: StoredCatalogItem] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT k.item_index, k.external_id, c.title, c.category, c.is_in_stock, c.price, c.url, c.image_url,
+                           c.attributes
+                    FROM item_keys k JOIN catalog_items c USING (item_index)
+                    """
+            ) {
+                let stock: Int64? = row["is_in_stock"]
+                items[row["item_index"]] = StoredCatalogItem(
+                    externalID: row["external_id"],
+                    title: row["title"],
+                    category: row["category"],
+                    isInStock: stock.map { $0 == 1 },
+                    price: row["price"],
+                    url: row["url"],
+                    imageURL: row["image_url"],
+                    attributesJSON: row["attributes"],
+                    attributeValues: [:]
+                )
+            }
+            return items
         }
     }
 }

@@ -18,11 +18,13 @@ public struct LoggedSend: Hashable, Sendable {
     }
 }
 
-/// The message log (table `message_log`, migration 0004): one row per message sent.
+/// The message log (table `message_log`, migrations 0004 and 0005): one row per assignment decision.
 ///
-/// Columns: `user_index`, `campaign`, `channel`, `sent_at_micros`, and `responded_at_micros` (the
-/// first goal or click after the send within the attribution window; NULL for none). Assignment writes
-/// the rows and attribution fills the response; timing reads them.
+/// Assignment writes a row for every message, control-group member and skipped user
+/// (``LoggedDecision``); the daemon's ACKs are folded in as each message's `status` and
+/// `delivered_at_micros`; the goal events after a delivery are joined in as its outcome. README → "The
+/// message log" documents every column. Timing reads the delivered sends and their first response
+/// (``sends(notAfter:)``); policies read outcomes (``outcomes(campaign:)``).
 public struct MessageLogRepository: Sendable {
     let store: Store
 
@@ -43,15 +45,20 @@ public struct MessageLogRepository: Sendable {
         }
     }
 
-    /// Every send at or before `notAfter`, by user then time. A response after `notAfter` is not yet
+    /// Every delivered send (and every row from before migration 0005, which logged sends only) at or
+    /// before `notAfter`, by user then time; a send's time is its delivery when known. A response after `notAfter` is not yet
     /// known at that time, so it reads as none: what lets a past state be rebuilt.
     public func sends(notAfter: Timestamp) throws -> [LoggedSend] {
         try store.read("read the message log") { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT user_index, sent_at_micros, responded_at_micros FROM message_log
-                    WHERE sent_at_micros <= ? ORDER BY user_index, sent_at_micros
+                    SELECT user_index, COALESCE(delivered_at_micros, sent_at_micros) AS sent_at_micros,
+                        responded_at_micros
+                    FROM message_log
+                    WHERE COALESCE(delivered_at_micros, sent_at_micros) <= ?
+                      AND (mode IS NULL OR status = 'delivered')
+                    ORDER BY user_index, 2
                     """,
                 arguments: [notAfter.rawValue]
             ).map { row in

@@ -204,6 +204,46 @@ enum Migrations {
             )
         }
 
+        migrator.registerMigration("0005 assignment decisions") { db in
+            // The message log becomes the log of every assignment decision: messages (preferential or
+            // conditioned), control-group members held back, and users skipped with the reason. Columns
+            // are added, not changed, so rows written before stay valid: their `mode` is NULL and they
+            // read as delivered sends. README → "The message log" documents every column.
+            try db.execute(
+                sql: """
+                    ALTER TABLE message_log ADD COLUMN occasion TEXT;
+                    ALTER TABLE message_log ADD COLUMN mode TEXT
+                        CHECK (mode IN ('preferential', 'conditioned', 'skipped', 'control'));
+                    ALTER TABLE message_log ADD COLUMN skip_reason TEXT;
+                    ALTER TABLE message_log ADD COLUMN goal TEXT;
+                    ALTER TABLE message_log ADD COLUMN cluster INTEGER;
+                    ALTER TABLE message_log ADD COLUMN formula TEXT;
+                    ALTER TABLE message_log ADD COLUMN variant INTEGER;
+                    ALTER TABLE message_log ADD COLUMN labels TEXT;
+                    ALTER TABLE message_log ADD COLUMN window_index INTEGER;
+                    ALTER TABLE message_log ADD COLUMN window_end_micros INTEGER;
+                    ALTER TABLE message_log ADD COLUMN items TEXT;
+                    ALTER TABLE message_log ADD COLUMN propensity REAL;
+                    ALTER TABLE message_log ADD COLUMN expected_lift REAL;
+                    ALTER TABLE message_log ADD COLUMN assigned_at_micros INTEGER;
+                    ALTER TABLE message_log ADD COLUMN batch INTEGER;
+                    ALTER TABLE message_log ADD COLUMN message_row INTEGER;
+                    ALTER TABLE message_log ADD COLUMN status TEXT
+                        CHECK (status IN ('assigned', 'delivered', 'failed', 'dead', 'expired'));
+                    ALTER TABLE message_log ADD COLUMN status_reason TEXT;
+                    ALTER TABLE message_log ADD COLUMN delivered_at_micros INTEGER;
+                    ALTER TABLE message_log ADD COLUMN goal_count INTEGER;
+                    ALTER TABLE message_log ADD COLUMN goal_value REAL;
+                    ALTER TABLE message_log ADD COLUMN goal_delay_seconds INTEGER;
+                    ALTER TABLE message_log ADD COLUMN outcome_joined_at_micros INTEGER;
+                    CREATE UNIQUE INDEX message_log_by_occasion ON message_log (campaign, user_index, occasion)
+                        WHERE occasion IS NOT NULL;
+                    CREATE INDEX message_log_by_batch ON message_log (batch, message_row) WHERE batch IS NOT NULL;
+                    CREATE INDEX message_log_by_start ON message_log (sent_at_micros);
+                    """
+            )
+        }
+
         return migrator
     }()
 

@@ -1,6 +1,7 @@
 import AampeCore
 import AampeEvents
 import AampeIngest
+import AampeJobs
 import AampeStore
 import ArgumentParser
 import Foundation
@@ -138,6 +139,17 @@ struct ImportEventsCommand: AsyncParsableCommand {
         )
         let summary = try importer.run(paths: paths)
         bar?.finish()
+        // The new events may complete the attribution windows of delivered messages: join their outcomes
+        // into the message log now, so the next training and assignment learn from them.
+        let sync = try MessageLogSync.run(directory: directory, store: store)
+        if sync.outcomesJoined > 0 || sync.statusesChanged > 0 {
+            FileHandle.standardError.write(
+                Data(
+                    "message log: \(ImportReport.grouped(Int64(sync.statusesChanged))) delivery statuses folded in, \(ImportReport.grouped(Int64(sync.outcomesJoined))) outcomes joined (\(ImportReport.grouped(Int64(sync.outcomesWithGoal))) with the goal)\n"
+                        .utf8
+                )
+            )
+        }
         if let tooOld = summary.totals.rejectedByReason[RejectReason.timestampTooOld.rawValue], tooOld > 0 {
             // Say which setting accepts them: a historic data set is rejected whole otherwise.
             FileHandle.standardError.write(

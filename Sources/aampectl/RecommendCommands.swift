@@ -188,8 +188,19 @@ struct TrackCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The idempotency key: the same key again is counted once.", valueName: "key"))
     var key: String?
 
+    @Option(
+        help: ArgumentHelp("When it happened (ISO-8601). Default: aamped's clock when it arrives.", valueName: "time")
+    )
+    var at: String?
+
     func run() async throws {
         var message = Aampe_V1_TrackEvent()
+        if let at {
+            guard let instant = Timestamp(iso8601: at) else {
+                throw ValidationError("--at '\(at)' is not an ISO-8601 instant such as 2026-10-29T12:00:00Z")
+            }
+            message.timestampMicros = instant.rawValue
+        }
         message.userID = user
         message.event = event
         message.itemID = item ?? ""

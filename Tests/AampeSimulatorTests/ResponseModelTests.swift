@@ -12,7 +12,7 @@ struct ResponseModelTests {
         return Population(settings: settings, threads: 1)
     }()
 
-    var model: ResponseModel { ResponseModel(population: Self.population) }
+    var model: ResponseModel { ResponseModel(population: Self.population, calibration: Signal.high.calibration) }
 
     @Test("the logit is base + preference + log availability, with no earlier sends")
     func logitWithoutFatigue() {

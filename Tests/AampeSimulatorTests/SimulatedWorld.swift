@@ -71,3 +71,23 @@ struct DumpEvent {
     /// `YYYY-MM-DD` of the timestamp.
     var date: Substring { timestamp.prefix(10) }
 }
+
+extension SimulatedWorld {
+    /// A CSV file the simulator wrote (no quoted fields), read by header name.
+    struct Table {
+        var path: String
+
+        func rows() throws -> [[String: String]] {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+            let header = lines.removeFirst().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            return lines.map { line in
+                var row: [String: String] = [:]
+                for (name, field) in zip(header, line.split(separator: ",", omittingEmptySubsequences: false)) {
+                    row[name] = String(field)
+                }
+                return row
+            }
+        }
+    }
+}

@@ -241,6 +241,6 @@ struct WorldStructureTests {
             #expect(Persona.archetypes.map(\.name).contains(row["persona"]!))
         }
         let readme = try String(contentsOfFile: Self.world.path + "/truth/README.md", encoding: .utf8)
-        #expect(readme.contains("σ(responsiveness + pref(c) + log availability(w) − fatigue(t, c))"))
+        #expect(readme.contains("σ(responsiveness + shift + pref(c) + β × log availability(w) − fatigue(t, c))"))
     }
 }

@@ -11,7 +11,17 @@ public final class TemporaryFolder {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: path) }
+    private var ownsFolder = true
+
+    /// An existing folder, not removed by this object.
+    public static func wrapping(_ path: String) -> TemporaryFolder { TemporaryFolder(wrapping: path) }
+
+    private init(wrapping path: String) {
+        self.path = path
+        ownsFolder = false
+    }
+
+    deinit { if ownsFolder { try? FileManager.default.removeItem(atPath: path) } }
 
     /// The path of `name` inside the folder.
     public func child(_ name: String) -> String { path + "/" + name }

@@ -13,10 +13,12 @@
 /// 3. A seeded shuffle of the group's users decides who receives which choice. Draws are not independent
 ///    per user, which is what makes the counts exact rather than only even on average.
 ///
-/// The propensity of a decision is the share of its group that received its choice (count / n): once the
-/// counts are fixed, the shuffle gives each user of the group that choice with exactly this probability.
-/// The propensities of a group's distinct choices add up to 1. Every decision is `conditioned`, and
-/// ``AssignmentDecision/expectedLift`` is `nil`.
+/// The propensity of a decision is 1 / k, the probability over the whole draw (which choices get the
+/// extra users, then who gets what) that a user of the group receives any one choice: a choice's expected
+/// count is ⌊n / k⌋ + (n mod k) / k = n / k. The share of the group that received it (count / n) would be
+/// the probability *given* which choices got the extras, which overstates the chance of a choice that
+/// happened to get one (a lone user would read 1 instead of 1 / k) and biases inverse-propensity weights.
+/// Every decision is `conditioned`, and ``AssignmentDecision/expectedLift`` is `nil`.
 ///
 /// Groups are processed in the order they first appear in the batch, drawing from one SplitMix64 stream
 /// seeded by `seed` that carries on to the next batch: the same seed and the same batches give the same
@@ -42,12 +44,10 @@ public struct ClusterSpreadPolicy: AssignmentPolicy {
             slots.reserveCapacity(n)
             for choice in 0..<k { slots += repeatElement(choice, count: n / k) }
             slots += extraOrder.prefix(n % k)
-            var counts = [Int](repeating: n / k, count: k)
-            for choice in extraOrder.prefix(n % k) { counts[choice] += 1 }
             generator.shuffle(&slots)
             for (member, choice) in zip(members, slots) {
                 decisions[member].choice = choices[choice]
-                decisions[member].propensity = Double(counts[choice]) / Double(n)
+                decisions[member].propensity = 1 / Double(k)
                 decisions[member].mode = .conditioned
             }
         }

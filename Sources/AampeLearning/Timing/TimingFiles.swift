@@ -312,6 +312,9 @@ public final class ServedTiming: ModelView {
         return try user(atRow: row)
     }
 
+    /// The cadence (messages per week) of the user in row `row` of ``userIDs``, without reading the rest.
+    public func cadencePerWeek(atRow row: Int) throws -> Int { Int(try cadence.value(at: row)) }
+
     /// The timing of the user in row `row` of ``userIDs``.
     public func user(atRow row: Int) throws -> UserTiming {
         func float(_ column: TimingFiles.UserColumn) throws -> Float { try floats[column]!.value(at: row) }

@@ -206,6 +206,7 @@ enum Purpose {
     static let day: UInt64 = 5
     static let observable: UInt64 = 6
     static let response: UInt64 = 7
+    static let address: UInt64 = 8
 }
 
 func cumulative(_ weights: [Double]) -> [Double] {

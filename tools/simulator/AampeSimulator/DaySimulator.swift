@@ -5,19 +5,36 @@
 /// later, so the shard's lines go to one buffer per UTC dump from `L - 1` to `L + 5`
 /// (``ShardDayOutput/firstOffset`` … ``ShardDayOutput/lastOffset``).
 ///
-/// The messaging step will add a second source of sessions here: a delivered message that the
-/// response model says the user acts on (see ``MessageResponder``). Both go through ``emit``.
+/// Messages are a second source of sessions (`DaySimulator+Messages.swift`): a delivered message that
+/// the response model says the user acts on. Both go through ``emit``.
+///
+/// Cannibalization: a user who owes goals (`Population.visitDebt`, `purchaseDebt`) because a message
+/// pulled a goal forward loses the next organic goal: the whole next session for a visit, the checkout
+/// and purchases of the next session that checks out for a purchase. Removed events still make their
+/// random draws, so the rest of the organic world is exactly the world without messages.
 struct DaySimulator {
     let world: World
+    /// The local day simulated; for message sessions, the UTC day of the step (the output's origin).
     let localDay: Int
     let output: ShardDayOutput
-    private var random: SimRandom
+    var random: SimRandom
+    /// The high word of message events' keys; nil for organic events, whose keys come from (user, day).
+    var messageKeyHigh: UInt64? = nil
 
     init(world: World, shard: Int, localDay: Int, output: ShardDayOutput) {
         self.world = world
         self.localDay = localDay
         self.output = output
         random = SimRandom(seed: world.settings.seed, Purpose.day, UInt64(shard), UInt64(bitPattern: Int64(localDay)))
+    }
+
+    /// A simulator for the events messages cause on and after UTC day `utcDay`. The caller sets
+    /// ``random`` and ``messageKeyHigh`` for each message.
+    init(world: World, messageDay utcDay: Int, output: ShardDayOutput) {
+        self.world = world
+        localDay = utcDay
+        self.output = output
+        random = SimRandom(seed: world.settings.seed, Purpose.response)
     }
 
     /// Session model constants; `truth/README.md` documents them.
@@ -91,8 +108,21 @@ struct DaySimulator {
         let windowStart = Double(
             world.windowLayout.firstWindowStartSeconds + window * world.windowLayout.windowLengthSeconds
         )
+        // A visit a message pulled forward: this session is the one it replaces.
+        let isRemovedVisit = population.visitDebt[user] > 0
+        if isRemovedVisit {
+            population.visitDebt[user] -= 1
+            output.removedVisits += 1
+        }
         var second = windowStart + random.uniform() * Double(world.windowLayout.windowLengthSeconds - 1_200)
-        emit(.appOpened, user: user, item: -1, millis: utcMillis(user: user, secondOfDay: second), sequence: &sequence)
+        emit(
+            .appOpened,
+            user: user,
+            item: -1,
+            millis: utcMillis(user: user, secondOfDay: second),
+            sequence: &sequence,
+            isRemoved: isRemovedVisit
+        )
 
         var cart: [Int] = []
         var followUp: Int? = nil
@@ -116,7 +146,8 @@ struct DaySimulator {
                 user: user,
                 item: item,
                 millis: utcMillis(user: user, secondOfDay: second),
-                sequence: &sequence
+                sequence: &sequence,
+                isRemoved: isRemovedVisit
             )
             let cartChance = isFollowUp ? Session.bundleCartProbability : Session.cartProbability
             if catalog.inStock(item, day: localDay), !cart.contains(item), random.chance(cartChance) {
@@ -126,7 +157,8 @@ struct DaySimulator {
                     user: user,
                     item: item,
                     millis: utcMillis(user: user, secondOfDay: second),
-                    sequence: &sequence
+                    sequence: &sequence,
+                    isRemoved: isRemovedVisit
                 )
                 cart.append(item)
                 if random.chance(Session.bundleFollowProbability) {
@@ -135,6 +167,8 @@ struct DaySimulator {
             }
         }
         guard !cart.isEmpty, random.chance(Session.checkoutProbability) else { return }
+        // A purchase a message pulled forward: this checkout is the one it replaces.
+        let isRemovedPurchase = isRemovedVisit || population.purchaseDebt[user] > 0
         second += 20 + random.exponential(mean: 60)
         var total = 0
         for item in cart { total += Int(catalog.priceCents[item]) }
@@ -145,23 +179,33 @@ struct DaySimulator {
             millis: utcMillis(user: user, secondOfDay: second),
             valueCents: total,
             cartItems: cart.count,
-            sequence: &sequence
+            sequence: &sequence,
+            isRemoved: isRemovedPurchase
         )
+        var purchases = 0
         for item in cart where random.chance(Session.purchaseProbability) {
             second += 1 + random.exponential(mean: 2)
+            purchases += 1
             emit(
                 .purchase,
                 user: user,
                 item: item,
                 millis: utcMillis(user: user, secondOfDay: second),
                 valueCents: Int(catalog.priceCents[item]),
-                sequence: &sequence
+                sequence: &sequence,
+                isRemoved: isRemovedPurchase
             )
+        }
+        // The debt is paid by a session that would have bought; a checkout that bought nothing was no goal.
+        if isRemovedPurchase, !isRemovedVisit, purchases > 0 {
+            population.purchaseDebt[user] -= 1
+            output.removedPurchases += 1
         }
     }
 
     /// Writes one event into the dump of its UTC day, adding dirt at the configured rates. Events
-    /// outside the simulated days are dropped (they belong to days nobody exports).
+    /// outside the simulated days are dropped (they belong to days nobody exports). A removed event
+    /// (`isRemoved`) makes the same random draws and writes nothing.
     mutating func emit(
         _ kind: Vocabulary.Event,
         user: Int,
@@ -169,15 +213,17 @@ struct DaySimulator {
         millis: Int64,
         valueCents: Int = -1,
         cartItems: Int = 0,
-        sequence: inout Int
+        messageID: UInt64 = 0,
+        sequence: inout Int,
+        isRemoved: Bool = false
     ) {
         sequence += 1
         let utcDay = Int(millis / 86_400_000) - world.startEpochDay
         guard utcDay >= 0, utcDay < world.settings.days else { return }
         let settings = world.settings
         // The high word is a bijection of (user, local day), the low word of the sequence number given the
-        // high word, so keys never collide.
-        let keyHigh = SimRandom.mix(UInt64(user) << 20 | UInt64(localDay + 1) ^ world.keySalt)
+        // high word, so keys never collide. Message events take their high word from the message.
+        let keyHigh = messageKeyHigh ?? SimRandom.mix(UInt64(user) << 20 | UInt64(localDay + 1) ^ world.keySalt)
         let event = SimulatedEvent(
             kind: kind,
             user: user,
@@ -186,7 +232,8 @@ struct DaySimulator {
             valueCents: valueCents,
             cartItems: cartItems,
             keyHigh: keyHigh,
-            keyLow: SimRandom.mix(UInt64(sequence) ^ keyHigh)
+            keyLow: SimRandom.mix(UInt64(sequence) ^ keyHigh),
+            messageID: messageID
         )
 
         var target = utcDay
@@ -194,8 +241,16 @@ struct DaySimulator {
             let later = utcDay + 1 + random.below(3)
             if later < settings.days {
                 target = later
-                output.late[later - localDay + 1] += 1
+                if !isRemoved { output.late[later - localDay + 1] += 1 }
             }
+        }
+        if isRemoved {
+            // The draws below, in the same order, with nothing written.
+            if settings.duplicateRate > 0, random.chance(settings.duplicateRate) { _ = random.chance(0.5) }
+            if settings.malformedRate > 0, random.chance(settings.malformedRate) {
+                world.encoder.skipMalformed(&random)
+            }
+            return
         }
         let buffer = output.buffers[target - localDay + 1]
         let start = buffer.count
@@ -243,6 +298,9 @@ final class ShardDayOutput {
     /// Lines written to each slot's dump: events, duplicates and malformed lines.
     var lines: [Int]
     var usersWithSessions = 0
+    /// Organic goals removed because a message had pulled them forward (cannibalization).
+    var removedVisits = 0
+    var removedPurchases = 0
 
     init() {
         buffers = (0..<Self.slots).map { _ in OutputBuffer(capacity: 1 << 18) }
@@ -266,6 +324,8 @@ final class ShardDayOutput {
             lines[slot] = 0
         }
         usersWithSessions = 0
+        removedVisits = 0
+        removedPurchases = 0
     }
 }
 

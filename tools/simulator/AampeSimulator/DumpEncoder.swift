@@ -12,6 +12,8 @@ struct SimulatedEvent {
     /// The event's idempotency key, 128 bits, written as a UUID.
     var keyHigh: UInt64
     var keyLow: UInt64
+    /// The message a `message_clicked` event answers (property `message_id`); 0 for other events.
+    var messageID: UInt64 = 0
 }
 
 /// Writes events as lines of one export layout. The layouts match what the CDPs export (see
@@ -158,6 +160,11 @@ struct DumpEncoder: Sendable {
         switch event.kind {
         case .appOpened:
             return
+        case .messageClicked:
+            // The CSV layout has no properties column, so a CSV click does not name its message.
+            out.append(leadingComma ? ",\"message_id\":\"" : "\"message_id\":\"")
+            out.append(Array(String(event.messageID).utf8))
+            out.append(UInt8(ascii: "\""))
         case .checkout:
             out.append(leadingComma ? ",\"cart_value\":" : "\"cart_value\":")
             out.appendCents(event.valueCents)
@@ -175,6 +182,13 @@ struct DumpEncoder: Sendable {
                 out.appendCents(event.valueCents)
             }
         }
+    }
+
+    /// Consumes the draws ``appendMalformed(copyOf:in:into:_:)`` makes, writing nothing: a removed
+    /// (cannibalized) organic event leaves the rest of its day's random stream as it was. Keep the two
+    /// in step: one `chance(0.2)`, then one draw unless it came up.
+    func skipMalformed(_ random: inout SimRandom) {
+        if !random.chance(0.2) { _ = random.next() }
     }
 
     /// A broken copy of the line `line` (newline excluded), as a flaky exporter writes it: the record

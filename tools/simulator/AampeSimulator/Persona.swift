@@ -112,9 +112,10 @@ enum Vocabulary {
     /// All labels, flattened in label-set order.
     static let labels: [String] = labelSets.flatMap(\.labels)
 
-    /// The event names the simulated app sends.
+    /// The event names the simulated app sends. `message_clicked` (property `message_id`) comes only
+    /// from messages the engine sent.
     enum Event: Int, CaseIterable, Sendable {
-        case appOpened, productViewed, addToCart, checkout, purchase
+        case appOpened, productViewed, addToCart, checkout, purchase, messageClicked
 
         var name: String {
             switch self {
@@ -123,6 +124,43 @@ enum Vocabulary {
             case .addToCart: "add_to_cart"
             case .checkout: "checkout"
             case .purchase: "purchase"
+            case .messageClicked: "message_clicked"
+            }
+        }
+    }
+
+    /// What a campaign's message is for: the goals of `content/labels.yaml`.
+    enum Goal: String, Sendable {
+        /// A session that ends in a purchase.
+        case purchase
+        /// A session (`app_opened`).
+        case visit
+    }
+
+    /// The goal of each campaign in `content/campaigns.yaml` (`SimulatedCampaignTests` checks they agree).
+    static let campaignGoals: [String: Goal] = [
+        "cart_abandonment": .purchase, "weekly_picks": .purchase, "winback": .visit,
+    ]
+
+    /// The channels of the simulated profiles.
+    enum Channel: String, Sendable, CaseIterable {
+        case email, sms, push
+
+        /// The `Population.contact` bits of the address and of its consent.
+        var contactBits: (address: UInt8, consent: UInt8) {
+            switch self {
+            case .email: (Population.contactEmail, Population.contactEmailConsent)
+            case .sms: (Population.contactPhone, Population.contactSMSConsent)
+            case .push: (Population.contactPush, Population.contactPushConsent)
+            }
+        }
+
+        /// What the provider answers for a bad address.
+        var badAddressReason: String {
+            switch self {
+            case .email: "hard bounce: mailbox does not exist"
+            case .sms: "invalid phone number"
+            case .push: "invalid device token"
             }
         }
     }

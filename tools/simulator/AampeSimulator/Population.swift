@@ -43,6 +43,10 @@ final class Population: @unchecked Sendable {
     let copyPreference: UnsafeMutableBufferPointer<Float>
     /// Simulated day of the last visit (negative: before the simulation started).
     let lastVisitDay: UnsafeMutableBufferPointer<Int32>
+    /// Organic goals the user still owes because messages pulled them forward (cannibalization): the
+    /// next organic session, or the next organic purchase, is removed. Zero in a world without messages.
+    let visitDebt: UnsafeMutableBufferPointer<UInt8>
+    let purchaseDebt: UnsafeMutableBufferPointer<UInt8>
 
     static let contactEmail: UInt8 = 1, contactEmailConsent: UInt8 = 2, contactPhone: UInt8 = 4
     static let contactSMSConsent: UInt8 = 8, contactPush: UInt8 = 16, contactPushConsent: UInt8 = 32
@@ -83,6 +87,8 @@ final class Population: @unchecked Sendable {
         recoveryDays = allocate(Float.self, 1, 0)
         copyPreference = allocate(Float.self, Population.labelCount, 0)
         lastVisitDay = allocate(Int32.self, 1, 0)
+        visitDebt = allocate(UInt8.self, 1, 0)
+        purchaseDebt = allocate(UInt8.self, 1, 0)
 
         let chunk = 4_096
         let chunks = (count + chunk - 1) / chunk
@@ -97,7 +103,7 @@ final class Population: @unchecked Sendable {
     }
 
     deinit {
-        for buffer in [persona, country, zone, firstName, contact] { buffer.deallocate() }
+        for buffer in [persona, country, zone, firstName, contact, visitDebt, purchaseDebt] { buffer.deallocate() }
         for buffer in [
             routine, activity, sessionsPerActiveDay, returnDays, categoryCumulative, genreCumulative, responsiveness,
             fatiguePerSend, fatigueSameCopy, recoveryDays, copyPreference,

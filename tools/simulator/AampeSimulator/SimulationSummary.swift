@@ -59,6 +59,11 @@ extension WorldSettings {
         case malformedRate = "malformed_rate"
         case copyVarianceShares = "copy_variance_shares"
         case copyEffectScale = "copy_effect_scale"
+        case signal
+        case failureRate = "failure_rate"
+        case optOutBase = "opt_out_base"
+        case optOutSlope = "opt_out_slope"
+        case cannibalization
     }
 }
 

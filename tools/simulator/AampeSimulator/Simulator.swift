@@ -174,7 +174,10 @@ public struct Simulator {
         summary.files = (0..<days).map { "events/" + files.fileName(day: $0, startEpochDay: start) }
         for day in 0..<days {
             var byName: [String: Int] = [:]
-            for kind in Vocabulary.Event.allCases { byName[kind.name] = events[day][kind.rawValue] }
+            // generate sends no messages, so the summary lists the organic events only.
+            for kind in Vocabulary.Event.allCases where kind != .messageClicked {
+                byName[kind.name] = events[day][kind.rawValue]
+            }
             summary.days.append(
                 .init(
                     date: CivilDate.text(epochDay: start + day),

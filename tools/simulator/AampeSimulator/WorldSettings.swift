@@ -34,10 +34,25 @@ public struct WorldSettings: Sendable, Codable, Equatable {
     /// How the variance of a copy preference splits into population, persona and individual parts.
     /// The three shares are normalized to sum to 1; `1,0,0` is a world where everybody agrees.
     public var copyVarianceShares = [0.2, 0.3, 0.5]
-    /// Standard deviation, in logits, of a user's preference for one label.
-    public var copyEffectScale = 0.8
+    /// Standard deviation, in logits, of a user's preference for one label. Defaults to the signal's.
+    public var copyEffectScale: Double
+    /// How strongly users respond to messages: ``Signal/realistic`` (the default) or ``Signal/high``.
+    public var signal: Signal
+    /// Share of delivery attempts that fail as bad addresses do: each (user, channel) address is bad
+    /// with this probability, and every message to a bad address fails.
+    public var failureRate = 0.005
+    /// Opt-out probability per delivered message at zero fatigue.
+    public var optOutBase = 0.002
+    /// Added to the opt-out probability per unit (logit) of the user's current fatigue.
+    public var optOutSlope = 0.004
+    /// Share of message-driven goals that replace an organic goal the user would have reached anyway.
+    public var cannibalization = 0.3
 
-    public init() {}
+    /// A world with the given signal's response model (and copy effect).
+    public init(signal: Signal = .realistic) {
+        self.signal = signal
+        copyEffectScale = signal.calibration.copyEffectScale
+    }
 
     /// The largest settings this simulator accepts; ids and counters are sized for them.
     public enum Limits {
@@ -82,6 +97,14 @@ public struct WorldSettings: Sendable, Codable, Equatable {
         guard copyEffectScale >= 0, copyEffectScale <= 5 else {
             throw .invalidSetting("copy-effect", "\(copyEffectScale) is outside 0...5 logits")
         }
+        for (name, rate) in [
+            ("failure-rate", failureRate), ("opt-out-base", optOutBase), ("cannibalization", cannibalization),
+        ] {
+            guard rate >= 0, rate <= 1 else { throw .invalidSetting(name, "\(rate) is outside 0...1") }
+        }
+        guard optOutSlope >= 0, optOutSlope <= 1 else {
+            throw .invalidSetting("opt-out-slope", "\(optOutSlope) is outside 0...1 per logit of fatigue")
+        }
     }
 
     /// The variance shares, normalized to sum to 1.
@@ -97,12 +120,18 @@ public enum SimulatorError: Error, CustomStringConvertible {
     case outputFolderNotEmpty(String)
     case io(path: String, operation: String, errno: Int32)
     case compression(path: String, reason: String)
+    /// A bad line in an input file (deliveries): the file, the 1-based line, the field and what was wrong.
+    case invalidInput(path: String, line: Int, field: String, reason: String)
+    /// A world folder whose state does not allow the request (missing, damaged, or another day next).
+    case invalidWorld(path: String, reason: String)
 
     public var description: String {
         switch self {
         case .invalidSetting(let name, let reason): "--\(name): \(reason)"
         case .outputFolderNotEmpty(let path):
             "\(path): the output folder is not empty (pass --force to replace its contents)"
+        case .invalidInput(let path, let line, let field, let reason): "\(path):\(line): \(field): \(reason)"
+        case .invalidWorld(let path, let reason): "\(path): \(reason)"
         case .io(let path, let operation, let code): "\(path): \(operation) failed: \(String(cString: strerror(code)))"
         case .compression(let path, let reason): "\(path): zstd: \(reason)"
         }

@@ -1,0 +1,395 @@
+public import AampeCore
+internal import Foundation
+internal import GRDB
+
+/// One assignment decision, as the message log records it (migration 0005): a message, a control-group
+/// member held back, or a user skipped with the reason.
+public struct LoggedDecision: Hashable, Sendable {
+    /// What the decision was.
+    public enum Mode: String, Hashable, Sendable, Codable, CaseIterable {
+        /// A message, the policy's confident best bet.
+        case preferential
+        /// A message, an experiment.
+        case conditioned
+        /// No message: no available choice, or the policy judged none worth sending.
+        case skipped
+        /// No message: the user is in the global control group.
+        case control
+    }
+
+    public var userIndex: Int
+    public var campaign: String
+    /// The campaign's goal when the decision was made.
+    public var goal: String
+    /// What the decision is for; a campaign decides once per user and occasion (the run's day for a
+    /// scheduled campaign, the firing event for a triggered one).
+    public var occasion: String
+    public var mode: Mode
+    /// Why a skipped user was skipped.
+    public var skipReason: String?
+    /// The user's landscape cluster, when the landscape knows them.
+    public var cluster: Int?
+    /// The message's channel; empty without a message.
+    public var channel: String
+    public var formula: String?
+    public var variant: Int?
+    /// The variant's `set=label` labels.
+    public var labels: [String]
+    /// The send window's index in the user's week.
+    public var windowIndex: Int?
+    /// The send window's start (a message), or the decision's time (no message): `sent_at_micros`.
+    public var windowStart: Timestamp
+    public var windowEnd: Timestamp?
+    /// The recommended items the message names, by external id.
+    public var items: [String]
+    /// The probability the policy gave this outcome.
+    public var propensity: Double?
+    public var expectedLift: Double?
+    /// The assignment run's reference time (`--as-of`).
+    public var assignedAt: Timestamp
+    /// The outbox batch and row of a message.
+    public var batch: Int64?
+    public var messageRow: Int?
+
+    public init(
+        userIndex: Int,
+        campaign: String,
+        goal: String,
+        occasion: String,
+        mode: Mode,
+        skipReason: String? = nil,
+        cluster: Int? = nil,
+        channel: String = "",
+        formula: String? = nil,
+        variant: Int? = nil,
+        labels: [String] = [],
+        windowIndex: Int? = nil,
+        windowStart: Timestamp,
+        windowEnd: Timestamp? = nil,
+        items: [String] = [],
+        propensity: Double? = nil,
+        expectedLift: Double? = nil,
+        assignedAt: Timestamp,
+        batch: Int64? = nil,
+        messageRow: Int? = nil
+    ) {
+        self.userIndex = userIndex
+        self.campaign = campaign
+        self.goal = goal
+        self.occasion = occasion
+        self.mode = mode
+        self.skipReason = skipReason
+        self.cluster = cluster
+        self.channel = channel
+        self.formula = formula
+        self.variant = variant
+        self.labels = labels
+        self.windowIndex = windowIndex
+        self.windowStart = windowStart
+        self.windowEnd = windowEnd
+        self.items = items
+        self.propensity = propensity
+        self.expectedLift = expectedLift
+        self.assignedAt = assignedAt
+        self.batch = batch
+        self.messageRow = messageRow
+    }
+
+    /// Whether the decision sends a message.
+    public var isMessage: Bool { mode == .preferential || mode == .conditioned }
+}
+
+/// A message's delivery state as the daemon's journal left it, for folding into the log.
+public struct DeliveryUpdate: Hashable, Sendable {
+    public var batch: Int64
+    public var messageRow: Int
+    /// `assigned` (not settled yet), `delivered`, `failed`, `dead` or `expired`.
+    public var status: String
+    public var reason: String?
+    public var deliveredAt: Timestamp?
+
+    public init(batch: Int64, messageRow: Int, status: String, reason: String?, deliveredAt: Timestamp?) {
+        self.batch = batch
+        self.messageRow = messageRow
+        self.status = status
+        self.reason = reason
+        self.deliveredAt = deliveredAt
+    }
+}
+
+/// A delivered message whose outcome is not joined yet.
+public struct OutcomePending: Hashable, Sendable {
+    public var id: Int64
+    public var userIndex: Int
+    public var goal: String
+    public var deliveredAt: Timestamp
+
+    public init(id: Int64, userIndex: Int, goal: String, deliveredAt: Timestamp) {
+        self.id = id
+        self.userIndex = userIndex
+        self.goal = goal
+        self.deliveredAt = deliveredAt
+    }
+}
+
+/// The goal events credited to one delivered message.
+public struct JoinedOutcome: Hashable, Sendable {
+    public var id: Int64
+    /// Goal events within the attribution window after delivery.
+    public var count: Int
+    /// Their summed value (the goal's value field), 0 without one.
+    public var value: Double
+    /// Seconds from delivery to the first of them, or `nil` for none.
+    public var firstDelaySeconds: Int64?
+
+    public init(id: Int64, count: Int, value: Double, firstDelaySeconds: Int64?) {
+        self.id = id
+        self.count = count
+        self.value = value
+        self.firstDelaySeconds = firstDelaySeconds
+    }
+}
+
+/// A delivered message's outcome, as policies learn from it.
+public struct LoggedOutcome: Hashable, Sendable {
+    public var userIndex: Int
+    public var campaign: String
+    public var cluster: Int?
+    public var labels: [String]
+    public var windowIndex: Int?
+    public var goalCount: Int
+
+    public init(userIndex: Int, campaign: String, cluster: Int?, labels: [String], windowIndex: Int?, goalCount: Int) {
+        self.userIndex = userIndex
+        self.campaign = campaign
+        self.cluster = cluster
+        self.labels = labels
+        self.windowIndex = windowIndex
+        self.goalCount = goalCount
+    }
+}
+
+extension MessageLogRepository {
+    /// Appends `decisions` in one transaction, all or none. A decision whose (campaign, user, occasion)
+    /// is already logged is a caller's bug and throws (the unique index refuses it), so no run can log a
+    /// user's occasion twice.
+    public func append(_ decisions: [LoggedDecision], runID: Int64) throws {
+        try store.write("log assignment decisions") { db in
+            let statement = try db.makeStatement(
+                sql: """
+                    INSERT INTO message_log (
+                        run_id, user_index, campaign, channel, sent_at_micros, occasion, mode, skip_reason, goal,
+                        cluster, formula, variant, labels, window_index, window_end_micros, items, propensity,
+                        expected_lift, assigned_at_micros, batch, message_row, status
+                    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            )
+            for decision in decisions {
+                let arguments: [(any DatabaseValueConvertible)?] = [
+                    runID, decision.userIndex, decision.campaign, decision.channel, decision.windowStart.rawValue,
+                    decision.occasion, decision.mode.rawValue, decision.skipReason, decision.goal,
+                    decision.cluster, decision.formula, decision.variant, Self.jsonArray(decision.labels),
+                    decision.windowIndex, decision.windowEnd?.rawValue, Self.jsonArray(decision.items),
+                    decision.propensity, decision.expectedLift, decision.assignedAt.rawValue, decision.batch,
+                    decision.messageRow, decision.isMessage ? "assigned" : nil,
+                ]
+                try statement.execute(arguments: StatementArguments(arguments))
+            }
+        }
+    }
+
+    /// The users of `campaign` with a decision for `occasion` already logged, by user index.
+    public func users(campaign: String, occasion: String) throws -> Set<Int> {
+        try store.read("read logged occasions") { db in
+            Set(
+                try Int.fetchAll(
+                    db,
+                    sql: "SELECT user_index FROM message_log WHERE campaign = ? AND occasion = ?",
+                    arguments: [campaign, occasion]
+                )
+            )
+        }
+    }
+
+    /// Every (user, occasion) logged for `campaign`, as `"<user index> <occasion>"` keys.
+    public func occasionKeys(campaign: String) throws -> Set<String> {
+        try store.read("read logged occasions") { db in
+            var keys = Set<String>()
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT user_index, occasion FROM message_log WHERE campaign = ? AND occasion IS NOT NULL",
+                arguments: [campaign]
+            ) {
+                let user: Int = row["user_index"]
+                let occasion: String = row["occasion"]
+                keys.insert("\(user) \(occasion)")
+            }
+            return keys
+        }
+    }
+
+    /// The messages (not control, not skipped, not failed, dead or expired) whose send window starts in
+    /// `from ..< to`: what frequency caps and cadence count.
+    public func messageStarts(
+        from: Timestamp,
+        to: Timestamp
+    ) throws -> [(userIndex: Int, campaign: String, start: Timestamp)] {
+        try store.read("read recent messages") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT user_index, campaign, sent_at_micros FROM message_log
+                    WHERE sent_at_micros >= ? AND sent_at_micros < ?
+                      AND (mode IS NULL OR mode IN ('preferential', 'conditioned'))
+                      AND (status IS NULL OR status IN ('assigned', 'delivered'))
+                    """,
+                arguments: [from.rawValue, to.rawValue]
+            ).map { row in
+                (row["user_index"], row["campaign"], Timestamp(rawValue: row["sent_at_micros"]))
+            }
+        }
+    }
+
+    /// The outbox batches the log names, each with its number of messages.
+    public func batches() throws -> [(batch: Int64, messages: Int)] {
+        try store.read("read outbox batches") { db in
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT batch, COUNT(*) AS n FROM message_log WHERE batch IS NOT NULL GROUP BY batch ORDER BY batch"
+            ).map { ($0["batch"], $0["n"]) }
+        }
+    }
+
+    /// Sets each message's delivery status, in one transaction. Only what changed is written.
+    public func update(_ deliveries: [DeliveryUpdate]) throws -> Int {
+        try store.write("fold delivery status into the message log") { db in
+            let statement = try db.makeStatement(
+                sql: """
+                    UPDATE message_log SET status = ?, status_reason = ?, delivered_at_micros = ?
+                    WHERE batch = ? AND message_row = ?
+                      AND (status IS NOT ? OR delivered_at_micros IS NOT ? OR status_reason IS NOT ?)
+                    """
+            )
+            var changed = 0
+            for update in deliveries {
+                try statement.execute(arguments: [
+                    update.status, update.reason, update.deliveredAt?.rawValue, update.batch, update.messageRow,
+                    update.status, update.deliveredAt?.rawValue, update.reason,
+                ])
+                changed += db.changesCount
+            }
+            return changed
+        }
+    }
+
+    /// Delivered messages whose outcome is not joined yet and was delivered at or before `notAfter`.
+    public func outcomesPending(deliveredNotAfter notAfter: Timestamp) throws -> [OutcomePending] {
+        try store.read("read messages awaiting outcomes") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, user_index, goal, delivered_at_micros FROM message_log
+                    WHERE status = 'delivered' AND outcome_joined_at_micros IS NULL AND delivered_at_micros <= ?
+                    ORDER BY user_index, delivered_at_micros
+                    """,
+                arguments: [notAfter.rawValue]
+            ).map { row in
+                OutcomePending(
+                    id: row["id"],
+                    userIndex: row["user_index"],
+                    goal: row["goal"] ?? "",
+                    deliveredAt: Timestamp(rawValue: row["delivered_at_micros"])
+                )
+            }
+        }
+    }
+
+    /// Records joined outcomes, in one transaction; `responded_at_micros` is the first goal's time.
+    public func record(_ outcomes: [JoinedOutcome], joinedAt: Timestamp) throws {
+        try store.write("record message outcomes") { db in
+            let statement = try db.makeStatement(
+                sql: """
+                    UPDATE message_log SET goal_count = ?, goal_value = ?, goal_delay_seconds = ?,
+                        responded_at_micros = CASE WHEN ? IS NULL THEN NULL ELSE delivered_at_micros + ? * 1000000 END,
+                        outcome_joined_at_micros = ?
+                    WHERE id = ?
+                    """
+            )
+            for outcome in outcomes {
+                try statement.execute(arguments: [
+                    outcome.count, outcome.value, outcome.firstDelaySeconds, outcome.firstDelaySeconds,
+                    outcome.firstDelaySeconds, joinedAt.rawValue, outcome.id,
+                ])
+            }
+        }
+    }
+
+    /// The joined outcomes of `campaign`'s delivered messages: what a learning policy reads.
+    public func outcomes(campaign: String) throws -> [LoggedOutcome] {
+        try store.read("read message outcomes") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT user_index, campaign, cluster, labels, window_index, goal_count FROM message_log
+                    WHERE campaign = ? AND status = 'delivered' AND outcome_joined_at_micros IS NOT NULL
+                    ORDER BY id
+                    """,
+                arguments: [campaign]
+            ).map { row in
+                LoggedOutcome(
+                    userIndex: row["user_index"],
+                    campaign: row["campaign"],
+                    cluster: row["cluster"],
+                    labels: Self.stringArray(row["labels"]),
+                    windowIndex: row["window_index"],
+                    goalCount: row["goal_count"] ?? 0
+                )
+            }
+        }
+    }
+
+    /// Decisions per mode and status, for summaries: `(mode, status, count)`.
+    public func decisionCounts(runID: Int64? = nil) throws -> [(mode: String, status: String?, count: Int)] {
+        try store.read("count decisions") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT COALESCE(mode, 'sent') AS mode, status, COUNT(*) AS n FROM message_log
+                    WHERE ? IS NULL OR run_id = ? GROUP BY 1, 2 ORDER BY 1, 2
+                    """,
+                arguments: [runID, runID]
+            ).map { ($0["mode"], $0["status"], $0["n"]) }
+        }
+    }
+
+    /// `strings` as a JSON array. Written by hand: JSONEncoder cost about 10 µs a row, two rows a
+    /// decision, which at a million decisions was seconds of an assignment run (tools/bench-assign).
+    static func jsonArray(_ strings: [String]) -> String {
+        var json = "["
+        for (position, string) in strings.enumerated() {
+            if position > 0 { json += "," }
+            json += "\""
+            for scalar in string.unicodeScalars {
+                switch scalar {
+                case "\"": json += "\\\""
+                case "\\": json += "\\\\"
+                case "\n": json += "\\n"
+                case "\r": json += "\\r"
+                case "\t": json += "\\t"
+                case _ where scalar.value < 0x20:
+                    let hex = String(scalar.value, radix: 16)
+                    json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: json.unicodeScalars.append(scalar)
+                }
+            }
+            json += "\""
+        }
+        return json + "]"
+    }
+
+    static func stringArray(_ json: String?) -> [String] {
+        guard let json else { return [] }
+        return (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
+    }
+}
