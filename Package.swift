@@ -206,6 +206,14 @@ let package = Package(
             exclude: ["python_peer.py"]
         ),
 
+        // The outbox benchmark's and crash test's Swift side (tools/bench-outbox, tools/crash-outbox): writes
+        // batch files, runs aamped's and Redis Streams' consumers, and the crash test's logging consumer.
+        .executableTarget(
+            name: "aampe-bench-outbox",
+            dependencies: ["AampeClient", "AampeCore", "AampeOutbox", "AampeProtocol"],
+            path: "tools/benchmarks/outbox"
+        ),
+
         .executableTarget(
             name: "aampe-loadgen",
             dependencies: [
@@ -262,6 +270,7 @@ let package = Package(
                 "AampeServer", "AampeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         .testTarget(name: "AampeOutboxTests", dependencies: ["AampeCore", "AampeOutbox", "AampeTestSupport"]),

@@ -54,6 +54,14 @@ public final class OutboxClock: Sendable {
         }
     }
 
+    /// Moves a simulated clock forward to `instant` if it reads earlier; does nothing otherwise, or for the
+    /// system clock. A restarted daemon calls it with its journals' latest instant, so that a simulated
+    /// clock does not run back across a restart either.
+    public func catchUp(to instant: Timestamp) {
+        guard isSimulated else { return }
+        simulatedMicros.max(instant.rawValue, ordering: .acquiringAndReleasing)
+    }
+
     /// Moves a simulated clock forward by `micros` (not negative); returns the new now.
     @discardableResult
     public func advance(byMicros micros: Int64) throws(MoveError) -> Timestamp {

@@ -130,6 +130,8 @@ public final class OutboxService: Service, Sendable {
                 }
                 var machine = opened.machine
                 let changes = machine.takeChanges()
+                // A simulated clock restarted from its flag must not read earlier than the journal's last change.
+                if machine.latestNow.rawValue != .min { clock.catchUp(to: machine.latestNow) }
                 let batch = ServedBatch(batch: opened.batch, machine: machine, journal: opened.journal)
                 state.withLock { state in
                     state.failedToOpen[number] = nil

@@ -76,6 +76,14 @@ public struct MessageStateMachine: Sendable {
         public var until: Timestamp
         /// Which lease of the message this is: 1 on the first.
         public var attempt: Int
+
+        /// A lease of `message` under `token` until `until`, its `attempt`-th.
+        public init(message: MessageIndex, token: LeaseToken, until: Timestamp, attempt: Int) {
+            self.message = message
+            self.token = token
+            self.until = until
+            self.attempt = attempt
+        }
     }
 
     /// What a consumer says happened to a leased message.

@@ -23,7 +23,13 @@ struct OutboxServingTests {
     static let batch: UInt32 = 7
     static func id(_ row: UInt32) -> UInt64 { OutboxMessageID(batch: batch, row: row).rawValue }
 
-    static func record(_ row: Int, channel: OutboxChannel, from: Int64, to: Int64) -> OutboxRecord {
+    static func record(
+        _ row: Int,
+        channel: OutboxChannel,
+        from: Int64,
+        to: Int64,
+        start: Timestamp = start
+    ) -> OutboxRecord {
         OutboxRecord(
             user: "u\(row)",
             campaign: "cart",
@@ -44,14 +50,17 @@ struct OutboxServingTests {
         )
     }
 
-    static let records = [
-        record(0, channel: .email, from: 0, to: 3),
-        record(1, channel: .push, from: 0, to: 2),
-        record(2, channel: .sms, from: 5, to: 8),
-    ]
+    /// The table's three messages, with T = `start`.
+    static func records(start: Timestamp = start) -> [OutboxRecord] {
+        [
+            record(0, channel: .email, from: 0, to: 3, start: start),
+            record(1, channel: .push, from: 0, to: 2, start: start),
+            record(2, channel: .sms, from: 5, to: 8, start: start),
+        ]
+    }
 
     /// Writes `records` as batch 7 of the data directory.
-    static func writeBatch(_ directory: DataDirectory, _ records: [OutboxRecord] = records) throws {
+    static func writeBatch(_ directory: DataDirectory, _ records: [OutboxRecord] = records()) throws {
         let folder = OutboxFolder(path: directory.outboxPath)
         try FileManager.default.createDirectory(atPath: folder.folder(of: batch), withIntermediateDirectories: true)
         try OutboxBatch.write(records, to: folder.messagesPath(of: batch), createdAt: start)
@@ -310,6 +319,15 @@ struct OutboxServingTests {
             _ = try await client.ack([Self.ack(1, 1, .delivered), Self.ack(1, 1, .failed, reason: reason + "r")])
         }
         await expectInvalid("acknowledgements[0].status") { _ = try await client.ack([Self.ack(1, 1, .unspecified)]) }
+
+        // CLOCK moves a simulated clock at most ten years at once.
+        let before = try await client.clock().nowMicros
+        await expectInvalid("advance_micros") {
+            _ = try await client.clock(advanceMicros: Limits.maximumClockAdvanceMicros + 1)
+        }
+        await expectInvalid("advance_micros") { _ = try await client.clock(advanceMicros: -1) }
+        let moved = try await client.clock(advanceMicros: Limits.maximumClockAdvanceMicros)
+        #expect(moved.nowMicros == before + Limits.maximumClockAdvanceMicros)
     }
 
     @Test("a daemon on the system clock refuses to move it")

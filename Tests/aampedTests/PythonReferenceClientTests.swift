@@ -1,3 +1,4 @@
+import AampeCore
 import AampeTestSupport
 import Foundation
 import Testing
@@ -48,10 +49,14 @@ struct PythonReferenceClientTests {
         try DaemonProcess.writeFile(tokenFile, token + "\n", mode: 0o600)
 
         let port = try Self.freeTCPPort()
-        // The outbox batch of OutboxServingTests, on its simulated clock, for the live PULL and ACK test.
+        // The outbox batch of OutboxServingTests with T an hour ago, on the system clock (TRACK's limits are
+        // relative to the server's clock, which the live tests read from the wall), for the PULL and ACK test.
         let daemon = try DaemonProcess(
-            arguments: ["--tcp", "127.0.0.1:\(port)", "--token-file", tokenFile] + OutboxServingTests.clockArguments,
-            prepare: { directory, _ in try OutboxServingTests.writeBatch(directory) }
+            arguments: ["--tcp", "127.0.0.1:\(port)", "--token-file", tokenFile],
+            prepare: { directory, _ in
+                let hourAgo = Timestamp.now().adding(microseconds: -3_600_000_000)
+                try OutboxServingTests.writeBatch(directory, OutboxServingTests.records(start: hourAgo))
+            }
         )
         try Self.waitForTCP(port: port, daemon: daemon)
 

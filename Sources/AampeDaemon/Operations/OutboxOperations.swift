@@ -63,16 +63,15 @@ extension DaemonRequestHandler {
         }
         // Built while the leases are being synced; a message that cannot be read fails the whole answer
         // (its lease lapses and it is handed out again).
-        var response = Aampe_V1_PullResponse()
-        response.nowMicros = pulled.now.rawValue
         let failure: ProtocolError?
+        let bytes: [UInt8]
         do {
-            response.messages = try pulled.leases.map(Self.message)
+            bytes = try Self.pullResponseBytes(pulled.leases, now: pulled.now)
             failure = nil
         } catch {
+            bytes = []
             failure = ProtocolError(code: .internalError, message: "cannot read a leased message: \(error)")
         }
-        let bytes: [UInt8] = failure == nil ? try response.serializedBytes() : []
         outbox.whenDurable(pulled.ticket) { result in
             switch result {
             case .success:
@@ -84,6 +83,18 @@ extension DaemonRequestHandler {
         }
     }
 
+    /// The serialized `PullResponse` of `leases` (see ``PullResponseEncoder``).
+    static func pullResponseBytes(_ leases: [OutboxService.LeasedMessage], now: Timestamp) throws -> [UInt8] {
+        var encoder = PullResponseEncoder(capacity: leases.count * 384)
+        for leased in leases {
+            try leased.batch.withRawRow(at: Int(leased.lease.message.rawValue)) { row in
+                try encoder.append(id: leased.id, lease: leased.lease, row: row)
+            }
+        }
+        return encoder.finish(nowMicros: now.rawValue)
+    }
+
+    /// `leased` as the generated message: what ``PullResponseEncoder`` must encode byte for byte.
     static func message(_ leased: OutboxService.LeasedMessage) throws -> Aampe_V1_OutboxMessage {
         let record = try leased.batch.record(at: Int(leased.lease.message.rawValue))
         var message = Aampe_V1_OutboxMessage()

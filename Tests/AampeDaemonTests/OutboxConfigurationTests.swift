@@ -1,0 +1,40 @@
+import AampeCore
+import AampeDaemon
+import AampeTestSupport
+import Foundation
+import Testing
+
+@Suite("Daemon configuration: the outbox and the simulated clock")
+struct OutboxConfigurationTests {
+    func configuration(_ yaml: String) throws -> DaemonConfiguration {
+        let folder = try TemporaryFolder(prefix: "aampe-config")
+        let path = folder.child("aamped.yaml")
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        var configuration = DaemonConfiguration(dataDirectory: DataDirectory(path: folder.path))
+        try configuration.apply(file: path)
+        return configuration
+    }
+
+    @Test("outbox.maximumAttempts is accepted at the limit and refused one past it, naming the setting")
+    func maximumAttempts() throws {
+        let atLimit = try configuration("outbox:\n  maximumAttempts: \(Limits.maximumDeliveryAttempts)\n")
+        #expect(atLimit.outboxMaximumAttempts == Limits.maximumDeliveryAttempts)
+        #expect(try configuration("outbox:\n  rescanMillis: 0\n").outboxRescanMillis == 0)
+        do {
+            _ = try configuration("outbox:\n  maximumAttempts: \(Limits.maximumDeliveryAttempts + 1)\n")
+            Issue.record("accepted maximumAttempts one past the limit")
+        } catch let error as DaemonError {
+            #expect("\(error)".contains("maximumAttempts"))
+        }
+        #expect(throws: DaemonError.self) { try configuration("outbox:\n  maximumAttempts: 0\n") }
+        #expect(throws: DaemonError.self) { try configuration("outbox:\n  retries: 3\n") }
+    }
+
+    @Test("simulatedClock takes an ISO-8601 instant; anything else is refused")
+    func simulatedClock() throws {
+        #expect(try configuration("logLevel: info\n").simulatedClock == nil)
+        let clock = try configuration("simulatedClock: 2026-10-30T00:00:00Z\n").simulatedClock
+        #expect(clock == Timestamp(iso8601: "2026-10-30T00:00:00Z"))
+        #expect(throws: DaemonError.self) { try configuration("simulatedClock: tomorrow\n") }
+    }
+}
