@@ -521,8 +521,8 @@ class LiveUnixTests(unittest.TestCase):
 
     def test_track_limits_at_max_and_over(self) -> None:
         earliest = 946_684_800 * 1_000_000  # 2000-01-01T00:00:00Z
-        # "Ahead of the server's clock" is ahead of aamped's one clock, which this test daemon runs
-        # simulated (TRACK stamps and checks events on it, as the outbox and the triggers do).
+        # "Ahead of the server's clock" is ahead of aamped's one clock (simulated when it runs with
+        # --simulated-clock: TRACK stamps and checks events on it, as the outbox and the triggers do).
         now = self.client.clock().now_micros
         day = 86_400 * 1_000_000
 
