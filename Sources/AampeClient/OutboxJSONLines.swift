@@ -111,23 +111,6 @@ public enum OutboxJSONLines {
         return micros % Timestamp.microsecondsPerSecond == 0 ? timestamp.description : timestamp.iso8601Microseconds
     }
 
-    /// `text` as a JSON string (RFC 8259 section 7: quote, backslash and control characters escaped).
-    public static func quoted(_ text: String) -> String {
-        var out = "\""
-        out.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    /// `text` as a JSON string.
+    public static func quoted(_ text: String) -> String { JSONText.quoted(text) }
 }

@@ -13,3 +13,33 @@ public enum CSVText {
         return quoted + "\""
     }
 }
+
+/// Writing JSON strings by hand where JSONEncoder costs too much per value (the real-time log, the
+/// outbox's JSON lines, the message log's arrays): one escaping rule for all of them.
+public enum JSONText {
+    /// `text` as a JSON string (RFC 8259 section 7): quote, backslash and control characters escaped,
+    /// everything else as is.
+    public static func quoted(_ text: String) -> String {
+        var out = "\""
+        out.reserveCapacity(text.utf8.count + 2)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// `strings` as a JSON array of strings.
+    public static func array(_ strings: [String]) -> String {
+        "[" + strings.map(quoted).joined(separator: ",") + "]"
+    }
+}

@@ -363,30 +363,9 @@ extension MessageLogRepository {
         }
     }
 
-    /// `strings` as a JSON array. Written by hand: JSONEncoder cost about 10 µs a row, two rows a
-    /// decision, which at a million decisions was seconds of an assignment run (tools/bench-assign).
-    static func jsonArray(_ strings: [String]) -> String {
-        var json = "["
-        for (position, string) in strings.enumerated() {
-            if position > 0 { json += "," }
-            json += "\""
-            for scalar in string.unicodeScalars {
-                switch scalar {
-                case "\"": json += "\\\""
-                case "\\": json += "\\\\"
-                case "\n": json += "\\n"
-                case "\r": json += "\\r"
-                case "\t": json += "\\t"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: json.unicodeScalars.append(scalar)
-                }
-            }
-            json += "\""
-        }
-        return json + "]"
-    }
+    /// `strings` as a JSON array, by hand: JSONEncoder cost about 10 µs a row, two rows a decision,
+    /// which at a million decisions was seconds of an assignment run (tools/bench-assign).
+    static func jsonArray(_ strings: [String]) -> String { JSONText.array(strings) }
 
     static func stringArray(_ json: String?) -> [String] {
         guard let json else { return [] }

@@ -134,8 +134,10 @@ struct ServerHandshakeTests {
 
     @Test("a client that never says HELLO is dropped at the handshake timeout")
     func handshakeTimeout() async throws {
+        // Long enough that the second client below, whose HELLO the same timeout bounds, is not dropped
+        // too on a loaded 2-core CI machine (200 ms was: CI saw "the connection closed before the answer").
         var limits = ServerLimits.patient
-        limits.handshakeTimeoutMillis = 200
+        limits.handshakeTimeoutMillis = 2_000
         let server = try await TestServer(limits: limits)
         let raw = try server.raw()
         let started = ContinuousClock.now
@@ -143,7 +145,7 @@ struct ServerHandshakeTests {
         #expect(try raw.receiveFrame()?.errorCode == .handshakeTimeout)
         #expect(try raw.isClosedByServer())
         let waited = ContinuousClock.now - started
-        #expect(waited >= .milliseconds(180) && waited < .seconds(3))
+        #expect(waited >= .milliseconds(1_900) && waited < .seconds(10))
         // Others are still served.
         #expect(try await server.client().ping().payload.isEmpty)
         await server.stop()

@@ -122,9 +122,7 @@ public enum AssignJob {
                     to: horizonEnd
                 )
             }
-            var records: [OutboxRecord] = []
-            var decisions: [LoggedDecision] = []
-            var summaries: [CampaignSummary] = []
+            var batch = RunBatch(runID: context.runID)
             for campaign in campaigns {
                 var assigner = try CampaignAssigner(
                     campaign: campaign,
@@ -136,29 +134,10 @@ public enum AssignJob {
                     controlGroup: controlGroup
                 )
                 let outcome = try times.measure("assigning") { try assigner.assign(planned: &planned) }
-                for (record, decision) in outcome.messages {
-                    var decision = decision
-                    decision.batch = context.runID
-                    decision.messageRow = records.count
-                    records.append(record)
-                    decisions.append(decision)
-                }
-                decisions += outcome.others
-                summaries.append(outcome.summary)
+                batch.add(outcome)
             }
-            var batch: Int64?
-            if !isDryRun {
-                batch = try times.measure("writing") {
-                    try OutboxCommit.commit(
-                        records: records,
-                        decisions: decisions,
-                        batch: context.runID,
-                        directory: directory,
-                        store: context.store,
-                        createdAt: asOf
-                    )
-                }
-            }
+            let written =
+                isDryRun ? nil : try times.measure("writing") { try batch.commit(directory, context.store, asOf) }
             let report = Report(
                 runID: context.runID,
                 asOf: asOf.iso8601Microseconds,
@@ -166,15 +145,15 @@ public enum AssignJob {
                 isDryRun: isDryRun,
                 contentVersion: inputs.contentVersion,
                 generation: inputs.generationNumber,
-                batch: batch,
+                batch: written,
                 recovered: recovery,
-                campaigns: summaries,
+                campaigns: batch.summaries,
                 phaseSeconds: times.seconds
             )
             var counters = RunCounters()
             counters["messages"] = Int64(report.messages)
-            counters["decisions_logged"] = Int64(isDryRun ? 0 : decisions.count)
-            for summary in summaries { counters["messages_" + summary.campaign] = Int64(summary.messages) }
+            counters["decisions_logged"] = Int64(isDryRun ? 0 : batch.decisions.count)
+            for summary in batch.summaries { counters["messages_" + summary.campaign] = Int64(summary.messages) }
             return (report, counters)
         }
     }
@@ -232,9 +211,7 @@ public enum AssignJob {
                 from: Timestamp(secondsSinceEpoch: horizonEnd.secondsSinceEpoch - 7 * 86_400),
                 to: horizonEnd
             )
-            var records: [OutboxRecord] = []
-            var decisions: [LoggedDecision] = []
-            var summaries: [CampaignSummary] = []
+            var batch = RunBatch(runID: context.runID)
             for campaign in inputs.content.campaigns {
                 let mine = firings.filter { $0.campaign == campaign.name }
                 guard !mine.isEmpty else { continue }
@@ -256,26 +233,9 @@ public enum AssignJob {
                 let outcome = try times.measure("assigning") {
                     try assigner.assign(planned: &planned, candidates: candidates)
                 }
-                for (record, decision) in outcome.messages {
-                    var decision = decision
-                    decision.batch = context.runID
-                    decision.messageRow = records.count
-                    records.append(record)
-                    decisions.append(decision)
-                }
-                decisions += outcome.others
-                summaries.append(outcome.summary)
+                batch.add(outcome)
             }
-            let batch = try times.measure("writing") {
-                try OutboxCommit.commit(
-                    records: records,
-                    decisions: decisions,
-                    batch: context.runID,
-                    directory: directory,
-                    store: context.store,
-                    createdAt: asOf
-                )
-            }
+            let written = try times.measure("writing") { try batch.commit(directory, context.store, asOf) }
             let report = Report(
                 runID: context.runID,
                 asOf: asOf.iso8601Microseconds,
@@ -283,9 +243,9 @@ public enum AssignJob {
                 isDryRun: false,
                 contentVersion: inputs.contentVersion,
                 generation: inputs.generationNumber,
-                batch: batch,
+                batch: written,
                 recovered: OutboxCommit.Recovery(),
-                campaigns: summaries,
+                campaigns: batch.summaries,
                 phaseSeconds: times.seconds
             )
             return (report, RunCounters(["messages": Int64(report.messages)]))
@@ -305,6 +265,40 @@ public enum AssignJob {
             )
         }
         return [campaign]
+    }
+}
+
+/// What a run collects from its campaigns: the messages (each decision numbered by its row in the
+/// batch), the other decisions, and the summaries.
+struct RunBatch {
+    let runID: Int64
+    var records: [OutboxRecord] = []
+    var decisions: [LoggedDecision] = []
+    var summaries: [AssignJob.CampaignSummary] = []
+
+    mutating func add(_ outcome: CampaignAssigner.Outcome) {
+        for (record, decision) in outcome.messages {
+            var decision = decision
+            decision.batch = runID
+            decision.messageRow = records.count
+            records.append(record)
+            decisions.append(decision)
+        }
+        decisions += outcome.others
+        summaries.append(outcome.summary)
+    }
+
+    /// Writes the batch and logs the decisions (``OutboxCommit``); the batch number, or `nil` without
+    /// messages.
+    func commit(_ directory: DataDirectory, _ store: Store, _ asOf: Timestamp) throws -> Int64? {
+        try OutboxCommit.commit(
+            records: records,
+            decisions: decisions,
+            batch: runID,
+            directory: directory,
+            store: store,
+            createdAt: asOf
+        )
     }
 }
 
