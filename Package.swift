@@ -337,7 +337,8 @@ let package = Package(
         .testTarget(
             name: "aampectlTests",
             dependencies: [
-                "aampectl", "AampeCore", "AampeIngest", "AampeSegments", "AampeStore", "AampeTestSupport",
+                "aampectl", "AampeCore", "AampeIngest", "AampeOutbox", "AampeSegments", "AampeStore",
+                "AampeTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -17,6 +17,26 @@ internal import Foundation
 /// Nothing is deleted: a formula or variant that a new version drops is archived, so that the message
 /// log can always name what was sent.
 public enum ContentVersioning {
+    /// A stored version whose JSON no longer decodes as `Content` (written by another build).
+    public struct UnreadableVersion: Error, CustomStringConvertible {
+        public var version: Int64
+        public var reason: String
+        public var description: String { "content version \(version) cannot be read back: \(reason)" }
+    }
+
+    /// The latest applied content and its version id, read back; `nil` before any content is applied.
+    /// Assignment, the message-log sync and the daemon's triggers all read content this way.
+    public static func latest(in store: Store) throws -> (version: Int64, content: Content)? {
+        guard let version = try store.content.latestVersion(),
+            let document = try store.content.document(ofVersion: version.id)
+        else { return nil }
+        do {
+            return (version.id, try JSONDecoder().decode(Content.self, from: Data(document.utf8)))
+        } catch {
+            throw UnreadableVersion(version: version.id, reason: "\(error)")
+        }
+    }
+
     /// Stores `content` as a new version (or, with `isDryRun`, only says what would change).
     public static func apply(_ content: Content, to store: Store, isDryRun: Bool) throws -> ContentChanges {
         try store.content.apply(try snapshot(of: content), isDryRun: isDryRun)

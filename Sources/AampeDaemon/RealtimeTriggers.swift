@@ -57,6 +57,8 @@ final class RealtimeTriggers: Service, Sendable {
     let tickMillis: Int
     let settings: AssignmentSettings
     private let state = Mutex(State())
+    /// The store the periodic content check reads, opened on first use and kept.
+    private let store = Mutex<Store?>(nil)
 
     init(
         directory: DataDirectory,
@@ -76,10 +78,10 @@ final class RealtimeTriggers: Service, Sendable {
 
     /// Reads the applied content's event triggers when its version changed. Without content, no trigger.
     func refreshContent(store: Store) throws {
+        // The cheap version check every few seconds; the content is read back only when it changed.
         guard let version = try store.content.latestVersion() else { return }
         if state.withLock({ $0.contentVersion == version.id }) { return }
-        guard let document = try store.content.document(ofVersion: version.id) else { return }
-        let content = try JSONDecoder().decode(Content.self, from: Data(document.utf8))
+        guard let (newest, content) = try ContentVersioning.latest(in: store) else { return }
         let triggers = content.campaigns.compactMap { campaign -> Trigger? in
             guard case .event(let name, let delaySeconds, let cancelling) = campaign.trigger else { return nil }
             return Trigger(
@@ -91,7 +93,7 @@ final class RealtimeTriggers: Service, Sendable {
         }
         state.withLock {
             $0.triggers = triggers
-            $0.contentVersion = version.id
+            $0.contentVersion = newest
         }
     }
 
@@ -149,6 +151,15 @@ final class RealtimeTriggers: Service, Sendable {
         }
     }
 
+    func openedStore() throws -> Store {
+        try store.withLock { kept in
+            if let kept { return kept }
+            let opened = try directory.openStore()
+            kept = opened
+            return opened
+        }
+    }
+
     /// Assigns and serves what is due; returns how many messages became pullable.
     @discardableResult
     func fireDue() -> Int {
@@ -186,7 +197,7 @@ final class RealtimeTriggers: Service, Sendable {
                 // New content (a new trigger, a changed delay) is picked up within a few seconds.
                 if ticks % max(1, 5_000 / self.tickMillis) == 0 {
                     do {
-                        try self.refreshContent(store: try self.directory.openStore())
+                        try self.refreshContent(store: try self.openedStore())
                     } catch {
                         self.logger.error("real-time triggers: cannot read the content: \(error)")
                     }

@@ -1,3 +1,4 @@
+import AampeOutbox
 import AampeTestSupport
 import Foundation
 import Testing
@@ -234,7 +235,8 @@ struct AssignCommandTests {
             reference,
             "SELECT user_index, campaign, formula, variant, labels, window_index, sent_at_micros, propensity FROM message_log ORDER BY campaign, user_index"
         )
-        let expectedBytes = try Self.batchBytes(reference)
+        let expectedRecords = try Self.batchRecords(reference)
+        #expect(!expectedRecords.isEmpty)
         for failpoint in ["assign.after-outbox-write:1", "assign.after-log-commit:1"] {
             let crashed = try TemporaryFolder()
             let data = try Self.world(crashed)
@@ -249,18 +251,19 @@ struct AssignCommandTests {
                 ) == expected,
                 "\(failpoint)"
             )
-            #expect(try Self.batchBytes(data) == expectedBytes, "\(failpoint)")
+            #expect(try Self.batchRecords(data) == expectedRecords, "\(failpoint)")
             let names = try FileManager.default.contentsOfDirectory(atPath: data + "/outbox")
             #expect(names.allSatisfy { !$0.hasSuffix(".pending") }, "\(failpoint): \(names)")
         }
     }
 
-    /// The messages of every batch, in order, without the segment's own random id and time: user, labels,
-    /// window and text.
-    static func batchBytes(_ data: String) throws -> [String] {
-        try sql(
-            data,
-            "SELECT k.external_id || ' ' || m.labels || ' ' || m.sent_at_micros || ' ' || m.window_end_micros FROM message_log m JOIN user_keys k USING (user_index) WHERE batch IS NOT NULL ORDER BY batch, message_row"
-        ).split(separator: "\n").map(String.init)
+    /// Every message of every served batch file (`outbox/<batch>/messages.seg`), read back with
+    /// `OutboxBatch`, in batch order: what PULL would hand out. No `.pending` folder is read.
+    static func batchRecords(_ data: String) throws -> [OutboxRecord] {
+        let folder = OutboxFolder(path: data + "/outbox")
+        return try folder.batches().flatMap { batch in
+            let file = try OutboxBatch(path: folder.messagesPath(of: batch), batch: batch)
+            return try (0..<file.count).map { try file.record(at: $0) }
+        }
     }
 }

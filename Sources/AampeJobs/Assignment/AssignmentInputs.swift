@@ -17,6 +17,8 @@ struct AssignmentInputs {
     /// Event type index → name.
     let eventTypes: [String]
     let profiles: [Int: StoredProfile]
+    /// With `onlyUsers`: their dense indices by external id (found in the one pass that selects them).
+    let selectedUsers: [String: Int]
     let zones: UserZones
     let layout: TimeWindowLayout
     let landscape: ServedLandscape?
@@ -37,28 +39,23 @@ struct AssignmentInputs {
         settings: AssignmentSettings,
         onlyUsers: Set<String>? = nil
     ) throws {
-        guard let version = try store.content.latestVersion(),
-            let document = try store.content.document(ofVersion: version.id)
-        else {
+        guard let latest = try ContentVersioning.latest(in: store) else {
             throw JobError(.noData(detail: "no content applied; run `aampectl content apply FOLDER` first"))
         }
-        do {
-            content = try JSONDecoder().decode(Content.self, from: Data(document.utf8))
-        } catch {
-            throw JobError(.noData(detail: "content version \(version.id) cannot be read back: \(error)"))
-        }
-        contentVersion = version.id
+        content = latest.content
+        contentVersion = latest.version
         events = EventStore(dataDirectory: directory, store: store)
         snapshot = try events.snapshot()
         userIDs = snapshot.keys.userIDs
         eventTypes = snapshot.keys.eventTypes
+        var selected: [String: Int] = [:]
         if let onlyUsers {
-            var indices: [Int] = []
-            for (index, id) in snapshot.keys.userIDs.enumerated() where onlyUsers.contains(id) { indices.append(index) }
-            profiles = try store.ingestion.profiles(only: indices)
+            for (index, id) in snapshot.keys.userIDs.enumerated() where onlyUsers.contains(id) { selected[id] = index }
+            profiles = try store.ingestion.profiles(only: selected.values.sorted())
         } else {
             profiles = try store.ingestion.profiles()
         }
+        selectedUsers = selected
         let horizonEnd = Timestamp(secondsSinceEpoch: asOf.secondsSinceEpoch + settings.horizonSeconds + 86_400)
         zones = try UserZones(
             userCount: userIDs.count,
@@ -109,9 +106,9 @@ struct AssignmentInputs {
         return byUser
     }
 
-    /// The dense index of the user with external id `userID`, or `nil` for a user the store does not
-    /// know (a scan: for the few users of a real-time firing).
-    func userIndex(_ userID: String) -> Int? { userIDs.firstIndex(of: userID) }
+    /// The dense index of one of the `onlyUsers` the inputs were read for, or `nil` for a user the store
+    /// does not know.
+    func userIndex(_ userID: String) -> Int? { selectedUsers[userID] }
 
     /// The event type index of `name`, or `nil` when no imported event has it.
     func eventType(_ name: String) -> UInt32? { eventTypes.firstIndex(of: name).map(UInt32.init) }

@@ -140,10 +140,7 @@ public enum MessageLogSync {
 
     /// The goals of the applied content, by name; none before any content is applied.
     static func currentGoals(store: Store) throws -> [String: Goal] {
-        guard let version = try store.content.latestVersion(),
-            let document = try store.content.document(ofVersion: version.id)
-        else { return [:] }
-        let content = try JSONDecoder().decode(Content.self, from: Data(document.utf8))
+        guard let content = try ContentVersioning.latest(in: store)?.content else { return [:] }
         return Dictionary(content.goals.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 }
