@@ -128,7 +128,14 @@ struct TrainTimingCommand: AsyncParsableCommand {
                 )
             )
         } else {
-            rows.append(("BG/NBD", "not fitted: " + (report.activityFitError ?? "no user was active on two days")))
+            rows.append(
+                (
+                    "BG/NBD",
+                    "not fitted: "
+                        + (report.activityFitError.map { $0 + "; each user's own rate instead" }
+                            ?? "no user was active on two days")
+                )
+            )
         }
         rows += [
             (

@@ -221,3 +221,19 @@ struct BGNBDModelTests {
         #expect(abs(m.expectedTransactions(within: 30, x: 0, tx: 0, T: 0) / simulatedMean - 1) < 0.03)
     }
 }
+
+@Suite("Timing's activity when BG/NBD cannot be fitted")
+struct PoissonActivityFallbackTests {
+    @Test("each user is active at their own daily rate, counting the first active day")
+    func ownRate() {
+        // Active every day for 3 days: rate 1 a day, so a week is all but certain.
+        #expect(abs(TimingTrainer.poissonProbabilityActive(within: 7, x: 2, T: 2) - (1 - exp(-7))) < 1e-12)
+        // Once in 30 days: rate 1/30.
+        #expect(abs(TimingTrainer.poissonProbabilityActive(within: 7, x: 0, T: 29) - (1 - exp(-7.0 / 30))) < 1e-12)
+        // More repeat days over the same age, or a longer horizon, make activity more likely.
+        let base = TimingTrainer.poissonProbabilityActive(within: 7, x: 1, T: 10)
+        #expect(TimingTrainer.poissonProbabilityActive(within: 7, x: 3, T: 10) > base)
+        #expect(TimingTrainer.poissonProbabilityActive(within: 14, x: 1, T: 10) > base)
+        #expect(TimingTrainer.poissonProbabilityActive(within: 0, x: 1, T: 10) == 0)
+    }
+}

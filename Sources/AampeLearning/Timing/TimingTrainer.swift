@@ -1,4 +1,5 @@
 import AampeCore
+import Foundation
 
 /// Trained timing: per user, the window propensity, the activity and responsiveness estimates and the
 /// cadence they imply, with the population models behind them.
@@ -152,9 +153,22 @@ public enum TimingTrainer {
                     weights: weights
                 )
             } catch let error as LearningError {
-                // A fit that does not converge leaves the activity estimate out (NaN, cadence at its
-                // minimum) and says why; the windows and responsiveness are still worth publishing.
+                // A fit that does not converge (typically a few days of history, where the likelihood keeps
+                // rising toward no heterogeneity and no drop-out) says why, and the activity estimate falls
+                // back to that limit: every user active at their own observed rate. Leaving it out would
+                // give every user the minimum cadence, which is 0, and silence the app.
                 activityFitError = "\(error)"
+                let horizon = Double(settings.horizonDays)
+                for user in 0..<users where !frequency[user].isNaN {
+                    alive[user] = 1
+                    active[user] = Float(
+                        Self.poissonProbabilityActive(
+                            within: horizon,
+                            x: Double(frequency[user]),
+                            T: Double(age[user])
+                        )
+                    )
+                }
                 return nil
             }
             let horizon = Double(settings.horizonDays)
@@ -234,5 +248,15 @@ public enum TimingTrainer {
             sendsRead: sendsRead,
             phaseSeconds: times.seconds
         )
+    }
+}
+
+extension TimingTrainer {
+    /// P(at least one active day within `horizon` days) for a user with `x` repeat active days over the `T`
+    /// days since their first: BG/NBD's limit with no heterogeneity and no drop-out, a Poisson process at
+    /// the user's own daily rate, counting the first active day, (x + 1) / (T + 1).
+    public static func poissonProbabilityActive(within horizon: Double, x: Double, T: Double) -> Double {
+        let rate = (x + 1) / (T + 1)
+        return 1 - exp(-rate * horizon)
     }
 }
