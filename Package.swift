@@ -227,8 +227,9 @@ let package = Package(
             path: "tools/loadgen"
         ),
 
-        // The app simulator: an outside party that talks to aamped only through files (and, later, the
-        // wire protocol), so it imports no engine target, only libzstd's module map.
+        // The app simulator: an outside party. Its library (the world, the users, their responses) imports
+        // no engine target, only libzstd's module map; the executable talks to a running aamped only as a
+        // messaging service's bridge would, through the client library and the wire protocol.
         .target(
             name: "AampeSimulator",
             dependencies: ["CZstd"],
@@ -236,7 +237,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "aampe-sim",
-            dependencies: ["AampeSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "AampeClient", "AampeCore", "AampeProtocol", "AampeSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "tools/simulator/aampe-sim"
         ),
 
@@ -330,7 +334,7 @@ let package = Package(
         .testTarget(
             name: "AampeSimulatorTests",
             dependencies: [
-                "AampeSimulator", "AampeTestSupport", "aampectl",
+                "AampeCore", "AampeSimulator", "AampeTestSupport", "aampe-sim", "aampectl", "aamped",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

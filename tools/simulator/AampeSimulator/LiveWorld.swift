@@ -42,6 +42,8 @@ public final class LiveWorld {
 
     /// The next UTC day to simulate, `YYYY-MM-DD`.
     public var nextDate: String { CivilDate.text(epochDay: world.startEpochDay + state.nextDay) }
+    /// The next day's first second, UTC seconds since 1970.
+    public var nextDayStartSeconds: Int64 { Int64(world.startEpochDay + state.nextDay) * 86_400 }
     /// Whether every day of the world has been simulated.
     public var isFinished: Bool { state.nextDay >= settings.days }
 

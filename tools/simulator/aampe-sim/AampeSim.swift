@@ -4,7 +4,7 @@ import Foundation
 
 /// `aampe-sim`: a simulated app that writes what a CDP would export, plus the hidden truth.
 @main
-struct AampeSim: ParsableCommand {
+struct AampeSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aampe-sim",
         abstract:
