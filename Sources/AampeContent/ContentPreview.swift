@@ -113,29 +113,5 @@ public enum ContentPreview {
     }
 
     /// A stored attributes object (JSON the importer wrote); `{}` for anything else.
-    static func attributes(_ json: String) -> [String: ViewValue] {
-        (try? JSONDecoder().decode([String: JSONViewValue].self, from: Data(json.utf8)))?.mapValues(\.value) ?? [:]
-    }
-
-    /// A `ViewValue` read from JSON; null reads as an empty list, which normalization removes.
-    struct JSONViewValue: Decodable {
-        var value: ViewValue
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if container.decodeNil() {
-                value = .list([])
-            } else if let bool = try? container.decode(Bool.self) {
-                value = .bool(bool)
-            } else if let number = try? container.decode(Double.self) {
-                value = .number(number)
-            } else if let text = try? container.decode(String.self) {
-                value = .text(text)
-            } else if let list = try? container.decode([JSONViewValue].self) {
-                value = .list(list.map(\.value))
-            } else {
-                value = .object(try container.decode([String: JSONViewValue].self).mapValues(\.value))
-            }
-        }
-    }
+    static func attributes(_ json: String) -> [String: ViewValue] { AttributesJSON.object(json) }
 }

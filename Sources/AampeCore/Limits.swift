@@ -199,6 +199,12 @@ extension Limits {
     public static let maximumContentFileBytes = 4 * 1024 * 1024
     public static let maximumContentFiles = 1_000
 
+    /// The deepest nesting of arrays and objects a stored attributes object may have to be read into a
+    /// user's or an item's view model; a deeper one reads as no attributes. Attributes are flat in
+    /// practice (a few levels at most); the bound keeps a hostile import from exhausting the stack of a
+    /// recursive reader.
+    public static let maximumAttributeNesting = 64
+
     /// The largest push payload, in UTF-8 bytes: what APNs and FCM accept (4 KiB) for the whole
     /// notification. Measured as the rendered fields' JSON object (`PushPayload`).
     public static let maximumPushPayloadBytes = 4_096

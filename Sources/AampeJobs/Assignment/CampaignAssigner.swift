@@ -33,6 +33,9 @@ struct CampaignAssigner {
         var windows: [Int: SendWindow]
         /// The campaign variants open to the user (consented channel, every block renderable).
         var variants: [Int]
+        /// The user's view model for each open formula, by position in ``CampaignAssigner/formulas``:
+        /// built once to find the open variants, and rendered from.
+        var models: [Int: ViewModel]
     }
 
     let campaign: Campaign
@@ -183,8 +186,9 @@ struct CampaignAssigner {
             )
         }
         let decisions = policy.decide(candidates)
+        let rendered = try renderAll(eligible, decisions: decisions)
         var channels: [String: Int] = [:]
-        for (eligible, decision) in zip(eligible, decisions) {
+        for ((eligible, decision), rendering) in zip(zip(eligible, decisions), rendered) {
             guard let choice = decision.choice, let window = eligible.windows[choice.window] else {
                 exclusions[.policy, default: 0] += 1
                 outcome.others.append(
@@ -201,9 +205,10 @@ struct CampaignAssigner {
                 continue
             }
             let chosen = variants[choice.variant]
-            let (formula, renderer) = formulas[chosen.formula]
-            let model = renderer.viewModel(eligible.data)
-            switch renderer.render(chosen.variant, for: model, maximumSMSParts: campaign.maximumSMSParts) {
+            let formula = formulas[chosen.formula].formula
+            switch rendering {
+            case nil:
+                preconditionFailure("renderAll renders every chosen variant")
             case .failure(let reason):
                 exclusions[.rendering, default: 0] += 1
                 outcome.others.append(
@@ -337,33 +342,67 @@ struct CampaignAssigner {
         _ candidates: [(user: Int, occasion: String, fixedStart: Timestamp?)],
         planned: PlannedMessages
     ) throws -> [Result<Eligible, Failure>] {
-        var results = [Result<Eligible, Failure>?](repeating: nil, count: candidates.count)
-        let firstError = Mutex<(any Error)?>(nil)
-        let chunk = 1_024
         // `check` reads only: the inputs (mapped files and values), the plan, the renderers. The policy,
-        // the one member that is not Sendable, is not touched. Each worker writes its own indices.
+        // the one member that is not Sendable, is not touched.
         nonisolated(unsafe) let assigner = self
         nonisolated(unsafe) let planned = planned
-        nonisolated(unsafe) let candidates = candidates
-        results.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let buffer = buffer
-            DispatchQueue.concurrentPerform(iterations: (candidates.count + chunk - 1) / chunk) { part in
-                for index in part * chunk..<min(candidates.count, (part + 1) * chunk) {
-                    let candidate = candidates[index]
-                    do {
-                        buffer[index] = try assigner.check(
-                            user: candidate.user,
-                            occasion: candidate.occasion,
-                            fixedStart: candidate.fixedStart,
-                            planned: planned
-                        )
-                    } catch {
-                        firstError.withLock { $0 = $0 ?? error }
+        return try Self.concurrentMap(candidates) { candidate in
+            try assigner.check(
+                user: candidate.user,
+                occasion: candidate.occasion,
+                fixedStart: candidate.fixedStart,
+                planned: planned
+            )
+        }
+    }
+
+    /// The chosen variant of each eligible user rendered, on every core (`nil` where the policy chose
+    /// nothing). Rendering is most of a run's time after eligibility, and each render only reads the
+    /// renderers and the user's own data.
+    func renderAll(
+        _ eligible: [Eligible],
+        decisions: [AssignmentDecision]
+    ) throws -> [Result<RenderedMessage, Unavailability>?] {
+        nonisolated(unsafe) let assigner = self
+        nonisolated(unsafe) let pairs = Array(zip(eligible, decisions))
+        return try Self.concurrentMap(pairs) { eligible, decision in
+            guard let choice = decision.choice, eligible.windows[choice.window] != nil else { return nil }
+            let chosen = assigner.variants[choice.variant]
+            let renderer = assigner.formulas[chosen.formula].renderer
+            return renderer.render(
+                chosen.variant,
+                for: eligible.models[chosen.formula] ?? renderer.viewModel(eligible.data),
+                maximumSMSParts: assigner.campaign.maximumSMSParts
+            )
+        }
+    }
+
+    /// `transform` of every element, on every core, in the elements' order; the first error thrown is
+    /// thrown once all workers stop. Each worker writes only its own indices of the result.
+    static func concurrentMap<Element, Output>(
+        _ elements: [Element],
+        chunk: Int = 1_024,
+        _ transform: (Element) throws -> Output
+    ) throws -> [Output] {
+        var results = [Output?](repeating: nil, count: elements.count)
+        let firstError = Mutex<(any Error)?>(nil)
+        nonisolated(unsafe) let elements = elements
+        try withoutActuallyEscaping(transform) { transform in
+            nonisolated(unsafe) let transform = transform
+            results.withUnsafeMutableBufferPointer { buffer in
+                nonisolated(unsafe) let buffer = buffer
+                DispatchQueue.concurrentPerform(iterations: (elements.count + chunk - 1) / chunk) { part in
+                    for index in part * chunk..<min(elements.count, (part + 1) * chunk) {
+                        do {
+                            buffer[index] = try transform(elements[index])
+                        } catch {
+                            firstError.withLock { $0 = $0 ?? error }
+                        }
                     }
                 }
             }
+            if let error = firstError.withLock({ $0 }) { throw error }
         }
-        if let error = firstError.withLock({ $0 }) { throw error }
         return results.map { $0! }
     }
 
@@ -448,30 +487,40 @@ struct CampaignAssigner {
                 inputs.items(for: userID, slot: $0, nowSeconds: asOf.secondsSinceEpoch)
             } ?? []
         let data = ContentPreview.renderData(profile: profile, items: items)
-        let variants = openVariants(formulas: openFormulas, data: data)
+        let (variants, models) = openVariants(formulas: openFormulas, data: data)
         guard !variants.isEmpty else { return .failure(Failure(reason: .noVariant, cluster: cluster)) }
         var byIndex: [Int: SendWindow] = [:]
         for window in windows where byIndex[window.index] == nil { byIndex[window.index] = window }
         return .success(
-            Eligible(user: user, occasion: occasion, cluster: cluster, data: data, windows: byIndex, variants: variants)
+            Eligible(
+                user: user,
+                occasion: occasion,
+                cluster: cluster,
+                data: data,
+                windows: byIndex,
+                variants: variants,
+                models: models
+            )
         )
     }
 
     /// The campaign variants of the formulas at `positions` whose blocks all have an available alternate
-    /// for the user's data.
-    func openVariants(formulas positions: [Int], data: RenderData) -> [Int] {
+    /// for the user's data, and the user's view model of each formula that has one.
+    func openVariants(formulas positions: [Int], data: RenderData) -> (variants: [Int], models: [Int: ViewModel]) {
         var open: [Int] = []
+        var models: [Int: ViewModel] = [:]
         for position in positions {
             let (formula, renderer) = formulas[position]
             let model = renderer.viewModel(data)
             guard renderer.unavailability(model) == nil else { continue }
+            models[position] = model
             var combinations: [[Int]] = [[]]
             for available in renderer.availableAlternates(model) {
                 combinations = combinations.flatMap { prefix in available.map { prefix + [$0] } }
             }
             open += combinations.map { variantOffsets[position] + Variant(choices: $0, of: formula).index }
         }
-        return open
+        return (open, models)
     }
 
     /// A triggered message's one window: from its due time (moved past the quiet hours when it falls in
