@@ -22,6 +22,9 @@ internal import Synchronization
 /// rebuilds every timer. A timer that already fired before a restart fires again and is refused as an
 /// occasion already decided. So a restart loses no pending trigger and sends none twice.
 ///
+/// **Settings** are the newest batch `aampectl assign` run's (its policy, control group share and salt,
+/// seed), recorded in the store, so a user the batch runs hold back as control is held back here too.
+///
 /// **Time** is the outbox's clock (the system's, or the simulated one the loop moves), checked every
 /// `tickMillis`. A firing whose assignment fails (the store busy, no content) is kept and retried on the
 /// next tick, with the failure logged.
@@ -167,6 +170,10 @@ final class RealtimeTriggers: Service, Sendable {
         let firings = takeDue(now: now)
         guard !firings.isEmpty else { return 0 }
         do {
+            let settings = try AssignJob.realtimeSettings(
+                recorded: try openedStore().messageLog.latestAssignmentSettings(),
+                defaults: settings
+            )
             let report = try AssignJob.run(directory: directory, firings: firings, asOf: now, settings: settings)
             if report.batch != nil { _ = try outbox.rescan() }
             state.withLock { $0.lastFailure = nil }

@@ -13,6 +13,8 @@ public struct JobError: Error, CustomStringConvertible, Sendable {
         case cannotWrite(path: String, detail: String)
         /// The job failed, and recording the failure in the run history failed too.
         case unrecorded(jobError: String, recordError: String)
+        /// The assignment settings recorded by batch run `runID` do not decode.
+        case invalidStoredSettings(runID: Int64, reason: String)
     }
 
     /// What went wrong.
@@ -33,6 +35,8 @@ public struct JobError: Error, CustomStringConvertible, Sendable {
         case .cannotWrite(let path, let detail): "cannot write \(path): \(detail)"
         case .unrecorded(let jobError, let recordError):
             "\(jobError) (and the run history could not record the failure: \(recordError))"
+        case .invalidStoredSettings(let runID, let reason):
+            "the assignment settings recorded by run \(runID) (table assignment_settings) do not decode: \(reason)"
         }
     }
 }

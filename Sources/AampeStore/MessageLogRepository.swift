@@ -77,3 +77,27 @@ extension Store {
     /// The message log.
     public var messageLog: MessageLogRepository { MessageLogRepository(store: self) }
 }
+
+extension MessageLogRepository {
+    /// Records the settings of batch assignment run `runID` (JSON) as the newest (migration 0006).
+    public func recordAssignmentSettings(runID: Int64, json: String) throws {
+        try store.write("record the assignment settings") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO assignment_settings (id, run_id, settings_json) VALUES (1, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET run_id = excluded.run_id, settings_json = excluded.settings_json
+                    """,
+                arguments: [runID, json]
+            )
+        }
+    }
+
+    /// The newest batch assignment run's settings (JSON) and its run, or nil before the first.
+    public func latestAssignmentSettings() throws -> (runID: Int64, json: String)? {
+        try store.read("read the assignment settings") { db in
+            try Row.fetchOne(db, sql: "SELECT run_id, settings_json FROM assignment_settings WHERE id = 1").map {
+                (runID: $0["run_id"], json: $0["settings_json"])
+            }
+        }
+    }
+}

@@ -244,6 +244,21 @@ enum Migrations {
             )
         }
 
+        migrator.registerMigration("0006 assignment settings") { db in
+            // The settings of the newest batch assignment run (policy, control group share and salt, seed),
+            // as the JSON `AssignmentSettings` encodes, so that the daemon's real-time triggers decide with
+            // the same control group and policy as the batch runs. One row.
+            try db.execute(
+                sql: """
+                    CREATE TABLE assignment_settings (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        run_id INTEGER NOT NULL REFERENCES runs(id),
+                        settings_json TEXT NOT NULL
+                    );
+                    """
+            )
+        }
+
         return migrator
     }()
 

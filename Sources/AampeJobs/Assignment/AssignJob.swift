@@ -138,6 +138,15 @@ public enum AssignJob {
             }
             let written =
                 isDryRun ? nil : try times.measure("writing") { try batch.commit(directory, context.store, asOf) }
+            if !isDryRun {
+                // The daemon's real-time triggers decide with these settings from now on (same control group,
+                // same policy); the salt is written out, so a later default cannot change the group.
+                var recorded = settings
+                recorded.controlSalt = salt
+                recorded.campaign = nil
+                let json = String(decoding: try JSONEncoder().encode(recorded), as: UTF8.self)
+                try context.store.messageLog.recordAssignmentSettings(runID: context.runID, json: json)
+            }
             let report = Report(
                 runID: context.runID,
                 asOf: asOf.iso8601Microseconds,
@@ -156,6 +165,26 @@ public enum AssignJob {
             for summary in batch.summaries { counters["messages_" + summary.campaign] = Int64(summary.messages) }
             return (report, counters)
         }
+    }
+
+    /// The settings real-time firings are assigned with: the newest batch run's (its policy, control group
+    /// share and salt, seed), so that a user held back as control by `aampectl assign` is held back in real
+    /// time too; `defaults` before the first batch run. The horizon is the defaults'. `recorded` is what
+    /// the store's `messageLog.latestAssignmentSettings()` read.
+    public static func realtimeSettings(
+        recorded: (runID: Int64, json: String)?,
+        defaults: AssignmentSettings
+    ) throws -> AssignmentSettings {
+        guard let (runID, json) = recorded else { return defaults }
+        var settings: AssignmentSettings
+        do {
+            settings = try JSONDecoder().decode(AssignmentSettings.self, from: Data(json.utf8))
+        } catch {
+            throw JobError(.invalidStoredSettings(runID: runID, reason: "\(error)"))
+        }
+        settings.horizonSeconds = defaults.horizonSeconds
+        settings.campaign = nil
+        return settings
     }
 
     /// The run-history subject of the daemon's real-time assignment runs.
