@@ -112,6 +112,20 @@ public enum ContentPreview {
         }
     }
 
+    /// The variables of the event that fired a campaign: its properties, with `item_id` (the item's id)
+    /// and `value` where the event has them. Imported events keep their properties as JSON
+    /// (``parsedAttributes(_:)`` reads them); TRACK events as text.
+    public static func eventVariables(
+        itemID: String?,
+        value: Double?,
+        properties: [String: ViewValue]
+    ) -> [String: ViewValue] {
+        var variables = properties
+        if let itemID { variables["item_id"] = .text(itemID) }
+        if let value, value.isFinite { variables["value"] = .number(value) }
+        return variables
+    }
+
     /// A stored attributes object (JSON the importer wrote); `{}` for anything else.
     static func attributes(_ json: String) -> [String: ViewValue] { AttributesJSON.object(json) }
 }

@@ -18,7 +18,7 @@ internal import Synchronization
 /// firing, so the message log's unique (campaign, user, occasion) keeps the two from both sending it.
 ///
 /// **Durability.** Timers are not written anywhere of their own: every TRACK event is in the real-time log
-/// before TRACK answers, and at start the log is replayed through ``observe(userID:event:at:)``, which
+/// before TRACK answers, and at start the log is replayed through ``observe(userID:event:at:itemID:value:properties:)``, which
 /// rebuilds every timer. A timer that already fired before a restart fires again and is refused as an
 /// occasion already decided. So a restart loses no pending trigger and sends none twice.
 ///
@@ -44,6 +44,8 @@ final class RealtimeTriggers: Service, Sendable {
     struct Timer: Sendable, Hashable {
         var eventTime: Timestamp
         var due: Timestamp
+        /// The firing event's variables, for rendering (`{{cart.value}}`).
+        var event: [String: ViewValue] = [:]
     }
 
     struct State: Sendable {
@@ -103,15 +105,29 @@ final class RealtimeTriggers: Service, Sendable {
     /// How many timers are running.
     var pendingCount: Int { state.withLock { $0.timers.count } }
 
-    /// One TRACK event (or one replayed from the log): starts, restarts or cancels timers.
-    func observe(userID: String, event: String, at time: Timestamp) {
+    /// One TRACK event (or one replayed from the log): starts, restarts or cancels timers. A timer keeps the
+    /// event's item, value and properties as its variables for rendering
+    /// (``ContentPreview/eventVariables(itemID:value:properties:)``).
+    func observe(
+        userID: String,
+        event: String,
+        at time: Timestamp,
+        itemID: String? = nil,
+        value: Double? = nil,
+        properties: [String: String] = [:]
+    ) {
         state.withLock { state in
             for trigger in state.triggers {
                 let key = Key(campaign: trigger.campaign, user: userID)
                 if trigger.event == event {
                     let timer = Timer(
                         eventTime: time,
-                        due: Timestamp(secondsSinceEpoch: time.secondsSinceEpoch + trigger.delaySeconds)
+                        due: Timestamp(secondsSinceEpoch: time.secondsSinceEpoch + trigger.delaySeconds),
+                        event: ContentPreview.eventVariables(
+                            itemID: itemID,
+                            value: value,
+                            properties: properties.mapValues { ViewValue.text($0) }
+                        )
                     )
                     // Events may arrive out of order; the latest trigger event wins, as in a batch scan.
                     if let existing = state.timers[key], existing.eventTime >= time { continue }
@@ -135,7 +151,8 @@ final class RealtimeTriggers: Service, Sendable {
                     userID: key.user,
                     campaign: key.campaign,
                     occasion: "event:\(timer.eventTime.rawValue)",
-                    due: timer.due
+                    due: timer.due,
+                    event: timer.event
                 )
             }.sorted { ($0.campaign, $0.userID) < ($1.campaign, $1.userID) }
         }
@@ -149,7 +166,7 @@ final class RealtimeTriggers: Service, Sendable {
                 guard state.timers[key] == nil, let micros = Int64(firing.occasion.dropFirst("event:".count)) else {
                     continue
                 }
-                state.timers[key] = Timer(eventTime: Timestamp(rawValue: micros), due: firing.due)
+                state.timers[key] = Timer(eventTime: Timestamp(rawValue: micros), due: firing.due, event: firing.event)
             }
         }
     }

@@ -196,7 +196,14 @@ final class RecommendationService: Sendable {
 
     /// Updates the real-time state with one logged event (TRACK, or replay at start).
     func apply(_ event: LoggedTrackEvent, settings: RecommenderSettings) {
-        triggers?.observe(userID: event.userID, event: event.event, at: event.timestamp)
+        triggers?.observe(
+            userID: event.userID,
+            event: event.event,
+            at: event.timestamp,
+            itemID: event.itemID,
+            value: event.value,
+            properties: event.properties
+        )
         guard let itemID = event.itemID, let weight = settings.weight(event: event.event, value: event.value) else {
             return
         }

@@ -10,7 +10,8 @@ import Testing
 /// - u00 … u09 in Europe/Berlin, push consent; u10 has a token but no consent; u11 no token at all.
 /// - u12 lives in Pacific/Kiritimati (+14, already Friday 01:00), u13 in Pacific/Honolulu (−10,
 ///   Thursday 01:00): the date range ends on Thursday 2026-10-29.
-/// - cart events: u00 adds to cart at 10:00 and never checks out (fires at 10:15); u01 checks out at
+/// - cart events: u00 adds to cart at 10:00 (with the property `cart_value`, which its message shows) and
+///   never checks out (fires at 10:15); u01 checks out at
 ///   10:15, exactly at the due instant (cancelled); u02 checks out at 10:16 (fires); u03 adds twice, at
 ///   10:00 and 10:10 (fires once, at 10:25).
 @Suite("aampectl assign on a hand-made world")
@@ -36,7 +37,7 @@ struct AssignCommandTests {
               nudge:
                 channel: push
                 title: "{{>greeting}}"
-                body: "Come back"
+                body: "Come back{{#cart_value}}: {{cart_value}} in your cart{{/cart_value}}{{#event.item_id}} ({{event.item_id}}){{/event.item_id}}"
                 blocks:
                   greeting:
                     label_set: tone
@@ -85,18 +86,19 @@ struct AssignCommandTests {
             let token = user == 11 ? "" : "token\(user)"
             users += String(format: "u%02d", user) + ",Name\(user),\(zone),\(token),\(user == 10 ? "false" : "true")\n"
         }
-        var events = "user_id,event,timestamp,item_id,value,properties\n"
+        // Columns other than the known ones become the event's properties (`cart_value`).
+        var events = "user_id,event,timestamp,item_id,value,cart_value\n"
         for user in 0..<14 {
-            events += String(format: "u%02d", user) + ",app_opened,2026-10-29T09:00:00Z,,,{}\n"
+            events += String(format: "u%02d", user) + ",app_opened,2026-10-29T09:00:00Z,,,\n"
         }
         events += """
-            u00,add_to_cart,2026-10-29T10:00:00Z,i1,,{}
-            u01,add_to_cart,2026-10-29T10:00:00Z,i1,,{}
-            u01,checkout,2026-10-29T10:15:00Z,,,{}
-            u02,add_to_cart,2026-10-29T10:00:00Z,i1,,{}
-            u02,checkout,2026-10-29T10:16:00Z,,,{}
-            u03,add_to_cart,2026-10-29T10:00:00Z,i1,,{}
-            u03,add_to_cart,2026-10-29T10:10:00Z,i2,,{}
+            u00,add_to_cart,2026-10-29T10:00:00Z,i1,,59.5
+            u01,add_to_cart,2026-10-29T10:00:00Z,i1,,
+            u01,checkout,2026-10-29T10:15:00Z,,,
+            u02,add_to_cart,2026-10-29T10:00:00Z,i1,,
+            u02,checkout,2026-10-29T10:16:00Z,,,
+            u03,add_to_cart,2026-10-29T10:00:00Z,i1,,
+            u03,add_to_cart,2026-10-29T10:10:00Z,i2,,
 
             """
         try folder.write("users.csv", users)
@@ -180,6 +182,14 @@ struct AssignCommandTests {
         #expect(cartRows.split(separator: "\n").map { $0.split(separator: "|")[0] } == ["u00", "u02", "u03"])
         #expect(cartRows.split(separator: "\n").allSatisfy { $0.split(separator: "|")[1] == "1793271600000000" })
         #expect(cartRows.contains("u03|1793271600000000|event:1793268600000000"), "the second cart, 10:10Z, fires")
+
+        // A cart message renders the firing event's variables: its properties, and `item_id` under `event`.
+        let bodies = try Self.batchRecords(data).map { record in
+            (record.user, record.campaign, record.fields.first { $0.name == "body" }?.text ?? "")
+        }
+        #expect(bodies.contains { $0 == ("u00", "cart", "Come back: 59.5 in your cart (i1)") }, "\(bodies)")
+        #expect(bodies.contains { $0 == ("u02", "cart", "Come back (i1)") }, "\(bodies)")
+        #expect(bodies.filter { $0.1 == "sale" }.allSatisfy { $0.2 == "Come back" }, "no event, no event variables")
 
         let sale = try Self.campaign(report, "sale")
         let excluded = Self.exclusions(sale)

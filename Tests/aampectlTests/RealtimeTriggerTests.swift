@@ -32,7 +32,16 @@ struct RealtimeTriggerTests {
     /// The users of the messages pulled, polling up to `seconds` for at least `expected` of them. The
     /// hour-long lease keeps a pulled message from being handed out again within the test.
     static func pull(_ data: String, expected: Int, seconds: Double = 10) throws -> [String] {
-        var users: [String] = []
+        try pullMessages(data, expected: expected, seconds: seconds).map { $0.user }
+    }
+
+    /// The users and bodies of the messages pulled, as ``pull(_:expected:seconds:)`` polls for them.
+    static func pullMessages(
+        _ data: String,
+        expected: Int,
+        seconds: Double = 10
+    ) throws -> [(user: String, body: String)] {
+        var users: [(user: String, body: String)] = []
         let deadline = Date().addingTimeInterval(seconds)
         repeat {
             let pulled = try run([
@@ -42,12 +51,12 @@ struct RealtimeTriggerTests {
             for line in pulled.standardOutput.split(separator: "\n") {
                 let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
                 #expect(object["campaign"] as? String == "cart")
-                users.append(try #require(object["user"] as? String))
+                users.append((try #require(object["user"] as? String), object["body"] as? String ?? ""))
             }
             if users.count >= expected { break }
             usleep(100_000)
         } while Date() < deadline
-        return users.sorted()
+        return users.sorted { $0.user < $1.user }
     }
 
     @Test(
@@ -73,7 +82,10 @@ struct RealtimeTriggerTests {
         _ = try Self.run(["outbox", "clock", "--data-dir", data, "--set", "2026-10-29T12:14:59Z"])
         #expect(try Self.pull(data, expected: 1, seconds: 1).isEmpty, "a second before the delay ends")
         _ = try Self.run(["outbox", "clock", "--data-dir", data, "--set", "2026-10-29T12:15:00Z"])
-        #expect(try Self.pull(data, expected: 1) == [fires])
+        // The message renders the TRACK event's item (`{{event.item_id}}`).
+        let fired = try Self.pullMessages(data, expected: 1)
+        #expect(fired.map(\.user) == [fires])
+        #expect(fired.first?.body == "Come back (i1)", "\(fired)")
         #expect(try Self.pull(data, expected: 1, seconds: 1).isEmpty, "the cancelled cart sends nothing")
 
         // A cart whose timer is running when aamped is killed: the restarted daemon rebuilds it from the

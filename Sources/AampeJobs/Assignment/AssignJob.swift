@@ -197,12 +197,21 @@ public enum AssignJob {
         public var campaign: String
         public var occasion: String
         public var due: Timestamp
+        /// The firing event's variables for rendering (``ContentPreview/eventVariables(itemID:value:properties:)``).
+        public var event: [String: ViewValue]
 
-        public init(userID: String, campaign: String, occasion: String, due: Timestamp) {
+        public init(
+            userID: String,
+            campaign: String,
+            occasion: String,
+            due: Timestamp,
+            event: [String: ViewValue] = [:]
+        ) {
             self.userID = userID
             self.campaign = campaign
             self.occasion = occasion
             self.due = due
+            self.event = event
         }
     }
 
@@ -254,9 +263,11 @@ public enum AssignJob {
                     controlGroup: controlGroup
                 )
                 let candidates = mine.map { firing in
-                    (
-                        user: inputs.userIndex(firing.userID) ?? -1, occasion: firing.occasion,
-                        fixedStart: Optional(max(firing.due, asOf))
+                    CampaignAssigner.Candidate(
+                        user: inputs.userIndex(firing.userID) ?? -1,
+                        occasion: firing.occasion,
+                        fixedStart: max(firing.due, asOf),
+                        event: firing.event
                     )
                 }
                 let outcome = try times.measure("assigning") {

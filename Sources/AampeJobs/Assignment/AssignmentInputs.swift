@@ -106,6 +106,46 @@ struct AssignmentInputs {
         return byUser
     }
 
+    /// One stored event, by who, when and what: how a trigger's firing names the event that fired it.
+    struct EventKey: Hashable {
+        var user: Int
+        var time: Timestamp
+        var type: UInt32
+    }
+
+    /// The variables (``ContentPreview/eventVariables(itemID:value:properties:)``) of each event in `keys`
+    /// that is stored, reading only the segments whose time range holds one of them.
+    func eventVariables(of keys: [EventKey]) throws -> [EventKey: [String: ViewValue]] {
+        var variables: [EventKey: [String: ViewValue]] = [:]
+        guard let first = keys.map(\.time).min(), let last = keys.map(\.time).max() else { return variables }
+        let wanted = Set(keys)
+        for segment in snapshot.segments where segment.maxTimestamp >= first && segment.minTimestamp <= last {
+            let reader = try SegmentReader(path: events.absolutePath(segment.path))
+            let timestamps = try reader.scalarColumn(EventColumn.timestamp.rawValue, as: Int64.self)
+            let users = try reader.scalarColumn(EventColumn.user.rawValue, as: UInt32.self)
+            let types = try reader.scalarColumn(EventColumn.eventType.rawValue, as: UInt32.self)
+            let items = try reader.scalarColumn(EventColumn.item.rawValue, as: UInt32.self)
+            let values = try reader.scalarColumn(EventColumn.value.rawValue, as: Double.self)
+            let properties = try reader.bytesColumn(EventColumn.properties.rawValue)
+            for row in 0..<timestamps.count {
+                let key = EventKey(
+                    user: Int(try users.value(at: row)),
+                    time: Timestamp(rawValue: try timestamps.value(at: row)),
+                    type: try types.value(at: row)
+                )
+                guard wanted.contains(key), variables[key] == nil else { continue }
+                let item = try items.value(at: row)
+                let value = try values.value(at: row)
+                variables[key] = ContentPreview.eventVariables(
+                    itemID: item == EventColumn.noItem ? nil : snapshot.keys.itemIDs[Int(item)],
+                    value: value.isNaN ? nil : value,
+                    properties: ContentPreview.parsedAttributes(try properties.string(at: row))
+                )
+            }
+        }
+        return variables
+    }
+
     /// The dense index of one of the `onlyUsers` the inputs were read for, or `nil` for a user the store
     /// does not know.
     func userIndex(_ userID: String) -> Int? { selectedUsers[userID] }

@@ -25,6 +25,15 @@ struct CampaignAssigner {
     }
 
     /// A user who passed the checks, waiting for the policy.
+    /// Who may get the campaign's message, for which occasion; for an event trigger, when the message is
+    /// due and the firing event's variables (its properties, `item_id` and `value`).
+    struct Candidate: Sendable {
+        var user: Int
+        var occasion: String
+        var fixedStart: Timestamp? = nil
+        var event: [String: ViewValue] = [:]
+    }
+
     struct Eligible {
         var user: Int
         var occasion: String
@@ -129,7 +138,7 @@ struct CampaignAssigner {
     /// real-time firings; a user index of -1 is a user the store does not know).
     mutating func assign(
         planned: inout PlannedMessages,
-        candidates given: [(user: Int, occasion: String, fixedStart: Timestamp?)]? = nil
+        candidates given: [Candidate]? = nil
     ) throws -> Outcome {
         var outcome = Outcome(
             summary: AssignJob.CampaignSummary(
@@ -145,7 +154,7 @@ struct CampaignAssigner {
         )
         var exclusions: [AssignmentExclusion: Int] = [:]
         var eligible: [Eligible] = []
-        var open: [(user: Int, occasion: String, fixedStart: Timestamp?)] = []
+        var open: [Candidate] = []
         for candidate in try given ?? candidates() {
             outcome.summary.candidates += 1
             guard candidate.user >= 0 else {
@@ -293,11 +302,11 @@ struct CampaignAssigner {
 
     /// The campaign's candidates, by user index: the user, the occasion, and for an event trigger the
     /// instant its message is due.
-    func candidates() throws -> [(user: Int, occasion: String, fixedStart: Timestamp?)] {
+    func candidates() throws -> [Candidate] {
         switch campaign.trigger {
         case nil:
             let occasion = Self.dayOccasion(asOf)
-            return inputs.profiles.keys.sorted().map { ($0, occasion, nil) }
+            return inputs.profiles.keys.sorted().map { Candidate(user: $0, occasion: occasion) }
         case .event(let name, let delaySeconds, let cancellingEvents):
             guard let event = inputs.eventType(name) else { return [] }
             let cancelling = Set(cancellingEvents.compactMap { inputs.eventType($0) })
@@ -306,7 +315,7 @@ struct CampaignAssigner {
             )
             let events = try inputs.events(ofTypes: cancelling.union([event]), from: from, to: asOf)
             let trigger = TriggerDefinition.event(event: event, delaySeconds: delaySeconds, cancelling: cancelling)
-            return events.keys.sorted().compactMap { user in
+            let fired = events.keys.sorted().compactMap { user -> (user: Int, firing: FiredTrigger)? in
                 // One firing per user and run: the latest; a burst of carts is one reminder.
                 TriggerScan.fired(
                     trigger,
@@ -314,7 +323,19 @@ struct CampaignAssigner {
                     asOf: asOf,
                     lookbackSeconds: settings.triggerLookbackSeconds,
                     horizonSeconds: settings.horizonSeconds
-                ).last.map { (user, $0.occasion, max($0.due, asOf)) }
+                ).last.map { (user, $0) }
+            }
+            // The firing event's own variables (`{{cart.value}}`), read for the firing events only.
+            let variables = try inputs.eventVariables(
+                of: fired.map { AssignmentInputs.EventKey(user: $0.user, time: $0.firing.eventTime, type: event) }
+            )
+            return fired.map { user, firing in
+                Candidate(
+                    user: user,
+                    occasion: firing.occasion,
+                    fixedStart: max(firing.due, asOf),
+                    event: variables[AssignmentInputs.EventKey(user: user, time: firing.eventTime, type: event)] ?? [:]
+                )
             }
         case .inactivity(let name, let durationSeconds):
             guard let event = inputs.eventType(name) else { return [] }
@@ -330,16 +351,16 @@ struct CampaignAssigner {
                     asOf: asOf,
                     lookbackSeconds: 0,
                     horizonSeconds: settings.horizonSeconds
-                ).last.map { (user, $0.occasion, nil) }
+                ).last.map { Candidate(user: user, occasion: $0.occasion) }
             }
         }
     }
 
-    /// ``check(user:occasion:fixedStart:planned:)`` for every candidate, on every core: each check only
+    /// ``check(_:planned:)`` for every candidate, on every core: each check only
     /// reads (the inputs, the plan so far), and the recommendation slot and rendering that dominate it
     /// are independent per user. Results come back in the candidates' order.
     func checkAll(
-        _ candidates: [(user: Int, occasion: String, fixedStart: Timestamp?)],
+        _ candidates: [Candidate],
         planned: PlannedMessages
     ) throws -> [Result<Eligible, Failure>] {
         // `check` reads only: the inputs (mapped files and values), the plan, the renderers. The policy,
@@ -347,12 +368,7 @@ struct CampaignAssigner {
         nonisolated(unsafe) let assigner = self
         nonisolated(unsafe) let planned = planned
         return try Self.concurrentMap(candidates) { candidate in
-            try assigner.check(
-                user: candidate.user,
-                occasion: candidate.occasion,
-                fixedStart: candidate.fixedStart,
-                planned: planned
-            )
+            try assigner.check(candidate, planned: planned)
         }
     }
 
@@ -413,12 +429,8 @@ struct CampaignAssigner {
     }
 
     /// The checks of ``AssignJob`` step 2, in order, for one candidate.
-    func check(
-        user: Int,
-        occasion: String,
-        fixedStart: Timestamp?,
-        planned: PlannedMessages
-    ) throws -> Result<Eligible, Failure> {
+    func check(_ candidate: Candidate, planned: PlannedMessages) throws -> Result<Eligible, Failure> {
+        let (user, occasion, fixedStart) = (candidate.user, candidate.occasion, candidate.fixedStart)
         guard let profile = inputs.profiles[user] else { return .failure(Failure(reason: .audience)) }
         let attributes =
             campaign.audience.conditions.isEmpty ? [:] : ContentPreview.parsedAttributes(profile.attributesJSON)
@@ -486,7 +498,7 @@ struct CampaignAssigner {
             campaign.recommendations.map {
                 inputs.items(for: userID, slot: $0, nowSeconds: asOf.secondsSinceEpoch)
             } ?? []
-        let data = ContentPreview.renderData(profile: profile, items: items)
+        let data = ContentPreview.renderData(profile: profile, items: items, event: candidate.event)
         let (variants, models) = openVariants(formulas: openFormulas, data: data)
         guard !variants.isEmpty else { return .failure(Failure(reason: .noVariant, cluster: cluster)) }
         var byIndex: [Int: SendWindow] = [:]
