@@ -79,6 +79,40 @@ public struct EventStore: Sendable {
     public func forEachEvent(_ body: (StoredEvent) throws -> Void) throws {
         let snapshot = try snapshot()
         let keys = snapshot.keys
+        try forEachIndexedEvent(of: snapshot) { event in
+            try body(
+                StoredEvent(
+                    userID: keys.userIDs[Int(event.user)],
+                    event: keys.eventTypes[Int(event.eventType)],
+                    timestamp: event.timestamp,
+                    itemID: event.item == EventColumn.noItem ? nil : keys.itemIDs[Int(event.item)],
+                    value: event.value.isNaN ? nil : event.value,
+                    propertiesJSON: try event.propertiesJSON()
+                )
+            )
+        }
+    }
+
+    /// One stored event by dense indices (which index the snapshot's `keys`); its properties are read
+    /// only when asked for.
+    public struct IndexedEvent {
+        public var timestamp: Timestamp
+        public var user: UInt32
+        public var eventType: UInt32
+        /// ``EventColumn/noItem`` where the event has none.
+        public var item: UInt32
+        /// `nan` where the event has none.
+        public var value: Double
+        let properties: BytesColumn
+        let row: Int
+
+        /// The event's other properties as a JSON object, or empty.
+        public func propertiesJSON() throws -> String { try properties.string(at: row) }
+    }
+
+    /// Calls `body` with every event of the segments of `snapshot`, in manifest order, one at a time,
+    /// with every column but the properties decoded.
+    public func forEachIndexedEvent(of snapshot: Snapshot, _ body: (IndexedEvent) throws -> Void) throws {
         for segment in snapshot.segments {
             let reader = try SegmentReader(path: absolutePath(segment.path))
             let timestamps = try reader.scalarColumn(EventColumn.timestamp.rawValue, as: Int64.self)
@@ -88,16 +122,15 @@ public struct EventStore: Sendable {
             let values = try reader.scalarColumn(EventColumn.value.rawValue, as: Double.self)
             let properties = try reader.bytesColumn(EventColumn.properties.rawValue)
             for row in 0..<timestamps.count {
-                let item = try items.value(at: row)
-                let value = try values.value(at: row)
                 try body(
-                    StoredEvent(
-                        userID: keys.userIDs[Int(try users.value(at: row))],
-                        event: keys.eventTypes[Int(try types.value(at: row))],
+                    IndexedEvent(
                         timestamp: Timestamp(rawValue: try timestamps.value(at: row)),
-                        itemID: item == EventColumn.noItem ? nil : keys.itemIDs[Int(item)],
-                        value: value.isNaN ? nil : value,
-                        propertiesJSON: try properties.string(at: row)
+                        user: try users.value(at: row),
+                        eventType: try types.value(at: row),
+                        item: try items.value(at: row),
+                        value: try values.value(at: row),
+                        properties: properties,
+                        row: row
                     )
                 )
             }

@@ -22,17 +22,23 @@ struct MessagingServiceTests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(text)")
     }
 
+    /// `aampe-sim init` of a world from 2026-10-01 in `folder`/world; returns its path.
+    static func newWorld(in folder: TemporaryFolder, users: Int, items: Int, days: Int) throws -> String {
+        let world = folder.child("world")
+        _ = try run(
+            "aampe-sim",
+            [
+                "init", "--users", String(users), "--items", String(items), "--days", String(days), "--start",
+                "2026-10-01", "--seed", "5", "--out", world,
+            ]
+        )
+        return world
+    }
+
     @Test("every assigned message is pulled in its window, delivered or failed, and acknowledged")
     func deliversADayOverTheProtocol() throws {
         let folder = try TemporaryFolder(prefix: "aampe-sim-service")
-        let world = folder.child("world")
-        _ = try Self.run(
-            "aampe-sim",
-            [
-                "init", "--users", "400", "--items", "80", "--days", "5", "--start", "2026-10-01", "--seed", "5",
-                "--out", world,
-            ]
-        )
+        let world = try Self.newWorld(in: folder, users: 400, items: 80, days: 5)
         // Three organic days first: timing learns each user's cadence from them.
         let organicDays = ["2026-10-01", "2026-10-02", "2026-10-03"]
         for day in organicDays { _ = try Self.run("aampe-sim", ["step", "--world", world, "--day", day]) }
@@ -125,11 +131,7 @@ struct MessagingServiceTests {
     @Test("a daemon on the system clock is refused with the reason")
     func refusesTheSystemClock() throws {
         let folder = try TemporaryFolder(prefix: "aampe-sim-service-clock")
-        let world = folder.child("world")
-        _ = try Self.run(
-            "aampe-sim",
-            ["init", "--users", "50", "--items", "20", "--days", "2", "--start", "2026-10-01", "--out", world]
-        )
+        let world = try Self.newWorld(in: folder, users: 50, items: 20, days: 2)
         let daemon = try DaemonProcess()
         defer { daemon.stop() }
         let result = try Product.run(

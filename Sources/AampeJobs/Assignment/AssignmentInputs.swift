@@ -119,29 +119,16 @@ struct AssignmentInputs {
         var variables: [EventKey: [String: ViewValue]] = [:]
         guard let first = keys.map(\.time).min(), let last = keys.map(\.time).max() else { return variables }
         let wanted = Set(keys)
-        for segment in snapshot.segments where segment.maxTimestamp >= first && segment.minTimestamp <= last {
-            let reader = try SegmentReader(path: events.absolutePath(segment.path))
-            let timestamps = try reader.scalarColumn(EventColumn.timestamp.rawValue, as: Int64.self)
-            let users = try reader.scalarColumn(EventColumn.user.rawValue, as: UInt32.self)
-            let types = try reader.scalarColumn(EventColumn.eventType.rawValue, as: UInt32.self)
-            let items = try reader.scalarColumn(EventColumn.item.rawValue, as: UInt32.self)
-            let values = try reader.scalarColumn(EventColumn.value.rawValue, as: Double.self)
-            let properties = try reader.bytesColumn(EventColumn.properties.rawValue)
-            for row in 0..<timestamps.count {
-                let key = EventKey(
-                    user: Int(try users.value(at: row)),
-                    time: Timestamp(rawValue: try timestamps.value(at: row)),
-                    type: try types.value(at: row)
-                )
-                guard wanted.contains(key), variables[key] == nil else { continue }
-                let item = try items.value(at: row)
-                let value = try values.value(at: row)
-                variables[key] = ContentPreview.eventVariables(
-                    itemID: item == EventColumn.noItem ? nil : snapshot.keys.itemIDs[Int(item)],
-                    value: value.isNaN ? nil : value,
-                    properties: ContentPreview.parsedAttributes(try properties.string(at: row))
-                )
-            }
+        var selected = snapshot
+        selected.segments = snapshot.segments.filter { $0.maxTimestamp >= first && $0.minTimestamp <= last }
+        try events.forEachIndexedEvent(of: selected) { event in
+            let key = EventKey(user: Int(event.user), time: event.timestamp, type: event.eventType)
+            guard wanted.contains(key), variables[key] == nil else { return }
+            variables[key] = ContentPreview.eventVariables(
+                itemID: event.item == EventColumn.noItem ? nil : snapshot.keys.itemIDs[Int(event.item)],
+                value: event.value.isNaN ? nil : event.value,
+                properties: ContentPreview.parsedAttributes(try event.propertiesJSON())
+            )
         }
         return variables
     }
