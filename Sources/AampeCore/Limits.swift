@@ -293,6 +293,12 @@ extension Limits {
     /// holds one result per acknowledgement.
     public static let maximumAcknowledgementsPerRequest = 10_000
 
+    /// The longest an outbox batch may be kept after it settled and its last send window ended, in hours
+    /// (aamped's `outbox: retireAfterHours`, default 168): a year. Every kept batch is replayed at start
+    /// and re-read by each message-log sync, so keeping them longer only slows both; the message log
+    /// keeps every decision and status for good. 0 keeps every batch.
+    public static let maximumOutboxRetentionHours = 24 * 366
+
     /// The most microseconds one CLOCK request may move a simulated clock forward: ten years. A simulated
     /// loop moves it by minutes to days; a jump past this is a unit mistake (nanoseconds for micros), and
     /// would expire every message at once.

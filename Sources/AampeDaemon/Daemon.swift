@@ -84,7 +84,18 @@ public enum Daemon {
             clock: clock,
             configuration: MessageStateMachine.Configuration(maximumAttempts: configuration.outboxMaximumAttempts),
             rescanIntervalMillis: configuration.outboxRescanMillis,
-            logger: logger
+            logger: logger,
+            retirement: configuration.outboxRetireAfterHours == 0
+                ? nil
+                : OutboxService.Retirement(afterSeconds: Int64(configuration.outboxRetireAfterHours) * 3_600) {
+                    [directory = configuration.dataDirectory] batches in
+                    // The journals hold the final statuses; the message log must have them before they go.
+                    _ = try MessageLogSync.foldStatuses(
+                        directory: directory,
+                        store: try directory.openStore(),
+                        only: Set(batches)
+                    )
+                }
         )
         // Real-time triggers: their timers are rebuilt from the real-time log's replay below, so the
         // content must be read first; a real-time run killed mid-commit is finished or discarded first.

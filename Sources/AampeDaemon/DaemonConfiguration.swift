@@ -58,6 +58,9 @@ public struct DaemonConfiguration: Sendable {
     public var outboxRescanMillis = 5_000
     /// Leases per outbox message before it is dead. Default 5; 1 ... ``Limits/maximumDeliveryAttempts``.
     public var outboxMaximumAttempts = 5
+    /// Hours after a settled batch's last window ended before aamped deletes it (0: never); its statuses
+    /// are folded into the message log first.
+    public var outboxRetireAfterHours = 168
 
     /// The `retry_after_millis` hint when waiting helps but no interval says how long: UNAVAILABLE while
     /// polling is off (a generation then arrives only with RELOAD) and a real-time log that cannot be
@@ -165,6 +168,15 @@ public struct DaemonConfiguration: Sendable {
                         )
                     }
                     outboxMaximumAttempts = number
+                case "retireAfterHours":
+                    guard (0...Limits.maximumOutboxRetentionHours).contains(number) else {
+                        throw DaemonError.configuration(
+                            path: path,
+                            reason:
+                                "line \(line), outbox setting 'retireAfterHours': \(number); it must be 0 (never) ... \(Limits.maximumOutboxRetentionHours)"
+                        )
+                    }
+                    outboxRetireAfterHours = number
                 default:
                     throw DaemonError.configuration(
                         path: path,

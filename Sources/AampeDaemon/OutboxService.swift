@@ -1,5 +1,6 @@
 public import AampeCore
 public import AampeOutbox
+import Dispatch
 public import Logging
 public import ServiceLifecycle
 import Synchronization
@@ -68,6 +69,7 @@ public final class OutboxService: Service, Sendable {
     let rescanIntervalMillis: Int
     let logger: Logger
     let committer: OutboxCommitter
+    let retirement: Retirement?
     private let state = Mutex(State())
     private let rescanning = Mutex<Void>(())
 
@@ -77,7 +79,8 @@ public final class OutboxService: Service, Sendable {
         clock: OutboxClock,
         configuration: MessageStateMachine.Configuration = MessageStateMachine.Configuration(),
         rescanIntervalMillis: Int,
-        logger: Logger
+        logger: Logger,
+        retirement: Retirement? = nil
     ) {
         self.init(
             folder: folder,
@@ -85,6 +88,7 @@ public final class OutboxService: Service, Sendable {
             configuration: configuration,
             rescanIntervalMillis: rescanIntervalMillis,
             logger: logger,
+            retirement: retirement,
             sync: { file throws(OutboxError) in try file.sync() }
         )
     }
@@ -95,8 +99,10 @@ public final class OutboxService: Service, Sendable {
         configuration: MessageStateMachine.Configuration,
         rescanIntervalMillis: Int,
         logger: Logger,
+        retirement: Retirement? = nil,
         sync: @escaping @Sendable (OutboxJournalFile) throws(OutboxError) -> Void
     ) {
+        self.retirement = retirement
         self.folder = folder
         self.clock = clock
         self.configuration = configuration
@@ -151,6 +157,65 @@ public final class OutboxService: Service, Sendable {
 
     /// How many batches are served.
     public var batchCount: Int { state.withLock { $0.batches.count } }
+
+    // MARK: Retirement
+
+    /// When a settled batch leaves the outbox, and what must happen first.
+    public struct Retirement: Sendable {
+        /// How long after a batch's last window ended it is kept (for late repeats of an ACK).
+        public var afterSeconds: Int64
+        /// Called with the batches about to be deleted, once their journals are durable: the daemon folds
+        /// their final statuses into the message log here. A throw keeps them, to be tried again.
+        public var beforeDeleting: @Sendable ([UInt32]) throws -> Void
+
+        public init(afterSeconds: Int64, beforeDeleting: @escaping @Sendable ([UInt32]) throws -> Void) {
+            self.afterSeconds = afterSeconds
+            self.beforeDeleting = beforeDeleting
+        }
+    }
+
+    /// Stops serving and deletes every batch that is settled (``MessageStateMachine/isSettled(windowsEndedBy:)``)
+    /// with its last window at least ``Retirement/afterSeconds`` ago, after the ``Retirement/beforeDeleting``
+    /// hook; returns them. The journal replay at start and the message log's status sync read every
+    /// batch left, so retiring keeps both bounded. A crash at any step leaves the batch served (and retired
+    /// on a later pass) or a `<batch>.retired` folder, which this removes.
+    @discardableResult
+    public func retireSettled() throws -> [UInt32] {
+        guard let retirement else { return [] }
+        return try rescanning.withLock { _ throws -> [UInt32] in
+            try folder.removeRetired()
+            // 1. Closed windows expire, and every change is made durable, before the journals are read.
+            let (candidates, ticket) = state.withLock { state -> ([UInt32], UInt64) in
+                let now = clock.now()
+                let cutoff = Timestamp(
+                    rawValue: now.rawValue - retirement.afterSeconds * Timestamp.microsecondsPerSecond
+                )
+                for (_, served) in state.batches { served.machine.expire(now: now) }
+                let ticket = journalChanges(&state)
+                let settled = state.batches.filter { $0.served.machine.isSettled(windowsEndedBy: cutoff) }
+                return (settled.map(\.number), ticket)
+            }
+            guard !candidates.isEmpty else { return [] }
+            let durable = Mutex<Result<Void, OutboxError>?>(nil)
+            let done = DispatchSemaphore(value: 0)
+            committer.whenDurable(ticket) { result in
+                durable.withLock { $0 = result }
+                done.signal()
+            }
+            done.wait()
+            if case .failure(let error)? = durable.withLock({ $0 }) { throw error }
+            // 2. The final statuses are kept elsewhere (the message log) before the journals go.
+            try retirement.beforeDeleting(candidates)
+            // 3. Out of service, then off the disk. Nothing can change a settled batch, so the check of step 1
+            // still holds; a repeated ACK after this answers UNKNOWN_MESSAGE.
+            state.withLock { state in state.batches.removeAll { candidates.contains($0.number) } }
+            for batch in candidates {
+                try folder.retire(batch)
+                logger.info("retired outbox batch \(batch): settled, its statuses in the message log")
+            }
+            return candidates
+        }
+    }
 
     // MARK: Operations
 
@@ -323,6 +388,11 @@ public final class OutboxService: Service, Sendable {
                         try self.rescan()
                     } catch {
                         self.logger.error("cannot list the outbox folder: \(error)")
+                    }
+                    do {
+                        try self.retireSettled()
+                    } catch {
+                        self.logger.error("cannot retire settled outbox batches, trying again later: \(error)")
                     }
                 }
             }

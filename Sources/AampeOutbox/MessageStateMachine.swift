@@ -163,6 +163,8 @@ public struct MessageStateMachine: Sendable {
 
     let windowStarts: [Int64]
     let windowEnds: [Int64]
+    /// The latest window end of any message (`Int64.min` for none).
+    let latestWindowEnd: Int64
     let channels: [OutboxChannel]
     // Every message by window start (then index); `nextToOpen` is the first whose window had not opened at
     // `latestNow`. Messages only ever leave pending, so a message is queued when its window opens, once.
@@ -192,6 +194,7 @@ public struct MessageStateMachine: Sendable {
         self.configuration = configuration
         windowStarts = messages.map(\.windowStart.rawValue)
         windowEnds = messages.map(\.windowEnd.rawValue)
+        latestWindowEnd = windowEnds.max() ?? .min
         channels = messages.map(\.channel)
         let starts = windowStarts
         openingOrder = (0..<UInt32(messages.count)).sorted { (starts[Int($0)], $0) < (starts[Int($1)], $1) }
@@ -237,6 +240,13 @@ public struct MessageStateMachine: Sendable {
 
     /// How many messages are in each state, as of ``latestNow``.
     public var counts: MessageStateCounts { stateCounts }
+
+    /// Whether nothing can change any more as of ``latestNow``: every message is delivered, failed, dead
+    /// or expired, and every window ended at or before `cutoff` (so no dead message can be requeued, and
+    /// a late repeat of an ACK is unlikely). Apply ``expire(now:)`` first, so closed windows count.
+    public func isSettled(windowsEndedBy cutoff: Timestamp) -> Bool {
+        stateCounts.pending == 0 && stateCounts.leased == 0 && latestWindowEnd <= cutoff.rawValue
+    }
 
     // MARK: Events
 

@@ -35,6 +35,38 @@ public struct OutboxFolder: Sendable {
     /// Batch `batch`'s journal.
     public func journalPath(of batch: UInt32) -> String { folder(of: batch) + "/journal" }
 
+    /// Deletes batch `batch`'s folder. It is first renamed to `<batch>.retired` in one step, so that a
+    /// crash while deleting leaves a folder ``batches()`` never lists (a batch with its messages but
+    /// without its journal would hand its messages out again); ``removeRetired()`` finishes such a folder.
+    public func retire(_ batch: UInt32) throws(OutboxError) {
+        let retired = folder(of: batch) + ".retired"
+        guard rename(folder(of: batch), retired) == 0 else {
+            throw .file(FileIOError(path: folder(of: batch), operation: "rename", code: errno))
+        }
+        try remove(retired)
+    }
+
+    /// Deletes every `<batch>.retired` folder a crash left half deleted.
+    public func removeRetired() throws(OutboxError) {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: path)
+        } catch {
+            return
+        }
+        for name in names where name.hasSuffix(".retired") { try remove(path + "/" + name) }
+    }
+
+    private func remove(_ retired: String) throws(OutboxError) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: retired)) ?? []
+        for name in names where unlink(retired + "/" + name) != 0 && errno != ENOENT {
+            throw .file(FileIOError(path: retired + "/" + name, operation: "unlink", code: errno))
+        }
+        guard rmdir(retired) == 0 || errno == ENOENT else {
+            throw .file(FileIOError(path: retired, operation: "rmdir", code: errno))
+        }
+    }
+
     /// Every batch whose messages file exists, in ascending order. An absent `outbox/` folder has none;
     /// one that cannot be listed throws, since serving no batches would hide every message.
     public func batches() throws(OutboxError) -> [UInt32] {

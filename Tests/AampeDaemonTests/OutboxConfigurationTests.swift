@@ -30,6 +30,21 @@ struct OutboxConfigurationTests {
         #expect(throws: DaemonError.self) { try configuration("outbox:\n  retries: 3\n") }
     }
 
+    @Test("outbox.retireAfterHours: 0 (never) and the limit are accepted, one past it is refused")
+    func retireAfterHours() throws {
+        #expect(try configuration("logLevel: info\n").outboxRetireAfterHours == 168)
+        #expect(try configuration("outbox:\n  retireAfterHours: 0\n").outboxRetireAfterHours == 0)
+        let limit = Limits.maximumOutboxRetentionHours
+        #expect(try configuration("outbox:\n  retireAfterHours: \(limit)\n").outboxRetireAfterHours == limit)
+        do {
+            _ = try configuration("outbox:\n  retireAfterHours: \(limit + 1)\n")
+            Issue.record("accepted retireAfterHours one past the limit")
+        } catch let error as DaemonError {
+            #expect("\(error)".contains("retireAfterHours"))
+        }
+        #expect(throws: DaemonError.self) { try configuration("outbox:\n  retireAfterHours: -1\n") }
+    }
+
     @Test("simulatedClock takes an ISO-8601 instant; anything else is refused")
     func simulatedClock() throws {
         #expect(try configuration("logLevel: info\n").simulatedClock == nil)

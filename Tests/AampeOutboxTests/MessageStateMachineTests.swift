@@ -308,4 +308,27 @@ struct MessageStateMachineTests {
         )
         #expect(machine.state(of: index(0)) == .failed(reason: reason))
     }
+
+    @Test("settled: every message delivered, failed, dead or expired, and every window ended by the cutoff")
+    func settled() throws {
+        var machine = try machine([message(0, 100), message(0, 200)], maximumAttempts: 1)
+        #expect(!machine.isSettled(windowsEndedBy: at(1_000)), "pending messages")
+        let leases = try pull(&machine, 1)
+        #expect(!machine.isSettled(windowsEndedBy: at(1_000)), "leased messages")
+        #expect(
+            try machine.ack(message: leases[0].message, token: leases[0].token, status: .delivered, now: at(2))
+                == .acknowledged
+        )
+        // The other lease lapses on its only attempt: dead, a final state once its window has ended.
+        machine.expire(now: at(50))
+        #expect(machine.counts.dead == 1 && machine.counts.delivered == 1)
+        #expect(!machine.isSettled(windowsEndedBy: at(199)), "a window still open at the cutoff")
+        #expect(machine.isSettled(windowsEndedBy: at(200)), "the last window ends at the cutoff")
+        // Never pulled: expired when its window closes.
+        var unpulled = try self.machine([message(0, 100)])
+        unpulled.expire(now: at(99))
+        #expect(!unpulled.isSettled(windowsEndedBy: at(1_000)))
+        unpulled.expire(now: at(100))
+        #expect(unpulled.counts.expired == 1 && unpulled.isSettled(windowsEndedBy: at(100)))
+    }
 }

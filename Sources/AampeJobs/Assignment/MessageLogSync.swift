@@ -43,10 +43,11 @@ public enum MessageLogSync {
         return report
     }
 
-    /// Folds every batch's journal into the log's statuses.
-    static func foldStatuses(directory: DataDirectory, store: Store) throws -> Int {
+    /// Folds every batch's journal (or only `only`'s) into the log's statuses; returns how many changed.
+    /// The daemon folds a settled batch this way before it retires it.
+    public static func foldStatuses(directory: DataDirectory, store: Store, only: Set<UInt32>? = nil) throws -> Int {
         var changed = 0
-        for (batch, _) in try store.messageLog.batches() {
+        for (batch, _) in try store.messageLog.batches() where only?.contains(UInt32(clamping: batch)) ?? true {
             let journalPath = OutboxCommit.folder(directory, batch: batch) + "/journal"
             guard FileSystem.exists(journalPath) else { continue }
             let decoded = try OutboxJournal.decode(try OutboxJournalFile.read(path: journalPath))
