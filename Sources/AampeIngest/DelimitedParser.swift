@@ -118,6 +118,8 @@ final class DelimitedParser: @unchecked Sendable {
     private let isLatin1: Bool
     private let arena = ByteArena()
     private var scratch: [UInt8] = []
+    /// Checks a `properties` column's JSON object.
+    private var propertiesScanner = JSONScanner()
 
     init(records: DelimitedRecords, layout: TabularLayout, cleaner: EventCleaner, isLatin1: Bool) {
         self.records = records
@@ -198,10 +200,10 @@ final class DelimitedParser: @unchecked Sendable {
         fields.item = text(layout.item)
         fields.value = text(layout.value)
         fields.key = text(layout.key)
-        if !layout.extraColumns.isEmpty {
+        if !layout.extraColumns.isEmpty || layout.properties != nil {
             let layout = self.layout
             fields.properties = arena.append { output in
-                layout.appendProperties(to: &output) { column in text(column) }
+                layout.appendProperties(to: &output, scanner: &propertiesScanner) { column in text(column) }
             }
         }
         switch cleaner.clean(fields, scratch: &scratch) {

@@ -12,6 +12,10 @@ struct TabularLayout {
     let key: Int?
     /// Columns kept as properties, each with its JSON key already written as `"name":`.
     let extraColumns: [(index: Int, key: [UInt8])]
+    /// A `properties` column (what `aampectl events dump` writes): a JSON object there is the event's
+    /// properties, merged with the other extra columns; anything else is kept as the text property
+    /// `properties`, as any other column would be.
+    let properties: Int?
 
     init(header: [String], format: EventFormat, mapping: [CanonicalField: String], path: String) throws(ImportError) {
         columnCount = header.count
@@ -72,6 +76,7 @@ struct TabularLayout {
                     + "name it with --map timestamp=COLUMN"
             )
         }
+        properties = format == .personalize ? nil : try column(.properties)
         extraColumns = header.indices.filter { !used.contains($0) }.map { index in
             var key: [UInt8] = []
             JSONText.appendString(header[index].trimmingCharacters(in: .whitespaces), to: &key)
@@ -80,9 +85,30 @@ struct TabularLayout {
         }
     }
 
-    /// Appends `{"column":"value",...}` for the non-empty extra columns, or nothing when all are empty.
-    func appendProperties(to output: inout [UInt8], _ text: (Int) -> UnsafeRawBufferPointer?) {
+    /// Appends `{"column":"value",...}` for the non-empty extra columns, with the members of the
+    /// `properties` column's JSON object first, or nothing when there are none. `scanner` checks that
+    /// object.
+    func appendProperties(
+        to output: inout [UInt8],
+        scanner: inout JSONScanner,
+        _ text: (Int) -> UnsafeRawBufferPointer?
+    ) {
         var isFirst = true
+        if let properties, let value = text(properties), !value.isEmpty {
+            if Self.isObject(value, scanner: &scanner), let inner = Self.members(of: value) {
+                if !inner.isEmpty {
+                    output.append(UInt8(ascii: "{"))
+                    isFirst = false
+                    output.append(contentsOf: inner)
+                }
+            } else {
+                output.append(UInt8(ascii: "{"))
+                isFirst = false
+                JSONText.appendString("properties".utf8, to: &output)
+                output.append(UInt8(ascii: ":"))
+                JSONText.appendString(value, to: &output)
+            }
+        }
         for column in extraColumns {
             guard let value = text(column.index), !value.isEmpty else { continue }
             output.append(isFirst ? UInt8(ascii: "{") : UInt8(ascii: ","))
@@ -91,6 +117,29 @@ struct TabularLayout {
             JSONText.appendString(value, to: &output)
         }
         if !isFirst { output.append(UInt8(ascii: "}")) }
+    }
+
+    /// Whether `bytes` are exactly one JSON object.
+    static func isObject(_ bytes: UnsafeRawBufferPointer, scanner: inout JSONScanner) -> Bool {
+        do {
+            try scanner.parse(bytes)
+        } catch {
+            return false
+        }
+        return scanner.topKind == .object
+    }
+
+    /// The text between a JSON object's braces, without surrounding white space.
+    static func members(of object: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer.SubSequence? {
+        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
+        guard let open = object.firstIndex(of: UInt8(ascii: "{")), let close = object.lastIndex(of: UInt8(ascii: "}")),
+            open < close
+        else { return nil }
+        var start = open + 1
+        var end = close
+        while start < end, isSpace(object[start]) { start += 1 }
+        while end > start, isSpace(object[end - 1]) { end -= 1 }
+        return object[start..<end]
     }
 }
 

@@ -201,4 +201,48 @@ struct EventsSummaryCommandTests {
         let table = try Aampectl.run(["events", "summary", "--data-dir", data])
         #expect(table.standardOutput.contains("2026-11-02"))
     }
+
+    @Test(
+        "a CSV's properties column: a JSON object is the properties, merged with other columns; events dump reads back"
+    )
+    func propertiesColumnRoundTrip() throws {
+        let folder = try TemporaryFolder()
+        let csv = folder.child("events.csv")
+        try ImportCommandTests.write(
+            """
+            user_id,event,timestamp,item_id,value,properties,color
+            u00,add_to_cart,2026-10-29T10:00:00Z,i1,,"{""cart_value"":59.5, ""tags"":[1,2]}",red
+            u01,add_to_cart,2026-10-29T10:01:00Z,i1,,{},
+            u02,add_to_cart,2026-10-29T10:02:00Z,i1,,not json,blue
+            u03,add_to_cart,2026-10-29T10:03:00Z,i1,,,
+
+            """,
+            to: csv
+        )
+        func dump(_ data: String) throws -> String {
+            let result = try Aampectl.run(["events", "dump", "--data-dir", data])
+            #expect(result.status == 0, "\(result.standardError)")
+            return result.standardOutput
+        }
+        let first = try ImportCommandTests.dataDirectory(folder)
+        #expect(try Aampectl.run(["import", "events", "--data-dir", first, csv]).status == 0)
+        let dumped = try dump(first)
+        #expect(
+            dumped == """
+                user_id,event,timestamp,item_id,value,properties
+                u00,add_to_cart,2026-10-29T10:00:00.000000Z,i1,,"{""cart_value"":59.5, ""tags"":[1,2],""color"":""red""}"
+                u01,add_to_cart,2026-10-29T10:01:00.000000Z,i1,,
+                u02,add_to_cart,2026-10-29T10:02:00.000000Z,i1,,"{""properties"":""not json"",""color"":""blue""}"
+                u03,add_to_cart,2026-10-29T10:03:00.000000Z,i1,,
+
+                """
+        )
+        // The dump imported into a new data directory dumps the same.
+        let copy = folder.child("dump.csv")
+        try ImportCommandTests.write(dumped, to: copy)
+        let second = folder.child("second")
+        #expect(try Aampectl.run(["init", "--data-dir", second]).status == 0)
+        #expect(try Aampectl.run(["import", "events", "--data-dir", second, copy]).status == 0)
+        #expect(try dump(second) == dumped)
+    }
 }
