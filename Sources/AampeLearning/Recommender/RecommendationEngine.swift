@@ -68,6 +68,14 @@ public struct RecommendedItem: Sendable, Hashable {
     public var source: RecommendationSource
     /// For `.neighbour`: the history or context item that contributed most.
     public var becauseOf: UInt32?
+
+    /// An item with its score and source.
+    public init(item: UInt32, score: Float, source: RecommendationSource, becauseOf: UInt32?) {
+        self.item = item
+        self.score = score
+        self.source = source
+        self.becauseOf = becauseOf
+    }
 }
 
 /// Scores users against a model: A·S, the user's decayed affinities times the neighbour similarities,
