@@ -26,21 +26,27 @@ final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private var processor: NIOSingleStepByteToMessageProcessor<FrameDecoder>
-    private var outbound = ByteBuffer()
-    private var machine: ConnectionStateMachine
+    // The properties every request touches are `@exclusivity(unchecked)`: Swift's run-time check of each
+    // access (a call, an access-set insertion and a thread-local lookup) was 15 % of aamped's samples under
+    // PING load, and about 10 % with these unchecked (perf, 16 × 16). Overlapping accesses cannot happen:
+    // the handler runs on its event loop only, and the one access held across calls out, `processor`'s
+    // during `process`, reaches code that never touches `processor` (received, dispatch, deliver, close).
+    // The compile-time checks still apply.
+    @exclusivity(unchecked) private var processor: NIOSingleStepByteToMessageProcessor<FrameDecoder>
+    @exclusivity(unchecked) private var outbound = ByteBuffer()
+    @exclusivity(unchecked) private var machine: ConnectionStateMachine
     private let shared: ServerShared
     private let transport: String
     private var nonce: [UInt8] = []
     private var peerUID: UInt32?
-    private var context: ChannelHandlerContext?
+    @exclusivity(unchecked) private var context: ChannelHandlerContext?
     private var timer: Scheduled<Void>?
-    private var isReading = false
-    private var isClosing = false
+    @exclusivity(unchecked) private var isReading = false
+    @exclusivity(unchecked) private var isClosing = false
     private let sessionID: UInt64
-    private var statistics: ServerStatistics.Shard
+    @exclusivity(unchecked) private var statistics: ServerStatistics.Shard
     /// Answers given during the current read burst, counted when it is flushed.
-    private var answeredInBurst: [(opcode: Opcode, isError: Bool, receivedAt: NIODeadline)] = []
+    @exclusivity(unchecked) private var answeredInBurst: [(opcode: Opcode, isError: Bool, receivedAt: NIODeadline)] = []
 
     init(shared: ServerShared, transport: String, sessionID: UInt64) {
         self.shared = shared
