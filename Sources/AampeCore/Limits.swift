@@ -147,6 +147,18 @@ extension Limits {
     public static let maximumRealtimeItemsPerUser = 50
     public static let maximumRememberedRecommendationsPerUser = 200
 
+    /// The most filter bitmaps one recommender engine (one generation) keeps. A bitmap turns a filter into
+    /// one bit test per candidate; an app asks for a handful of filters (in stock, a category page, a
+    /// price band), so 64 covers them, while a client sending arbitrary filters costs at most 64 ×
+    /// (items / 8 + 16 KiB) of memory: 1.2 MiB at 20,000 items.
+    public static let maximumCachedItemFilters = 64
+
+    /// The most items of the popular and trending orders a cached filter lists in advance for backfill.
+    /// Backfill needs `count` items (at most `maximumRecommendationCount`) past the request's exclusions
+    /// (a few hundred at most: history, real-time items, exclude_items, cool-downs), so 2,048 almost
+    /// always suffice; when they do not, the walk goes on through the whole order. 16 KiB per filter.
+    public static let filterBackfillPrefixItems = 2_048
+
     /// The default for the most users the daemon keeps real-time state for (set with `limits:
     /// maximumRealtimeUsers` in the daemon's config file). A new user beyond it evicts the least recently
     /// touched user of its shard (see `RealtimeState`); an evicted user's events stay in the real-time log

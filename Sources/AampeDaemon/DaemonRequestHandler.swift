@@ -75,10 +75,10 @@ public struct DaemonRequestHandler: RequestHandler {
                 responder.respond(serializedBody: request.frame.body)
             case .recommend:
                 let message = try request.frame.decodeBody(as: Aampe_V1_RecommendRequest.self)
-                responder.respond(try service().recommend(message))
+                responder.respond(serializedMessage: try service().recommendSerialized(message))
             case .similarItems:
                 let message = try request.frame.decodeBody(as: Aampe_V1_SimilarItemsRequest.self)
-                responder.respond(try service().similarItems(message))
+                responder.respond(serializedMessage: try service().similarItemsSerialized(message))
             case .track:
                 let message = try request.frame.decodeBody(as: Aampe_V1_TrackRequest.self)
                 do {

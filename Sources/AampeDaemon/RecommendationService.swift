@@ -49,6 +49,38 @@ final class RecommendationService: Sendable {
     // MARK: RECOMMEND
 
     func recommend(_ request: Aampe_V1_RecommendRequest) throws(ProtocolError) -> Aampe_V1_RecommendResponse {
+        let answer = try recommendation(request)
+        var response = Aampe_V1_RecommendResponse()
+        response.generation = answer.served.generation.number.rawValue
+        response.isKnownUser = answer.isKnown
+        response.items = answer.items.map { Self.message($0, answer.served) }
+        return response
+    }
+
+    /// RECOMMEND's answer as the serialized `RecommendResponse`, written by ``RecommendResponseEncoder``:
+    /// what the request handler sends.
+    func recommendSerialized(_ request: Aampe_V1_RecommendRequest) throws(ProtocolError) -> [UInt8] {
+        try recommendation(request).serialized()
+    }
+
+    /// An answer before it becomes a message: the items, whether the user (or item) is known, and the
+    /// generation that answered.
+    struct Answer {
+        var items: [RecommendedItem]
+        var isKnown: Bool
+        var served: ServedRecommender
+
+        func serialized() -> [UInt8] {
+            RecommendResponseEncoder.encode(
+                items,
+                generation: served.generation.number.rawValue,
+                isKnown: isKnown,
+                itemIDs: served.itemIDs
+            )
+        }
+    }
+
+    private func recommendation(_ request: Aampe_V1_RecommendRequest) throws(ProtocolError) -> Answer {
         // PROTOCOL.md's check order: the body (INVALID_REQUEST) before the operation (UNAVAILABLE).
         try Self.checkCount(request.count)
         try Self.checkID(request.userID, field: "user_id", allowEmpty: true)
@@ -83,11 +115,7 @@ final class RecommendationService: Sendable {
         if request.cooldownDays > 0 && !request.userID.isEmpty {
             realtime.noteRecommended(user: request.userID, items: items.map(\.item), atSeconds: now)
         }
-        var response = Aampe_V1_RecommendResponse()
-        response.generation = served.generation.number.rawValue
-        response.isKnownUser = !history.isEmpty
-        response.items = items.map { Self.message($0, served) }
-        return response
+        return Answer(items: items, isKnown: !history.isEmpty, served: served)
     }
 
     /// Adds real-time items newer than the generation to the trained history: weights add up, the latest
@@ -120,6 +148,20 @@ final class RecommendationService: Sendable {
     // MARK: SIMILAR_ITEMS
 
     func similarItems(_ request: Aampe_V1_SimilarItemsRequest) throws(ProtocolError) -> Aampe_V1_SimilarItemsResponse {
+        let answer = try similarity(request)
+        var response = Aampe_V1_SimilarItemsResponse()
+        response.generation = answer.served.generation.number.rawValue
+        response.isKnownItem = answer.isKnown
+        response.items = answer.items.map { Self.message($0, answer.served) }
+        return response
+    }
+
+    /// SIMILAR_ITEMS' answer as the serialized `SimilarItemsResponse` (the same fields as RECOMMEND's).
+    func similarItemsSerialized(_ request: Aampe_V1_SimilarItemsRequest) throws(ProtocolError) -> [UInt8] {
+        try similarity(request).serialized()
+    }
+
+    private func similarity(_ request: Aampe_V1_SimilarItemsRequest) throws(ProtocolError) -> Answer {
         try Self.checkCount(request.count)
         try Self.checkID(request.itemID, field: "item_id", allowEmpty: false)
         try Self.checkLists(request.filter, [])
@@ -132,11 +174,7 @@ final class RecommendationService: Sendable {
         let row = served.itemIDs.row(for: request.itemID)
         options.backfill = row == nil ? [.trending, .popular] : [.popular]
         let items = served.engine.similarItems(to: row.map(UInt32.init), options: options)
-        var response = Aampe_V1_SimilarItemsResponse()
-        response.generation = served.generation.number.rawValue
-        response.isKnownItem = row != nil
-        response.items = items.map { Self.message($0, served) }
-        return response
+        return Answer(items: items, isKnown: row != nil, served: served)
     }
 
     // MARK: TRACK

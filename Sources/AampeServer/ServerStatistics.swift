@@ -1,10 +1,13 @@
 public import AampeProtocol
 internal import Histogram
+internal import NIOCore
 import Synchronization
 
 /// Counters and latency histograms per operation, plus connection counts, for STATS.
 ///
-/// Each operation has its own lock, so requests of different operations never contend.
+/// Every event loop records into its own ``Shard`` (a connection looks its loop's shard up once, when it
+/// is added), and a snapshot merges the shards. So requests on different threads never touch the same
+/// lock or cache line; a shard's lock is only ever contended by a STATS snapshot reading it.
 public final class ServerStatistics: Sendable {
     struct Operation {
         var count: UInt64 = 0
@@ -25,14 +28,42 @@ public final class ServerStatistics: Sendable {
         public var maxNanos: UInt64
     }
 
-    /// A lock around one operation's figures; a class so that the dictionary can hold it (a `Mutex`
-    /// cannot be copied).
-    final class LockedOperation: Sendable {
-        let mutex = Mutex(Operation())
+    /// One thread's figures of every operation, indexed by opcode; the last slot collects opcodes past
+    /// the known ones (answered UNSUPPORTED_OPERATION), which no snapshot reports.
+    final class Shard: Sendable {
+        let operations: Mutex<[Operation]>
+
+        init(slots: Int) { operations = Mutex([Operation](repeating: Operation(), count: slots)) }
+
+        /// Counts one answered request.
+        func record(_ opcode: Opcode, nanoseconds: UInt64, isError: Bool) {
+            operations.withLock { operations in
+                let slot = min(Int(opcode.rawValue), operations.count - 1)
+                operations[slot].count += 1
+                if isError { operations[slot].errors += 1 }
+                _ = operations[slot].latency.record(max(1, min(nanoseconds, 60_000_000_000)))
+            }
+        }
+
+        /// Counts the answers of one read burst, flushed at `now`, under one lock.
+        func record(_ answers: [(opcode: Opcode, isError: Bool, receivedAt: NIODeadline)], flushedAt now: NIODeadline) {
+            operations.withLock { operations in
+                for answer in answers {
+                    let slot = min(Int(answer.opcode.rawValue), operations.count - 1)
+                    let nanoseconds = UInt64(max(0, (now - answer.receivedAt).nanoseconds))
+                    operations[slot].count += 1
+                    if answer.isError { operations[slot].errors += 1 }
+                    _ = operations[slot].latency.record(max(1, min(nanoseconds, 60_000_000_000)))
+                }
+            }
+        }
     }
 
-    private let operations: [UInt16: LockedOperation]
-    private let other = LockedOperation()
+    /// One slot per known opcode, indexed by its value, plus one for the rest.
+    private let slotCount = Int(Opcode.all.map(\.rawValue).max() ?? 0) + 2
+    private let shards = Mutex<[ObjectIdentifier: Shard]>([:])
+    /// Where a connection records before it knows its event loop.
+    let fallbackShard: Shard
     let openConnections = Atomic<Int>(0)
     let acceptedConnections = Atomic<UInt64>(0)
     let rejectedConnections = Atomic<UInt64>(0)
@@ -40,36 +71,43 @@ public final class ServerStatistics: Sendable {
     public let startedAt: ContinuousClock.Instant
 
     public init() {
-        var operations: [UInt16: LockedOperation] = [:]
-        for opcode in Opcode.all { operations[opcode.rawValue] = LockedOperation() }
-        self.operations = operations
+        fallbackShard = Shard(slots: slotCount)
         self.startedAt = .now
     }
 
-    func record(_ opcode: Opcode, nanoseconds: UInt64, isError: Bool) {
-        let box = operations[opcode.rawValue] ?? other
-        box.mutex.withLock { operation in
-            operation.count += 1
-            if isError { operation.errors += 1 }
-            _ = operation.latency.record(max(1, min(nanoseconds, 60_000_000_000)))
+    /// The shard of `eventLoop`'s thread, made on first use.
+    func shard(for eventLoop: any EventLoop) -> Shard {
+        let key = ObjectIdentifier(eventLoop)
+        return shards.withLock { shards in
+            if let shard = shards[key] { return shard }
+            let shard = Shard(slots: slotCount)
+            shards[key] = shard
+            return shard
         }
     }
 
     /// The figures of every operation that has been called at least once, in opcode order.
     public func snapshot() -> [OperationSnapshot] {
-        Opcode.all.compactMap { opcode in
-            // Copy under the lock, compute outside it: requests recording this operation never wait for
-            // the percentile scans.
-            let operation = operations[opcode.rawValue]!.mutex.withLock { $0 }
-            guard operation.count > 0 else { return nil }
+        // Copy each shard under its lock, merge and compute outside them: requests recording meanwhile
+        // never wait for the merge or the percentile scans.
+        let copies = (shards.withLock { Array($0.values) } + [fallbackShard]).map { $0.operations.withLock { $0 } }
+        return Opcode.all.compactMap { opcode in
+            let slot = Int(opcode.rawValue)
+            var merged = Operation()
+            for copy in copies {
+                merged.count += copy[slot].count
+                merged.errors += copy[slot].errors
+                merged.latency.add(copy[slot].latency)
+            }
+            guard merged.count > 0 else { return nil }
             return OperationSnapshot(
                 opcode: opcode,
-                count: operation.count,
-                errors: operation.errors,
-                p50Nanos: operation.latency.valueAtPercentile(50),
-                p99Nanos: operation.latency.valueAtPercentile(99),
-                p999Nanos: operation.latency.valueAtPercentile(99.9),
-                maxNanos: operation.latency.max
+                count: merged.count,
+                errors: merged.errors,
+                p50Nanos: merged.latency.valueAtPercentile(50),
+                p99Nanos: merged.latency.valueAtPercentile(99),
+                p999Nanos: merged.latency.valueAtPercentile(99.9),
+                maxNanos: merged.latency.max
             )
         }
     }

@@ -47,7 +47,7 @@ def main(arguments):
         result, train = measured(arguments[1]), load(arguments[2])
         print(f"train {arguments[3]}: {result['wall_seconds']:.1f} s (reading {train['seconds_reading']:.1f}, "
               f"training {train['seconds_training']:.2f}, writing {train['seconds_writing']:.1f}), peak RSS "
-              f"{result['max_rss_kib'] / 1024:,.0f} MiB, generation {train['generation']}")
+              f"{result['max_rss_kib'] / 1024:,.0f} MiB, generation {train['publication']['generation']}")
     else:
         raise SystemExit(__doc__)
 
