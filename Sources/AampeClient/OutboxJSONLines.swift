@@ -1,4 +1,4 @@
-public import AampeCore
+import AampeCore
 public import AampeProtocol
 internal import Foundation
 

@@ -1,4 +1,4 @@
-public import AampeCore
+internal import AampeCore
 internal import Foundation
 
 #if canImport(Glibc)

@@ -1,5 +1,5 @@
-public import AampeCore
-public import AampeLearning
+import AampeCore
+import AampeLearning
 
 /// How `aampectl assign` decides: the horizon, the policy, the control group and the trigger windows.
 public struct AssignmentSettings: Sendable, Codable, Hashable {

@@ -366,7 +366,6 @@ struct CampaignAssigner {
         // `check` reads only: the inputs (mapped files and values), the plan, the renderers. The policy,
         // the one member that is not Sendable, is not touched.
         nonisolated(unsafe) let assigner = self
-        nonisolated(unsafe) let planned = planned
         return try Self.concurrentMap(candidates) { candidate in
             try assigner.check(candidate, planned: planned)
         }
@@ -380,7 +379,7 @@ struct CampaignAssigner {
         decisions: [AssignmentDecision]
     ) throws -> [Result<RenderedMessage, Unavailability>?] {
         nonisolated(unsafe) let assigner = self
-        nonisolated(unsafe) let pairs = Array(zip(eligible, decisions))
+        let pairs = Array(zip(eligible, decisions))
         return try Self.concurrentMap(pairs) { eligible, decision in
             guard let choice = decision.choice, eligible.windows[choice.window] != nil else { return nil }
             let chosen = assigner.variants[choice.variant]

@@ -120,8 +120,9 @@ enum CrashConsumer {
         let handle: Mutex<FileHandle>
 
         init(path: String) throws {
-            FileManager.default.createFile(atPath: path, contents: nil)
-            guard let handle = FileHandle(forWritingAtPath: path) else {
+            guard FileManager.default.createFile(atPath: path, contents: nil),
+                let handle = FileHandle(forWritingAtPath: path)
+            else {
                 throw BenchError.unexpected("cannot open \(path)")
             }
             handle.seekToEndOfFile()
