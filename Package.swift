@@ -217,6 +217,7 @@ let package = Package(
         .executableTarget(
             name: "aampe-loadgen",
             dependencies: [
+                "AampeCore",
                 "AampeProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -157,26 +157,22 @@ public struct DaemonConfiguration: Sendable {
                         reason: "line \(line), outbox setting '\(outboxName)': expected an integer"
                     )
                 }
+                func inRange(_ range: ClosedRange<Int>, lower: String) throws -> Int {
+                    guard range.contains(number) else {
+                        throw DaemonError.configuration(
+                            path: path,
+                            reason:
+                                "line \(line), outbox setting '\(outboxName)': \(number); it must be \(lower) ... \(range.upperBound)"
+                        )
+                    }
+                    return number
+                }
                 switch outboxName {
                 case "rescanMillis": outboxRescanMillis = number
                 case "maximumAttempts":
-                    guard (1...Limits.maximumDeliveryAttempts).contains(number) else {
-                        throw DaemonError.configuration(
-                            path: path,
-                            reason:
-                                "line \(line), outbox setting 'maximumAttempts': \(number); it must be 1 ... \(Limits.maximumDeliveryAttempts)"
-                        )
-                    }
-                    outboxMaximumAttempts = number
+                    outboxMaximumAttempts = try inRange(1...Limits.maximumDeliveryAttempts, lower: "1")
                 case "retireAfterHours":
-                    guard (0...Limits.maximumOutboxRetentionHours).contains(number) else {
-                        throw DaemonError.configuration(
-                            path: path,
-                            reason:
-                                "line \(line), outbox setting 'retireAfterHours': \(number); it must be 0 (never) ... \(Limits.maximumOutboxRetentionHours)"
-                        )
-                    }
-                    outboxRetireAfterHours = number
+                    outboxRetireAfterHours = try inRange(0...Limits.maximumOutboxRetentionHours, lower: "0 (never)")
                 default:
                     throw DaemonError.configuration(
                         path: path,

@@ -6,7 +6,8 @@ import Testing
 
 @Suite("Daemon configuration: real-time user limit")
 struct DaemonConfigurationTests {
-    func configuration(_ yaml: String) throws -> DaemonConfiguration {
+    /// The configuration `yaml` gives, read from a file as aamped reads `--config`.
+    static func configuration(_ yaml: String) throws -> DaemonConfiguration {
         let folder = try TemporaryFolder(prefix: "aampe-config")
         let path = folder.child("aamped.yaml")
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
@@ -14,6 +15,8 @@ struct DaemonConfigurationTests {
         try configuration.apply(file: path)
         return configuration
     }
+
+    func configuration(_ yaml: String) throws -> DaemonConfiguration { try Self.configuration(yaml) }
 
     @Test("maximumRealtimeUsers defaults to the limit, is set under limits:, and must be at least 1")
     func realtimeUsers() throws {

@@ -7,12 +7,7 @@ import Testing
 @Suite("Daemon configuration: the outbox and the simulated clock")
 struct OutboxConfigurationTests {
     func configuration(_ yaml: String) throws -> DaemonConfiguration {
-        let folder = try TemporaryFolder(prefix: "aampe-config")
-        let path = folder.child("aamped.yaml")
-        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-        var configuration = DaemonConfiguration(dataDirectory: DataDirectory(path: folder.path))
-        try configuration.apply(file: path)
-        return configuration
+        try DaemonConfigurationTests.configuration(yaml)
     }
 
     @Test("outbox.maximumAttempts is accepted at the limit and refused one past it, naming the setting")

@@ -1,5 +1,6 @@
 // What a run measured, as text or as one JSON object.
 
+import AampeCore
 import AampeProtocol
 import Histogram
 
@@ -226,12 +227,12 @@ struct Report {
         let fields = [
             "\"count\":\(recommend.count)",
             "\"users\":\(users.count)",
-            "\"users_source\":\(quoted(users.source))",
-            "\"filter\":\(quoted(recommend.filterText))",
+            "\"users_source\":\(JSONText.quoted(users.source))",
+            "\"filter\":\(JSONText.quoted(recommend.filterText))",
             "\"in_stock_only\":\(recommend.isInStockOnly)",
             "\"minimum_price\":\(recommend.minimumPrice.map { "\($0)" } ?? "null")",
             "\"maximum_price\":\(recommend.maximumPrice.map { "\($0)" } ?? "null")",
-            "\"categories\":[\(recommend.categories.map(quoted).joined(separator: ","))]",
+            "\"categories\":[\(recommend.categories.map(JSONText.quoted).joined(separator: ","))]",
             "\"seed\":\(recommend.seed)",
             "\"response_bytes_mean\":\(fixed(responseBytesMean[recommendIndex], 2))",
             "\"empty_answers\":\(emptyRecommendations)",
@@ -241,18 +242,18 @@ struct Report {
 
     func json() -> String {
         var fields: [(String, String)] = [
-            ("target", quoted(target.description)),
-            ("transport", quoted(target.transport)),
+            ("target", JSONText.quoted(target.description)),
+            ("transport", JSONText.quoted(target.transport)),
             ("self_test", options.selfTest ? "true" : "false"),
             ("connections", "\(options.connections)"),
             ("connections_ready", "\(readyConnections)"),
             ("pipeline", "\(options.pipeline)"),
-            ("mix", quoted(options.mixText)),
+            ("mix", JSONText.quoted(options.mixText)),
             ("payload_bytes", "\(options.payloadBytes)"),
-            ("mode", quoted(mode)),
+            ("mode", JSONText.quoted(mode)),
             ("rate", options.rate.map { fixed($0, 1) } ?? "null"),
             ("threads", "\(options.threads)"),
-            ("codec", quoted(options.codec.rawValue)),
+            ("codec", JSONText.quoted(options.codec.rawValue)),
             ("warmup_s", fixed(options.warmup, 3)),
             ("requests", "\(measured)"),
             ("ok", "\(ok)"),
@@ -263,7 +264,7 @@ struct Report {
                 "per_operation",
                 "{"
                     + perOperation.enumerated().map { index, entry in
-                        "\(quoted(entry.0)):{\"count\":\(entry.1.count),\"latency_us\":\(entry.1.jsonObject),\"response_bytes_mean\":\(fixed(responseBytesMean[index], 2))}"
+                        "\(JSONText.quoted(entry.0)):{\"count\":\(entry.1.count),\"latency_us\":\(entry.1.jsonObject),\"response_bytes_mean\":\(fixed(responseBytesMean[index], 2))}"
                     }
                     .joined(separator: ",") + "}"
             ),
@@ -277,8 +278,8 @@ struct Report {
                 "error_detail",
                 "["
                     + (errorDetails.map {
-                        "{\"code\":\($0.0),\"count\":\($0.1.count),\"message\":\(quoted($0.1.message))}"
-                    } + failureMessages.map { "{\"failure\":\(quoted($0))}" }).joined(separator: ",") + "]"
+                        "{\"code\":\($0.0),\"count\":\($0.1.count),\"message\":\(JSONText.quoted($0.1.message))}"
+                    } + failureMessages.map { "{\"failure\":\(JSONText.quoted($0))}" }).joined(separator: ",") + "]"
             ),
             ("late_sends", "\(lateSends)"),
             ("max_late_us", fixed(maxLateMicros, 1)),
@@ -288,7 +289,7 @@ struct Report {
             ),
         ]
         fields = fields.filter { !$0.1.isEmpty }
-        return "{" + fields.map { "\(quoted($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+        return "{" + fields.map { "\(JSONText.quoted($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }
 }
 
@@ -309,27 +310,6 @@ func fixed(_ value: Double, _ digits: Int) -> String {
         text += "." + fraction
     }
     return negative && scaled != 0 ? "-" + text : text
-}
-
-func quoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
 }
 
 extension String {

@@ -181,7 +181,8 @@ public struct Ack: Sendable, Equatable {
     }
 }
 
-/// `text` as a JSON string literal.
+/// `text` as a JSON string literal. AampeCore's `JSONText.quoted` does the same; the simulator library
+/// imports no engine target, so that it shares no code with the engine it tests.
 func jsonString(_ text: String) -> String {
     var out = "\""
     for scalar in text.unicodeScalars {
