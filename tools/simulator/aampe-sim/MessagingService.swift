@@ -50,8 +50,9 @@ struct MessagingService {
         while step < dayStart + 86_400 {
             counts.steps += 1
             // Time never runs back: a step the clock has already passed pulls at the clock's own time.
-            let at = max(step, clockSeconds)
-            _ = try await client.clock(setMicros: at * 1_000_000)
+            let atMicros = max(step * 1_000_000, now.nowMicros)
+            let at = atMicros / 1_000_000
+            _ = try await client.clock(setMicros: atMicros)
             while true {
                 let response = try await client.pull(consumer: consumer, maximum: pullSize, leaseSeconds: leaseSeconds)
                 counts.pulls += 1
