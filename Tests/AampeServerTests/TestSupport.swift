@@ -122,11 +122,13 @@ final class TestServer {
     let group: MultiThreadedEventLoopGroup
     private(set) var tcpPort = 0
 
-    init(limits: ServerLimits = .patient, shutdownGracePeriodMillis: Int = 5000) async throws {
-        folder =
-            FileManager.default.temporaryDirectory.path + "/aampe-server-" + UUID().uuidString.prefix(8).lowercased()
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        socketPath = folder + "/test.sock"
+    /// `folder` names the folder of a previous server's socket, to start a server in its place.
+    init(limits: ServerLimits = .patient, shutdownGracePeriodMillis: Int = 5000, folder: String? = nil) async throws {
+        self.folder =
+            folder ?? FileManager.default.temporaryDirectory.path + "/aampe-server-"
+            + UUID().uuidString.prefix(8).lowercased()
+        try FileManager.default.createDirectory(atPath: self.folder, withIntermediateDirectories: true)
+        socketPath = self.folder + "/test.sock"
         var configuration = ServerConfiguration(
             addresses: [.unix(path: socketPath), .tcp(host: "127.0.0.1", port: 0)],
             credentials: Credentials(clientToken: Self.clientToken, adminToken: Self.adminToken),
