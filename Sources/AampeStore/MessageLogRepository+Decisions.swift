@@ -150,6 +150,48 @@ public struct JoinedOutcome: Hashable, Sendable {
     }
 }
 
+/// A delivered message's outcome, or a control decision's (no message), as the model learns from it.
+public struct TrainingOutcome: Hashable, Sendable {
+    public var userIndex: Int
+    public var campaign: String
+    public var goal: String
+    /// `false` for a control-group decision: the no-message row.
+    public var isMessage: Bool
+    public var cluster: Int?
+    public var labels: [String]
+    public var windowIndex: Int?
+    /// Goal events within the attribution window after the reference time.
+    public var goalCount: Int
+    /// Seconds from the reference time to the first of them.
+    public var firstDelaySeconds: Int64?
+    /// The delivery of a message; the decision time of a control row.
+    public var referenceTime: Timestamp
+
+    public init(
+        userIndex: Int,
+        campaign: String,
+        goal: String,
+        isMessage: Bool,
+        cluster: Int?,
+        labels: [String],
+        windowIndex: Int?,
+        goalCount: Int,
+        firstDelaySeconds: Int64?,
+        referenceTime: Timestamp
+    ) {
+        self.userIndex = userIndex
+        self.campaign = campaign
+        self.goal = goal
+        self.isMessage = isMessage
+        self.cluster = cluster
+        self.labels = labels
+        self.windowIndex = windowIndex
+        self.goalCount = goalCount
+        self.firstDelaySeconds = firstDelaySeconds
+        self.referenceTime = referenceTime
+    }
+}
+
 /// A delivered message's outcome, as policies learn from it.
 public struct LoggedOutcome: Hashable, Sendable {
     public var userIndex: Int
@@ -283,23 +325,64 @@ extension MessageLogRepository {
         }
     }
 
-    /// Delivered messages whose outcome is not joined yet and was delivered at or before `notAfter`.
+    /// Delivered messages, and control-group decisions, whose outcome is not joined yet and whose reference
+    /// time is at or before `notAfter`. A message's reference time is its delivery; a control decision's
+    /// is its decision time (`sent_at_micros`), so the no-message rows the model learns its baseline from
+    /// are measured over the same attribution window.
     public func outcomesPending(deliveredNotAfter notAfter: Timestamp) throws -> [OutcomePending] {
         try store.read("read messages awaiting outcomes") { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT id, user_index, goal, delivered_at_micros FROM message_log
-                    WHERE status = 'delivered' AND outcome_joined_at_micros IS NULL AND delivered_at_micros <= ?
-                    ORDER BY user_index, delivered_at_micros
+                    SELECT id, user_index, goal,
+                        CASE WHEN mode = 'control' THEN sent_at_micros ELSE delivered_at_micros END AS reference
+                    FROM message_log
+                    WHERE outcome_joined_at_micros IS NULL
+                        AND ((status = 'delivered' AND delivered_at_micros <= ?)
+                            OR (mode = 'control' AND sent_at_micros <= ?))
+                    ORDER BY user_index, reference
                     """,
-                arguments: [notAfter.rawValue]
+                arguments: [notAfter.rawValue, notAfter.rawValue]
             ).map { row in
                 OutcomePending(
                     id: row["id"],
                     userIndex: row["user_index"],
                     goal: row["goal"] ?? "",
-                    deliveredAt: Timestamp(rawValue: row["delivered_at_micros"])
+                    deliveredAt: Timestamp(rawValue: row["reference"])
+                )
+            }
+        }
+    }
+
+    /// Every joined outcome, messages and control decisions, oldest first: the model's training rows.
+    public func trainingOutcomes(notAfter: Timestamp) throws -> [TrainingOutcome] {
+        try store.read("read training outcomes") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT user_index, campaign, goal, mode, cluster, labels, window_index, goal_count,
+                        goal_delay_seconds,
+                        CASE WHEN mode = 'control' THEN sent_at_micros ELSE delivered_at_micros END AS reference
+                    FROM message_log
+                    WHERE outcome_joined_at_micros IS NOT NULL
+                        AND ((status = 'delivered' AND delivered_at_micros <= ?)
+                            OR (mode = 'control' AND sent_at_micros <= ?))
+                    ORDER BY reference, id
+                    """,
+                arguments: [notAfter.rawValue, notAfter.rawValue]
+            ).map { row in
+                let mode: String? = row["mode"]
+                return TrainingOutcome(
+                    userIndex: row["user_index"],
+                    campaign: row["campaign"],
+                    goal: row["goal"] ?? "",
+                    isMessage: mode != "control",
+                    cluster: row["cluster"],
+                    labels: Self.stringArray(row["labels"]),
+                    windowIndex: row["window_index"],
+                    goalCount: row["goal_count"] ?? 0,
+                    firstDelaySeconds: row["goal_delay_seconds"],
+                    referenceTime: Timestamp(rawValue: row["reference"])
                 )
             }
         }

@@ -1,0 +1,352 @@
+/// One user's personalization scores in the form the generation stores and assignment samples from: the
+/// baseline logit, the mean message effect, and each label's and window's deviation from its set's mean,
+/// each with its posterior standard deviation (logits).
+///
+/// A message with one label ℓ_s per label set s, sent in window w, has the logit
+/// `baseline + message + Σ_s deviation(ℓ_s) + deviation(w)`; a set the message has no label of adds 0 (its
+/// mean). So:
+///
+/// - the **baseline probability** is σ(baseline): the goal without a message;
+/// - a label's **target probability** is σ(baseline + message + deviation(ℓ)), the other sets and the
+///   window at their means, and its **personalization score** is target − baseline; likewise a window's.
+///
+/// Deviations are contrasts within a set, so their uncertainty is small once the set's labels are
+/// compared, even where the level of all of them together (``messageLogit``) is less certain.
+public struct ScoreSummary: Sendable, Hashable {
+    public var baselineLogit: Float
+    public var baselineSD: Float
+    public var messageLogit: Float
+    public var messageSD: Float
+    public var labelDeviation: [Float]
+    public var labelSD: [Float]
+    public var windowDeviation: [Float]
+    public var windowSD: [Float]
+
+    /// The number of floats one summary takes for `labels` and `windows`.
+    public static func width(labels: Int, windows: Int) -> Int { 4 + 2 * labels + 2 * windows }
+
+    /// The summary as `[baseline, sd, message, sd, label deviations…, label sds…, window deviations…,
+    /// window sds…]`.
+    public var packed: [Float] {
+        [baselineLogit, baselineSD, messageLogit, messageSD] + labelDeviation + labelSD + windowDeviation + windowSD
+    }
+
+    /// Reads a packed summary.
+    public init(packed: some Collection<Float>, labels: Int, windows: Int) {
+        let values = Array(packed)
+        precondition(values.count == Self.width(labels: labels, windows: windows), "a summary's width")
+        baselineLogit = values[0]
+        baselineSD = values[1]
+        messageLogit = values[2]
+        messageSD = values[3]
+        labelDeviation = Array(values[4..<(4 + labels)])
+        labelSD = Array(values[(4 + labels)..<(4 + 2 * labels)])
+        windowDeviation = Array(values[(4 + 2 * labels)..<(4 + 2 * labels + windows)])
+        windowSD = Array(values[(4 + 2 * labels + windows)...])
+    }
+
+    public init(
+        baselineLogit: Float,
+        baselineSD: Float,
+        messageLogit: Float,
+        messageSD: Float,
+        labelDeviation: [Float],
+        labelSD: [Float],
+        windowDeviation: [Float],
+        windowSD: [Float]
+    ) {
+        self.baselineLogit = baselineLogit
+        self.baselineSD = baselineSD
+        self.messageLogit = messageLogit
+        self.messageSD = messageSD
+        self.labelDeviation = labelDeviation
+        self.labelSD = labelSD
+        self.windowDeviation = windowDeviation
+        self.windowSD = windowSD
+    }
+
+    /// σ(baseline).
+    public var baselineProbability: Double { logistic(Double(baselineLogit)) }
+
+    /// The target probability of label `label`: the other sets and the window at their means.
+    public func labelTarget(_ label: Int) -> Double {
+        logistic(Double(baselineLogit + messageLogit + labelDeviation[label]))
+    }
+
+    /// The target probability of window `window`, the labels at their means.
+    public func windowTarget(_ window: Int) -> Double {
+        logistic(Double(baselineLogit + messageLogit + windowDeviation[window]))
+    }
+
+    /// The expected lift (target − baseline) of a message with `labels` in `window` (nil: none), at the
+    /// posterior means.
+    public func lift(labels: [Int], window: Int?) -> Double {
+        var logit = Double(baselineLogit + messageLogit)
+        for label in labels { logit += Double(labelDeviation[label]) }
+        if let window { logit += Double(windowDeviation[window]) }
+        return logistic(logit) - baselineProbability
+    }
+}
+
+/// Turns a fitted model into every user's ``ScoreSummary``, and the summaries of a cluster's and of the
+/// population's typical user (for users the model does not know).
+///
+/// Each quantity is a linear function of the global parameters with coefficients that depend on the user
+/// only through `(1, x)` (and their window availability), plus the user's individual effects. Its
+/// posterior variance is then `x̃ᵀ M x̃` with a small matrix M per cluster, worked out once from the global
+/// covariance, plus the individual effects' variances (the two blocks are independent in the Laplace
+/// posterior kept, see ``HierarchicalLogisticModel``).
+public struct ModelScorer: Sendable {
+    let fitted: FittedModel
+    let set: ModelTrainingSet
+    let layout: ModelParameters
+    /// The labels of each set.
+    let setLabels: [[Int]]
+    /// Per group (and one more: the population), the variance forms.
+    private var forms: [GroupForms] = []
+
+    private struct GroupForms {
+        /// Over (1, x): baseline.
+        var baseline: [Double]
+        /// Over (1, x, mean availability): the mean message effect.
+        var message: [Double]
+        /// Per label, over (1, x): its deviation.
+        var labels: [[Double]]
+        /// Per window, over (1, availability deviation): its deviation.
+        var windows: [[Double]]
+        /// The coefficient vectors (sparse) whose means are read the same way.
+        var baselineTerms: [[(Int, Double)]]
+        var messageTerms: [[(Int, Double)]]
+        var labelTerms: [[[(Int, Double)]]]
+        var windowTerms: [[[(Int, Double)]]]
+    }
+
+    /// Prepares the per-group forms for `fitted`, trained on `set`.
+    public init(fitted: FittedModel, set: ModelTrainingSet) {
+        self.fitted = fitted
+        self.set = set
+        layout = fitted.parameters
+        setLabels = set.labelSets.indices.map { set.labels(inSet: $0) }
+        forms = (0...set.groupCount).map { group in makeForms(group: group < set.groupCount ? group : nil) }
+    }
+
+    /// The coefficient vectors of each quantity for `group` (nil: the population, without cluster terms).
+    private func makeForms(group: Int?) -> GroupForms {
+        let k = set.dimension
+        let windows = set.windowCount
+        // Baseline over (1, x).
+        var baselineTerms: [[(Int, Double)]] = [[(layout.intercept, 1)]]
+        if let group { baselineTerms[0].append((layout.groupBaseline(group), 1)) }
+        for j in 0..<k { baselineTerms.append([(layout.gamma(j), 1)]) }
+        // The mean message effect over (1, x, mean availability).
+        var constant: [(Int, Double)] = [(layout.message, 1)]
+        if let group { constant.append((layout.groupMessage(group), 1)) }
+        for labels in setLabels {
+            for label in labels {
+                constant.append((layout.label(label), 1 / Double(labels.count)))
+                if let group { constant.append((layout.groupLabel(group, label), 1 / Double(labels.count))) }
+            }
+        }
+        for window in 0..<windows {
+            constant.append((layout.window(window), 1 / Double(windows)))
+            if let group { constant.append((layout.groupWindow(group, window), 1 / Double(windows))) }
+        }
+        var messageTerms: [[(Int, Double)]] = [constant]
+        for j in 0..<k {
+            var term: [(Int, Double)] = []
+            for labels in setLabels {
+                for label in labels { term.append((layout.interaction(label, j), 1 / Double(labels.count))) }
+            }
+            messageTerms.append(term)
+        }
+        messageTerms.append([(layout.availability, 1)])
+        // Each label's deviation from its set's mean, over (1, x).
+        var labelTerms: [[[(Int, Double)]]] = []
+        for label in 0..<set.labels.count {
+            let peers = setLabels[set.labelSetOfLabel[label]]
+            let share = 1 / Double(peers.count)
+            var constant: [(Int, Double)] = []
+            for peer in peers {
+                let coefficient = (peer == label ? 1 : 0) - share
+                constant.append((layout.label(peer), coefficient))
+                if let group { constant.append((layout.groupLabel(group, peer), coefficient)) }
+            }
+            var terms = [constant]
+            for j in 0..<k {
+                terms.append(peers.map { peer in (layout.interaction(peer, j), (peer == label ? 1 : 0) - share) })
+            }
+            labelTerms.append(terms)
+        }
+        // Each window's deviation from the mean, over (1, availability − mean availability).
+        var windowTerms: [[[(Int, Double)]]] = []
+        for window in 0..<windows {
+            var constant: [(Int, Double)] = []
+            for other in 0..<windows {
+                let coefficient = (other == window ? 1 : 0) - 1 / Double(windows)
+                constant.append((layout.window(other), coefficient))
+                if let group { constant.append((layout.groupWindow(group, other), coefficient)) }
+            }
+            windowTerms.append([constant, [(layout.availability, 1)]])
+        }
+        return GroupForms(
+            baseline: gram(baselineTerms),
+            message: gram(messageTerms),
+            labels: labelTerms.map(gram),
+            windows: windowTerms.map(gram),
+            baselineTerms: baselineTerms,
+            messageTerms: messageTerms,
+            labelTerms: labelTerms,
+            windowTerms: windowTerms
+        )
+    }
+
+    /// M with M[a][b] = termsₐᵀ Σ terms_b.
+    private func gram(_ terms: [[(Int, Double)]]) -> [Double] {
+        let m = terms.count
+        let n = layout.count
+        let covariance = fitted.globalCovariance
+        var result = [Double](repeating: 0, count: m * m)
+        for a in 0..<m {
+            for b in a..<m {
+                var sum = 0.0
+                for (i, ci) in terms[a] {
+                    for (j, cj) in terms[b] { sum += ci * cj * covariance[i * n + j] }
+                }
+                result[a * m + b] = sum
+                result[b * m + a] = sum
+            }
+        }
+        return result
+    }
+
+    private func mean(_ terms: [[(Int, Double)]], _ inputs: [Double]) -> Double {
+        var total = 0.0
+        for (term, input) in zip(terms, inputs) {
+            for (index, coefficient) in term { total += coefficient * fitted.global[index] * input }
+        }
+        return total
+    }
+
+    private func quadratic(_ matrix: [Double], _ inputs: [Double]) -> Double {
+        let m = inputs.count
+        var total = 0.0
+        for a in 0..<m {
+            for b in 0..<m { total += inputs[a] * matrix[a * m + b] * inputs[b] }
+        }
+        return max(0, total)
+    }
+
+    /// The summary of user `user` of the training set.
+    public func summary(ofUser user: Int) -> ScoreSummary {
+        let k = set.dimension
+        let x = (0..<k).map { Double(set.userVectors[user * k + $0]) }
+        let availability = (0..<set.windowCount).map {
+            Double(set.userWindowLogAvailability[user * set.windowCount + $0])
+        }
+        let labelCount = layout.labelCount
+        let individualLabel = (0..<labelCount).map { Double(fitted.userLabel[user * labelCount + $0]) }
+        let individualVariance = (0..<labelCount).map { Double(fitted.userLabelVariance[user * labelCount + $0]) }
+        return summary(
+            group: Int(set.userGroups[user]),
+            x: x,
+            availability: availability,
+            individualBaseline: (Double(fitted.userBaseline[user]), Double(fitted.userBaselineVariance[user])),
+            individualLabel: individualLabel,
+            individualLabelVariance: individualVariance
+        )
+    }
+
+    /// The summary of a typical user of group `group` (nil: of the population, its cluster unknown) with
+    /// landscape vector `x`: no individual effects yet, so their variances are the prior's.
+    public func summary(ofTypicalUserIn group: Int?, x: [Double]) -> ScoreSummary {
+        let labelVariance = fitted.effectSD[.individualLabel]! * fitted.effectSD[.individualLabel]!
+        let baselineVariance = fitted.effectSD[.individualBaseline]! * fitted.effectSD[.individualBaseline]!
+        var summary = summary(
+            group: group,
+            x: x,
+            availability: [Double](repeating: 0, count: set.windowCount),
+            individualBaseline: (0, baselineVariance),
+            individualLabel: [Double](repeating: 0, count: layout.labelCount),
+            individualLabelVariance: [Double](repeating: labelVariance, count: layout.labelCount)
+        )
+        guard group == nil else { return summary }
+        // The population's user could be in any cluster: the cluster effects add their prior variance.
+        func sd(_ component: ModelParameters.Component) -> Double { fitted.effectSD[component]! }
+        func widen(_ value: inout Float, by variance: Double) {
+            value = Float((Double(value) * Double(value) + variance).squareRoot())
+        }
+        widen(&summary.baselineSD, by: sd(.clusterBaseline) * sd(.clusterBaseline))
+        let labelShare = setLabels.reduce(0.0) { $0 + 1 / Double($1.count) }
+        widen(
+            &summary.messageSD,
+            by: sd(.clusterMessage) * sd(.clusterMessage) + labelShare * sd(.clusterLabel) * sd(.clusterLabel)
+                + sd(.clusterWindow) * sd(.clusterWindow) / Double(set.windowCount)
+        )
+        for label in 0..<layout.labelCount {
+            let peers = Double(setLabels[set.labelSetOfLabel[label]].count)
+            widen(&summary.labelSD[label], by: sd(.clusterLabel) * sd(.clusterLabel) * (1 - 1 / peers))
+        }
+        for window in 0..<set.windowCount {
+            widen(
+                &summary.windowSD[window],
+                by: sd(.clusterWindow) * sd(.clusterWindow) * (1 - 1 / Double(set.windowCount))
+            )
+        }
+        return summary
+    }
+
+    private func summary(
+        group: Int?,
+        x: [Double],
+        availability: [Double],
+        individualBaseline: (mean: Double, variance: Double),
+        individualLabel: [Double],
+        individualLabelVariance: [Double]
+    ) -> ScoreSummary {
+        let form = forms[group ?? set.groupCount]
+        let unit = [1.0] + x
+        let meanAvailability = availability.reduce(0, +) / Double(max(1, availability.count))
+        let baseline = mean(form.baselineTerms, unit) + individualBaseline.mean
+        let baselineVariance = quadratic(form.baseline, unit) + individualBaseline.variance
+        var message = mean(form.messageTerms, unit + [meanAvailability])
+        var messageVariance = quadratic(form.message, unit + [meanAvailability])
+        var labelDeviation: [Float] = []
+        var labelSD: [Float] = []
+        for labels in setLabels {
+            let share = 1 / Double(labels.count)
+            let individualMean = labels.reduce(0.0) { $0 + individualLabel[$1] } * share
+            message += individualMean
+            messageVariance += labels.reduce(0.0) { $0 + individualLabelVariance[$1] } * share * share
+        }
+        for label in 0..<layout.labelCount {
+            let peers = setLabels[set.labelSetOfLabel[label]]
+            let share = 1 / Double(peers.count)
+            var deviation = mean(form.labelTerms[label], unit)
+            var variance = quadratic(form.labels[label], unit)
+            for peer in peers {
+                let coefficient = (peer == label ? 1 : 0) - share
+                deviation += coefficient * individualLabel[peer]
+                variance += coefficient * coefficient * individualLabelVariance[peer]
+            }
+            labelDeviation.append(Float(deviation))
+            labelSD.append(Float(variance.squareRoot()))
+        }
+        var windowDeviation: [Float] = []
+        var windowSD: [Float] = []
+        for window in 0..<set.windowCount {
+            let inputs = [1, availability[window] - meanAvailability]
+            windowDeviation.append(Float(mean(form.windowTerms[window], inputs)))
+            windowSD.append(Float(quadratic(form.windows[window], inputs).squareRoot()))
+        }
+        return ScoreSummary(
+            baselineLogit: Float(baseline),
+            baselineSD: Float(baselineVariance.squareRoot()),
+            messageLogit: Float(message),
+            messageSD: Float(messageVariance.squareRoot()),
+            labelDeviation: labelDeviation,
+            labelSD: labelSD,
+            windowDeviation: windowDeviation,
+            windowSD: windowSD
+        )
+    }
+}
