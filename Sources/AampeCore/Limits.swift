@@ -342,3 +342,23 @@ extension Limits {
     /// of look-back is a day of events read per run; 365 days covers any win-back campaign.
     public static let maximumTriggerLookbackSeconds: Int64 = 365 * 86_400
 }
+
+extension Limits {
+    // MARK: The model
+
+    /// The most Newton rounds per empirical-Bayes round, and the most empirical-Bayes rounds, of
+    /// `train model`. Each Newton round reads every training row a few times; past these the objective
+    /// has long settled (the defaults, 6 and 8, already reach 1e-6), so more only costs time.
+    public static let maximumModelNewtonRounds = 50
+    public static let maximumModelVarianceRounds = 50
+
+    /// The most labels one goal's model learns (over every label set). Each label adds a population
+    /// effect, one per cluster, one per user and one interaction per landscape dimension, and the
+    /// global parameters' Hessian grows with their square: 256 labels keep it near a thousand wide.
+    public static let maximumModelLabels = 256
+
+    /// The most posterior draws the model policy makes per user. Each draw costs a normal per label and
+    /// window of the user's choices; 10,000 resolves a propensity to 0.01 % and already costs a second
+    /// per few hundred users.
+    public static let maximumModelPolicyDraws = 10_000
+}

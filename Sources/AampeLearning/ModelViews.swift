@@ -4,5 +4,7 @@ public import AampeSegments
 /// generation the way a reader would. A new model adds its view here.
 public enum ModelViews {
     /// The views, one per model folder.
-    public static let all: [any ModelView.Type] = [ServedRecommender.self, ServedLandscape.self, ServedTiming.self]
+    public static let all: [any ModelView.Type] = [
+        ServedRecommender.self, ServedLandscape.self, ServedTiming.self, ServedModel.self,
+    ]
 }

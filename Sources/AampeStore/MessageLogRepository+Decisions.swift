@@ -354,6 +354,31 @@ extension MessageLogRepository {
         }
     }
 
+    /// Failure reasons (lowercased substrings) that mean the recipient withdrew consent: an opt-out.
+    public static let optOutReasonMarkers = ["unsubscrib", "opt-out", "opted out", "opt_out", "withdrew consent"]
+
+    /// Per goal: delivered messages, and the distinct users with a later message failed for an opt-out
+    /// (``optOutReasonMarkers``), up to `notAfter`.
+    public func optOutCounts(notAfter: Timestamp) throws -> [String: (delivered: Int, optedOut: Int)] {
+        let reasons = Self.optOutReasonMarkers.map { _ in "LOWER(status_reason) LIKE ?" }.joined(separator: " OR ")
+        return try store.read("count opt-outs") { db in
+            var counts: [String: (delivered: Int, optedOut: Int)] = [:]
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT goal, SUM(status = 'delivered') AS delivered,
+                        COUNT(DISTINCT CASE WHEN status = 'failed' AND (\(reasons)) THEN user_index END) AS opted_out
+                    FROM message_log WHERE goal IS NOT NULL AND sent_at_micros <= ? GROUP BY goal
+                    """,
+                arguments: StatementArguments(Self.optOutReasonMarkers.map { "%\($0)%" } + [notAfter.rawValue])
+            )
+            for row in rows {
+                counts[row["goal"]] = (row["delivered"] ?? 0, row["opted_out"] ?? 0)
+            }
+            return counts
+        }
+    }
+
     /// Every joined outcome, messages and control decisions, oldest first: the model's training rows.
     public func trainingOutcomes(notAfter: Timestamp) throws -> [TrainingOutcome] {
         try store.read("read training outcomes") { db in

@@ -1,5 +1,6 @@
 import AampeCore
 import AampeJobs
+import AampeLearning
 import ArgumentParser
 import Foundation
 
@@ -32,8 +33,32 @@ struct AssignCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only this campaign.", valueName: "name"))
     var campaign: String?
 
-    @Option(help: ArgumentHelp("cluster-spread, thompson or random (uniform, the baseline).", valueName: "policy"))
+    @Option(
+        help: ArgumentHelp(
+            "cluster-spread, thompson, random (uniform, the baseline) or model (the trained model of each campaign's goal).",
+            valueName: "policy"
+        )
+    )
     var policy = AssignmentSettings.PolicyKind.clusterSpread.rawValue
+
+    @Option(
+        help: ArgumentHelp(
+            "Model policy: the posterior probability of a positive lift that earns preferential assignment.",
+            valueName: "p"
+        )
+    )
+    var preferentialConfidence = ModelPolicySettings().preferentialConfidence
+
+    @Option(
+        help: ArgumentHelp(
+            "Model policy: skip a user whose best expected lift, net of the opt-out risk, is below this.",
+            valueName: "probability"
+        )
+    )
+    var minimumLift = ModelPolicySettings().minimumLift
+
+    @Option(help: ArgumentHelp("Model policy: what an opt-out costs, in goals.", valueName: "goals"))
+    var optOutCost = ModelPolicySettings().optOutCost
 
     @Option(help: ArgumentHelp("Share of users in the global control group.", valueName: "share"))
     var controlShare = 0.05
@@ -65,9 +90,18 @@ struct AssignCommand: AsyncParsableCommand {
         settings.horizonSeconds = Int64(horizon) * 3_600
         settings.campaign = campaign
         guard let kind = AssignmentSettings.PolicyKind(rawValue: policy) else {
-            throw ValidationError("--policy must be cluster-spread, thompson or random, not '\(policy)'")
+            throw ValidationError(
+                "--policy must be one of \(AssignmentSettings.PolicyKind.allCases.map(\.rawValue).joined(separator: ", ")), not '\(policy)'"
+            )
         }
         settings.policy = kind
+        if kind == .model {
+            var model = ModelPolicySettings()
+            model.preferentialConfidence = preferentialConfidence
+            model.minimumLift = minimumLift
+            model.optOutCost = optOutCost
+            settings.modelPolicy = model
+        }
         settings.controlShare = controlShare
         settings.controlSalt = controlSalt
         settings.defaultTimeZone = defaultTimeZone

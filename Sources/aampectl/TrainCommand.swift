@@ -8,7 +8,9 @@ struct TrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Learn from the imported events and publish a new generation.",
-        subcommands: [TrainRecommenderCommand.self, TrainLandscapeCommand.self, TrainTimingCommand.self]
+        subcommands: [
+            TrainRecommenderCommand.self, TrainLandscapeCommand.self, TrainTimingCommand.self, TrainModelCommand.self,
+        ]
     )
 }
 

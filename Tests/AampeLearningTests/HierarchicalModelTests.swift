@@ -154,7 +154,8 @@ struct HierarchicalModelTests {
         #expect(abs(summary.baselineProbability - base) < 1e-12)
         let target = 1 / (1 + exp(-Double(summary.baselineLogit + summary.messageLogit + summary.labelDeviation[0])))
         #expect(abs(summary.labelTarget(0) - target) < 1e-9)
-        let logit = Double(summary.baselineLogit + summary.messageLogit + summary.labelDeviation[1])
+        let logit =
+            Double(summary.baselineLogit + summary.messageLogit + summary.labelDeviation[1])
             + Double(summary.labelDeviation[3] + summary.windowDeviation[4])
         #expect(abs(summary.lift(labels: [1, 3], window: 4) - (1 / (1 + exp(-logit)) - base)) < 1e-6)
         let packed = ScoreSummary(packed: summary.packed, labels: 4, windows: 5)

@@ -24,6 +24,7 @@ struct AssignmentInputs {
     let landscape: ServedLandscape?
     let timing: ServedTiming?
     let recommender: ServedRecommender?
+    let model: ServedModel?
     /// External item id → the catalog row, for the items slot.
     let catalog: [String: StoredCatalogItem]
     let generationNumber: UInt64?
@@ -76,6 +77,9 @@ struct AssignmentInputs {
         }
         recommender = try generation.flatMap {
             $0.contains(model: ServedRecommender.model) ? try ServedRecommender(generation: $0) : nil
+        }
+        model = try generation.flatMap {
+            $0.contains(model: ServedModel.model) ? try ServedModel(generation: $0) : nil
         }
         layout = try timing?.manifest.settings.layout() ?? .standard
         var catalog: [String: StoredCatalogItem] = [:]

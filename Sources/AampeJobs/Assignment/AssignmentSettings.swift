@@ -1,5 +1,5 @@
 import AampeCore
-import AampeLearning
+public import AampeLearning
 
 /// How `aampectl assign` decides: the horizon, the policy, the control group and the trigger windows.
 public struct AssignmentSettings: Sendable, Codable, Hashable {
@@ -11,6 +11,8 @@ public struct AssignmentSettings: Sendable, Codable, Hashable {
         case thompson
         /// ``UniformRandomPolicy``: each user's choice drawn uniformly; the baseline to beat.
         case random
+        /// ``ModelPolicy``: the trained model of the campaign's goal (`aampectl train model`).
+        case model
     }
 
     /// How far ahead windows are offered: windows starting in `asOf ..< asOf + horizon`. Default 24 h.
@@ -35,6 +37,9 @@ public struct AssignmentSettings: Sendable, Codable, Hashable {
     public var defaultTimeZone = "UTC"
     /// Mixed into every policy's seed: the same data, settings and seed give the same decisions.
     public var seed: UInt64 = 1
+    /// The model policy's thresholds; `nil` for the defaults (settings recorded before the model policy
+    /// existed have none).
+    public var modelPolicy: ModelPolicySettings?
 
     public init() {}
 
@@ -58,6 +63,34 @@ public struct AssignmentSettings: Sendable, Codable, Hashable {
         try check("trigger-send", triggerSendSeconds, 60...Limits.maximumAssignmentHorizonSeconds)
         try check("trigger-lookback", triggerLookbackSeconds, 0...Limits.maximumAssignmentHorizonSeconds)
         try check("inactivity-lookback", inactivityLookbackSeconds, 0...Limits.maximumTriggerLookbackSeconds)
+        if let modelPolicy {
+            guard modelPolicy.preferentialConfidence > 0, modelPolicy.preferentialConfidence <= 1 else {
+                throw JobError(
+                    .invalidOption(
+                        option: "--preferential-confidence",
+                        detail: "\(modelPolicy.preferentialConfidence) is outside (0, 1]"
+                    )
+                )
+            }
+            guard modelPolicy.minimumLift.isFinite, abs(modelPolicy.minimumLift) <= 1 else {
+                throw JobError(
+                    .invalidOption(option: "--minimum-lift", detail: "\(modelPolicy.minimumLift) is outside [-1, 1]")
+                )
+            }
+            guard modelPolicy.optOutCost.isFinite, modelPolicy.optOutCost >= 0 else {
+                throw JobError(
+                    .invalidOption(option: "--opt-out-cost", detail: "\(modelPolicy.optOutCost) must be 0 or more")
+                )
+            }
+            guard (1...Limits.maximumModelPolicyDraws).contains(modelPolicy.draws) else {
+                throw JobError(
+                    .invalidOption(
+                        option: "draws",
+                        detail: "\(modelPolicy.draws) is outside 1 ... \(Limits.maximumModelPolicyDraws)"
+                    )
+                )
+            }
+        }
         guard controlShare > 0, controlShare <= Limits.maximumControlGroupShare else {
             throw JobError(
                 .invalidOption(
@@ -77,6 +110,7 @@ public struct AssignmentSettings: Sendable, Codable, Hashable {
         case triggerSendSeconds = "trigger_send_seconds"
         case inactivityLookbackSeconds = "inactivity_lookback_seconds"
         case defaultTimeZone = "default_time_zone"
+        case modelPolicy = "model_policy"
     }
 }
 

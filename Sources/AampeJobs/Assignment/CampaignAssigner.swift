@@ -4,6 +4,7 @@ import AampeLearning
 import AampeOutbox
 import AampeStore
 import Dispatch
+import Foundation
 import Synchronization
 
 /// One campaign's part of an assignment run: candidates, eligibility, the policy's choice and rendering.
@@ -120,6 +121,38 @@ struct CampaignAssigner {
                 )
             }
             policy = ThompsonSamplingPolicy(outcomes: outcomes, seed: seed)
+        case .model:
+            policy = Self.modelPolicy(for: campaign, inputs: inputs, settings: settings, seed: seed)
+        }
+    }
+
+    /// The model policy for `campaign`: over the model of its goal, or, without one, conditioned
+    /// assignment for everyone (the policy then has no summaries).
+    static func modelPolicy(
+        for campaign: Campaign,
+        inputs: AssignmentInputs,
+        settings: AssignmentSettings,
+        seed: UInt64
+    ) -> ModelPolicy {
+        let policySettings = settings.modelPolicy ?? ModelPolicySettings()
+        guard let model = inputs.model, let goalIndex = model.goalIndex(campaign.goal) else {
+            return ModelPolicy(labels: [], settings: policySettings, seed: seed) { _ in nil }
+        }
+        let goal = model.manifest.goals[goalIndex]
+        let userIDs = inputs.userIDs
+        return ModelPolicy(
+            labels: goal.labels,
+            settings: policySettings,
+            optOutRate: goal.optOutRate,
+            posteriorWidening: goal.posteriorWidening,
+            seed: seed
+        ) { candidate in
+            guard candidate.user >= 0, candidate.user < userIDs.count else { return nil }
+            return model.summary(
+                goalIndex: goalIndex,
+                userID: userIDs[candidate.user],
+                cluster: candidate.cluster >= 0 ? candidate.cluster : nil
+            ).summary
         }
     }
 
@@ -207,10 +240,13 @@ struct CampaignAssigner {
                         cluster: eligible.cluster,
                         mode: .skipped,
                         reason: .policy,
-                        detail: nil,
+                        detail: decision.expectedLift.map {
+                            String(format: "expected lift %.5f is below the minimum, net of the opt-out risk", $0)
+                        },
                         propensity: decision.propensity
                     )
                 )
+                outcome.others[outcome.others.count - 1].expectedLift = decision.expectedLift
                 continue
             }
             let chosen = variants[choice.variant]

@@ -358,7 +358,9 @@ private struct FitState {
             for (index, label) in seen.enumerated() { position[label] = index + 1 }
             var current = [Double](repeating: 0, count: m)
             current[0] = Double(userBaseline[user])
-            for (index, label) in seen.enumerated() { current[index + 1] = Double(userLabel[user * labelCount + label]) }
+            for (index, label) in seen.enumerated() {
+                current[index + 1] = Double(userLabel[user * labelCount + label])
+            }
             let fixed = rows.map { globalLogit(of: $0, features: &features) }
             func evaluate(_ values: [Double]) -> (objective: Double, gradient: [Double], hessian: [Double]) {
                 var objective = 0.0

@@ -1,3 +1,5 @@
+import AampeCore
+
 /// How `aampectl train model` trains (DESIGN §2.6). Every default is documented where it is declared.
 ///
 /// **Row weights.** A no-goal row weighs 1 × its age factor. A goal row weighs
@@ -34,6 +36,53 @@ public struct ModelSettings: Sendable, Codable, Hashable {
     public var minimumRows: Int = 100
 
     public init() {}
+
+    /// Throws ``LearningError/invalidOption(name:reason:)`` naming the first setting out of its range.
+    public func validate() throws {
+        func require(_ condition: Bool, _ name: String, _ expected: String, _ value: Any) throws {
+            guard condition else {
+                throw LearningError.invalidOption(name: name, reason: "expected \(expected), got \(value)")
+            }
+        }
+        for (name, value) in [
+            ("population-prior-sd", populationPriorSD), ("intercept-prior-sd", interceptPriorSD),
+            ("initial-effect-sd", initialEffectSD), ("minimum-effect-sd", minimumEffectSD),
+            ("maximum-effect-sd", maximumEffectSD), ("goal-delay-half-life-seconds", goalDelayHalfLifeSeconds),
+        ] {
+            try require(value > 0 && value.isFinite, name, "a positive number", value)
+        }
+        try require(
+            minimumEffectSD <= maximumEffectSD,
+            "minimum-effect-sd",
+            "at most maximum-effect-sd",
+            minimumEffectSD
+        )
+        try require(
+            (1...Limits.maximumModelVarianceRounds).contains(varianceRounds),
+            "variance-rounds",
+            "1 to \(Limits.maximumModelVarianceRounds)",
+            varianceRounds
+        )
+        try require(
+            (1...Limits.maximumModelNewtonRounds).contains(newtonRounds),
+            "newton-rounds",
+            "1 to \(Limits.maximumModelNewtonRounds)",
+            newtonRounds
+        )
+        try require(
+            rowAgeHalfLifeDays >= 0 && rowAgeHalfLifeDays.isFinite,
+            "row-age-half-life-days",
+            "0 or more days",
+            rowAgeHalfLifeDays
+        )
+        try require(
+            availabilityFloor > 0 && availabilityFloor <= 1,
+            "availability-floor",
+            "a number in (0, 1]",
+            availabilityFloor
+        )
+        try require(minimumRows >= 1, "minimum-rows", "1 or more", minimumRows)
+    }
 
     enum CodingKeys: String, CodingKey {
         case populationPriorSD = "population_prior_sd"
