@@ -50,7 +50,9 @@ struct EvalPolicyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try PolicyLearningEvaluation.Settings(trainShare: split, seed: seed, repeats: repeats, l2: l2)
-        let columns = features.map { $0.split(separator: ",").map { String($0) } }
+        let columns = features.map {
+            $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         let policyData = try PolicyData(contentsOf: data, featureColumns: columns, isUniform: uniform)
         let report = try PolicyLearningEvaluation.run(policyData, settings: settings)
         if json {

@@ -84,7 +84,7 @@ struct OffPolicyFilesTests {
             ),
             (
                 "row_id,action,reward,propensity\nr0,a,1,0.5\nr1,b,1,0.5\n", "row_id,pi_a,pi_b\nr0,1,0\nr1,0.5,0.6\n",
-                "policy.csv:3: (target policy) sums to 1.1"
+                "policy.csv:3: the pi_ columns sum to 1.1"
             ),
             (
                 "row_id,action,reward,propensity\nr0,a,1,0.5\nr1,b,1,0.5\n", "row_id,pi_a,pi_b\nr0,1,0\nr2,0.5,0.5\n",
@@ -93,6 +93,10 @@ struct OffPolicyFilesTests {
             ("row_id,action,reward,propensity\n", "pi_a,pi_b\n0.5,0.5\n", "log.csv has a header but no rows"),
             ("", "pi_a,pi_b\n0.5,0.5\n", "log.csv:1: is missing: the file is empty"),
             ("action,reward,propensity\na,1,0.5\n", "a,b\n0.5,0.5\n", "policy.csv:1: has no pi_<action> column"),
+            (
+                "action,reward,propensity\na,1,0.5\n", "pi_a,pi_b\n1.5,-0.5\n",
+                "policy.csv:2: field pi_a is 1.5, not a probability in [0, 1]"
+            ),
         ]
     )
     func errors(log: String, policy: String, expected: String) throws {
@@ -124,7 +128,7 @@ struct OffPolicyFilesTests {
                 rewardModel: try Self.table("q_a,q_b\n0.1,0.2\n0.1,inf\n0.3,0.3\n", path: "model.csv")
             )
         }
-        #expect(infinite.contains("model.csv:3: (reward model) predicts a non-finite reward"), "\(infinite)")
+        #expect(infinite.contains("model.csv:3: field q_b is not a finite number"), "\(infinite)")
     }
 
     @Test("the file-size limit rejects one byte more, before reading")

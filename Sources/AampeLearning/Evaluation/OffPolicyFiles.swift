@@ -194,13 +194,45 @@ public enum OffPolicyFiles {
         values.reserveCapacity(rows.count * actions.count)
         for tableRow in rows {
             if parsed[tableRow] == nil {
-                parsed[tableRow] = try columns.map { column throws(LearningError) in
+                let row = try columns.map { column throws(LearningError) in
                     try table.number(row: tableRow, column: column)
                 }
+                try check(row, of: table, row: tableRow, columns: columns, isPolicy: prefix == "pi_")
+                parsed[tableRow] = row
             }
             values.append(contentsOf: parsed[tableRow]!)
         }
         return try ActionMatrix(rows: rows.count, actionCount: actions.count, values: values)
+    }
+
+    /// Checks one parsed row where the file's own line and column can be named: a policy's probabilities
+    /// lie in [0, 1] and sum to 1 within ``ActionMatrix/probabilitySumTolerance``; a reward model's
+    /// predictions are finite. ``OffPolicyEvaluation`` checks the same again for callers without files.
+    static func check(
+        _ values: [Double],
+        of table: EvaluationTable,
+        row: Int,
+        columns: [Int],
+        isPolicy: Bool
+    )
+        throws(LearningError)
+    {
+        for (value, column) in zip(values, columns) {
+            if isPolicy, !(value.isFinite && value >= 0 && value <= 1) {
+                throw table.malformed(row: row, column: column, problem: "is \(value), not a probability in [0, 1]")
+            }
+            if !isPolicy, !value.isFinite {
+                throw table.malformed(row: row, column: column, problem: "is not a finite number")
+            }
+        }
+        let sum = values.reduce(0, +)
+        if isPolicy, abs(sum - 1) > ActionMatrix.probabilitySumTolerance {
+            throw table.malformed(
+                row: row,
+                column: nil,
+                problem: "the pi_ columns sum to \(sum), not 1 (within \(ActionMatrix.probabilitySumTolerance))"
+            )
+        }
     }
 
     /// `error` about a row of the evaluation's input, restated as a line and column of `table`.

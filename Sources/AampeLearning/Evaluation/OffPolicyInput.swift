@@ -100,9 +100,8 @@ public struct ActionMatrix: Sendable, Hashable {
     /// `Limits.maximumOffPolicyCells`.
     public init(rows: Int, actionCount: Int, values: [Double]) throws(LearningError) {
         precondition(rows >= 0 && actionCount >= 1, "a matrix needs a row count and at least one action")
-        guard rows.multipliedReportingOverflow(by: actionCount).partialValue <= Limits.maximumOffPolicyCells,
-            rows <= Limits.maximumOffPolicyCells
-        else {
+        let cells = rows.multipliedReportingOverflow(by: actionCount)
+        guard !cells.overflow, cells.partialValue <= Limits.maximumOffPolicyCells else {
             throw LearningError.limitExceeded(
                 path: "matrix",
                 what: "the number of cells (rows × actions)",
