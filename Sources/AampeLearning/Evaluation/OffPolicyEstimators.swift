@@ -207,21 +207,28 @@ public struct OffPolicyEvaluation: Sendable {
         let n = log.count
         var generator = SplitMix64(seed: bootstrap.seed)
         var resampled = [[Double]](repeating: [], count: allTerms.count)
+        var rows = [Int](repeating: 0, count: n)
         for _ in 0..<bootstrap.resamples {
-            var numeratorSums = [Double](repeating: 0, count: allTerms.count)
-            var denominatorSums = [Double](repeating: 0, count: allTerms.count)
-            for _ in 0..<n {
+            // One draw of rows serves every estimator, so their intervals come from the same resamples.
+            for draw in 0..<n {
                 // The modulo's bias is below n / 2⁶⁴ (under 10⁻¹² at the row limit): far below the noise.
-                let row = Int(generator.next() % UInt64(n))
-                for (index, terms) in allTerms.enumerated() {
-                    numeratorSums[index] += terms.numerators[row]
-                    denominatorSums[index] += terms.denominators?[row] ?? 1
-                }
+                rows[draw] = Int(generator.next() % UInt64(n))
             }
-            // A resample whose weights sum to 0 has no self-normalized value; it is left out of that
-            // estimator's percentiles rather than counted as any particular number.
-            for index in allTerms.indices where denominatorSums[index] > 0 {
-                resampled[index].append(numeratorSums[index] / denominatorSums[index])
+            for (index, terms) in allTerms.enumerated() {
+                var numeratorSum = 0.0
+                var denominatorSum = Double(n)
+                terms.numerators.withUnsafeBufferPointer { numerators in
+                    for row in rows { numeratorSum += numerators[row] }
+                }
+                if let denominators = terms.denominators {
+                    denominatorSum = 0
+                    denominators.withUnsafeBufferPointer { denominators in
+                        for row in rows { denominatorSum += denominators[row] }
+                    }
+                }
+                // A resample whose weights sum to 0 has no self-normalized value; it is left out of that
+                // estimator's percentiles rather than counted as any particular number.
+                if denominatorSum > 0 { resampled[index].append(numeratorSum / denominatorSum) }
             }
         }
         for index in results.indices where !resampled[index].isEmpty {
