@@ -8,16 +8,20 @@ struct EvalOPECommand: AsyncParsableCommand {
         commandName: "ope",
         abstract: "Estimate a target policy's value from a logged bandit dataset (IPW, SNIPW, DM, DR).",
         discussion: """
-            --log FILE            CSV with a header: action,reward,propensity (other columns ignored)
-            --target-policy FILE  CSV with pi_<action> for every action: one row per log row (matched by \
-            row_id when both files have it, by order otherwise), or a single row for a context-free policy
-            --reward-model FILE   CSV with q_<action> for every action, rows as the target policy's; \
-            enables DM and DR
+            --log: CSV with a header and the columns action, reward and propensity (the logging policy's \
+            probability of the logged action); other columns are ignored.
 
-            w = π(a|x)/p. IPW = mean(w r); SNIPW = Σ w r / Σ w; DM = mean(Σ_a π(a|x) q̂(x,a)); \
-            DR = DM + mean(w (r − q̂(x,a))). Intervals: 95 %, normal approximation with the sample standard \
-            deviation of the per-row terms (SNIPW: its linearization), and with --bootstrap N the 2.5–97.5 \
-            percentiles of N seeded resamples.
+            --target-policy: CSV with a column pi_<action> for every action. One row per log row, matched \
+            by row_id when both files have it and by order otherwise, or a single row for a context-free \
+            policy. Each row sums to 1.
+
+            --reward-model: CSV with a column q_<action> for every action, rows as the target policy's. \
+            It enables DM and DR.
+
+            With w = π(a|x)/p: IPW = mean(w r); SNIPW = Σ w r / Σ w; DM = mean(Σ_a π(a|x) q̂(x,a)); \
+            DR = DM + mean(w (r − q̂(x,a))). Intervals are 95 %: the normal approximation with the sample \
+            standard deviation of the per-row terms (for SNIPW, its linearization), and with --bootstrap N \
+            the 2.5 and 97.5 percentiles of N seeded resamples.
             """
     )
 
