@@ -42,6 +42,15 @@ struct OffPolicyFilesTests {
         #expect(try b.evaluation.estimate(.ipw).value == 2)
     }
 
+    @Test("a byte-order mark before the header is skipped")
+    func byteOrderMark() throws {
+        let table = try EvaluationTable(
+            parsing: [0xEF, 0xBB, 0xBF] + Array("action,reward\na,1\n".utf8),
+            path: "f.csv"
+        )
+        #expect(table.header == ["action", "reward"])
+    }
+
     @Test("a single-row policy without row_id applies to every log row")
     func contextFree() throws {
         let policy = try Self.table("pi_a,pi_b\n0.5,0.5\n", path: "p.csv")

@@ -10,7 +10,8 @@ import AampeCore
 ///
 /// Fields are separated by commas. A field may be quoted with `"` (RFC 4180), with `""` for a quote
 /// inside, so that an action name may hold a comma; a quoted field may not span lines. Lines end with
-/// `\n` (a `\r` before it is dropped), and the last line may lack its `\n`. Every row must have as many
+/// `\n` (a `\r` before it is dropped), and the last line may lack its `\n`. A UTF-8 byte-order mark
+/// before the header is skipped. Every row must have as many
 /// fields as the header; a blank line, a header without columns, or a repeated column name is an error
 /// naming the file and the line. The first bad line stops the read: an evaluation on a silently shortened
 /// file would report numbers for data nobody chose.
@@ -35,7 +36,9 @@ public struct EvaluationTable: Sendable {
         self.path = path
         var records: [[String]] = []
         var lines: [Int] = []
-        var lineStart = 0
+        // A spreadsheet's "CSV UTF-8" export starts with a byte-order mark, which would otherwise become
+        // part of the first column's name.
+        var lineStart = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var lineNumber = 0
         while lineStart < bytes.count {
             lineNumber += 1
