@@ -287,7 +287,9 @@ let package = Package(
         ),
         .testTarget(
             name: "AampeLearningTests",
-            dependencies: ["AampeCore", "AampeEvents", "AampeLearning", "AampeSegments", "AampeTestSupport"]
+            dependencies: ["AampeCore", "AampeEvents", "AampeLearning", "AampeSegments", "AampeTestSupport"],
+            // Read by path (`#filePath`), not bundled: the off-policy fixture obp wrote.
+            exclude: ["Fixtures"]
         ),
         .testTarget(name: "AampeCompressionTests", dependencies: ["AampeCompression", "AampeTestSupport"]),
         .testTarget(name: "AampeSegmentsTests", dependencies: ["AampeCore", "AampeSegments", "AampeTestSupport"]),

@@ -362,3 +362,43 @@ extension Limits {
     /// per few hundred users.
     public static let maximumModelPolicyDraws = 10_000
 }
+
+extension Limits {
+    // MARK: Off-policy evaluation
+
+    /// The largest file `aampectl eval ope` and `aampectl eval policy` read (a log, a target policy, a
+    /// reward model, randomized policy data), in bytes (1 GiB). Each is read whole into memory, and a
+    /// logged row is a few dozen bytes, so a gigabyte is tens of millions of rows, past the row limit.
+    public static let maximumOffPolicyFileBytes = 1 << 30
+
+    /// The most logged rows one off-policy evaluation takes: ten million. Every estimator is one pass over
+    /// the rows, but a bootstrap repeats the pass per resample, and the row index of a resample must stay
+    /// cheap to draw; a randomized experiment with more rows can be evaluated on a sample.
+    public static let maximumOffPolicyRows = 10_000_000
+
+    /// The most actions (message choices) an off-policy evaluation compares. The target policy and the
+    /// reward model hold a probability and a prediction per row and action; a label set has a handful of
+    /// choices, and 256 is far past what any randomized log explores often enough to evaluate.
+    public static let maximumOffPolicyActions = 256
+
+    /// The most cells (rows × actions) of one target-policy or reward-model matrix: 2²⁵, 256 MiB of
+    /// `Double`. It keeps ten million rows of a few actions, or a hundred thousand rows of 256, in memory.
+    public static let maximumOffPolicyCells = 1 << 25
+
+    /// The most bootstrap resamples an estimate may ask for. A percentile interval is stable from about a
+    /// thousand; each resample costs a pass over the rows, so 10,000 is already ten thousand passes.
+    public static let maximumBootstrapResamples = 10_000
+
+    /// The most feature columns `aampectl eval policy` learns from. Its ridge logistic regression has
+    /// 1 + F + K + K·F weights and a dense Hessian, so each Newton step costs their cube: at 32 features
+    /// and 16 actions, 561 weights, a few tens of millions of operations per step.
+    public static let maximumPolicyFeatures = 32
+
+    /// The most actions `aampectl eval policy` learns over, no message included. Each adds F + 1 weights
+    /// to the learner (see ``maximumPolicyFeatures``), and a randomized log must show every action often.
+    public static let maximumPolicyActions = 16
+
+    /// The most train/test splits `aampectl eval policy` repeats. Each fits the learner again; 100 repeats
+    /// give a spread across splits to two digits, and more only cost time.
+    public static let maximumPolicyRepeats = 100
+}

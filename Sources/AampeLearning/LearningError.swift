@@ -20,6 +20,15 @@ public enum LearningError: Error, Hashable, Sendable {
     /// A timing model cannot be fitted to its input: `reason` says why (no users, no repeat activity, the
     /// search did not converge).
     case cannotFit(model: String, reason: String)
+    /// A row of a header-first CSV file (an off-policy log, a target policy, a reward model, randomized
+    /// policy data) is wrong. `line` counts from 1 and includes the header; `field` is the column's
+    /// header name, or `nil` when the row as a whole is wrong.
+    case malformedTable(path: String, line: Int, field: String?, problem: String)
+    /// Row `row` (from 0) of an off-policy evaluation's input is not valid: `field` names the input
+    /// (`propensity`, `target policy`, ...) and `problem` what is wrong, without the row's values.
+    case invalidOffPolicyRow(row: Int, field: String, problem: String)
+    /// The input as a whole cannot be evaluated (no rows, no actions); `reason` says why.
+    case cannotEvaluate(reason: String)
 }
 
 extension LearningError: CustomStringConvertible {
@@ -39,6 +48,10 @@ extension LearningError: CustomStringConvertible {
         case .invalidOption(let name, let reason): "\(name): \(reason)"
         case .invalidTimingRow(let model, let index, let problem): "\(model) input row \(index): \(problem)"
         case .cannotFit(let model, let reason): "cannot fit \(model): \(reason)"
+        case .malformedTable(let path, let line, let field, let problem):
+            if let field { "\(path):\(line): field \(field) \(problem)" } else { "\(path):\(line): \(problem)" }
+        case .invalidOffPolicyRow(let row, let field, let problem): "off-policy row \(row): \(field) \(problem)"
+        case .cannotEvaluate(let reason): "cannot evaluate: \(reason)"
         }
     }
 }

@@ -7,8 +7,8 @@ import Foundation
 struct EvalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate a learner offline on held-out data.",
-        subcommands: [EvalRecommenderCommand.self]
+        abstract: "Evaluate a learner or a policy offline on held-out or logged data.",
+        subcommands: [EvalRecommenderCommand.self, EvalOPECommand.self, EvalPolicyCommand.self]
     )
 }
 
