@@ -91,12 +91,13 @@ let package = Package(
         .target(name: "AampeOutbox", dependencies: ["AampeCore", "AampeSegments"]),
 
         // Jobs: what a batch run does (lock, run record, inputs, generation build, carry-over, publish,
-        // retire) for training, evaluation, audiences and verification; the commands call one function.
+        // retire) for training, evaluation, audiences and verification; the nightly pipeline (import, train,
+        // assign in one pass); the commands call one function.
         .target(
             name: "AampeJobs",
             dependencies: [
-                "AampeContent", "AampeCore", "AampeEvents", "AampeLearning", "AampeOutbox", "AampeSegments",
-                "AampeStore",
+                "AampeContent", "AampeCore", "AampeEvents", "AampeIngest", "AampeLearning", "AampeOutbox",
+                "AampeSegments", "AampeStore",
             ]
         ),
 
