@@ -272,8 +272,8 @@ let package = Package(
         .testTarget(
             name: "AampeDaemonTests",
             dependencies: [
-                "AampeCore", "AampeDaemon", "AampeLearning", "AampeOutbox", "AampeProtocol", "AampeSegments",
-                "AampeServer", "AampeTestSupport",
+                "AampeCore", "AampeDaemon", "AampeJobs", "AampeLearning", "AampeOutbox", "AampeProtocol",
+                "AampeSegments", "AampeServer", "AampeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
