@@ -197,7 +197,8 @@ public enum NightlyPipeline {
                 }
             }
             rejected += summary.totals.rejected
-            parts.append("\(summary.totals.accepted) \(kind == .events ? "events" : kind.rawValue + " rows")")
+            let noun = kind == .events ? "events" : kind == .users ? "profiles" : "catalog items"
+            parts.append("\(summary.totals.accepted) \(noun)")
         }
         // As `aampectl import events` does: new events may complete delivered messages' attribution
         // windows, and the training steps after this one learn from the outcomes.
