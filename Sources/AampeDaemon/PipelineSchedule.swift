@@ -74,6 +74,14 @@ public struct PipelineSchedule: Sendable {
         return new.isEmpty ? .wait : hand(new, trigger: "arrival")
     }
 
+    /// Says that the pass `look(at:now:)` asked for could not run at all (another pass held the lock),
+    /// so its files are new again and a daily pass is due again at the next look.
+    public mutating func passDidNotRun(_ action: Action, now: Timestamp) {
+        guard case .run(let trigger, let files) = action else { return }
+        handed.subtract(files)
+        if trigger == "daily" { nextDaily = now }
+    }
+
     private mutating func hand(_ files: [DropFolder.File], trigger: String) -> Action {
         let chosen = Array(files.sorted { $0.path < $1.path }.prefix(Limits.maximumDropFilesPerPass))
         handed.formUnion(chosen)

@@ -12,8 +12,8 @@ internal import Synchronization
 /// After a pass, whether it failed or not, the daemon rescans the outbox and reloads the generation
 /// (`afterPass`), so the generations the pass published and the messages it assigned are served at
 /// once rather than at the next poll. A pass that cannot run at all (another pass holds the lock, the
-/// drop folder cannot be listed) is logged and tried again at a later look; nothing a pass does stops
-/// the daemon. On shutdown a running pass finishes its current step and skips the rest.
+/// report cannot be written) is logged and tried again at the next look, as is a drop folder that
+/// cannot be listed; nothing a pass does stops the daemon. On shutdown a running pass finishes its current step and skips the rest.
 final class PipelineScheduler: Service, Sendable {
     let configuration: ScheduleConfiguration
     let directory: DataDirectory
@@ -49,8 +49,11 @@ final class PipelineScheduler: Service, Sendable {
                     logger.error("pipeline: \(error)")
                     listing = []
                 }
-                if case .run(let trigger, let files) = schedule.look(at: listing, now: clock()) {
-                    await pass(drop: drop, files: files, trigger: trigger)
+                let action = schedule.look(at: listing, now: clock())
+                if case .run(let trigger, let files) = action,
+                    await !pass(drop: drop, files: files, trigger: trigger)
+                {
+                    schedule.passDidNotRun(action, now: clock())
                 }
                 // Sleeping is cut short by shutdown, so stopping never waits out a poll interval.
                 try? await cancelWhenGracefulShutdown {
@@ -62,7 +65,8 @@ final class PipelineScheduler: Service, Sendable {
         }
     }
 
-    private func pass(drop: DropFolder, files: [DropFolder.File], trigger: String) async {
+    /// Runs a pass; returns whether it ran (whatever its outcome).
+    private func pass(drop: DropFolder, files: [DropFolder.File], trigger: String) async -> Bool {
         logger.info("pipeline: \(trigger) pass starting with \(files.count) dropped files")
         var settings = PipelineSettings()
         settings.assignment = configuration.assignment
@@ -88,10 +92,12 @@ final class PipelineScheduler: Service, Sendable {
                 }
             }
             logger.notice("pipeline: \(trigger) pass \(report.status.rawValue)")
+            afterPass()
+            return true
         case .failure(let error):
-            logger.error("pipeline: \(trigger) pass did not run: \(error)")
+            logger.error("pipeline: \(trigger) pass did not run, will try again: \(error)")
+            return false
         }
-        afterPass()
     }
 
     /// Runs `work` on a new thread with a main thread's stack (training recurses and keeps large

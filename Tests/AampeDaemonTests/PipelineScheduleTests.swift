@@ -117,6 +117,29 @@ struct PipelineScheduleTests {
         #expect(schedule.nextDaily == Timestamp(iso8601: "2026-03-29T01:00:00Z"))
     }
 
+    @Test("a pass that could not run (another held the lock) is asked for again at the next look")
+    func didNotRun() {
+        var schedule = PipelineSchedule(
+            configuration: Self.configuration(settle: 1, at: (2, 30, "UTC")),
+            now: Self.start
+        )
+        let file = Self.file("a.csv")
+        #expect(schedule.look(at: [file], now: Self.at(0)) == .wait)
+        let arrival = schedule.look(at: [file], now: Self.at(1))
+        #expect(arrival == .run(trigger: "arrival", files: [file]))
+        schedule.passDidNotRun(arrival, now: Self.at(1))
+        #expect(schedule.look(at: [file], now: Self.at(2)) == .run(trigger: "arrival", files: [file]))
+        #expect(schedule.look(at: [file], now: Self.at(3)) == .wait)
+
+        let due = Timestamp(iso8601: "2026-12-04T02:30:00Z")!
+        let daily = schedule.look(at: [file], now: due)
+        #expect(daily == .run(trigger: "daily", files: [file]))
+        schedule.passDidNotRun(daily, now: due)
+        let later = due.adding(microseconds: 1_000_000)
+        #expect(schedule.look(at: [file], now: later) == .run(trigger: "daily", files: [file]))
+        #expect(schedule.nextDaily == Timestamp(iso8601: "2026-12-05T02:30:00Z"))
+    }
+
     @Test("one pass takes maximumDropFilesPerPass files, the first in path order; the rest go to the next")
     func fileLimit() {
         var schedule = PipelineSchedule(configuration: Self.configuration(settle: 1), now: Self.start)

@@ -124,6 +124,56 @@ struct NightlyPipelineTests {
         }
     }
 
+    @Test(
+        "the standard steps on a data directory with no events: landscape fails for want of data, nothing is published"
+    )
+    func noData() throws {
+        let folder = try TemporaryFolder()
+        let directory = try Self.directory(folder)
+        let report = try NightlyPipeline.run(
+            directory: directory,
+            drop: nil,
+            files: [],
+            trigger: "manual",
+            settings: PipelineSettings()
+        )
+        #expect(report.steps.map(\.name) == ["import", "landscape", "timing", "recommender", "assign"])
+        #expect(report.steps.map(\.status) == [.succeeded, .failed, .skipped, .skipped, .skipped])
+        #expect(report.failedStep?.error?.contains("no imported events") == true)
+        #expect(try DataDirectoryStatus(directory: directory, store: directory.openStore()).currentGeneration == nil)
+        // The failed training is in the run history as the job recorded it.
+        let runs = try directory.openStore().runs.recent(limit: 5, kind: .train)
+        #expect(runs.count == 1 && runs[0].status == .failed && runs[0].subject == "landscape")
+    }
+
+    @Test(
+        "a manual training holding the job lock makes the pipeline's first training step fail at once, naming the lock"
+    )
+    func manualTrainingHoldsTheLock() throws {
+        let folder = try TemporaryFolder()
+        let directory = try Self.directory(folder)
+        let drop = folder.child("drop")
+        try FileManager.default.createDirectory(atPath: drop, withIntermediateDirectories: true)
+        try "user_id,event,timestamp\nu1,app_opened,2026-12-01T10:00:00Z\n".write(
+            toFile: drop + "/events.csv",
+            atomically: false,
+            encoding: .utf8
+        )
+        let held = try JobLock(directory: directory)
+        let report = try NightlyPipeline.run(
+            directory: directory,
+            drop: DropFolder(path: drop),
+            files: try DropFolder(path: drop).list(),
+            trigger: "daily",
+            settings: PipelineSettings()
+        )
+        withExtendedLifetime(held) {}
+        // The import takes the import lock, not the job lock, so it ran.
+        #expect(report.steps.map(\.status) == [.succeeded, .failed, .skipped, .skipped, .skipped])
+        #expect(report.failedStep?.name == "landscape")
+        #expect(report.failedStep?.error?.contains(directory.jobLockPath) == true)
+    }
+
     @Test("the drop folder lists events, users/ and catalog/, skips . and _ names and other folders")
     func listing() throws {
         let folder = try TemporaryFolder()
