@@ -39,7 +39,9 @@ final class PipelineScheduler: Service, Sendable {
     func run() async throws {
         let drop = DropFolder(path: configuration.dropFolder)
         var schedule = PipelineSchedule(configuration: configuration, now: clock())
-        if let next = schedule.nextDaily { logger.info("pipeline: next daily pass at \(next)") }
+        let arrival = configuration.isOnArrival ? ", a pass when new files are complete" : ""
+        let daily = schedule.nextDaily.map { ", next daily pass at \($0)" } ?? ""
+        logger.info("pipeline: watching \(drop.path) every \(configuration.pollSeconds) s\(arrival)\(daily)")
         await withGracefulShutdownHandler {
             while !isStopping.load(ordering: .relaxed) {
                 let listing: [DropFolder.File]

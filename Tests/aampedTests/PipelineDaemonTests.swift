@@ -211,6 +211,9 @@ struct PipelineDaemonTests {
         let again = try Aampectl.run(["status", "--data-dir", daemon.dataDirectory.path, "--json"])
         let lastPass = try #require(try Self.json(again.standardOutput)["lastPipelinePass"] as? [String: Any])
         #expect(lastPass["started_at"] as? String == pass["started_at"] as? String)
+        #expect(daemon.log.contains("pipeline: watching \(drop) every 1 s"))
+        // The scheduler stops with the daemon.
+        #expect(daemon.stop() == 0)
     }
 
     @Test("a dump the import cannot read fails the import step, skips the rest, and the previous generation serves")
