@@ -3,7 +3,7 @@ public import AampeJobs
 internal import Foundation
 
 /// When the nightly pipeline runs: a pure state machine fed the drop folder's listing and plain `now:`
-/// values, so that its rules are tested without waiting for real time (``PipelineScheduler`` feeds it
+/// values (the system's time, and the daemon's clock, which may be simulated), so that its rules are tested without waiting for real time (``PipelineScheduler`` feeds it
 /// in the daemon).
 ///
 /// **Complete files.** A listed file is complete once its size and modification time have been seen
@@ -43,7 +43,7 @@ public struct PipelineSchedule: Sendable {
     /// The next daily pass's instant, if there is a daily time.
     public private(set) var nextDaily: Timestamp?
 
-    /// A schedule for `configuration` starting at `now`.
+    /// A schedule for `configuration` starting at `now` on the daemon's clock.
     public init(configuration: ScheduleConfiguration, now: Timestamp) {
         settleMicros = Int64(configuration.settleSeconds) * Timestamp.microsecondsPerSecond
         isOnArrival = configuration.isOnArrival
@@ -52,7 +52,12 @@ public struct PipelineSchedule: Sendable {
     }
 
     /// Takes in one look at the drop folder (`listing`, taken at `now`) and says whether to run a pass.
-    public mutating func look(at listing: [DropFolder.File], now: Timestamp) -> Action {
+    ///
+    /// Files settle by `now`, the system's time, since they are written in real time; the daily time
+    /// comes by `daemonNow`, the daemon's clock, which a simulated loop moves by days at once (`nil`: the
+    /// same as `now`).
+    public mutating func look(at listing: [DropFolder.File], now: Timestamp, daemonNow: Timestamp? = nil) -> Action {
+        let daemonNow = daemonNow ?? now
         var current: [String: (file: DropFolder.File, since: Timestamp)] = [:]
         for file in listing {
             if let previous = seen[file.path], previous.file == file {
@@ -65,8 +70,8 @@ public struct PipelineSchedule: Sendable {
         // A file moved away (or changed) is no longer one a pass was handed.
         handed = handed.filter { seen[$0.path]?.file == $0 }
         let complete = listing.filter { now.rawValue - (seen[$0.path]?.since.rawValue ?? now.rawValue) >= settleMicros }
-        if let due = nextDaily, let daily, now >= due {
-            nextDaily = Self.next(daily, after: now)
+        if let due = nextDaily, let daily, daemonNow >= due {
+            nextDaily = Self.next(daily, after: daemonNow)
             return hand(complete, trigger: "daily")
         }
         guard isOnArrival, complete.count == listing.count else { return .wait }
@@ -74,9 +79,10 @@ public struct PipelineSchedule: Sendable {
         return new.isEmpty ? .wait : hand(new, trigger: "arrival")
     }
 
-    /// Says that the pass `look(at:now:)` asked for could not run at all (another pass held the lock),
-    /// so its files are new again and a daily pass is due again at the next look.
-    public mutating func passDidNotRun(_ action: Action, now: Timestamp) {
+    /// Says that the pass `look(at:now:daemonNow:)` asked for could not run at all (another pass held the
+    /// lock), so its files are new again and a daily pass is due again at the next look (`daemonNow` is
+    /// the daemon's clock).
+    public mutating func passDidNotRun(_ action: Action, daemonNow now: Timestamp) {
         guard case .run(let trigger, let files) = action else { return }
         handed.subtract(files)
         if trigger == "daily" { nextDaily = now }

@@ -51,11 +51,11 @@ final class PipelineScheduler: Service, Sendable {
                     logger.error("pipeline: \(error)")
                     listing = []
                 }
-                let action = schedule.look(at: listing, now: clock())
+                let action = schedule.look(at: listing, now: .now(), daemonNow: clock())
                 if case .run(let trigger, let files) = action,
                     await !pass(drop: drop, files: files, trigger: trigger)
                 {
-                    schedule.passDidNotRun(action, now: clock())
+                    schedule.passDidNotRun(action, daemonNow: clock())
                 }
                 // Sleeping is cut short by shutdown, so stopping never waits out a poll interval.
                 try? await cancelWhenGracefulShutdown {

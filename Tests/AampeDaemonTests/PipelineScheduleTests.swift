@@ -96,6 +96,27 @@ struct PipelineScheduleTests {
     }
 
     @Test(
+        "files settle by the system's time while a simulated daemon clock stands still; the daily time comes by the daemon's"
+    )
+    func simulatedClock() {
+        let simulated = Timestamp(iso8601: "2026-10-30T02:29:00Z")!
+        var schedule = PipelineSchedule(
+            configuration: Self.configuration(settle: 60, onArrival: true, at: (2, 30, "UTC")),
+            now: simulated
+        )
+        let file = Self.file("a.csv")
+        #expect(schedule.look(at: [file], now: Self.at(0), daemonNow: simulated) == .wait)
+        #expect(
+            schedule.look(at: [file], now: Self.at(60), daemonNow: simulated)
+                == .run(trigger: "arrival", files: [file])
+        )
+        // Days behind the system's time, the daemon's clock reaches 02:30.
+        let due = simulated.adding(microseconds: 60_000_000)
+        #expect(schedule.look(at: [file], now: Self.at(61), daemonNow: due) == .run(trigger: "daily", files: [file]))
+        #expect(schedule.nextDaily == Timestamp(iso8601: "2026-10-31T02:30:00Z"))
+    }
+
+    @Test(
         "the daily time is local: 02:30 in Berlin is 01:30 UTC in winter, 00:30 in summer; a skipped 02:30 runs at 03:00"
     )
     func zones() {
@@ -127,14 +148,14 @@ struct PipelineScheduleTests {
         #expect(schedule.look(at: [file], now: Self.at(0)) == .wait)
         let arrival = schedule.look(at: [file], now: Self.at(1))
         #expect(arrival == .run(trigger: "arrival", files: [file]))
-        schedule.passDidNotRun(arrival, now: Self.at(1))
+        schedule.passDidNotRun(arrival, daemonNow: Self.at(1))
         #expect(schedule.look(at: [file], now: Self.at(2)) == .run(trigger: "arrival", files: [file]))
         #expect(schedule.look(at: [file], now: Self.at(3)) == .wait)
 
         let due = Timestamp(iso8601: "2026-12-04T02:30:00Z")!
         let daily = schedule.look(at: [file], now: due)
         #expect(daily == .run(trigger: "daily", files: [file]))
-        schedule.passDidNotRun(daily, now: due)
+        schedule.passDidNotRun(daily, daemonNow: due)
         let later = due.adding(microseconds: 1_000_000)
         #expect(schedule.look(at: [file], now: later) == .run(trigger: "daily", files: [file]))
         #expect(schedule.nextDaily == Timestamp(iso8601: "2026-12-05T02:30:00Z"))

@@ -101,9 +101,13 @@ struct PipelineDaemonTests {
 
     /// A daemon with the content applied and a `schedule:` section polling `drop/` every second.
     /// `prepare` runs after the content is applied, before the daemon starts.
-    static func daemon(prepare: @escaping (DataDirectory, String) throws -> Void = { _, _ in }) throws -> DaemonProcess
-    {
+    static func daemon(
+        arguments: [String] = [],
+        schedule: String = "",
+        prepare: @escaping (DataDirectory, String) throws -> Void = { _, _ in }
+    ) throws -> DaemonProcess {
         try DaemonProcess(
+            arguments: arguments,
             prepare: { directory, folder in
                 try FileManager.default.createDirectory(atPath: folder + "/drop", withIntermediateDirectories: true)
                 try FileManager.default.createDirectory(atPath: folder + "/content", withIntermediateDirectories: true)
@@ -120,7 +124,7 @@ struct PipelineDaemonTests {
                   assign:
                     controlShare: 0.01
                     seed: 3
-
+                \(schedule)
                 """.write(toFile: folder + "/aamped.yaml", atomically: true, encoding: .utf8)
                 try prepare(directory, folder)
             },
@@ -214,6 +218,42 @@ struct PipelineDaemonTests {
         #expect(daemon.log.contains("pipeline: watching \(drop) every 1 s"))
         // The scheduler stops with the daemon.
         #expect(daemon.stop() == 0)
+    }
+
+    @Test("on a simulated clock, dropped files wait for the daily time, which comes when the clock is moved to it")
+    func dailyOnSimulatedClock() throws {
+        // Tomorrow 02:29 UTC: after every event of the world, as a nightly run is.
+        let tomorrow = (Timestamp.now().secondsSinceEpoch / 86_400 + 1) * 86_400
+        let start = Timestamp(secondsSinceEpoch: tomorrow + 2 * 3_600 + 29 * 60)
+        let daemon = try Self.daemon(
+            arguments: ["--simulated-clock", start.description],
+            schedule: "  onArrival: false\n  at: \"02:30\"\n  timeZone: UTC\n"
+        )
+        let drop = daemon.folder + "/drop"
+        try Self.drop(Self.usersCSV(), as: "users/users.csv", in: drop)
+        try Self.drop(Self.eventsCSV(), as: "events.csv", in: drop)
+        // Complete after a second, but not on arrival: nothing runs while the clock stands at 02:29.
+        usleep(3_000_000)
+        let waiting = try Self.json(
+            try Aampectl.run(["status", "--data-dir", daemon.dataDirectory.path, "--json"]).standardOutput
+        )
+        #expect(waiting["lastPipelinePass"] is NSNull)
+        #expect(FileManager.default.fileExists(atPath: drop + "/events.csv"))
+
+        let due = Timestamp(secondsSinceEpoch: tomorrow + 2 * 3_600 + 30 * 60)
+        let moved = try Aampectl.run([
+            "outbox", "clock", "--data-dir", daemon.dataDirectory.path, "--set", due.description,
+        ])
+        #expect(moved.status == 0, "\(moved.output)")
+        let status = try Self.finishedPass(daemon)
+        let pass = try #require(status["lastPipelinePass"] as? [String: Any])
+        #expect(pass["trigger"] as? String == "daily" && pass["status"] as? String == "succeeded", "\(pass)")
+        // The pass runs on the daemon's clock: it started, and assigned, at the simulated 02:30.
+        #expect(pass["started_at"] as? String == due.description)
+        #expect(
+            (try Self.steps(status)["assign"]?["summary"] as? String)?.contains(" messages in outbox batch ") == true
+        )
+        #expect(daemon.log.contains("next daily pass at \(due.description)"))
     }
 
     @Test("a dump the import cannot read fails the import step, skips the rest, and the previous generation serves")
