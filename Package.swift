@@ -91,12 +91,13 @@ let package = Package(
         .target(name: "AampeOutbox", dependencies: ["AampeCore", "AampeSegments"]),
 
         // Jobs: what a batch run does (lock, run record, inputs, generation build, carry-over, publish,
-        // retire) for training, evaluation, audiences and verification; the commands call one function.
+        // retire) for training, evaluation, audiences and verification; the nightly pipeline (import, train,
+        // assign in one pass); the commands call one function.
         .target(
             name: "AampeJobs",
             dependencies: [
-                "AampeContent", "AampeCore", "AampeEvents", "AampeLearning", "AampeOutbox", "AampeSegments",
-                "AampeStore",
+                "AampeContent", "AampeCore", "AampeEvents", "AampeIngest", "AampeLearning", "AampeOutbox",
+                "AampeSegments", "AampeStore",
             ]
         ),
 
@@ -271,8 +272,8 @@ let package = Package(
         .testTarget(
             name: "AampeDaemonTests",
             dependencies: [
-                "AampeCore", "AampeDaemon", "AampeLearning", "AampeOutbox", "AampeProtocol", "AampeSegments",
-                "AampeServer", "AampeTestSupport",
+                "AampeCore", "AampeDaemon", "AampeJobs", "AampeLearning", "AampeOutbox", "AampeProtocol",
+                "AampeSegments", "AampeServer", "AampeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

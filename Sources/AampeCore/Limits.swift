@@ -402,3 +402,31 @@ extension Limits {
     /// give a spread across splits to two digits, and more only cost time.
     public static let maximumPolicyRepeats = 100
 }
+
+extension Limits {
+    // MARK: Nightly pipeline
+
+    /// The shortest and longest interval at which aamped's pipeline scheduler looks at the drop folder,
+    /// in seconds (`schedule: pollSeconds`). Each look lists at most three folders, so a second costs
+    /// nothing; past a day a daily dump could wait a whole day before it is noticed.
+    public static let minimumPipelinePollSeconds = 1
+    public static let maximumPipelinePollSeconds = 86_400
+
+    /// The shortest and longest time a dropped file's size and modification time must stay unchanged
+    /// before the pipeline imports it, in seconds (`schedule: settleSeconds`). Under a second the scheduler
+    /// cannot tell a finished file from one being copied between two looks; a day is longer than any
+    /// upload of a daily dump takes, and longer would delay the dump past the next one.
+    public static let minimumPipelineSettleSeconds = 1
+    public static let maximumPipelineSettleSeconds = 86_400
+
+    /// The most drop files one pipeline pass imports. A daily dump is a handful of files (or a few
+    /// hundred parts of a warehouse export); a folder with more is a wrong path (a whole bucket's
+    /// history), and one pass importing it all would hold the data directory's import lock for hours.
+    /// The files past the limit, in name order, wait for the next pass.
+    public static let maximumDropFilesPerPass = 1_000
+
+    /// The largest `pipeline.json` (the last pass's report) `aampectl status` reads, in bytes. The report
+    /// holds a few steps with their errors cut to ``maximumRunErrorTextBytes``, so it is a few KiB; a
+    /// larger file is not one aamped wrote.
+    public static let maximumPipelineReportBytes = 64 * 1024
+}

@@ -155,12 +155,29 @@ public enum Daemon {
             statistics: statistics,
             group: group
         )
+        var served: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: generations), .init(service: RealtimeLogSyncer(log: realtimeLog, logger: logger)),
+            .init(service: outbox), .init(service: triggers),
+        ]
+        if let schedule = configuration.schedule {
+            // The pipeline's passes run on the daemon's one clock (a simulated loop's too), and what they
+            // publish and assign is served as soon as they end.
+            let scheduler = PipelineScheduler(
+                configuration: schedule,
+                directory: configuration.dataDirectory,
+                clock: { clock.now() },
+                logger: logger,
+                afterPass: { [logger] in
+                    do { try outbox.rescan() } catch { logger.error("cannot list the outbox folder: \(error)") }
+                    do { try generations.reload() } catch { logger.error("not reloading: \(error)") }
+                }
+            )
+            served.append(.init(service: scheduler))
+        }
+        served.append(.init(service: server))
         let services = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: generations), .init(service: RealtimeLogSyncer(log: realtimeLog, logger: logger)),
-                    .init(service: outbox), .init(service: triggers), .init(service: server),
-                ],
+                services: served,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -27,6 +27,8 @@ internal import Yams
 ///   handshakeTimeoutMillis: 5000
 ///   idleTimeoutMillis: 300000
 ///   maximumRealtimeUsers: 1000000  # users with real-time state; the least recently touched are evicted
+/// schedule:                        # default: off; the nightly pipeline, see ScheduleConfiguration
+///   drop: /srv/aampe/drop
 /// ```
 public struct DaemonConfiguration: Sendable {
     /// The data directory served: its store, generations and real-time log.
@@ -61,6 +63,8 @@ public struct DaemonConfiguration: Sendable {
     /// Hours after a settled batch's last window ended before aamped deletes it (0: never); its statuses
     /// are folded into the message log first.
     public var outboxRetireAfterHours = 168
+    /// When the daemon runs the nightly pipeline itself; `nil` (the default): never.
+    public var schedule: ScheduleConfiguration?
 
     /// The `retry_after_millis` hint when waiting helps but no interval says how long: UNAVAILABLE while
     /// polling is off (a generation then arrives only with RELOAD) and a real-time log that cannot be
@@ -181,6 +185,7 @@ public struct DaemonConfiguration: Sendable {
                 }
             }
         case "shutdownGracePeriodMillis": shutdownGracePeriodMillis = try integer()
+        case "schedule": schedule = try ScheduleConfiguration.parse(key: key, value: value, path: path)
         case "limits":
             guard let limitsMapping = value.mapping else {
                 throw DaemonError.configuration(path: path, reason: "\(where_()): expected a mapping of limits")

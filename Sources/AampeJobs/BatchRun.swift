@@ -63,19 +63,24 @@ public enum BatchRun {
     }
 }
 
-/// The exclusive lock on a data directory's batch jobs, held from creation to deinit.
+/// An exclusive lock on a data directory's batch jobs (or, with ``init(path:busy:)``, on another lock
+/// file such as the pipeline's), held from creation to deinit.
 final class JobLock {
     private let descriptor: Int32
 
-    init(directory: DataDirectory) throws {
-        let path = directory.jobLockPath
+    convenience init(directory: DataDirectory) throws {
+        try self.init(path: directory.jobLockPath, busy: .dataDirectoryBusy(lockPath: directory.jobLockPath))
+    }
+
+    /// Takes the `flock` on `path` at once, or throws `busy` when another open file holds it.
+    init(path: String, busy: JobError.Reason) throws {
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw JobError(.cannotWrite(path: path, detail: String(cString: strerror(errno))))
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)
-            throw JobError(.dataDirectoryBusy(lockPath: path))
+            throw JobError(busy)
         }
     }
 

@@ -60,6 +60,8 @@ public struct DataDirectoryStatus: Codable, Equatable, Sendable {
     /// The live generation, or `nil` before the first training run publishes one.
     public var currentGeneration: Generation?
     public var diskUsage: DiskUsage
+    /// The last nightly pipeline pass (`pipeline.json`), or `nil` before the first.
+    public var lastPipelinePass: PipelineReport?
 
     /// Reads the status of `directory` through its open `store`.
     public init(directory: DataDirectory, store: Store) throws {
@@ -78,6 +80,7 @@ public struct DataDirectoryStatus: Codable, Equatable, Sendable {
         )
         currentGeneration = try Self.currentGeneration(directory)
         diskUsage = try directory.diskUsage()
+        lastPipelinePass = try PipelineReport.read(directory)
     }
 
     private static func currentGeneration(_ directory: DataDirectory) throws -> Generation? {
@@ -111,6 +114,7 @@ public struct DataDirectoryStatus: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case dataDirectory, dataDirectoryID, createdAt, schema, counts, runs, currentGeneration, diskUsage
+        case lastPipelinePass
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -124,5 +128,6 @@ public struct DataDirectoryStatus: Codable, Equatable, Sendable {
         // An explicit null, so that scripts can tell "no generation yet" from a missing field.
         try container.encode(currentGeneration, forKey: .currentGeneration)
         try container.encode(diskUsage, forKey: .diskUsage)
+        try container.encode(lastPipelinePass, forKey: .lastPipelinePass)
     }
 }

@@ -15,6 +15,14 @@ public struct JobError: Error, CustomStringConvertible, Sendable {
         case unrecorded(jobError: String, recordError: String)
         /// The assignment settings recorded by batch run `runID` do not decode.
         case invalidStoredSettings(runID: Int64, reason: String)
+        /// Another pipeline pass holds the data directory's pipeline lock.
+        case pipelineRunning(lockPath: String)
+        /// The drop folder, or a file in it, cannot be listed or moved.
+        case dropFolder(path: String, detail: String)
+        /// Dropped files that could not be imported (read to the end); they were moved to `failed/`.
+        case unreadableDropFiles([String])
+        /// The last pipeline pass's report cannot be read.
+        case pipelineReport(path: String, detail: String)
     }
 
     /// What went wrong.
@@ -37,6 +45,13 @@ public struct JobError: Error, CustomStringConvertible, Sendable {
             "\(jobError) (and the run history could not record the failure: \(recordError))"
         case .invalidStoredSettings(let runID, let reason):
             "the assignment settings recorded by run \(runID) (table assignment_settings) do not decode: \(reason)"
+        case .pipelineRunning(let lockPath):
+            "another pipeline pass is running on this data directory (it holds \(lockPath)); try again when it ends"
+        case .dropFolder(let path, let detail): "drop folder \(path): \(detail)"
+        case .unreadableDropFiles(let files):
+            "\(files.count) dropped file\(files.count == 1 ? "" : "s") could not be imported (moved to failed/): "
+                + files.joined(separator: "; ")
+        case .pipelineReport(let path, let detail): "\(path): \(detail)"
         }
     }
 }

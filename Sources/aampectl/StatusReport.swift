@@ -94,6 +94,7 @@ struct StatusReport: Encodable {
                 "\(status.runs.total) (\(status.runs.running) running, \(status.runs.succeeded) succeeded, \(status.runs.failed) failed)"
             )
         )
+        rows += status.lastPipelinePass.map(PipelineCommand.rows) ?? [("last pipeline pass", "none")]
         rows += [
             ("disk: database", ByteCount.format(status.diskUsage.databaseBytes)),
             ("disk: events", ByteCount.format(status.diskUsage.eventsBytes)),
