@@ -20,6 +20,8 @@ public enum LearningError: Error, Hashable, Sendable {
     /// A timing model cannot be fitted to its input: `reason` says why (no users, no repeat activity, the
     /// search did not converge).
     case cannotFit(model: String, reason: String)
+    /// An external assignment policy broke the protocol or stopped (``ExternalPolicy``).
+    case externalPolicy(ExternalPolicyFailure)
 }
 
 extension LearningError: CustomStringConvertible {
@@ -39,6 +41,7 @@ extension LearningError: CustomStringConvertible {
         case .invalidOption(let name, let reason): "\(name): \(reason)"
         case .invalidTimingRow(let model, let index, let problem): "\(model) input row \(index): \(problem)"
         case .cannotFit(let model, let reason): "cannot fit \(model): \(reason)"
+        case .externalPolicy(let failure): failure.description
         }
     }
 }

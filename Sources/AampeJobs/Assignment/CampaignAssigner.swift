@@ -194,7 +194,7 @@ struct CampaignAssigner {
                 choices: choices(for: eligible)
             )
         }
-        let decisions = policy.decide(candidates)
+        let decisions = try policy.decide(candidates)
         let rendered = try renderAll(eligible, decisions: decisions)
         var channels: [String: Int] = [:]
         for ((eligible, decision), rendering) in zip(zip(eligible, decisions), rendered) {
