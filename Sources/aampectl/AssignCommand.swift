@@ -32,8 +32,29 @@ struct AssignCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only this campaign.", valueName: "name"))
     var campaign: String?
 
-    @Option(help: ArgumentHelp("cluster-spread, thompson or random (uniform, the baseline).", valueName: "policy"))
+    @Option(
+        help: ArgumentHelp(
+            "cluster-spread, thompson, random (uniform, the baseline) or external (--policy-command).",
+            valueName: "policy"
+        )
+    )
     var policy = AssignmentSettings.PolicyKind.clusterSpread.rawValue
+
+    @Option(
+        help: ArgumentHelp(
+            "The external policy's command, run with /bin/sh -c; README → \"External policies\".",
+            valueName: "command"
+        )
+    )
+    var policyCommand: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Seconds the external policy may take per request. Default: \(Limits.defaultExternalPolicyTimeoutSeconds).",
+            valueName: "seconds"
+        )
+    )
+    var policyTimeout: Int64?
 
     @Option(help: ArgumentHelp("Share of users in the global control group.", valueName: "share"))
     var controlShare = 0.05
@@ -65,9 +86,12 @@ struct AssignCommand: AsyncParsableCommand {
         settings.horizonSeconds = Int64(horizon) * 3_600
         settings.campaign = campaign
         guard let kind = AssignmentSettings.PolicyKind(rawValue: policy) else {
-            throw ValidationError("--policy must be cluster-spread, thompson or random, not '\(policy)'")
+            let kinds = AssignmentSettings.PolicyKind.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--policy must be one of \(kinds), not '\(policy)'")
         }
         settings.policy = kind
+        settings.policyCommand = policyCommand
+        settings.policyTimeoutSeconds = policyTimeout
         settings.controlShare = controlShare
         settings.controlSalt = controlSalt
         settings.defaultTimeZone = defaultTimeZone

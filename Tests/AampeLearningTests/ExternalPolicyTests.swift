@@ -227,7 +227,7 @@ struct ExternalPolicyTests {
             ExternalPolicyOutcome(
                 userID: "u\"1",
                 userIndex: 4,
-                cluster: nil,
+                cluster: -1,
                 labels: ["tone=plain"],
                 window: 3,
                 goalCount: 2,
@@ -236,7 +236,7 @@ struct ExternalPolicyTests {
         )
         #expect(
             line
-                == #"{"user":"u\"1","user_index":4,"cluster":null,"labels":["tone=plain"],"window":3,"goal_count":2,"propensity":0.5}"#
+                == #"{"user":"u\"1","user_index":4,"cluster":-1,"labels":["tone=plain"],"window":3,"goal_count":2,"propensity":0.5}"#
         )
     }
 

@@ -11,6 +11,9 @@ public struct AssignmentSettings: Sendable, Codable, Hashable {
         case thompson
         /// ``UniformRandomPolicy``: each user's choice drawn uniformly; the baseline to beat.
         case random
+        /// ``ExternalPolicy``: the choice made by ``AssignmentSettings/policyCommand``, a process spoken
+        /// to over JSON lines (README → "External policies").
+        case external
     }
 
     /// How far ahead windows are offered: windows starting in `asOf ..< asOf + horizon`. Default 24 h.
@@ -35,6 +38,12 @@ public struct AssignmentSettings: Sendable, Codable, Hashable {
     public var defaultTimeZone = "UTC"
     /// Mixed into every policy's seed: the same data, settings and seed give the same decisions.
     public var seed: UInt64 = 1
+    /// The `external` policy's command, run with `/bin/sh -c` in the working directory (the daemon's,
+    /// for real-time triggers: give absolute paths). Required by `external`, refused by the others.
+    public var policyCommand: String?
+    /// How long the `external` policy may take per request, in seconds; `nil` for
+    /// ``Limits/defaultExternalPolicyTimeoutSeconds``.
+    public var policyTimeoutSeconds: Int64?
 
     public init() {}
 
@@ -66,6 +75,16 @@ public struct AssignmentSettings: Sendable, Codable, Hashable {
                 )
             )
         }
+        if let policyTimeoutSeconds {
+            try check("policy-timeout", policyTimeoutSeconds, 1...Limits.maximumExternalPolicyTimeoutSeconds)
+        }
+        let hasCommand = !(policyCommand ?? "").allSatisfy(\.isWhitespace)
+        if policy == .external, !hasCommand {
+            throw JobError(.invalidOption(option: "--policy-command", detail: "--policy external needs a command"))
+        }
+        if policy != .external, policyCommand != nil {
+            throw JobError(.invalidOption(option: "--policy-command", detail: "is only for --policy external"))
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -77,6 +96,8 @@ public struct AssignmentSettings: Sendable, Codable, Hashable {
         case triggerSendSeconds = "trigger_send_seconds"
         case inactivityLookbackSeconds = "inactivity_lookback_seconds"
         case defaultTimeZone = "default_time_zone"
+        case policyCommand = "policy_command"
+        case policyTimeoutSeconds = "policy_timeout_seconds"
     }
 }
 

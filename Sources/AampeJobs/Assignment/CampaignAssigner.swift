@@ -120,6 +120,14 @@ struct CampaignAssigner {
                 )
             }
             policy = ThompsonSamplingPolicy(outcomes: outcomes, seed: seed)
+        case .external:
+            policy = try Self.externalPolicy(
+                campaign: campaign,
+                inputs: inputs,
+                store: store,
+                settings: settings,
+                seed: seed
+            )
         }
     }
 
@@ -187,11 +195,14 @@ struct CampaignAssigner {
                 }
             }
         }
-        let candidates = eligible.map { eligible in
+        // Only a policy that decides on context reads the landscape vectors.
+        let needsContext = settings.policy == .external
+        let candidates = try eligible.map { eligible in
             AssignmentCandidate(
                 user: eligible.user,
                 cluster: eligible.cluster ?? -1,
-                choices: choices(for: eligible)
+                choices: choices(for: eligible),
+                context: needsContext ? try inputs.landscapeVector(of: eligible.user) : nil
             )
         }
         let decisions = try policy.decide(candidates)

@@ -43,8 +43,8 @@ public struct ExternalPolicyOutcome: Hashable, Sendable {
     public var userID: String?
     /// The recipient's dense index.
     public var userIndex: Int
-    /// The recipient's cluster when the message was assigned, or `nil` without a landscape.
-    public var cluster: Int?
+    /// The recipient's cluster when the message was assigned, or -1 without one, as a candidate's.
+    public var cluster: Int
     /// The sent variant's labels, as `set=label` strings.
     public var labels: [String]
     /// The send window's weekly index, or `nil` for a triggered send outside every window.
@@ -58,7 +58,7 @@ public struct ExternalPolicyOutcome: Hashable, Sendable {
     public init(
         userID: String?,
         userIndex: Int,
-        cluster: Int?,
+        cluster: Int,
         labels: [String],
         window: Int?,
         goalCount: Int,
@@ -97,7 +97,7 @@ public struct ExternalPolicyOutcome: Hashable, Sendable {
 /// The outcomes file has one line per delivered message whose outcome was joined, oldest first:
 ///
 /// ```
-/// {"user":ID|null,"user_index":I,"cluster":K|null,"labels":[L,…],"window":W|null,"goal_count":N,
+/// {"user":ID|null,"user_index":I,"cluster":K,"labels":[L,…],"window":W|null,"goal_count":N,
 ///  "propensity":P|null}
 /// ```
 public enum ExternalPolicyCodec {
@@ -153,7 +153,7 @@ public enum ExternalPolicyCodec {
         func number<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "null" }
         let propensity = outcome.propensity.flatMap { $0.isFinite ? "\($0)" : nil } ?? "null"
         return "{\"user\":\(outcome.userID.map(JSONText.quoted) ?? "null"),\"user_index\":\(outcome.userIndex),"
-            + "\"cluster\":\(number(outcome.cluster)),\"labels\":\(JSONText.array(outcome.labels)),"
+            + "\"cluster\":\(outcome.cluster),\"labels\":\(JSONText.array(outcome.labels)),"
             + "\"window\":\(number(outcome.window)),\"goal_count\":\(outcome.goalCount),\"propensity\":\(propensity)}"
     }
 
