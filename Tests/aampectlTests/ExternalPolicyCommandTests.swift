@@ -7,8 +7,9 @@ import Testing
 /// as the process: its choices and propensities reach the outbox and the message log, it learns from the
 /// outcomes file the engine exports, and a process that breaks the protocol stops the run.
 ///
-/// The world: u00 … u07 in Europe/Berlin with push consent, one scheduled campaign `daily` with one
-/// formula whose greeting block is `tone=playful` or `tone=plain`, no caps, no quiet hours.
+/// The world: u00 … u07 in Europe/Berlin with push consent (u04 … u07 also open the app and buy the day
+/// before), one scheduled campaign `daily` with one formula whose greeting block is `tone=playful` or
+/// `tone=plain`, no caps, no quiet hours.
 @Suite("aampectl assign --policy external")
 struct ExternalPolicyCommandTests {
     static let policyScript = URL(fileURLWithPath: #filePath)
@@ -62,6 +63,11 @@ struct ExternalPolicyCommandTests {
         for user in 0..<8 {
             users += String(format: "u%02d", user) + ",Europe/Berlin,token\(user),true\n"
             events += String(format: "u%02d", user) + ",app_opened,2026-10-28T09:00:00Z\n"
+            if user >= 4 {
+                // A second kind of user, so that a landscape has two clusters to find.
+                events += String(format: "u%02d", user) + ",app_opened,2026-10-27T09:00:00Z\n"
+                events += String(format: "u%02d", user) + ",purchase,2026-10-27T09:05:00Z\n"
+            }
         }
         try folder.write("users.csv", users)
         try folder.write("events.csv", events)
@@ -178,6 +184,44 @@ struct ExternalPolicyCommandTests {
             #expect(outcome["goal_count"] as? Int == (labels == ["tone=plain"] ? 1 : 0))
             #expect(outcome["cluster"] as? Int == -1, "no landscape trained: the candidates' cluster too")
         }
+    }
+
+    @Test("each candidate's landscape cluster and vector reach the process as its cluster and context")
+    func context() throws {
+        let folder = try TemporaryFolder()
+        let data = try Self.world(folder)
+        let trained = try Aampectl.run([
+            "train", "landscape", "--data-dir", data, "--clusters", "2", "--dimensions", "2", "--json",
+        ])
+        try #require(trained.status == 0, "\(trained.standardError)")
+        let logPath = folder.child("decisions.jsonl")
+        let result = try Self.assign(
+            data,
+            asOf: "2026-10-29T11:00:00Z",
+            command: "python3 '\(Self.policyScript)' --epsilon 1 --log '\(logPath)'"
+        )
+        try #require(result.status == 0, "\(result.standardError)")
+        let log = try Self.policyLog(logPath)
+        #expect(log.count == 8)
+
+        // `landscape export`: user_id, cluster, v0, v1.
+        let export = try Aampectl.run(["landscape", "export", "--data-dir", data])
+        try #require(export.status == 0, "\(export.standardError)")
+        var clusters: Set<Int> = []
+        for line in export.standardOutput.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",").map(String.init)
+            let decided = try #require(log[fields[0]], "\(fields[0])")
+            let cluster = try #require(Int(fields[1]))
+            clusters.insert(cluster)
+            #expect(decided["cluster"] as? Int == cluster, "\(fields[0])")
+            let context = try #require(decided["context"] as? [Double], "\(fields[0])")
+            let vector = fields.dropFirst(2).compactMap(Double.init)
+            #expect(context.count == 2 && vector.count == 2)
+            for (sent, exported) in zip(context, vector) {
+                #expect(abs(sent - exported) <= 1e-6 * max(1, abs(exported)), "\(fields[0]): \(context) \(vector)")
+            }
+        }
+        #expect(clusters.count == 2, "the two kinds of user are told apart, so the clusters carry information")
     }
 
     @Test("an answer that is not JSON, or a process that exits, stops the run with the line and nothing is written")

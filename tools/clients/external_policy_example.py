@@ -14,7 +14,8 @@ propensity epsilon / k + (1 - epsilon) / g and any other epsilon / k: the probab
 as the protocol asks. An exploiting draw is "preferential" when the greedy variant's rate rests on at
 least --confident-sends sends, else "conditioned".
 
---log FILE appends one JSON line per decision (user, the choice as sent, propensity, mode), so that a test
+--log FILE appends one JSON line per decision (user, cluster, context, the choice as sent, propensity,
+mode), so that a test
 can compare the engine's outbox with what the policy decided. Python 3 standard library only.
 """
 
@@ -90,7 +91,13 @@ def main():
             decision = decide(candidate, stats, arguments.epsilon, arguments.confident_sends, rng)
             decisions.append(decision)
             if log:
-                record = dict(decision, user=candidate["user"], chosen=candidate["choices"][decision["choice"]])
+                record = dict(
+                    decision,
+                    user=candidate["user"],
+                    cluster=candidate["cluster"],
+                    context=candidate["context"],
+                    chosen=candidate["choices"][decision["choice"]],
+                )
                 log.write(json.dumps(record) + "\n")
         # One answer line per request, flushed: the engine waits for it before sending the next.
         sys.stdout.write(json.dumps({"decisions": decisions}) + "\n")
