@@ -56,9 +56,9 @@ struct ExternalPolicyProcessTests {
         let clock = ContinuousClock()
         let started = clock.now
         do {
-            let process = try ExternalPolicyProcess(command: "sleep 30")
+            let process = try ExternalPolicyProcess(command: "echo 'loading model' >&2; sleep 30")
             #expect(try process.send("{}", timeoutSeconds: 5) == .sent)
-            #expect(try process.receive(timeoutSeconds: 0.3) == .timedOut)
+            #expect(try process.receive(timeoutSeconds: 0.3) == .timedOut(stderrTail: ["loading model"]))
         }
         let elapsed = clock.now - started
         #expect(elapsed >= .milliseconds(300))

@@ -98,7 +98,7 @@ struct ExternalPolicyTests {
         var connects = 0
         var policy = ExternalPolicy(hello: Self.hello, userIDs: [], timeoutSeconds: 1) {
             connects += 1
-            return ScriptedConnection { _ in .timedOut }
+            return ScriptedConnection { _ in .timedOut(stderrTail: []) }
         }
         #expect(
             try policy.decide([Self.candidates[1]]) == [
@@ -195,16 +195,16 @@ struct ExternalPolicyTests {
             if case .externalPolicy(let failure) = error { return failure }
             return nil
         }
-        let late = try failure(ScriptedConnection { _ in .timedOut })
-        #expect(late == .late(answerLine: 1, isReading: false, timeoutSeconds: 30))
+        let late = try failure(ScriptedConnection { _ in .timedOut(stderrTail: ["loading model"]) })
+        #expect(late == .late(answerLine: 1, isReading: false, timeoutSeconds: 30, stderrTail: ["loading model"]))
         #expect(
             late?.description
-                == "external policy did not write answer line 1 within the timeout of 30.0 s (--policy-timeout)"
+                == "external policy did not write answer line 1 within the timeout of 30.0 s (--policy-timeout); its last stderr lines:\n  loading model"
         )
 
         let notReading = ScriptedConnection { _ in .line("{}") }
-        notReading.sendEvent = .timedOut
-        #expect(try failure(notReading) == .late(answerLine: 1, isReading: true, timeoutSeconds: 30))
+        notReading.sendEvent = .timedOut(stderrTail: [])
+        #expect(try failure(notReading) == .late(answerLine: 1, isReading: true, timeoutSeconds: 30, stderrTail: []))
 
         let long = try failure(ScriptedConnection { _ in .lineTooLong })
         #expect(long == .answerTooLong(answerLine: 1, limit: Limits.maximumExternalPolicyAnswerBytes))

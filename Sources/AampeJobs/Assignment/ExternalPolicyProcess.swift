@@ -126,7 +126,8 @@ public final class ExternalPolicyProcess: ExternalPolicyConnection {
                 }
             } else if ContinuousClock.now >= deadline {
                 isAbandoned = true
-                return .timedOut
+                keepErrorLine()
+                return .timedOut(stderrTail: stderrTail)
             }
         }
         return .sent
@@ -145,7 +146,8 @@ public final class ExternalPolicyProcess: ExternalPolicyConnection {
             if isOutputClosed { return .ended(try ending()) }
             if ContinuousClock.now >= deadline {
                 isAbandoned = true
-                return .timedOut
+                keepErrorLine()
+                return .timedOut(stderrTail: stderrTail)
             }
             _ = try wait(for: nil, until: deadline)
         }

@@ -108,9 +108,14 @@ public struct ExternalPolicy: AssignmentPolicy {
             return
         case .sent, .line:
             preconditionFailure("a connection answers a send with .sent and a receive with .line")
-        case .timedOut:
+        case .timedOut(let stderrTail):
             throw .externalPolicy(
-                .late(answerLine: answerLine, isReading: sending, timeoutSeconds: timeoutSeconds)
+                .late(
+                    answerLine: answerLine,
+                    isReading: sending,
+                    timeoutSeconds: timeoutSeconds,
+                    stderrTail: stderrTail
+                )
             )
         case .lineTooLong:
             throw .externalPolicy(
@@ -141,8 +146,8 @@ public enum ExternalPolicyConnectionEvent: Hashable, Sendable {
     case sent
     /// A line arrived.
     case line(String)
-    /// The time limit passed first.
-    case timedOut
+    /// The time limit passed first; the process's last stderr lines so far, which may say what it waits on.
+    case timedOut(stderrTail: [String])
     /// The process wrote more than ``Limits/maximumExternalPolicyAnswerBytes`` without a newline.
     case lineTooLong
     /// The process closed its output or its input, or exited.
@@ -179,8 +184,8 @@ public enum ExternalPolicyFailure: Hashable, Sendable {
     /// Answer line `answerLine` is longer than `limit` bytes.
     case answerTooLong(answerLine: Int, limit: Int)
     /// Answer line `answerLine` did not come within the timeout; with `isReading`, the process did not even
-    /// read its request within it.
-    case late(answerLine: Int, isReading: Bool, timeoutSeconds: Double)
+    /// read its request within it. `stderrTail` is what it had written to stderr by then.
+    case late(answerLine: Int, isReading: Bool, timeoutSeconds: Double, stderrTail: [String])
     /// The process ended before answer line `answerLine`.
     case ended(answerLine: Int, exit: ExternalPolicyExit)
 }
@@ -196,9 +201,10 @@ extension ExternalPolicyFailure: CustomStringConvertible {
                 + (field.map { ", field \($0)" } ?? "") + ": \(problem)"
         case .answerTooLong(let line, let limit):
             return "external policy answer line \(line) (to engine line \(line + 1)) is longer than \(limit) bytes"
-        case .late(let line, let isReading, let timeoutSeconds):
+        case .late(let line, let isReading, let timeoutSeconds, let stderrTail):
             let what = isReading ? "did not read engine line \(line + 1)" : "did not write answer line \(line)"
             return "external policy \(what) within the timeout of \(timeoutSeconds) s (--policy-timeout)"
+                + Self.quoted(stderrTail)
         case .ended(let line, let exit):
             let how =
                 if let status = exit.status {
@@ -208,12 +214,16 @@ extension ExternalPolicyFailure: CustomStringConvertible {
                 } else {
                     "closed its pipes"
                 }
-            let tail =
-                exit.stderrTail.isEmpty
-                ? "; it wrote nothing to stderr"
-                : "; its last stderr lines:\n" + exit.stderrTail.map { "  " + $0 }.joined(separator: "\n")
-            return "external policy \(how) before answer line \(line) (to engine line \(line + 1))" + tail
+            return "external policy \(how) before answer line \(line) (to engine line \(line + 1))"
+                + Self.quoted(exit.stderrTail)
         }
+    }
+
+    /// The process's last stderr lines, indented under the error's first line.
+    private static func quoted(_ stderrTail: [String]) -> String {
+        stderrTail.isEmpty
+            ? "; it wrote nothing to stderr"
+            : "; its last stderr lines:\n" + stderrTail.map { "  " + $0 }.joined(separator: "\n")
     }
 }
 
