@@ -38,6 +38,20 @@ struct ExternalPolicyProcessTests {
         #expect(try process.send("late", timeoutSeconds: 5) == .ended(exit))
     }
 
+    @Test("a stderr line is kept up to its byte limit and cut past it")
+    func longStderrLine() throws {
+        let limit = Limits.maximumExternalPolicyStderrLineBytes
+        let process = try ExternalPolicyProcess(
+            command:
+                "head -c \(limit) /dev/zero | tr '\\0' a >&2; echo >&2; head -c \(limit + 1) /dev/zero | tr '\\0' b >&2; exit 1"
+        )
+        guard case .ended(let exit) = try process.receive(timeoutSeconds: 5) else {
+            Issue.record("expected the end")
+            return
+        }
+        #expect(exit.stderrTail == [String(repeating: "a", count: limit), String(repeating: "b", count: limit)])
+    }
+
     @Test("a command that does not exist ends with the shell's 127 and its message")
     func missingCommand() throws {
         let process = try ExternalPolicyProcess(command: "/nonexistent/policy --flag")
