@@ -252,6 +252,20 @@ struct ExternalPolicyTests {
         buffer.append(Array("abcde\n".utf8))
         #expect(buffer.next() == .tooLong, "one past the limit")
 
+        // The default limit, Limits.maximumExternalPolicyAnswerBytes, at its value and one past it.
+        let limit = Limits.maximumExternalPolicyAnswerBytes
+        var real = ExternalPolicyLineBuffer()
+        real.append(repeatElement(UInt8(ascii: "x"), count: limit))
+        real.append([UInt8(ascii: "\n")])
+        guard case .line(let full) = real.next() else {
+            Issue.record("a line of exactly the limit is refused")
+            return
+        }
+        #expect(full.utf8.count == limit)
+        real.append(repeatElement(UInt8(ascii: "x"), count: limit + 1))
+        real.append([UInt8(ascii: "\n")])
+        #expect(real.next() == .tooLong)
+
         var unterminated = ExternalPolicyLineBuffer(maximumLineBytes: 4)
         unterminated.append(Array("abcd\r".utf8))
         #expect(unterminated.next() == .needMore, "the limit and a CR may still end well")
