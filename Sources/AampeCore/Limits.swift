@@ -430,3 +430,36 @@ extension Limits {
     /// larger file is not one aamped wrote.
     public static let maximumPipelineReportBytes = 64 * 1024
 }
+
+extension Limits {
+    // MARK: External policies
+
+    /// How long an external policy may take to answer one `decide` request (or to take in one request
+    /// line), in seconds, unless `--policy-timeout` says otherwise. A request holds at most
+    /// ``externalPolicyCandidatesPerRequest`` candidates; 30 s is far more than a scoring model needs for
+    /// a thousand rows, and short enough that a hung process fails a nightly run instead of stalling it.
+    public static let defaultExternalPolicyTimeoutSeconds: Int64 = 30
+    /// The longest `--policy-timeout`, in seconds (one hour): a longer wait per request would let one
+    /// hung process hold the job lock for days over a large campaign.
+    public static let maximumExternalPolicyTimeoutSeconds: Int64 = 3_600
+
+    /// The most candidates in one `decide` request line. One line per candidate would cost a round trip
+    /// each (a million users, a million pipe turns); one line per campaign would make a line of hundreds
+    /// of megabytes. A thousand keeps a request line near 100 KiB to 1 MiB with long landscape vectors.
+    public static let externalPolicyCandidatesPerRequest = 1_000
+
+    /// The longest answer line an external policy may write, in bytes, newline excluded. An answer holds
+    /// one small object per candidate of the request (about 60 bytes each), so 1 MiB is ample; the bound
+    /// keeps a process that writes endless output without a newline from filling the engine's memory.
+    public static let maximumExternalPolicyAnswerBytes = 1 << 20
+
+    /// How many of an external policy's last stderr lines an error quotes when it fails, and the longest
+    /// such line kept, in bytes. Enough to show a Python traceback's end; the rest is dropped as it comes.
+    public static let externalPolicyStderrLines = 20
+    public static let maximumExternalPolicyStderrLineBytes = 1_024
+
+    /// How long an external policy has to exit after the engine closes its stdin, in seconds, before it
+    /// is sent SIGTERM (and SIGKILL one second later): a well-behaved policy exits at once on end of
+    /// input, and a run must not wait on one that does not.
+    public static let externalPolicyExitGraceSeconds: Int64 = 5
+}

@@ -94,7 +94,9 @@ public enum NightlyPipeline {
         },
         PipelineStep("model") { pass in
             do {
-                return published(try TrainModelJob.run(directory: pass.directory, settings: pass.settings.model).publication)
+                return published(
+                    try TrainModelJob.run(directory: pass.directory, settings: pass.settings.model).publication
+                )
             } catch let error as JobError {
                 // Until messages have been delivered and their outcomes joined there is nothing to learn
                 // from; the assignment must still run (it is how outcomes come about), so this is not a

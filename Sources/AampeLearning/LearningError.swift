@@ -29,6 +29,8 @@ public enum LearningError: Error, Hashable, Sendable {
     case invalidOffPolicyRow(row: Int, field: String, problem: String)
     /// The input as a whole cannot be evaluated (no rows, no actions); `reason` says why.
     case cannotEvaluate(reason: String)
+    /// An external assignment policy broke the protocol or stopped (``ExternalPolicy``).
+    case externalPolicy(ExternalPolicyFailure)
 }
 
 extension LearningError: CustomStringConvertible {
@@ -52,6 +54,7 @@ extension LearningError: CustomStringConvertible {
             if let field { "\(path):\(line): field \(field) \(problem)" } else { "\(path):\(line): \(problem)" }
         case .invalidOffPolicyRow(let row, let field, let problem): "off-policy row \(row): \(field) \(problem)"
         case .cannotEvaluate(let reason): "cannot evaluate: \(reason)"
+        case .externalPolicy(let failure): failure.description
         }
     }
 }

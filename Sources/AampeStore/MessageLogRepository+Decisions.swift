@@ -200,14 +200,25 @@ public struct LoggedOutcome: Hashable, Sendable {
     public var labels: [String]
     public var windowIndex: Int?
     public var goalCount: Int
+    /// The probability the assigning policy gave the send, where it logged one.
+    public var propensity: Double?
 
-    public init(userIndex: Int, campaign: String, cluster: Int?, labels: [String], windowIndex: Int?, goalCount: Int) {
+    public init(
+        userIndex: Int,
+        campaign: String,
+        cluster: Int?,
+        labels: [String],
+        windowIndex: Int?,
+        goalCount: Int,
+        propensity: Double? = nil
+    ) {
         self.userIndex = userIndex
         self.campaign = campaign
         self.cluster = cluster
         self.labels = labels
         self.windowIndex = windowIndex
         self.goalCount = goalCount
+        self.propensity = propensity
     }
 }
 
@@ -439,7 +450,8 @@ extension MessageLogRepository {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT user_index, campaign, cluster, labels, window_index, goal_count FROM message_log
+                    SELECT user_index, campaign, cluster, labels, window_index, goal_count, propensity
+                    FROM message_log
                     WHERE campaign = ? AND status = 'delivered' AND outcome_joined_at_micros IS NOT NULL
                     ORDER BY id
                     """,
@@ -451,7 +463,8 @@ extension MessageLogRepository {
                     cluster: row["cluster"],
                     labels: Self.stringArray(row["labels"]),
                     windowIndex: row["window_index"],
-                    goalCount: row["goal_count"] ?? 0
+                    goalCount: row["goal_count"] ?? 0,
+                    propensity: row["propensity"]
                 )
             }
         }

@@ -35,7 +35,7 @@ struct AssignCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "cluster-spread, thompson, random (uniform, the baseline) or model (the trained model of each campaign's goal).",
+            "cluster-spread, thompson, random (uniform, the baseline), model (the trained model of each campaign's goal) or external (--policy-command).",
             valueName: "policy"
         )
     )
@@ -59,6 +59,22 @@ struct AssignCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Model policy: what an opt-out costs, in goals.", valueName: "goals"))
     var optOutCost = ModelPolicySettings().optOutCost
+
+    @Option(
+        help: ArgumentHelp(
+            "The external policy's command, run with /bin/sh -c; README → \"External policies\".",
+            valueName: "command"
+        )
+    )
+    var policyCommand: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Seconds the external policy may take per request. Default: \(Limits.defaultExternalPolicyTimeoutSeconds).",
+            valueName: "seconds"
+        )
+    )
+    var policyTimeout: Int64?
 
     @Option(help: ArgumentHelp("Share of users in the global control group.", valueName: "share"))
     var controlShare = 0.05
@@ -95,6 +111,8 @@ struct AssignCommand: AsyncParsableCommand {
             )
         }
         settings.policy = kind
+        settings.policyCommand = policyCommand
+        settings.policyTimeoutSeconds = policyTimeout
         if kind == .model {
             var model = ModelPolicySettings()
             model.preferentialConfidence = preferentialConfidence

@@ -10,6 +10,7 @@ import Foundation
 /// zones, the live generation's landscape, timing and recommender, the catalog for the items slot, and
 /// the messages already planned (for caps).
 struct AssignmentInputs {
+    let directory: DataDirectory
     let content: Content
     let contentVersion: Int64
     /// User index → external id, for every user the store knows.
@@ -40,6 +41,7 @@ struct AssignmentInputs {
         settings: AssignmentSettings,
         onlyUsers: Set<String>? = nil
     ) throws {
+        self.directory = directory
         guard let latest = try ContentVersioning.latest(in: store) else {
             throw JobError(.noData(detail: "no content applied; run `aampectl content apply FOLDER` first"))
         }
@@ -147,6 +149,13 @@ struct AssignmentInputs {
     /// The landscape cluster of `userID`, or `nil` when the landscape does not know them (or there is
     /// none).
     func cluster(of userID: String) -> Int? { landscape?.cluster(of: userID) }
+
+    /// The landscape vector of the user at index `user`, or `nil` when the landscape does not know them
+    /// (or there is none): the context an external policy decides on.
+    func landscapeVector(of user: Int) throws -> [Float]? {
+        guard let landscape, let row = landscape.userIDs.row(for: userIDs[user]) else { return nil }
+        return try landscape.vectors.vector(at: row)
+    }
 
     /// The cadence (messages per week) timing gives `userID`, or `nil` without timing for them.
     func cadence(of userID: String) throws -> Int? {

@@ -13,6 +13,9 @@ public struct AssignmentSettings: Sendable, Codable, Hashable {
         case random
         /// ``ModelPolicy``: the trained model of the campaign's goal (`aampectl train model`).
         case model
+        /// ``ExternalPolicy``: the choice made by ``AssignmentSettings/policyCommand``, a process spoken
+        /// to over JSON lines (README → "External policies").
+        case external
     }
 
     /// How far ahead windows are offered: windows starting in `asOf ..< asOf + horizon`. Default 24 h.
@@ -40,6 +43,12 @@ public struct AssignmentSettings: Sendable, Codable, Hashable {
     /// The model policy's thresholds; `nil` for the defaults (settings recorded before the model policy
     /// existed have none).
     public var modelPolicy: ModelPolicySettings?
+    /// The `external` policy's command, run with `/bin/sh -c` in the working directory (the daemon's,
+    /// for real-time triggers: give absolute paths). Required by `external`, refused by the others.
+    public var policyCommand: String?
+    /// How long the `external` policy may take per request, in seconds; `nil` for
+    /// ``Limits/defaultExternalPolicyTimeoutSeconds``.
+    public var policyTimeoutSeconds: Int64?
 
     public init() {}
 
@@ -99,6 +108,16 @@ public struct AssignmentSettings: Sendable, Codable, Hashable {
                 )
             )
         }
+        if let policyTimeoutSeconds {
+            try check("policy-timeout", policyTimeoutSeconds, 1...Limits.maximumExternalPolicyTimeoutSeconds)
+        }
+        let hasCommand = !(policyCommand ?? "").allSatisfy(\.isWhitespace)
+        if policy == .external, !hasCommand {
+            throw JobError(.invalidOption(option: "--policy-command", detail: "--policy external needs a command"))
+        }
+        if policy != .external, policyCommand != nil {
+            throw JobError(.invalidOption(option: "--policy-command", detail: "is only for --policy external"))
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -111,6 +130,8 @@ public struct AssignmentSettings: Sendable, Codable, Hashable {
         case inactivityLookbackSeconds = "inactivity_lookback_seconds"
         case defaultTimeZone = "default_time_zone"
         case modelPolicy = "model_policy"
+        case policyCommand = "policy_command"
+        case policyTimeoutSeconds = "policy_timeout_seconds"
     }
 }
 

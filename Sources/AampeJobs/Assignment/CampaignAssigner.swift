@@ -121,6 +121,14 @@ struct CampaignAssigner {
                 )
             }
             policy = ThompsonSamplingPolicy(outcomes: outcomes, seed: seed)
+        case .external:
+            policy = try Self.externalPolicy(
+                campaign: campaign,
+                inputs: inputs,
+                store: store,
+                settings: settings,
+                seed: seed
+            )
         case .model:
             policy = Self.modelPolicy(for: campaign, inputs: inputs, settings: settings, seed: seed)
         }
@@ -220,14 +228,17 @@ struct CampaignAssigner {
                 }
             }
         }
-        let candidates = eligible.map { eligible in
+        // Only a policy that decides on context reads the landscape vectors.
+        let needsContext = settings.policy == .external
+        let candidates = try eligible.map { eligible in
             AssignmentCandidate(
                 user: eligible.user,
                 cluster: eligible.cluster ?? -1,
-                choices: choices(for: eligible)
+                choices: choices(for: eligible),
+                context: needsContext ? try inputs.landscapeVector(of: eligible.user) : nil
             )
         }
-        let decisions = policy.decide(candidates)
+        let decisions = try policy.decide(candidates)
         let rendered = try renderAll(eligible, decisions: decisions)
         var channels: [String: Int] = [:]
         for ((eligible, decision), rendering) in zip(zip(eligible, decisions), rendered) {

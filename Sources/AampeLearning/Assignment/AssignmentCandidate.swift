@@ -23,11 +23,16 @@ public struct AssignmentCandidate: Sendable {
     public var cluster: Int
     /// The choices open to this user; empty when none is (the user is then skipped). Duplicates count once.
     public var choices: [AssignmentChoice]
+    /// The user's landscape vector, for a policy that decides on context (``ExternalPolicy``); `nil`
+    /// when the assigner did not read it (the other policies do not need it) or the landscape does not
+    /// know the user.
+    public var context: [Float]?
 
-    /// A candidate `user` in `cluster` with `choices` open.
-    public init(user: Int, cluster: Int, choices: [AssignmentChoice]) {
+    /// A candidate `user` in `cluster` with `choices` open, and their landscape vector as `context`.
+    public init(user: Int, cluster: Int, choices: [AssignmentChoice], context: [Float]? = nil) {
         self.user = user
         self.cluster = cluster
         self.choices = choices
+        self.context = context
     }
 }

@@ -14,8 +14,9 @@
 /// everyone it spreads choices over. It returns one decision per candidate, in the candidates' order. A
 /// candidate with no choices is always `skipped`, with no choice and propensity 1 (skipping it was
 /// certain). `decide` is `mutating` because a policy carries its seeded random state from batch to batch:
-/// the same seed and the same sequence of batches give the same decisions.
+/// the same seed and the same sequence of batches give the same decisions. It throws only where the
+/// decision comes from outside the engine (``ExternalPolicy``): a policy computed in process never does.
 public protocol AssignmentPolicy {
     /// One decision per candidate, in the same order.
-    mutating func decide(_ candidates: [AssignmentCandidate]) -> [AssignmentDecision]
+    mutating func decide(_ candidates: [AssignmentCandidate]) throws -> [AssignmentDecision]
 }
