@@ -42,6 +42,11 @@ public struct ModelParameters: Sendable, Hashable, Codable {
     /// The global parameters in all.
     public var count: Int { groupBase + groupCount * groupStride }
 
+    /// The order the global Hessian is factored in: the cluster blocks, then the population effects. The
+    /// Hessian is an arrowhead (no row has effects of two clusters), so in this order its Cholesky factor
+    /// fills in nothing outside the blocks and the last rows.
+    public var factorOrder: [Int] { Array(groupBase..<count) + Array(0..<groupBase) }
+
     /// The kinds of effect whose prior standard deviation is learned.
     public enum Component: String, CaseIterable, Sendable, Codable {
         case clusterBaseline = "cluster_baseline"
