@@ -277,6 +277,14 @@ public enum TrainModelJob {
         let zero = [Double](repeating: 0, count: inputs.dimension)
         groupSummaries.append(scorer.summary(ofTypicalUserIn: inputs.clusterCount, x: zero).packed)
         groupSummaries.append(scorer.summary(ofTypicalUserIn: nil, x: zero).packed)
+        let monitoring = monitor(
+            goal: goal,
+            rows: rows,
+            labels: labels,
+            labelIndex: labelIndex,
+            summaries: summaries,
+            inputs: inputs
+        )
         let optOut = inputs.optOuts[goal] ?? (0, 0)
         let model = ModelFiles.GoalModel(
             goal: goal,
@@ -290,9 +298,90 @@ public enum TrainModelJob {
             groupSummaries: groupSummaries,
             // Beta(1, 99) prior: a 1 % opt-out rate until deliveries say otherwise.
             optOutRate: (Double(optOut.optedOut) + 1) / (Double(optOut.delivered) + 100),
-            posteriorWidening: 1,
-            monitoring: nil
+            posteriorWidening: monitoring?.posteriorWidening ?? 1,
+            monitoring: monitoring
         )
         return (model, summaries)
+    }
+
+    /// Users whose label scores go into the PSI: every user up to this many, else an even sample.
+    static let monitoringSampleUsers = 10_000
+
+    /// The newest day's rows predicted by the previous model (trained before they existed) and by this
+    /// one, and the label scores of a sample of users under both (``ModelMonitoringReport``).
+    static func monitor(
+        goal: String,
+        rows: [TrainingOutcome],
+        labels: [String],
+        labelIndex: [String: Int],
+        summaries: [[Float]],
+        inputs: Inputs
+    ) -> ModelMonitoringReport? {
+        let dayStart = inputs.reference.secondsSinceEpoch - Timestamp.secondsPerDay
+        let windows = inputs.windowCount
+        let previous = inputs.previous
+        let previousGoal = previous?.goalIndex(goal)
+        let previousLabels = previousGoal.map { previous!.manifest.goals[$0].labels } ?? []
+        let previousIndex = Dictionary(previousLabels.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let previousWindows = previous?.manifest.windowCount ?? 0
+        func previousSummary(_ user: Int) -> ScoreSummary? {
+            guard let previous, let previousGoal else { return nil }
+            return previous.summary(
+                goalIndex: previousGoal,
+                userID: inputs.userIDs[user],
+                cluster: inputs.clusters[user]
+            )
+            .summary
+        }
+        func probability(_ summary: ScoreSummary, labels: [Int], window: Int?, isMessage: Bool) -> Double {
+            guard isMessage else { return summary.baselineProbability }
+            return summary.baselineProbability + summary.lift(labels: labels, window: window)
+        }
+        var monitored: [ModelMonitoringReport.Row] = []
+        for row in rows where row.referenceTime.secondsSinceEpoch > dayStart {
+            let current = ScoreSummary(packed: summaries[row.userIndex], labels: labels.count, windows: windows)
+            let window = row.windowIndex.flatMap { (0..<windows).contains($0) ? $0 : nil }
+            let before = previousSummary(row.userIndex).map { summary in
+                probability(
+                    summary,
+                    labels: row.labels.compactMap { previousIndex[$0] },
+                    window: window.flatMap { $0 < previousWindows ? $0 : nil },
+                    isMessage: row.isMessage
+                )
+            }
+            monitored.append(
+                ModelMonitoringReport.Row(
+                    outcome: row.goalCount > 0,
+                    previous: before,
+                    current: probability(
+                        current,
+                        labels: row.labels.compactMap { labelIndex[$0] },
+                        window: window,
+                        isMessage: row.isMessage
+                    )
+                )
+            )
+        }
+        // Label scores (target − baseline) of the labels both models know, over a sample of users.
+        var previousScores: [Double] = []
+        var currentScores: [Double] = []
+        if previousGoal != nil {
+            let shared = labels.enumerated().compactMap { index, label in previousIndex[label].map { (index, $0) } }
+            let step = max(1, inputs.userIDs.count / monitoringSampleUsers)
+            for user in stride(from: 0, to: inputs.userIDs.count, by: step) {
+                guard let before = previousSummary(user) else { continue }
+                let now = ScoreSummary(packed: summaries[user], labels: labels.count, windows: windows)
+                for (index, old) in shared {
+                    currentScores.append(now.labelTarget(index) - now.baselineProbability)
+                    previousScores.append(before.labelTarget(old) - before.baselineProbability)
+                }
+            }
+        }
+        return ModelMonitoringReport.compute(
+            dayStart: Timestamp(secondsSinceEpoch: dayStart).description,
+            rows: monitored,
+            previousScores: previousScores,
+            currentScores: currentScores
+        )
     }
 }
