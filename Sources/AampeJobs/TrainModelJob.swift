@@ -144,6 +144,8 @@ public enum TrainModelJob {
         let dimension: Int
         let rowsByGoal: [String: [TrainingOutcome]]
         let contentLabels: [String]
+        /// The label sets of each formula of the applied content: the message signatures it can send.
+        let contentSignatures: [[String]]
         let optOuts: [String: (delivered: Int, optedOut: Int)]
 
         init(directory: DataDirectory, store: Store, asOf: Timestamp?, settings: ModelSettings) throws {
@@ -193,10 +195,10 @@ public enum TrainModelJob {
             rowsByGoal = Dictionary(grouping: outcomes.filter { $0.userIndex >= 0 && $0.userIndex < userCount }) {
                 $0.goal
             }
+            let content = try ContentVersioning.latest(in: store)?.content
             contentLabels =
-                try ContentVersioning.latest(in: store)?.content.labelSets.flatMap { set in
-                    set.labels.map { "\(set.name)=\($0)" }
-                } ?? []
+                content?.labelSets.flatMap { set in set.labels.map { "\(set.name)=\($0)" } } ?? []
+            contentSignatures = content?.formulas.map { formula in Set(formula.blocks.map(\.labelSet)).sorted() } ?? []
             optOuts = try store.messageLog.optOutCounts(notAfter: asOf ?? Timestamp(rawValue: Int64.max))
         }
 
@@ -226,12 +228,16 @@ public enum TrainModelJob {
         }
         let labelIndex = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
         let groupCount = inputs.clusterCount + 1
+        let campaigns = Set(rows.map(\.campaign)).sorted()
+        let campaignIndex = Dictionary(uniqueKeysWithValues: campaigns.enumerated().map { ($1, $0) })
         var set = ModelTrainingSet(
             labels: labels,
             windowCount: inputs.windowCount,
             groupCount: groupCount,
             dimension: inputs.dimension,
-            userCount: inputs.userIDs.count
+            userCount: inputs.userIDs.count,
+            campaigns: campaigns,
+            signatures: inputs.contentSignatures
         )
         for user in 0..<inputs.userIDs.count {
             set.userGroups[user] = Int32(inputs.clusters[user] ?? inputs.clusterCount)
@@ -255,6 +261,7 @@ public enum TrainModelJob {
             let window = row.windowIndex.flatMap { (0..<inputs.windowCount).contains($0) ? $0 : nil }
             set.append(
                 user: row.userIndex,
+                campaign: campaignIndex[row.campaign]!,
                 isMessage: row.isMessage,
                 window: window,
                 labels: row.labels.compactMap { labelIndex[$0] },
@@ -277,30 +284,33 @@ public enum TrainModelJob {
         let zero = [Double](repeating: 0, count: inputs.dimension)
         groupSummaries.append(scorer.summary(ofTypicalUserIn: inputs.clusterCount, x: zero).packed)
         groupSummaries.append(scorer.summary(ofTypicalUserIn: nil, x: zero).packed)
-        let monitoring = monitor(
-            goal: goal,
-            rows: rows,
-            labels: labels,
-            labelIndex: labelIndex,
-            summaries: summaries,
-            inputs: inputs
-        )
         let optOut = inputs.optOuts[goal] ?? (0, 0)
-        let model = ModelFiles.GoalModel(
+        let effectSD = Dictionary(uniqueKeysWithValues: fitted.effectSD.map { ($0.key.rawValue, $0.value) })
+        let goalRows = rows.filter { $0.goalCount > 0 }.count
+        let signatures = set.signatures.map { $0.map { set.labelSets[$0] } }
+        var campaignBaselines: [String: Double] = [:]
+        for (index, campaign) in campaigns.enumerated() {
+            campaignBaselines[campaign] = fitted.global[fitted.parameters.campaign(index)]
+        }
+        var model = ModelFiles.GoalModel(
             goal: goal,
             labels: labels,
+            signatures: signatures,
+            campaignBaselines: campaignBaselines,
             messageRows: messageRows,
             controlRows: controlRows,
-            goalRows: rows.filter { $0.goalCount > 0 }.count,
-            effectSD: Dictionary(uniqueKeysWithValues: fitted.effectSD.map { ($0.key.rawValue, $0.value) }),
+            goalRows: goalRows,
+            effectSD: effectSD,
             logLikelihood: fitted.logLikelihood,
             newtonRounds: fitted.newtonRounds,
             groupSummaries: groupSummaries,
             // Beta(1, 99) prior: a 1 % opt-out rate until deliveries say otherwise.
             optOutRate: (Double(optOut.optedOut) + 1) / (Double(optOut.delivered) + 100),
-            posteriorWidening: monitoring?.posteriorWidening ?? 1,
-            monitoring: monitoring
+            posteriorWidening: 1,
+            monitoring: nil
         )
+        model.monitoring = monitor(model, rows: rows, summaries: summaries, inputs: inputs)
+        model.posteriorWidening = model.monitoring?.posteriorWidening ?? 1
         return (model, summaries)
     }
 
@@ -310,70 +320,80 @@ public enum TrainModelJob {
     /// The newest day's rows predicted by the previous model (trained before they existed) and by this
     /// one, and the label scores of a sample of users under both (``ModelMonitoringReport``).
     static func monitor(
-        goal: String,
+        _ model: ModelFiles.GoalModel,
         rows: [TrainingOutcome],
-        labels: [String],
-        labelIndex: [String: Int],
         summaries: [[Float]],
         inputs: Inputs
     ) -> ModelMonitoringReport? {
         let dayStart = inputs.reference.secondsSinceEpoch - Timestamp.secondsPerDay
         let windows = inputs.windowCount
         let previous = inputs.previous
-        let previousGoal = previous?.goalIndex(goal)
-        let previousLabels = previousGoal.map { previous!.manifest.goals[$0].labels } ?? []
-        let previousIndex = Dictionary(previousLabels.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let previousGoalIndex = previous?.goalIndex(model.goal)
+        let previousGoal = previousGoalIndex.map { previous!.manifest.goals[$0] }
         let previousWindows = previous?.manifest.windowCount ?? 0
         func previousSummary(_ user: Int) -> ScoreSummary? {
-            guard let previous, let previousGoal else { return nil }
+            guard let previous, let previousGoalIndex else { return nil }
             return previous.summary(
-                goalIndex: previousGoal,
+                goalIndex: previousGoalIndex,
                 userID: inputs.userIDs[user],
                 cluster: inputs.clusters[user]
-            )
-            .summary
+            ).summary
         }
-        func probability(_ summary: ScoreSummary, labels: [Int], window: Int?, isMessage: Bool) -> Double {
-            guard isMessage else { return summary.baselineProbability }
-            return summary.baselineProbability + summary.lift(labels: labels, window: window)
+        func currentSummary(_ user: Int) -> ScoreSummary {
+            ScoreSummary(
+                packed: summaries[user],
+                labels: model.labels.count,
+                windows: windows,
+                signatures: model.signatures.count
+            )
+        }
+        /// The probability `goal`'s model gives `row`; `nil` when its labels are no signature of it.
+        func probability(
+            _ summary: ScoreSummary,
+            _ goal: ModelFiles.GoalModel,
+            windows: Int,
+            _ row: TrainingOutcome
+        )
+            -> Double?
+        {
+            let offset = goal.campaignBaselines[row.campaign] ?? 0
+            guard row.isMessage else { return summary.baselineProbability(offset: offset) }
+            guard let signature = goal.signature(ofLabels: row.labels) else { return nil }
+            let labels = row.labels.compactMap { goal.labels.firstIndex(of: $0) }
+            let window = row.windowIndex.flatMap { (0..<windows).contains($0) ? $0 : nil }
+            return summary.baselineProbability(offset: offset)
+                + summary.lift(signature: signature, labels: labels, window: window, offset: offset)
         }
         var monitored: [ModelMonitoringReport.Row] = []
         for row in rows where row.referenceTime.secondsSinceEpoch > dayStart {
-            let current = ScoreSummary(packed: summaries[row.userIndex], labels: labels.count, windows: windows)
-            let window = row.windowIndex.flatMap { (0..<windows).contains($0) ? $0 : nil }
-            let before = previousSummary(row.userIndex).map { summary in
-                probability(
-                    summary,
-                    labels: row.labels.compactMap { previousIndex[$0] },
-                    window: window.flatMap { $0 < previousWindows ? $0 : nil },
-                    isMessage: row.isMessage
-                )
+            guard let current = probability(currentSummary(row.userIndex), model, windows: windows, row) else {
+                continue
             }
-            monitored.append(
-                ModelMonitoringReport.Row(
-                    outcome: row.goalCount > 0,
-                    previous: before,
-                    current: probability(
-                        current,
-                        labels: row.labels.compactMap { labelIndex[$0] },
-                        window: window,
-                        isMessage: row.isMessage
-                    )
-                )
-            )
+            let before = previousGoal.flatMap { goal in
+                previousSummary(row.userIndex).flatMap { probability($0, goal, windows: previousWindows, row) }
+            }
+            monitored.append(ModelMonitoringReport.Row(outcome: row.goalCount > 0, previous: before, current: current))
         }
         // Label scores (target − baseline) of the labels both models know, over a sample of users.
         var previousScores: [Double] = []
         var currentScores: [Double] = []
-        if previousGoal != nil {
-            let shared = labels.enumerated().compactMap { index, label in previousIndex[label].map { (index, $0) } }
+        if let previousGoal {
+            let shared = model.labels.enumerated().compactMap { index, label -> (Int, Int, Int, Int)? in
+                guard let old = previousGoal.labels.firstIndex(of: label),
+                    let signature = model.signature(containing: label),
+                    let oldSignature = previousGoal.signature(containing: label)
+                else { return nil }
+                return (index, signature, old, oldSignature)
+            }
             let step = max(1, inputs.userIDs.count / monitoringSampleUsers)
             for user in stride(from: 0, to: inputs.userIDs.count, by: step) {
                 guard let before = previousSummary(user) else { continue }
-                let now = ScoreSummary(packed: summaries[user], labels: labels.count, windows: windows)
-                for (index, old) in shared {
-                    currentScores.append(now.labelTarget(index) - now.baselineProbability)
-                    previousScores.append(before.labelTarget(old) - before.baselineProbability)
+                let now = currentSummary(user)
+                for (index, signature, old, oldSignature) in shared {
+                    currentScores.append(now.labelTarget(index, signature: signature) - now.baselineProbability)
+                    previousScores.append(
+                        before.labelTarget(old, signature: oldSignature) - before.baselineProbability
+                    )
                 }
             }
         }

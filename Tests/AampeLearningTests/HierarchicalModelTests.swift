@@ -122,7 +122,10 @@ struct HierarchicalModelTests {
         // The mean message effect: 0.8 (the label deviations average 0 in this world).
         // The mean message effect: 0.8, plus window 0's 0.5 spread over five windows (the label effects
         // average 0 in this world).
-        #expect(abs(Double(cluster0.messageLogit) - (world.messageEffect + 0.1)) < 0.25, "\(cluster0.messageLogit)")
+        #expect(
+            abs(Double(cluster0.messageLogits[0]) - (world.messageEffect + 0.1)) < 0.25,
+            "\(cluster0.messageLogits[0])"
+        )
         // The baseline at x: −2 + 0.5 x.
         let x = Double(Self.set.userVectors[2])
         #expect(abs(Double(cluster0.baselineLogit) - (world.baseline + world.landscapeSlope * x)) < 0.3)
@@ -152,13 +155,15 @@ struct HierarchicalModelTests {
         let summary = Self.scorer.summary(ofUser: 4)
         let base = 1 / (1 + exp(-Double(summary.baselineLogit)))
         #expect(abs(summary.baselineProbability - base) < 1e-12)
-        let target = 1 / (1 + exp(-Double(summary.baselineLogit + summary.messageLogit + summary.labelDeviation[0])))
-        #expect(abs(summary.labelTarget(0) - target) < 1e-9)
+        let target =
+            1 / (1 + exp(-Double(summary.baselineLogit + summary.messageLogits[0] + summary.labelDeviation[0])))
+        #expect(abs(summary.labelTarget(0, signature: 0) - target) < 1e-9)
         let logit =
-            Double(summary.baselineLogit + summary.messageLogit + summary.labelDeviation[1])
+            Double(summary.baselineLogit + summary.messageLogits[0] + summary.labelDeviation[1])
             + Double(summary.labelDeviation[3] + summary.windowDeviation[4])
-        #expect(abs(summary.lift(labels: [1, 3], window: 4) - (1 / (1 + exp(-logit)) - base)) < 1e-6)
-        let packed = ScoreSummary(packed: summary.packed, labels: 4, windows: 5)
+        #expect(abs(summary.lift(signature: 0, labels: [1, 3], window: 4) - (1 / (1 + exp(-logit)) - base)) < 1e-6)
+        let packed = ScoreSummary(packed: summary.packed, labels: 4, windows: 5, signatures: 1)
+        #expect(Self.set.signatures == [[0, 1]], "every message carries a tone and a value")
         #expect(packed == summary)
     }
 

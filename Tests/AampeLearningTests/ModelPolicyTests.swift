@@ -14,8 +14,8 @@ struct ModelPolicyTests {
         ScoreSummary(
             baselineLogit: -3,
             baselineSD: 0.1,
-            messageLogit: message,
-            messageSD: sd,
+            messageLogits: [message],
+            messageSDs: [sd],
             labelDeviation: [tone, -tone],
             labelSD: [sd, sd],
             windowDeviation: [0, 0],
@@ -35,7 +35,9 @@ struct ModelPolicyTests {
         let summary = Self.summary(message: 1, tone: 0.1, sd: 0.3)
         var settings = ModelPolicySettings()
         settings.draws = 400
-        var policy = ModelPolicy(labels: Self.labels, settings: settings, seed: 3) { _ in summary }
+        var policy = ModelPolicy(labels: Self.labels, signatures: [["tone"]], settings: settings, seed: 3) { _ in
+            summary
+        }
         let decisions = policy.decide(Self.candidates(4_000))
         let playful = decisions.filter { $0.choice == Self.playful }
         let expected = 0.5 * (1 + erf(0.2 / (2 * 0.09).squareRoot() / 2.0.squareRoot()))
@@ -60,10 +62,14 @@ struct ModelPolicyTests {
         // N(0.8, 0.5² + 0.5²), so in Φ(0.8 / √0.5) = 0.871 of the rounds (standard error 0.0075 at 2,000).
         let uncertain = Self.summary(message: 0.5, tone: 0.3, sd: 0.5)
         settings.preferentialConfidence = 0.84
-        var below = ModelPolicy(labels: Self.labels, settings: settings, seed: 5) { _ in uncertain }
+        var below = ModelPolicy(labels: Self.labels, signatures: [["tone"]], settings: settings, seed: 5) { _ in
+            uncertain
+        }
         #expect(below.decide(Self.candidates(200)).allSatisfy { $0.mode == .preferential })
         settings.preferentialConfidence = 0.90
-        var above = ModelPolicy(labels: Self.labels, settings: settings, seed: 5) { _ in uncertain }
+        var above = ModelPolicy(labels: Self.labels, signatures: [["tone"]], settings: settings, seed: 5) { _ in
+            uncertain
+        }
         let conditioned = above.decide(Self.candidates(200))
         #expect(conditioned.allSatisfy { $0.mode == .conditioned })
         // Conditioned users are spread evenly within each cluster: 50 of each choice in each.
@@ -76,17 +82,27 @@ struct ModelPolicyTests {
         let lift = 1 / (1 + exp(-(-3 + 0.5 + 0.3))) - 1 / (1 + exp(3.0))
         settings.preferentialConfidence = 0.8
         settings.minimumLift = lift + 1e-4
-        var skipping = ModelPolicy(labels: Self.labels, settings: settings, seed: 5) { _ in uncertain }
+        var skipping = ModelPolicy(labels: Self.labels, signatures: [["tone"]], settings: settings, seed: 5) { _ in
+            uncertain
+        }
         let skipped = skipping.decide(Self.candidates(10))
         #expect(skipped.allSatisfy { $0.mode == .skipped && $0.choice == nil && $0.propensity == 1 })
         #expect(abs((skipped[0].expectedLift ?? 0) - lift) < 1e-6)
         settings.minimumLift = lift - 1e-4
-        var sending = ModelPolicy(labels: Self.labels, settings: settings, seed: 5) { _ in uncertain }
+        var sending = ModelPolicy(labels: Self.labels, signatures: [["tone"]], settings: settings, seed: 5) { _ in
+            uncertain
+        }
         #expect(sending.decide(Self.candidates(10)).allSatisfy { $0.mode != .skipped })
         // The opt-out risk counts against the lift: a cost that outweighs it skips.
         settings.minimumLift = 0
         settings.optOutCost = 1
-        var risky = ModelPolicy(labels: Self.labels, settings: settings, optOutRate: lift * 1.01, seed: 5) { _ in
+        var risky = ModelPolicy(
+            labels: Self.labels,
+            signatures: [["tone"]],
+            settings: settings,
+            optOutRate: lift * 1.01,
+            seed: 5
+        ) { _ in
             uncertain
         }
         #expect(risky.decide(Self.candidates(10)).allSatisfy { $0.mode == .skipped })
@@ -101,11 +117,42 @@ struct ModelPolicyTests {
         let summary = Self.summary(message: 0.5, tone: 0.3, sd: 0.3)
         var settings = ModelPolicySettings()
         settings.draws = 2_000
-        var narrow = ModelPolicy(labels: Self.labels, settings: settings, seed: 9) { _ in summary }
+        var narrow = ModelPolicy(labels: Self.labels, signatures: [["tone"]], settings: settings, seed: 9) { _ in
+            summary
+        }
         #expect(narrow.decide(Self.candidates(100)).allSatisfy { $0.mode == .preferential })
-        var wide = ModelPolicy(labels: Self.labels, settings: settings, posteriorWidening: 9, seed: 9) { _ in
+        var wide = ModelPolicy(
+            labels: Self.labels,
+            signatures: [["tone"]],
+            settings: settings,
+            posteriorWidening: 9,
+            seed: 9
+        ) { _ in
             summary
         }
         #expect(wide.decide(Self.candidates(100)).allSatisfy { $0.mode == .conditioned })
+    }
+
+    @Test("a choice whose label sets the model has no message effect for leaves its user conditioned")
+    func unknownSignature() {
+        let summary = Self.summary(message: 2, tone: 0.3, sd: 0.1)
+        var policy = ModelPolicy(labels: Self.labels, signatures: [["tone"]], seed: 4) { _ in summary }
+        let greeting = AssignmentChoice(variant: 2, labels: ["tone=plain", "greeting=name"], window: 0)
+        let decisions = policy.decide(Self.candidates(10, choices: [Self.playful, greeting]))
+        #expect(decisions.allSatisfy { $0.mode == .conditioned })
+        #expect(decisions.allSatisfy { $0.propensity == 0.5 })
+    }
+
+    @Test("the campaign's baseline offset moves the baseline the lift is measured from")
+    func campaignOffset() {
+        // Message +2 on a −3 baseline: lift σ(−1 + 0.3) − σ(−3); with an offset of +2, σ(1.3) − σ(−1).
+        let summary = Self.summary(message: 2, tone: 0.3, sd: 0.01)
+        let plain = ModelPolicy(labels: Self.labels, signatures: [["tone"]], seed: 4) { _ in summary }
+        let shifted = ModelPolicy(labels: Self.labels, signatures: [["tone"]], baselineOffset: 2, seed: 4) { _ in
+            summary
+        }
+        let logistic = { (x: Double) in 1 / (1 + exp(-x)) }
+        #expect(abs((plain.lift(of: Self.playful, summary: summary) ?? 0) - (logistic(-0.7) - logistic(-3))) < 1e-6)
+        #expect(abs((shifted.lift(of: Self.playful, summary: summary) ?? 0) - (logistic(1.3) - logistic(-1))) < 1e-6)
     }
 }

@@ -150,9 +150,12 @@ struct CampaignAssigner {
         let userIDs = inputs.userIDs
         return ModelPolicy(
             labels: goal.labels,
+            signatures: goal.signatures,
             settings: policySettings,
             optOutRate: goal.optOutRate,
             posteriorWidening: goal.posteriorWidening,
+            // A campaign new since training has no offset of its own: the population's baseline.
+            baselineOffset: goal.campaignBaselines[campaign.name] ?? 0,
             seed: seed
         ) { candidate in
             guard candidate.user >= 0, candidate.user < userIDs.count else { return nil }

@@ -28,10 +28,10 @@ public struct ModelPolicySettings: Sendable, Codable, Hashable {
 /// and the window, preferential for a user whose best choice is confidently above their baseline,
 /// conditioned (an even spread) for everyone else, and no send where nothing is expected to help.
 ///
-/// For each user with a ``ScoreSummary``, every choice's lift is σ(baseline + message + Σ label
-/// deviations + window deviation) − σ(baseline). The policy:
+/// For each user with a ``ScoreSummary``, every choice's lift is σ(baseline + message(signature) + Σ label
+/// deviations + window deviation) − σ(baseline), the baseline with the campaign's offset. The policy:
 ///
-/// 1. draws `draws` rounds from the posterior (message effect, each label's and each window's deviation,
+/// 1. draws `draws` rounds from the posterior (each signature's message effect, each label's and window's deviation,
 ///    independent normals with their standard deviations × √``posteriorWidening``) and counts how often
 ///    each choice has the largest lift, and how often the posterior-mean best choice c* has a positive one;
 /// 2. **skips** the user when c*'s expected lift, less `optOutCost` × ``optOutRate``, is below
@@ -51,18 +51,25 @@ public struct ModelPolicy: AssignmentPolicy {
     public let optOutRate: Double
     /// The factor applied to posterior variances.
     public let posteriorWidening: Double
+    /// The campaign's baseline offset (logits), added to every summary's baseline.
+    public let baselineOffset: Double
     private let labelIndex: [String: Int]
+    /// Sorted set names → the summaries' signature index.
+    private let signatureIndex: [[String]: Int]
     private let summaryOf: (AssignmentCandidate) -> ScoreSummary?
     private var generator: SplitMix64
     private var spread: ClusterSpreadPolicy
 
-    /// A policy over the model whose labels are `labels` (summaries index them in this order), reading a
-    /// candidate's summary with `summary`.
+    /// A policy over the model whose labels are `labels` and whose message effects are per `signatures`
+    /// (sorted label-set names; summaries index both in these orders), reading a candidate's summary with
+    /// `summary`. A choice whose labels' sets are no signature cannot be scored: its user is conditioned.
     public init(
         labels: [String],
+        signatures: [[String]] = [],
         settings: ModelPolicySettings = ModelPolicySettings(),
         optOutRate: Double = 0,
         posteriorWidening: Double = 1,
+        baselineOffset: Double = 0,
         seed: UInt64,
         summary: @escaping (AssignmentCandidate) -> ScoreSummary?
     ) {
@@ -70,7 +77,9 @@ public struct ModelPolicy: AssignmentPolicy {
         self.settings = settings
         self.optOutRate = optOutRate
         self.posteriorWidening = max(1, posteriorWidening)
+        self.baselineOffset = baselineOffset
         labelIndex = Dictionary(labels.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        signatureIndex = Dictionary(signatures.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         summaryOf = summary
         generator = SplitMix64(seed: seed)
         spread = ClusterSpreadPolicy(seed: seed ^ 0x5DEE_CE66_D1CE_5EED)
@@ -81,11 +90,12 @@ public struct ModelPolicy: AssignmentPolicy {
         var decisions = candidates.map { AssignmentDecision.skipped(user: $0.user) }
         var conditioned: [Int] = []
         for (index, candidate) in candidates.enumerated() where !candidate.choices.isEmpty {
-            guard let summary = summaryOf(candidate) else {
+            guard let summary = summaryOf(candidate),
+                let evaluation = evaluate(candidate.choices, summary: summary)
+            else {
                 conditioned.append(index)
                 continue
             }
-            let evaluation = evaluate(candidate.choices, summary: summary)
             let best = evaluation.meanLifts.indices.max { evaluation.meanLifts[$0] < evaluation.meanLifts[$1] }!
             let net = evaluation.meanLifts[best] - settings.optOutCost * optOutRate
             if net < settings.minimumLift {
@@ -106,20 +116,28 @@ public struct ModelPolicy: AssignmentPolicy {
         }
         let spreadDecisions = spread.decide(conditioned.map { candidates[$0] })
         for (index, decision) in zip(conditioned, spreadDecisions) {
-            let lifts = summaryOf(candidates[index]).map { summary in
-                decision.choice.map { lift(of: $0, summary: summary) }
+            let expected = summaryOf(candidates[index]).flatMap { summary in
+                decision.choice.flatMap { self.lift(of: $0, summary: summary) }
             }
             decisions[index] = decision
-            decisions[index].expectedLift = lifts ?? nil
+            decisions[index].expectedLift = expected
         }
         return decisions
     }
 
-    /// The posterior-mean lift of `choice` for a user with `summary`.
-    public func lift(of choice: AssignmentChoice, summary: ScoreSummary) -> Double {
+    /// The posterior-mean lift of `choice` for a user with `summary`; `nil` when its labels' sets are no
+    /// signature of the model.
+    public func lift(of choice: AssignmentChoice, summary: ScoreSummary) -> Double? {
+        guard let signature = signature(of: choice) else { return nil }
         let labels = choice.labels.compactMap { labelIndex[$0] }
         let window = choice.window >= 0 && choice.window < summary.windowDeviation.count ? choice.window : nil
-        return summary.lift(labels: labels, window: window)
+        return summary.lift(signature: signature, labels: labels, window: window, offset: baselineOffset)
+    }
+
+    /// The signature of `choice`'s labels.
+    func signature(of choice: AssignmentChoice) -> Int? {
+        let sets = Set(choice.labels.map { ModelFiles.GoalModel.setName(of: $0) }).sorted()
+        return signatureIndex[sets]
     }
 
     struct Evaluation {
@@ -130,14 +148,23 @@ public struct ModelPolicy: AssignmentPolicy {
         var bestPositiveShare: Double
     }
 
-    /// The Thompson rounds for one user.
-    mutating func evaluate(_ choices: [AssignmentChoice], summary: ScoreSummary) -> Evaluation {
-        // Each choice's labels and window as indices into the user's distinct ones.
+    /// The Thompson rounds for one user; `nil` when a choice's labels are no signature of the model.
+    mutating func evaluate(_ choices: [AssignmentChoice], summary: ScoreSummary) -> Evaluation? {
+        // Each choice's signature, labels and window as indices into the user's distinct ones.
+        var signatures: [Int] = []
         var labels: [Int] = []
         var windows: [Int] = []
+        var choiceSignature: [Int] = []
         var choiceLabels: [[Int]] = []
         var choiceWindow: [Int] = []
         for choice in choices {
+            guard let signature = signature(of: choice), signature < summary.messageLogits.count else { return nil }
+            if let position = signatures.firstIndex(of: signature) {
+                choiceSignature.append(position)
+            } else {
+                signatures.append(signature)
+                choiceSignature.append(signatures.count - 1)
+            }
             choiceLabels.append(
                 choice.labels.compactMap { labelIndex[$0] }.map { label in
                     if let position = labels.firstIndex(of: label) { return position }
@@ -157,18 +184,18 @@ public struct ModelPolicy: AssignmentPolicy {
             }
         }
         let widen = posteriorWidening.squareRoot()
-        let baseline = Double(summary.baselineLogit)
+        let baseline = Double(summary.baselineLogit) + baselineOffset
         let baseProbability = logistic(baseline)
-        func lifts(message: Double, label: (Int) -> Double, window: (Int) -> Double) -> [Double] {
+        func lifts(message: (Int) -> Double, label: (Int) -> Double, window: (Int) -> Double) -> [Double] {
             choices.indices.map { choice in
-                var logit = baseline + message
+                var logit = baseline + message(choiceSignature[choice])
                 for position in choiceLabels[choice] { logit += label(position) }
                 if choiceWindow[choice] >= 0 { logit += window(choiceWindow[choice]) }
                 return logistic(logit) - baseProbability
             }
         }
         let meanLifts = lifts(
-            message: Double(summary.messageLogit),
+            message: { Double(summary.messageLogits[signatures[$0]]) },
             label: { Double(summary.labelDeviation[labels[$0]]) },
             window: { Double(summary.windowDeviation[windows[$0]]) }
         )
@@ -177,10 +204,15 @@ public struct ModelPolicy: AssignmentPolicy {
         var roundWinners: [Int] = []
         roundWinners.reserveCapacity(settings.draws)
         var bestPositive = 0
+        var messageDraws = [Double](repeating: 0, count: signatures.count)
         var labelDraws = [Double](repeating: 0, count: labels.count)
         var windowDraws = [Double](repeating: 0, count: windows.count)
         for _ in 0..<settings.draws {
-            let message = Double(summary.messageLogit) + widen * Double(summary.messageSD) * generator.nextNormal()
+            for (position, signature) in signatures.enumerated() {
+                messageDraws[position] =
+                    Double(summary.messageLogits[signature]) + widen * Double(summary.messageSDs[signature])
+                    * generator.nextNormal()
+            }
             for (position, label) in labels.enumerated() {
                 labelDraws[position] =
                     Double(summary.labelDeviation[label]) + widen * Double(summary.labelSD[label])
@@ -191,7 +223,7 @@ public struct ModelPolicy: AssignmentPolicy {
                     Double(summary.windowDeviation[window]) + widen * Double(summary.windowSD[window])
                     * generator.nextNormal()
             }
-            let drawn = lifts(message: message, label: { labelDraws[$0] }, window: { windowDraws[$0] })
+            let drawn = lifts(message: { messageDraws[$0] }, label: { labelDraws[$0] }, window: { windowDraws[$0] })
             let winner = drawn.indices.max { drawn[$0] < drawn[$1] }!
             wins[winner] += 1
             roundWinners.append(winner)

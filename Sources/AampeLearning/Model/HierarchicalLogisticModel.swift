@@ -45,7 +45,8 @@ public enum HierarchicalLogisticModel {
             dimension: set.dimension,
             labelCount: set.labels.count,
             windowCount: set.windowCount,
-            groupCount: set.groupCount
+            groupCount: set.groupCount,
+            campaignCount: set.campaigns.count
         )
         var sd: [ModelParameters.Component: Double] = [:]
         for component in ModelParameters.Component.allCases { sd[component] = settings.initialEffectSD }
@@ -210,6 +211,7 @@ private struct FitState {
         features.append((layout.intercept, 1))
         for j in 0..<k { features.append((layout.gamma(j), Double(set.userVectors[user * k + j]))) }
         features.append((layout.groupBaseline(group), 1))
+        if layout.campaignCount > 0 { features.append((layout.campaign(Int(set.rowCampaign[row])), 1)) }
         guard set.rowIsMessage[row] else { return }
         features.append((layout.message, 1))
         features.append((layout.groupMessage(group), 1))

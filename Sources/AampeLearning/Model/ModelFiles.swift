@@ -23,7 +23,7 @@ public enum ModelFiles {
     public enum UserColumn: String, CaseIterable, Sendable {
         /// Dictionary: external user id → row.
         case userID = "user_id"
-        /// f32 × (4 + 2 labels + 2 windows), RAW: the packed ``ScoreSummary``.
+        /// f32 × (2 + 2 signatures + 2 labels + 2 windows), RAW: the packed ``ScoreSummary``.
         case summary
     }
 
@@ -82,6 +82,10 @@ public enum ModelFiles {
         public var goal: String
         /// The label vocabulary, `set=label`; a summary's label k is `labels[k]`.
         public var labels: [String]
+        /// The label-set combinations a summary has a message effect for, by set name, each sorted.
+        public var signatures: [[String]]
+        /// Each campaign's baseline offset (logits), added to a summary's baseline for its messages.
+        public var campaignBaselines: [String: Double]
         /// Training rows: messages, control rows, and those with the goal.
         public var messageRows: Int
         public var controlRows: Int
@@ -106,6 +110,8 @@ public enum ModelFiles {
         public init(
             goal: String,
             labels: [String],
+            signatures: [[String]],
+            campaignBaselines: [String: Double],
             messageRows: Int,
             controlRows: Int,
             goalRows: Int,
@@ -119,6 +125,8 @@ public enum ModelFiles {
         ) {
             self.goal = goal
             self.labels = labels
+            self.signatures = signatures
+            self.campaignBaselines = campaignBaselines
             self.messageRows = messageRows
             self.controlRows = controlRows
             self.goalRows = goalRows
@@ -131,8 +139,31 @@ public enum ModelFiles {
             self.monitoring = monitoring
         }
 
+        /// The width of this goal's summaries.
+        public func summaryWidth(windows: Int) -> Int {
+            ScoreSummary.width(labels: labels.count, windows: windows, signatures: signatures.count)
+        }
+
+        /// The signature of a message with `labels` (`set=label`): the one whose sets are exactly theirs.
+        public func signature(ofLabels labels: [String]) -> Int? {
+            let sets = Set(labels.map { Self.setName(of: $0) }).sorted()
+            return signatures.firstIndex(of: sets)
+        }
+
+        /// The first signature that holds `label`'s set: the message effect a label's score is read with.
+        public func signature(containing label: String) -> Int? {
+            let set = Self.setName(of: label)
+            return signatures.firstIndex { $0.contains(set) }
+        }
+
+        /// The set part of `set=label`.
+        public static func setName(of label: String) -> String {
+            label.split(separator: "=", maxSplits: 1).first.map(String.init) ?? label
+        }
+
         enum CodingKeys: String, CodingKey {
-            case goal, labels, monitoring
+            case goal, labels, monitoring, signatures
+            case campaignBaselines = "campaign_baselines"
             case messageRows = "message_rows"
             case controlRows = "control_rows"
             case goalRows = "goal_rows"
@@ -183,7 +214,7 @@ public final class ServedModel: ModelView, @unchecked Sendable {
             let reader = try generation.segment(ModelFiles.scores(goalIndex: index))
             let ids = try reader.dictionaryColumn(ModelFiles.UserColumn.userID.rawValue)
             let vectors = try reader.vectorColumn(ModelFiles.UserColumn.summary.rawValue)
-            let width = ScoreSummary.width(labels: goal.labels.count, windows: manifest.windowCount)
+            let width = goal.summaryWidth(windows: manifest.windowCount)
             guard ids.count == manifest.userCount, vectors.count == ids.count, vectors.dimension == width,
                 vectors.rawElements != nil
             else {
@@ -234,14 +265,22 @@ public final class ServedModel: ModelView, @unchecked Sendable {
     public func summary(goalIndex: Int, userID: String, cluster: Int?) -> (summary: ScoreSummary, source: Source) {
         let goal = manifest.goals[goalIndex]
         if let row = userIDs[goalIndex].row(for: userID), let packed = summaries[goalIndex].rawVector(at: row) {
-            return (ScoreSummary(packed: packed, labels: goal.labels.count, windows: manifest.windowCount), .user)
+            return (
+                ScoreSummary(
+                    packed: packed,
+                    labels: goal.labels.count,
+                    windows: manifest.windowCount,
+                    signatures: goal.signatures.count
+                ), .user
+            )
         }
         if let cluster, cluster >= 0, cluster <= manifest.clusterCount {
             return (
                 ScoreSummary(
                     packed: goal.groupSummaries[cluster],
                     labels: goal.labels.count,
-                    windows: manifest.windowCount
+                    windows: manifest.windowCount,
+                    signatures: goal.signatures.count
                 ), .cluster(cluster)
             )
         }
@@ -249,7 +288,8 @@ public final class ServedModel: ModelView, @unchecked Sendable {
             ScoreSummary(
                 packed: goal.groupSummaries[manifest.clusterCount + 1],
                 labels: goal.labels.count,
-                windows: manifest.windowCount
+                windows: manifest.windowCount,
+                signatures: goal.signatures.count
             ), .population
         )
     }

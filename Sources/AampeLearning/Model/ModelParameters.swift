@@ -4,7 +4,7 @@
 /// The model's logit for a row of user u in group g, with landscape vector x:
 ///
 /// ```
-/// baseline:  b0 + γ·x + b_g + b_u
+/// baseline:  b0 + c_k + γ·x + b_g + b_u     (c_k: the row's campaign)
 /// message:   + a0 + a_g + Σ_ℓ (α_ℓ + α_ℓg + α_ℓu + δ_ℓ·x) + ω_w + ω_wg + β · logAvailability_u(w)
 /// ```
 ///
@@ -17,12 +17,14 @@ public struct ModelParameters: Sendable, Hashable, Codable {
     public let labelCount: Int
     public let windowCount: Int
     public let groupCount: Int
+    public let campaignCount: Int
 
-    public init(dimension: Int, labelCount: Int, windowCount: Int, groupCount: Int) {
+    public init(dimension: Int, labelCount: Int, windowCount: Int, groupCount: Int, campaignCount: Int = 0) {
         self.dimension = dimension
         self.labelCount = labelCount
         self.windowCount = windowCount
         self.groupCount = groupCount
+        self.campaignCount = campaignCount
     }
 
     public var intercept: Int { 0 }
@@ -32,8 +34,10 @@ public struct ModelParameters: Sendable, Hashable, Codable {
     public func window(_ w: Int) -> Int { 2 + dimension + labelCount + w }
     public func interaction(_ l: Int, _ j: Int) -> Int { 2 + dimension + labelCount + windowCount + l * dimension + j }
     public var availability: Int { 2 + dimension + labelCount + windowCount + labelCount * dimension }
+    /// Campaign c's baseline offset (a population effect).
+    public func campaign(_ c: Int) -> Int { availability + 1 + c }
     /// The first cluster parameter.
-    var groupBase: Int { availability + 1 }
+    var groupBase: Int { availability + 1 + campaignCount }
     var groupStride: Int { 2 + labelCount + windowCount }
     public func groupBaseline(_ g: Int) -> Int { groupBase + g * groupStride }
     public func groupMessage(_ g: Int) -> Int { groupBase + g * groupStride + 1 }

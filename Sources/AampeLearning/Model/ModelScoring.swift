@@ -1,64 +1,81 @@
 /// One user's personalization scores in the form the generation stores and assignment samples from: the
-/// baseline logit, the mean message effect, and each label's and window's deviation from its set's mean,
-/// each with its posterior standard deviation (logits).
+/// baseline logit, the mean message effect of each label-set combination a message can carry (a
+/// *signature*: the sets of a formula's blocks), and each label's and window's deviation from its set's
+/// mean, each with its posterior standard deviation (logits).
 ///
-/// A message with one label ℓ_s per label set s, sent in window w, has the logit
-/// `baseline + message + Σ_s deviation(ℓ_s) + deviation(w)`; a set the message has no label of adds 0 (its
-/// mean). So:
+/// A message whose labels ℓ_s cover the sets of signature σ, sent in window w, has the logit
+/// `baseline + message(σ) + Σ_s deviation(ℓ_s) + deviation(w)`. So:
 ///
-/// - the **baseline probability** is σ(baseline): the goal without a message;
-/// - a label's **target probability** is σ(baseline + message + deviation(ℓ)), the other sets and the
-///   window at their means, and its **personalization score** is target − baseline; likewise a window's.
+/// - the **baseline probability** is σ(baseline): the goal without a message (before a campaign's own
+///   baseline offset, which the model keeps per campaign);
+/// - a label's **target probability** is σ(baseline + message(σ) + deviation(ℓ)) for a signature σ that
+///   holds its set, the other sets and the window at their means, and its **personalization score** is
+///   target − baseline; a window's likewise, with the first signature.
 ///
-/// Deviations are contrasts within a set, so their uncertainty is small once the set's labels are
-/// compared, even where the level of all of them together (``messageLogit``) is less certain.
+/// Deviations are contrasts within a set, and each signature's message effect is what the messages that
+/// carry those sets did on average, so both are identified by the data even where the split between
+/// the message intercept and the label effects is not.
 public struct ScoreSummary: Sendable, Hashable {
     public var baselineLogit: Float
     public var baselineSD: Float
-    public var messageLogit: Float
-    public var messageSD: Float
+    /// Per signature: the mean message effect and its standard deviation.
+    public var messageLogits: [Float]
+    public var messageSDs: [Float]
     public var labelDeviation: [Float]
     public var labelSD: [Float]
     public var windowDeviation: [Float]
     public var windowSD: [Float]
 
-    /// The number of floats one summary takes for `labels` and `windows`.
-    public static func width(labels: Int, windows: Int) -> Int { 4 + 2 * labels + 2 * windows }
+    /// The number of floats one summary takes.
+    public static func width(labels: Int, windows: Int, signatures: Int) -> Int {
+        2 + 2 * signatures + 2 * labels + 2 * windows
+    }
 
-    /// The summary as `[baseline, sd, message, sd, label deviations…, label sds…, window deviations…,
-    /// window sds…]`.
+    /// The summary as `[baseline, sd, message effects…, their sds…, label deviations…, label sds…, window
+    /// deviations…, window sds…]`.
     public var packed: [Float] {
-        [baselineLogit, baselineSD, messageLogit, messageSD] + labelDeviation + labelSD + windowDeviation + windowSD
+        [baselineLogit, baselineSD] + messageLogits + messageSDs + labelDeviation + labelSD + windowDeviation + windowSD
     }
 
     /// Reads a packed summary.
-    public init(packed: some Collection<Float>, labels: Int, windows: Int) {
+    public init(packed: some Collection<Float>, labels: Int, windows: Int, signatures: Int) {
         let values = Array(packed)
-        precondition(values.count == Self.width(labels: labels, windows: windows), "a summary's width")
+        precondition(
+            values.count == Self.width(labels: labels, windows: windows, signatures: signatures),
+            "a summary's width"
+        )
+        var offset = 0
+        func take(_ count: Int) -> [Float] {
+            defer { offset += count }
+            return Array(values[offset..<(offset + count)])
+        }
         baselineLogit = values[0]
         baselineSD = values[1]
-        messageLogit = values[2]
-        messageSD = values[3]
-        labelDeviation = Array(values[4..<(4 + labels)])
-        labelSD = Array(values[(4 + labels)..<(4 + 2 * labels)])
-        windowDeviation = Array(values[(4 + 2 * labels)..<(4 + 2 * labels + windows)])
-        windowSD = Array(values[(4 + 2 * labels + windows)...])
+        offset = 2
+        messageLogits = take(signatures)
+        messageSDs = take(signatures)
+        labelDeviation = take(labels)
+        labelSD = take(labels)
+        windowDeviation = take(windows)
+        windowSD = take(windows)
     }
 
     public init(
         baselineLogit: Float,
         baselineSD: Float,
-        messageLogit: Float,
-        messageSD: Float,
+        messageLogits: [Float],
+        messageSDs: [Float],
         labelDeviation: [Float],
         labelSD: [Float],
         windowDeviation: [Float],
         windowSD: [Float]
     ) {
+        precondition(messageLogits.count == messageSDs.count && labelDeviation.count == labelSD.count)
+        precondition(windowDeviation.count == windowSD.count && !messageLogits.isEmpty)
         self.baselineLogit = baselineLogit
         self.baselineSD = baselineSD
-        self.messageLogit = messageLogit
-        self.messageSD = messageSD
+        self.messageLogits = messageLogits
+        self.messageSDs = messageSDs
         self.labelDeviation = labelDeviation
         self.labelSD = labelSD
         self.windowDeviation = windowDeviation
@@ -68,23 +85,28 @@ public struct ScoreSummary: Sendable, Hashable {
     /// σ(baseline).
     public var baselineProbability: Double { logistic(Double(baselineLogit)) }
 
-    /// The target probability of label `label`: the other sets and the window at their means.
-    public func labelTarget(_ label: Int) -> Double {
-        logistic(Double(baselineLogit + messageLogit + labelDeviation[label]))
+    /// σ(baseline + `offset`): the baseline of a campaign whose offset is `offset`.
+    public func baselineProbability(offset: Double) -> Double { logistic(Double(baselineLogit) + offset) }
+
+    /// The target probability of label `label` in messages of `signature`: the other sets and the window
+    /// at their means.
+    public func labelTarget(_ label: Int, signature: Int) -> Double {
+        logistic(Double(baselineLogit + messageLogits[signature] + labelDeviation[label]))
     }
 
-    /// The target probability of window `window`, the labels at their means.
-    public func windowTarget(_ window: Int) -> Double {
-        logistic(Double(baselineLogit + messageLogit + windowDeviation[window]))
+    /// The target probability of window `window` in messages of `signature`, the labels at their means.
+    public func windowTarget(_ window: Int, signature: Int = 0) -> Double {
+        logistic(Double(baselineLogit + messageLogits[signature] + windowDeviation[window]))
     }
 
-    /// The expected lift (target − baseline) of a message with `labels` in `window` (nil: none), at the
-    /// posterior means.
-    public func lift(labels: [Int], window: Int?) -> Double {
-        var logit = Double(baselineLogit + messageLogit)
+    /// The expected lift (target − baseline) of a message of `signature` with `labels` in `window` (nil:
+    /// none), at the posterior means, with `offset` added to the baseline (a campaign's).
+    public func lift(signature: Int, labels: [Int], window: Int?, offset: Double = 0) -> Double {
+        let base = Double(baselineLogit) + offset
+        var logit = base + Double(messageLogits[signature])
         for label in labels { logit += Double(labelDeviation[label]) }
         if let window { logit += Double(windowDeviation[window]) }
-        return logistic(logit) - baselineProbability
+        return logistic(logit) - logistic(base)
     }
 }
 
@@ -108,15 +130,15 @@ public struct ModelScorer: Sendable {
     private struct GroupForms {
         /// Over (1, x): baseline.
         var baseline: [Double]
-        /// Over (1, x, mean availability): the mean message effect.
-        var message: [Double]
+        /// Per signature, over (1, x, mean availability): the mean message effect.
+        var messages: [[Double]]
         /// Per label, over (1, x): its deviation.
         var labels: [[Double]]
         /// Per window, over (1, availability deviation): its deviation.
         var windows: [[Double]]
         /// The coefficient vectors (sparse) whose means are read the same way.
         var baselineTerms: [[(Int, Double)]]
-        var messageTerms: [[(Int, Double)]]
+        var messageTerms: [[[(Int, Double)]]]
         var labelTerms: [[[(Int, Double)]]]
         var windowTerms: [[[(Int, Double)]]]
     }
@@ -138,28 +160,33 @@ public struct ModelScorer: Sendable {
         var baselineTerms: [[(Int, Double)]] = [[(layout.intercept, 1)]]
         if let group { baselineTerms[0].append((layout.groupBaseline(group), 1)) }
         for j in 0..<k { baselineTerms.append([(layout.gamma(j), 1)]) }
-        // The mean message effect over (1, x, mean availability).
-        var constant: [(Int, Double)] = [(layout.message, 1)]
-        if let group { constant.append((layout.groupMessage(group), 1)) }
-        for labels in setLabels {
-            for label in labels {
-                constant.append((layout.label(label), 1 / Double(labels.count)))
-                if let group { constant.append((layout.groupLabel(group, label), 1 / Double(labels.count))) }
+        // Each signature's mean message effect over (1, x, mean availability): the message intercept, the
+        // mean of each of its sets' labels, and the mean window.
+        var messageTerms: [[[(Int, Double)]]] = []
+        for signature in set.signatures {
+            var constant: [(Int, Double)] = [(layout.message, 1)]
+            if let group { constant.append((layout.groupMessage(group), 1)) }
+            for labels in signature.map({ setLabels[$0] }) {
+                for label in labels {
+                    constant.append((layout.label(label), 1 / Double(labels.count)))
+                    if let group { constant.append((layout.groupLabel(group, label), 1 / Double(labels.count))) }
+                }
             }
-        }
-        for window in 0..<windows {
-            constant.append((layout.window(window), 1 / Double(windows)))
-            if let group { constant.append((layout.groupWindow(group, window), 1 / Double(windows))) }
-        }
-        var messageTerms: [[(Int, Double)]] = [constant]
-        for j in 0..<k {
-            var term: [(Int, Double)] = []
-            for labels in setLabels {
-                for label in labels { term.append((layout.interaction(label, j), 1 / Double(labels.count))) }
+            for window in 0..<windows {
+                constant.append((layout.window(window), 1 / Double(windows)))
+                if let group { constant.append((layout.groupWindow(group, window), 1 / Double(windows))) }
             }
-            messageTerms.append(term)
+            var terms: [[(Int, Double)]] = [constant]
+            for j in 0..<k {
+                var term: [(Int, Double)] = []
+                for labels in signature.map({ setLabels[$0] }) {
+                    for label in labels { term.append((layout.interaction(label, j), 1 / Double(labels.count))) }
+                }
+                terms.append(term)
+            }
+            terms.append([(layout.availability, 1)])
+            messageTerms.append(terms)
         }
-        messageTerms.append([(layout.availability, 1)])
         // Each label's deviation from its set's mean, over (1, x).
         var labelTerms: [[[(Int, Double)]]] = []
         for label in 0..<set.labels.count {
@@ -190,7 +217,7 @@ public struct ModelScorer: Sendable {
         }
         return GroupForms(
             baseline: gram(baselineTerms),
-            message: gram(messageTerms),
+            messages: messageTerms.map(gram),
             labels: labelTerms.map(gram),
             windows: windowTerms.map(gram),
             baselineTerms: baselineTerms,
@@ -276,12 +303,14 @@ public struct ModelScorer: Sendable {
             value = Float((Double(value) * Double(value) + variance).squareRoot())
         }
         widen(&summary.baselineSD, by: sd(.clusterBaseline) * sd(.clusterBaseline))
-        let labelShare = setLabels.reduce(0.0) { $0 + 1 / Double($1.count) }
-        widen(
-            &summary.messageSD,
-            by: sd(.clusterMessage) * sd(.clusterMessage) + labelShare * sd(.clusterLabel) * sd(.clusterLabel)
-                + sd(.clusterWindow) * sd(.clusterWindow) / Double(set.windowCount)
-        )
+        for (index, signature) in set.signatures.enumerated() {
+            let labelShare = signature.reduce(0.0) { $0 + 1 / Double(setLabels[$1].count) }
+            widen(
+                &summary.messageSDs[index],
+                by: sd(.clusterMessage) * sd(.clusterMessage) + labelShare * sd(.clusterLabel) * sd(.clusterLabel)
+                    + sd(.clusterWindow) * sd(.clusterWindow) / Double(set.windowCount)
+            )
+        }
         for label in 0..<layout.labelCount {
             let peers = Double(setLabels[set.labelSetOfLabel[label]].count)
             widen(&summary.labelSD[label], by: sd(.clusterLabel) * sd(.clusterLabel) * (1 - 1 / peers))
@@ -308,16 +337,21 @@ public struct ModelScorer: Sendable {
         let meanAvailability = availability.reduce(0, +) / Double(max(1, availability.count))
         let baseline = mean(form.baselineTerms, unit) + individualBaseline.mean
         let baselineVariance = quadratic(form.baseline, unit) + individualBaseline.variance
-        var message = mean(form.messageTerms, unit + [meanAvailability])
-        var messageVariance = quadratic(form.message, unit + [meanAvailability])
+        var messages: [Float] = []
+        var messageSDs: [Float] = []
+        for (index, signature) in set.signatures.enumerated() {
+            var message = mean(form.messageTerms[index], unit + [meanAvailability])
+            var variance = quadratic(form.messages[index], unit + [meanAvailability])
+            for labels in signature.map({ setLabels[$0] }) {
+                let share = 1 / Double(labels.count)
+                message += labels.reduce(0.0) { $0 + individualLabel[$1] } * share
+                variance += labels.reduce(0.0) { $0 + individualLabelVariance[$1] } * share * share
+            }
+            messages.append(Float(message))
+            messageSDs.append(Float(variance.squareRoot()))
+        }
         var labelDeviation: [Float] = []
         var labelSD: [Float] = []
-        for labels in setLabels {
-            let share = 1 / Double(labels.count)
-            let individualMean = labels.reduce(0.0) { $0 + individualLabel[$1] } * share
-            message += individualMean
-            messageVariance += labels.reduce(0.0) { $0 + individualLabelVariance[$1] } * share * share
-        }
         for label in 0..<layout.labelCount {
             let peers = setLabels[set.labelSetOfLabel[label]]
             let share = 1 / Double(peers.count)
@@ -341,8 +375,8 @@ public struct ModelScorer: Sendable {
         return ScoreSummary(
             baselineLogit: Float(baseline),
             baselineSD: Float(baselineVariance.squareRoot()),
-            messageLogit: Float(message),
-            messageSD: Float(messageVariance.squareRoot()),
+            messageLogits: messages,
+            messageSDs: messageSDs,
             labelDeviation: labelDeviation,
             labelSD: labelSD,
             windowDeviation: windowDeviation,

@@ -22,6 +22,13 @@ public struct ModelTrainingSet: Sendable {
     public let dimension: Int
     /// Users of the model.
     public let userCount: Int
+    /// The campaigns the rows come from: each has its own baseline offset, since the occasion a campaign
+    /// reaches users on (a cart just abandoned, a weekly slot) changes the goal's rate with or without a
+    /// message.
+    public let campaigns: [String]
+    /// The label-set combinations messages carry (a formula's sets), each sorted, as indices into
+    /// ``labelSets``: a summary keeps one message effect per combination (``ScoreSummary``).
+    public private(set) var signatures: [[Int]]
 
     /// Per user: their group (cluster, or `groupCount - 1`).
     public var userGroups: [Int32]
@@ -33,6 +40,8 @@ public struct ModelTrainingSet: Sendable {
 
     /// Per row: the user (0 ..< ``userCount``), ascending.
     public private(set) var rowUser: [Int32] = []
+    /// Per row: the campaign, an index into ``campaigns``.
+    public private(set) var rowCampaign: [Int32] = []
     /// Per row: whether a message was sent (`false`: a control row).
     public private(set) var rowIsMessage: [Bool] = []
     /// Per row: the window index, or -1 for none (a control row, or a message without one).
@@ -47,7 +56,17 @@ public struct ModelTrainingSet: Sendable {
     public private(set) var rowWeight: [Float] = []
 
     /// An empty set over `labels`, for `userCount` users with no landscape or timing information yet.
-    public init(labels: [String], windowCount: Int, groupCount: Int, dimension: Int, userCount: Int) {
+    /// `signatures` lists label combinations by their labels' sets (a formula's labels, or just its set
+    /// names as `set=`); the combinations of the rows appended later are added to them.
+    public init(
+        labels: [String],
+        windowCount: Int,
+        groupCount: Int,
+        dimension: Int,
+        userCount: Int,
+        campaigns: [String] = [],
+        signatures: [[String]] = []
+    ) {
         precondition(windowCount > 0 && groupCount > 0 && dimension >= 0 && userCount >= 0)
         self.labels = labels
         var sets: [String] = []
@@ -63,6 +82,18 @@ public struct ModelTrainingSet: Sendable {
         }
         labelSets = sets
         labelSetOfLabel = setOfLabel
+        self.campaigns = campaigns
+        var combinations: [[Int]] = []
+        for signature in signatures {
+            let indices = Set(
+                signature.compactMap { name in
+                    sets.firstIndex(of: name.split(separator: "=", maxSplits: 1).first.map(String.init) ?? name)
+                }
+            ).sorted()
+            if !combinations.contains(indices) { combinations.append(indices) }
+        }
+        if combinations.isEmpty { combinations.append(Array(sets.indices)) }
+        self.signatures = combinations
         self.windowCount = windowCount
         self.groupCount = groupCount
         self.dimension = dimension
@@ -78,6 +109,7 @@ public struct ModelTrainingSet: Sendable {
     /// Appends a row; `user` must not be below the previous row's, and every index must be in range.
     public mutating func append(
         user: Int,
+        campaign: Int = 0,
         isMessage: Bool,
         window: Int?,
         labels rowLabels: [Int],
@@ -87,7 +119,9 @@ public struct ModelTrainingSet: Sendable {
         precondition(user >= 0 && user < userCount, "user out of range")
         precondition(rowUser.last.map { Int($0) <= user } ?? true, "rows must be sorted by user")
         precondition(weight > 0 && weight.isFinite, "a row's weight must be positive")
+        precondition(campaigns.isEmpty ? campaign == 0 : campaigns.indices.contains(campaign), "campaign out of range")
         rowUser.append(Int32(user))
+        rowCampaign.append(Int32(campaign))
         rowIsMessage.append(isMessage)
         if let window, isMessage {
             precondition(window >= 0 && window < windowCount, "window out of range")
@@ -100,10 +134,19 @@ public struct ModelTrainingSet: Sendable {
                 precondition(label >= 0 && label < labels.count, "label out of range")
                 self.rowLabels.append(Int32(label))
             }
+            let sets = Set(rowLabels.map { labelSetOfLabel[$0] }).sorted()
+            if !signatures.contains(sets) { signatures.append(sets) }
         }
         rowLabelStart.append(Int32(self.rowLabels.count))
         rowOutcome.append(outcome)
         rowWeight.append(weight)
+    }
+
+    /// The index in ``signatures`` of the combination of sets `labels` (indices into ``labels``) belong
+    /// to, or `nil` when no signature has exactly those sets.
+    public func signature(ofLabels labels: [Int]) -> Int? {
+        let sets = Set(labels.map { labelSetOfLabel[$0] }).sorted()
+        return signatures.firstIndex(of: sets)
     }
 
     /// The labels of the set `set`, as indices into ``labels``.
