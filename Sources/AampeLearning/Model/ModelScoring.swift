@@ -350,3 +350,52 @@ public struct ModelScorer: Sendable {
         )
     }
 }
+
+/// A packed ``ScoreSummary`` read in place, from a scores file's RAW column or a manifest's group summary:
+/// what SCORE answers from without copying the summary into arrays. Its probabilities are computed
+/// exactly as ``ScoreSummary``'s (the logits added in `Float`, then σ in `Double`), so SCORE and
+/// assignment agree to the bit.
+///
+///     offset:  0         1    2        3    4 ..< 4+L          4+L ..< 4+2L   then W deviations, W SDs
+///              baseline  SD   message  SD   label deviations   label SDs
+public struct PackedScoreSummary {
+    /// The `4 + 2 × labels + 2 × windows` floats.
+    public let values: UnsafeBufferPointer<Float>
+    public let labelCount: Int
+    public let windowCount: Int
+
+    /// Wraps `values`, which must hold a summary of `labels` and `windows` (a caller's bug otherwise).
+    public init(_ values: UnsafeBufferPointer<Float>, labels: Int, windows: Int) {
+        precondition(values.count == ScoreSummary.width(labels: labels, windows: windows), "a summary's width")
+        self.values = values
+        labelCount = labels
+        windowCount = windows
+    }
+
+    /// σ(baseline): the goal's probability without a message.
+    public var baselineProbability: Double { logistic(Double(values[0])) }
+
+    /// The target probability of label `label`, the other sets and the window at their means.
+    public func labelTarget(_ label: Int) -> Double {
+        precondition(label >= 0 && label < labelCount, "label \(label) out of 0 ..< \(labelCount)")
+        return logistic(Double(values[0] + values[2] + values[4 + label]))
+    }
+
+    /// The posterior standard deviation of label `label`'s deviation, in logits.
+    public func labelSD(_ label: Int) -> Double {
+        precondition(label >= 0 && label < labelCount, "label \(label) out of 0 ..< \(labelCount)")
+        return Double(values[4 + labelCount + label])
+    }
+
+    /// The target probability of window `window`, the labels at their means.
+    public func windowTarget(_ window: Int) -> Double {
+        precondition(window >= 0 && window < windowCount, "window \(window) out of 0 ..< \(windowCount)")
+        return logistic(Double(values[0] + values[2] + values[4 + 2 * labelCount + window]))
+    }
+
+    /// The posterior standard deviation of window `window`'s deviation, in logits.
+    public func windowSD(_ window: Int) -> Double {
+        precondition(window >= 0 && window < windowCount, "window \(window) out of 0 ..< \(windowCount)")
+        return Double(values[4 + 2 * labelCount + windowCount + window])
+    }
+}
