@@ -329,6 +329,8 @@ let package = Package(
                 "aampe-loadgen",
                 "AampeClient",
                 "AampeCore",
+                "AampeJobs",
+                "AampeLearning",
                 "AampeOutbox",
                 "AampeProtocol",
                 "AampeTestSupport",
