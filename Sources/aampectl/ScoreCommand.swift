@@ -87,14 +87,19 @@ enum ScoreRendering {
             lines += ["", TextTable.columns(rows, rightAligned: { $0 >= 2 })]
         }
         if !response.windows.isEmpty {
-            var rows = [["window", "local time", "score", "target", "uncertainty (logits)"]]
+            // Without a timing layout the index alone names a window, so the local-time column is left out.
+            let named = layout != nil
+            var rows = [["window"] + (named ? ["local time"] : []) + ["score", "target", "uncertainty (logits)"]]
             for window in response.windows {
-                rows.append([
-                    "\(window.window)", name(window: Int(window.window), layout: layout), signedPoints(window.score),
-                    percent(window.targetProbability), String(format: "%.3f", window.uncertainty),
-                ])
+                rows.append(
+                    ["\(window.window)"] + (named ? [name(window: Int(window.window), layout: layout)] : [])
+                        + [
+                            signedPoints(window.score), percent(window.targetProbability),
+                            String(format: "%.3f", window.uncertainty),
+                        ]
+                )
             }
-            lines += ["", TextTable.columns(rows, rightAligned: { $0 >= 2 })]
+            lines += ["", TextTable.columns(rows, rightAligned: { $0 >= (named ? 2 : 1) })]
         }
         lines += ["", "score: target − baseline, in percentage points"]
         return lines.joined(separator: "\n")
