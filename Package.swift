@@ -215,6 +215,13 @@ let package = Package(
             path: "tools/benchmarks/outbox"
         ),
 
+        // The SCORE benchmark's world (tools/bench-score): a model generation of random summaries.
+        .executableTarget(
+            name: "aampe-bench-score",
+            dependencies: ["AampeCore", "AampeJobs", "AampeLearning", "AampeSegments"],
+            path: "tools/benchmarks/score"
+        ),
+
         .executableTarget(
             name: "aampe-loadgen",
             dependencies: [
@@ -329,6 +336,8 @@ let package = Package(
                 "aampe-loadgen",
                 "AampeClient",
                 "AampeCore",
+                "AampeJobs",
+                "AampeLearning",
                 "AampeOutbox",
                 "AampeProtocol",
                 "AampeTestSupport",

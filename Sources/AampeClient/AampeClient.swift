@@ -95,6 +95,11 @@ public final class AampeClient: Sendable {
         try await call(.recommend, request, as: Aampe_V1_RecommendResponse.self)
     }
 
+    /// SCORE: a user's personalization scores for one goal.
+    public func score(_ request: Aampe_V1_ScoreRequest) async throws -> Aampe_V1_ScoreResponse {
+        try await call(.score, request, as: Aampe_V1_ScoreResponse.self)
+    }
+
     /// SIMILAR_ITEMS: items like one item.
     public func similarItems(_ request: Aampe_V1_SimilarItemsRequest) async throws -> Aampe_V1_SimilarItemsResponse {
         try await call(.similarItems, request, as: Aampe_V1_SimilarItemsResponse.self)

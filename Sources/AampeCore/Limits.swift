@@ -126,6 +126,11 @@ extension Limits {
     /// `maximumExternalIDBytes` long.
     public static let maximumRequestListEntries = 1_000
 
+    /// The most labels one SCORE may name. A goal's model has at most `maximumModelLabels` labels, so a
+    /// client never needs more; each is also at most `maximumExternalIDBytes` long. Repeats are allowed
+    /// (and answered once each), so the bound, not the vocabulary, caps one answer's size.
+    public static let maximumScoreLabels = maximumModelLabels
+
     /// The most events in one TRACK request. Collectors batch a handful; a thousand keeps one request's
     /// log write small.
     public static let maximumTrackEventsPerRequest = 1_000

@@ -62,6 +62,9 @@ public enum Daemon {
         // Every model the daemon serves, and what a newly loaded view of it changes.
         var models = ModelRegistry()
         models.register(ServedRecommender.self) { realtime.prune(notAfterSeconds: $0.model.newestTimestampSeconds) }
+        // SCORE reads the model, and the landscape places users the model does not know in a cluster.
+        models.register(ServedModel.self)
+        models.register(ServedLandscape.self)
         let generations = GenerationManager(
             store: GenerationStore(dataDirectory: configuration.dataDirectory),
             pollIntervalMillis: configuration.reloadPollMillis,
@@ -147,7 +150,8 @@ public enum Daemon {
             serverVersion: AampeVersion.current,
             recommendations: recommendations,
             outbox: outbox,
-            logger: logger
+            logger: logger,
+            unavailableRetryAfterMillis: configuration.unavailableRetryAfterMillis
         )
         let server = try Server(
             configuration: serverConfiguration,

@@ -1,4 +1,5 @@
 internal import AampeCore
+internal import AampeLearning
 internal import AampeOutbox
 internal import AampeProtocol
 internal import AampeSegments
@@ -10,14 +11,11 @@ internal import SwiftProtobuf
 /// The daemon's operations. Cheap ones answer on the event loop; RELOAD maps files, so it runs on a
 /// thread pool.
 ///
-/// RECOMMEND, SIMILAR_ITEMS and TRACK answer on the event loop: they take microseconds (TRACK's log
+/// RECOMMEND, SIMILAR_ITEMS, SCORE and TRACK answer on the event loop: they take microseconds (TRACK's log
 /// write goes to the page cache; its fsync runs in the background).
 ///
 /// PULL, ACK, CLOCK and REQUEUE change the outbox on the event loop and answer once the changes are
 /// durable, from the outbox committer's thread (Operations/OutboxOperations.swift).
-///
-/// SCORE is defined by the protocol but not served yet, so the server answers it with
-/// UNSUPPORTED_OPERATION, as a versioned protocol reports an operation a server lacks.
 public struct DaemonRequestHandler: RequestHandler {
     let generations: GenerationManager
     let statistics: ServerStatistics
@@ -26,6 +24,8 @@ public struct DaemonRequestHandler: RequestHandler {
     let recommendations: RecommendationService?
     let outbox: OutboxService?
     let logger: Logger?
+    /// SCORE's `retry_after_millis` while the live generation has no model.
+    let unavailableRetryAfterMillis: UInt32
 
     init(
         generations: GenerationManager,
@@ -34,9 +34,11 @@ public struct DaemonRequestHandler: RequestHandler {
         serverVersion: String,
         recommendations: RecommendationService?,
         outbox: OutboxService? = nil,
-        logger: Logger? = nil
+        logger: Logger? = nil,
+        unavailableRetryAfterMillis: UInt32 = DaemonConfiguration.defaultRetryAfterMillis
     ) {
         self.logger = logger
+        self.unavailableRetryAfterMillis = unavailableRetryAfterMillis
         self.recommendations = recommendations
         self.outbox = outbox
         self.generations = generations
@@ -52,6 +54,7 @@ public struct DaemonRequestHandler: RequestHandler {
             OperationSupport(opcode: .recommend),
             OperationSupport(opcode: .similarItems),
             OperationSupport(opcode: .track),
+            OperationSupport(opcode: .score),
         ]
         if outbox != nil { served += [OperationSupport(opcode: .pull), OperationSupport(opcode: .ack)] }
         served += [OperationSupport(opcode: .stats), OperationSupport(opcode: .reload, requiresAdmin: true)]
@@ -79,6 +82,18 @@ public struct DaemonRequestHandler: RequestHandler {
             case .similarItems:
                 let message = try request.frame.decodeBody(as: Aampe_V1_SimilarItemsRequest.self)
                 responder.respond(serializedMessage: try service().similarItemsSerialized(message))
+            case .score:
+                let message = try request.frame.decodeBody(as: Aampe_V1_ScoreRequest.self)
+                // One read of the live views: the model and the landscape come from the same generation.
+                let (model, landscape) = generations.views(ServedModel.self, ServedLandscape.self)
+                responder.respond(
+                    serializedMessage: try ScoreOperation.answer(
+                        message,
+                        model: model,
+                        landscape: landscape,
+                        unavailableRetryAfterMillis: unavailableRetryAfterMillis
+                    )
+                )
             case .track:
                 let message = try request.frame.decodeBody(as: Aampe_V1_TrackRequest.self)
                 do {

@@ -91,6 +91,16 @@ public final class GenerationManager: Service, Sendable {
         loaded.withLock { $0?.views[ObjectIdentifier(type)] as? View }
     }
 
+    /// The live generation's views of two models, read at once, so both come from the same generation.
+    public func views<First: ModelView, Second: ModelView>(
+        _ first: First.Type,
+        _ second: Second.Type
+    ) -> (First?, Second?) {
+        loaded.withLock {
+            ($0?.views[ObjectIdentifier(first)] as? First, $0?.views[ObjectIdentifier(second)] as? Second)
+        }
+    }
+
     /// Maps the generation `CURRENT` names if it is not the one loaded. On failure the loaded generation
     /// stays and the error says which file failed which check. Blocks while mapping; call it off the
     /// event loops.

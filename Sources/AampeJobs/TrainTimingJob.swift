@@ -198,6 +198,15 @@ public enum TimingLookup {
         return try ServedTiming(generation: live)
     }
 
+    /// The live generation's window layout, read from its timing manifest alone, or `nil` when it has no
+    /// timing (or no generation is published): what names the windows of SCORE's answer.
+    public static func currentLayout(directory: DataDirectory) throws -> TimeWindowLayout? {
+        guard let live = try GenerationStore(dataDirectory: directory).openCurrent(),
+            live.contains(model: TimingFiles.model)
+        else { return nil }
+        return try GenerationJSON.read(TimingFiles.Manifest.self, TimingFiles.manifest, of: live).settings.layout()
+    }
+
     /// Every user's timing as CSV: `user_id,group,frequency,recency_days,age_days,probability_alive,
     /// probability_active,responsiveness,cadence_per_week`, then `p0…` (the shrunk shares), `n0…` (the
     /// raw counts) and `g0…` (the group's profile), one per window.

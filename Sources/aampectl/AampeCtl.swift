@@ -12,9 +12,9 @@ struct AampeCtl: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, StatusCommand.self, ImportCommand.self, EventsCommand.self, PingCommand.self,
             StatsCommand.self, ReloadCommand.self, TrainCommand.self, RecommendCommand.self,
-            SimilarCommand.self, TrackCommand.self, AudienceCommand.self, EvalCommand.self, ContentCommand.self,
-            LandscapeCommand.self, TimingCommand.self, ModelCommand.self, AssignCommand.self, OutboxCommand.self,
-            PipelineCommand.self,
+            SimilarCommand.self, TrackCommand.self, ScoreCommand.self, AudienceCommand.self, EvalCommand.self,
+            ContentCommand.self, LandscapeCommand.self, TimingCommand.self, ModelCommand.self, AssignCommand.self,
+            OutboxCommand.self, PipelineCommand.self,
         ]
     )
 }

@@ -108,6 +108,27 @@ struct RequestLimitTests {
         )
     }
 
+    @Test("SCORE: maximumScoreLabels labels and ids of maximumExternalIDBytes are accepted, one more refused")
+    func scoreRequest() {
+        func check(_ change: (inout Aampe_V1_ScoreRequest) -> Void) -> ErrorCode? {
+            var request = Aampe_V1_ScoreRequest()
+            request.userID = "u1"
+            change(&request)
+            return code { () throws(ProtocolError) in try ScoreOperation.check(request) }
+        }
+        let labels = Limits.maximumScoreLabels
+        let id = Limits.maximumExternalIDBytes
+        #expect(check { $0.labels = Array(repeating: "tone=fun", count: labels) } == nil)
+        #expect(check { $0.labels = Array(repeating: "tone=fun", count: labels + 1) } == .invalidRequest)
+        #expect(check { $0.labels = ["tone=fun", text(id)] } == nil)
+        #expect(check { $0.labels = ["tone=fun", text(id + 1)] } == .invalidRequest)
+        #expect(check { $0.goal = text(id) } == nil)
+        #expect(check { $0.goal = text(id + 1) } == .invalidRequest)
+        #expect(check { $0.userID = text(id) } == nil)
+        #expect(check { $0.userID = text(id + 1) } == .invalidRequest)
+        #expect(check { $0.userID = "" } == nil)  // an anonymous user gets the population's scores
+    }
+
     @Test("TRACK event ids, name and idempotency key: at the limit accepted, one byte more rejected")
     func trackLengths() {
         let id = Limits.maximumExternalIDBytes

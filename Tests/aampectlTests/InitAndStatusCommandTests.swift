@@ -149,6 +149,7 @@ struct HelpCommandTests {
         let expected = [
             "init", "status", "import", "import events", "import users", "import catalog", "events", "events summary",
             "events dump", "ping", "stats", "reload", "train", "train recommender", "recommend", "similar", "track",
+            "score",
             "audience", "audience affinity", "eval", "eval recommender",
         ]
         for name in expected { #expect(visited.contains(name), "--help walk did not reach '\(name)'") }

@@ -103,7 +103,14 @@ struct LoadgenRecommendTests {
             (["--mix", "recommend=1", "--users-pattern", "u%5d", "--users-count", "5"], "expected %d or %0Nd"),
             (["--mix", "recommend=1", "--users-pattern", "u%d", "--users-file", "x"], "not both"),
             (["--recommend-count", "5"], "add recommend=W to --mix"),
-            (["--users-pattern", "u%d", "--users-count", "5"], "add recommend=W to --mix"),
+            (["--users-pattern", "u%d", "--users-count", "5"], "add recommend=W or score=W to --mix"),
+            (["--mix", "score=1"], "give --users-file FILE"),
+            (["--score-goal", "open"], "add score=W to --mix"),
+            (["--mix", "score=1", "--recommend-count", "5"], "add recommend=W to --mix"),
+            (
+                ["--mix", "score=1,recommend=1", "--users-pattern", "u%d", "--users-count", "5"],
+                "measure them in separate runs"
+            ),
             (
                 ["--mix", "recommend=1", "--users-pattern", "u%d", "--users-count", "5", "--recommend-count", "0"],
                 "expected an integer >= 1"
@@ -128,6 +135,20 @@ struct LoadgenRecommendTests {
         let run = try Self.loadgen(["--self-test"] + arguments)
         #expect(run.status == 2, "\(run.errors)")
         #expect(run.errors.contains(message), "\(run.errors)")
+    }
+
+    @Test("SCORE frames for drawn users: the spliced bodies decode to the request, and every request is answered")
+    func scoreFrames() throws {
+        // The frame writer checks its spliced bodies against SwiftProtobuf's before the run (a trap
+        // otherwise); the echo responder answers every frame, so a wrong length would lose requests.
+        let run = try Self.loadgen([
+            "--self-test", "--mix", "score=1", "--users-pattern", "user-%07d", "--users-count", "1000",
+            "--score-goal", "open", "--score-labels", "tone=playful,offer=none", "--score-windows",
+            "--requests", "500", "--warmup", "0", "--json", "--quiet",
+        ])
+        #expect(run.status == 0, "\(run.output)\n\(run.errors)")
+        #expect(run.output.contains("\"score\":{\"goal\":\"open\""), "\(run.output)")
+        #expect(run.output.contains("\"ok\":500"), "\(run.output)")
     }
 
     @Test("a users file without ids, or with an id over 1,024 bytes, stops the run before it starts")

@@ -127,8 +127,10 @@ final class ConnectionDriver {
     private let frames: [[UInt8]]
     private let largestFrame: Int
     /// The mix's RECOMMEND index (-1: none), whose frames are written per request for a drawn user.
-    private let recommendIndex: Int
-    private let recommend: RecommendFrameWriter?
+    private let perUserIndex: Int
+    private let perUser: UserFrameWriter?
+    /// Whether the per-user operation is RECOMMEND, whose answers without items are counted.
+    private let countsEmptyRecommendations: Bool
     private let userCount: Int
     private var userDraw: UserDraw
     /// Body bytes of measured OK responses per operation; raw memory like the slots.
@@ -159,11 +161,12 @@ final class ConnectionDriver {
         sequence = setup.requests.sequence
         sequenceMask = sequence.count - 1
         frames = setup.requests.frames
-        recommendIndex = setup.requests.recommendIndex
-        recommend = setup.requests.recommend
-        userCount = recommend?.users.count ?? 0
+        perUserIndex = setup.requests.perUserIndex
+        perUser = setup.requests.perUser
+        countsEmptyRecommendations = setup.requests.perUser?.opcode == .recommend
+        userCount = perUser?.users.count ?? 0
         userDraw = UserDraw(seed: setup.recommendSeed, connection: setup.index)
-        largestFrame = max(frames.map(\.count).max() ?? FrameHeader.length, recommend?.largestFrameBytes ?? 0)
+        largestFrame = max(frames.map(\.count).max() ?? FrameHeader.length, perUser?.largestFrameBytes ?? 0)
         responseBytes = .allocate(capacity: frames.count)
         responseBytes.initialize(repeating: 0, count: frames.count)
         // Connections start at different points of the mix, so a mix is spread over them.
@@ -361,7 +364,9 @@ final class ConnectionDriver {
             responseBytes[operation] &+= UInt64(bodyLength)
             // A RecommendResponse with items starts with field 1 (items), tag 0x0A: SwiftProtobuf, which
             // aamped answers with, writes fields in number order. No items, no tag.
-            if operation == recommendIndex && firstBodyByte != 0x0A { result.emptyRecommendations += 1 }
+            if operation == perUserIndex && countsEmptyRecommendations && firstBodyByte != 0x0A {
+                result.emptyRecommendations += 1
+            }
         }
     }
 
@@ -401,9 +406,9 @@ final class ConnectionDriver {
         case .raw:
             var buffer = context.channel.allocator.buffer(capacity: (depth - inFlight) * largestFrame)
             issue(now: now) { operation, requestID in
-                if operation == recommendIndex {
+                if operation == perUserIndex {
                     let user = userDraw.next(below: userCount)
-                    recommend.unsafelyUnwrapped.write(user: user, requestID: requestID, into: &buffer)
+                    perUser.unsafelyUnwrapped.write(user: user, requestID: requestID, into: &buffer)
                     return
                 }
                 let frame = frames[operation]
@@ -420,9 +425,9 @@ final class ConnectionDriver {
             issue(now: now) { operation, requestID in
                 let header = FrameHeader(opcode: requests.opcodes[operation], requestID: requestID)
                 var body = requests.bodies[operation]
-                if operation == recommendIndex {
+                if operation == perUserIndex {
                     let user = userDraw.next(below: userCount)
-                    body = recommend.unsafelyUnwrapped.body(user: user, allocator: context.channel.allocator)
+                    body = perUser.unsafelyUnwrapped.body(user: user, allocator: context.channel.allocator)
                 }
                 context.write(NIOAny(Frame(header: header, body: body)), promise: nil)
                 needsFlush = true

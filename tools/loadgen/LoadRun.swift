@@ -38,8 +38,9 @@ struct LoadRun {
         }
         defer { selfTest?.stop() }
 
-        var recommend: RecommendFrameWriter?
-        if options.mix.contains(where: { $0.operation == .recommend }) {
+        var perUser: UserFrameWriter?
+        if let operation = options.mix.first(where: { $0.operation == .recommend || $0.operation == .score })?.operation
+        {
             let loadStart = monotonicNanos()
             let users: UserPool
             if let file = options.recommend.usersFile {
@@ -51,14 +52,17 @@ struct LoadRun {
                     count: options.recommend.usersCount!
                 )
             }
-            recommend = RecommendFrameWriter(options: options.recommend, users: users)
+            perUser =
+                operation == .recommend
+                ? UserFrameWriter(opcode: .recommend, request: options.recommend.request, users: users)
+                : UserFrameWriter(opcode: .score, request: options.score.request, users: users)
             if !options.quiet && !options.json {
                 printError(
                     "aampe-loadgen: \(users.count) user ids from \(users.source) in \(fixed(Double(monotonicNanos() - loadStart) / 1e6, 0)) ms"
                 )
             }
         }
-        let requests = RequestPlan(mix: options.mix, payloadBytes: options.payloadBytes, recommend: recommend)
+        let requests = RequestPlan(mix: options.mix, payloadBytes: options.payloadBytes, perUser: perUser)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads)
         defer { try? group.syncShutdownGracefully() }
         let loops = Array(group.makeIterator())
@@ -182,8 +186,9 @@ struct LoadRun {
             options: options,
             target: target,
             operationNames: requests.names,
-            recommendIndex: requests.recommendIndex,
-            users: recommend?.users,
+            recommendIndex: perUser?.opcode == .recommend ? requests.perUserIndex : -1,
+            scoreIndex: perUser?.opcode == .score ? requests.perUserIndex : -1,
+            users: perUser?.users,
             results: results,
             readyConnections: readyChannels.count,
             warmupEnd: warmupEnd,

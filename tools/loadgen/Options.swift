@@ -56,6 +56,7 @@ struct Options: Sendable {
     var timerSlackNanos: Int? = 1000
     var quiet = false
     var recommend = RecommendOptions()
+    var score = ScoreOptions()
 
     static let usage = """
         usage: aampe-loadgen (--unix PATH | --tcp HOST:PORT --token-file FILE | --self-test) [options]
@@ -71,8 +72,9 @@ struct Options: Sendable {
         Load
           --connections N        connections (default 1)
           --pipeline D           requests in flight per connection (default 1)
-          --mix OP=W[,OP=W...]   operation mix by weight; operations: ping, stats, recommend
-                                 (default ping=1)
+          --mix OP=W[,OP=W...]   operation mix by weight; operations: ping, stats, recommend, score
+                                 (default ping=1; recommend and score draw from one user pool, so a
+                                 mix has one of them)
           --payload-bytes B      PING payload size (default 0)
           --requests N           measured requests, over all connections (after warmup)
           --duration SECONDS     measured time (default 5 when --requests is not given); with both,
@@ -90,7 +92,8 @@ struct Options: Sendable {
           --stall-timeout S      a connection with requests in flight and no answer for S seconds fails
                                  (default 10)
 
-        RECOMMEND (with recommend in --mix; each request asks for a user drawn uniformly from the pool)
+        RECOMMEND and SCORE (with recommend or score in --mix; each request asks for a user drawn uniformly
+        from the pool)
           --users-file FILE      user ids, one a line (loaded once before the run)
           --users-pattern P      or ids made from a number: P has one %d or %0Nd, such as u%07d ...
           --users-count N        ... for the numbers 0 ..< N
@@ -101,6 +104,9 @@ struct Options: Sendable {
           --recommend-category C filter: items of category C; repeat for several (any of them)
           --recommend-exclude-seen true|false
                                  leave out items the user has seen (default: the server's, true)
+          --score-goal G         SCORE: the goal (default: the model's, the one with the most rows)
+          --score-labels A,B     SCORE: only these set=label names (default: every label)
+          --score-windows        SCORE: also every window
           --seed N               seeds the user draws of every connection (default 1)
           Error frames count as errors. The report gives the mean response body size and the number of
           answers without items.
@@ -220,6 +226,15 @@ struct Options: Sendable {
                 }
                 options.recommend.excludeSeen = flag
                 options.recommend.givenOptions.append(argument)
+            case "--score-goal":
+                options.score.goal = try value(argument)
+                options.score.givenOptions.append(argument)
+            case "--score-labels":
+                options.score.labels = try value(argument).split(separator: ",").map(String.init)
+                options.score.givenOptions.append(argument)
+            case "--score-windows":
+                options.score.includeWindows = true
+                options.score.givenOptions.append(argument)
             case "--seed":
                 let text = try value(argument)
                 guard let seed = UInt64(text) else {
@@ -247,13 +262,18 @@ struct Options: Sendable {
         if options.requests == nil && options.duration == nil { options.duration = 5 }
         if let rate = options.rate, rate < 1e-3 { throw UsageError("--rate must be positive") }
         let hasRecommend = options.mix.contains { $0.operation == .recommend }
-        try options.recommend.validate(isInMix: hasRecommend)
-        if !hasRecommend
+        let hasScore = options.mix.contains { $0.operation == .score }
+        if hasRecommend && hasScore {
+            throw UsageError("--mix: recommend and score draw from one user pool; measure them in separate runs")
+        }
+        try options.score.validate(isInMix: hasScore)
+        try options.recommend.validate(isInMix: hasRecommend || hasScore, isRecommendInMix: hasRecommend)
+        if !hasRecommend && !hasScore
             && (options.recommend.usersFile != nil || options.recommend.usersPattern != nil
                 || options.recommend.usersCount != nil)
         {
             throw UsageError(
-                "--users-file, --users-pattern and --users-count only apply to RECOMMEND: add recommend=W to --mix"
+                "--users-file, --users-pattern and --users-count only apply to RECOMMEND and SCORE: add recommend=W or score=W to --mix"
             )
         }
         return options

@@ -49,20 +49,19 @@ struct RecommendOptions: Sendable {
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 
-    /// Checks the options against each other once they are all parsed.
-    mutating func validate(isInMix: Bool) throws {
-        guard isInMix else {
-            if let option = givenOptions.first {
-                throw UsageError("\(option) only applies to RECOMMEND: add recommend=W to --mix")
-            }
-            return
+    /// Checks the options against each other once they are all parsed. `isInMix`: an operation that draws
+    /// users (RECOMMEND or SCORE) is in the mix; `isRecommendInMix`: RECOMMEND itself is.
+    mutating func validate(isInMix: Bool, isRecommendInMix: Bool) throws {
+        if !isRecommendInMix, let option = givenOptions.first {
+            throw UsageError("\(option) only applies to RECOMMEND: add recommend=W to --mix")
         }
+        guard isInMix else { return }
         switch (usersFile, usersPattern, usersCount) {
         case (nil, nil, _?):
             throw UsageError("--users-count goes with --users-pattern PATTERN")
         case (nil, nil, nil):
             throw UsageError(
-                "--mix has recommend, which needs user ids: give --users-file FILE (one id a line) or --users-pattern PATTERN --users-count N"
+                "--mix has recommend or score, which need user ids: give --users-file FILE (one id a line) or --users-pattern PATTERN --users-count N"
             )
         case (_?, _?, _):
             throw UsageError("give either --users-file or --users-pattern, not both")
@@ -81,10 +80,10 @@ struct RecommendOptions: Sendable {
     }
 }
 
-/// Writes RECOMMEND frames for any user from one pre-serialized tail.
+/// Writes RECOMMEND or SCORE frames for any user from one pre-serialized tail.
 ///
-/// A request body is the user id field followed by the bytes of a `RecommendRequest` that has every field
-/// but the user. Protobuf allows fields in any order and a parser concatenates them (the encoding guide,
+/// A request body is the user id field followed by the bytes of a `RecommendRequest` (or `ScoreRequest`:
+/// `user_id` is field 1 of both) that has every field but the user. Protobuf allows fields in any order and a parser concatenates them (the encoding guide,
 /// "Message Structure": "a protocol buffer message is a series of key-value pairs"), and SwiftProtobuf
 /// writes field 1 first anyway, so the body is what serializing the whole request would give:
 ///
@@ -93,35 +92,39 @@ struct RecommendOptions: Sendable {
 /// | 0x0A | length varint | user id bytes  | tail: count (field 2), filter (field 3), ... |
 /// +------+---------------+----------------+---------------------------------------------+
 /// ```
-struct RecommendFrameWriter: Sendable {
+struct UserFrameWriter: Sendable {
+    let opcode: Opcode
     let users: UserPool
-    /// The header of every RECOMMEND frame with request id and body length 0, patched per request.
+    /// The header of every frame with request id and body length 0, patched per request.
     let header: [UInt8]
     let tail: [UInt8]
     /// The largest frame, header included, for sizing a write buffer.
     let largestFrameBytes: Int
 
-    init(options: RecommendOptions, users: UserPool) {
+    /// Frames of `opcode` whose body is `request` with each user's id as its `user_id` (field 1).
+    init<Request: UserRequest>(opcode: Opcode, request: Request, users: UserPool) {
+        self.opcode = opcode
         self.users = users
         var headerBuffer = ByteBufferAllocator().buffer(capacity: FrameHeader.length)
-        headerBuffer.writeFrameHeader(FrameHeader(opcode: .recommend, requestID: 0), bodyLength: 0)
+        headerBuffer.writeFrameHeader(FrameHeader(opcode: opcode, requestID: 0), bodyLength: 0)
         header = Array(headerBuffer.readableBytesView)
         // The user id is field 1; everything else is serialized here once.
-        tail = try! options.request.serializedBytes()
+        precondition(request.userID.isEmpty, "the template request has no user")
+        tail = try! request.serializedBytes()
         largestFrameBytes = FrameHeader.length + 1 + 2 + users.longestIDBytes + tail.count
         // The spliced body must decode to the request SwiftProtobuf would have written, for a short and
         // for the longest id (one and two length bytes).
         for index in [0, users.count - 1] {
-            var expected = options.request
+            var expected = request
             expected.userID = users.id(at: index)
             let body = Array(self.body(user: index, allocator: ByteBufferAllocator()).readableBytesView)
-            let decoded = try? Aampe_V1_RecommendRequest(serializedBytes: body)
-            precondition(decoded == expected, "the spliced RECOMMEND body does not decode to the request")
+            let decoded = try? Request(serializedBytes: body)
+            precondition(decoded == expected, "the spliced \(opcode.name) body does not decode to the request")
             precondition(body == (try! expected.serializedBytes() as [UInt8]), "the spliced body differs")
         }
     }
 
-    /// Appends one whole RECOMMEND frame for user `index` of the pool: one bounds check and three copies.
+    /// Appends one whole frame for user `index` of the pool: one bounds check and three copies.
     @inline(__always)
     func write(user index: Int, requestID: UInt32, into buffer: inout ByteBuffer) {
         let start = Int(users.offsets[index])
@@ -182,5 +185,44 @@ struct UserDraw {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         z ^= z >> 31
         return Int(z.multipliedFullWidth(by: UInt64(count)).high)
+    }
+}
+
+/// A request whose `user_id` is field 1, so that `UserFrameWriter` can splice any user in front of the
+/// rest of it.
+protocol UserRequest: SwiftProtobuf.Message, Equatable {
+    var userID: String { get set }
+}
+
+extension Aampe_V1_RecommendRequest: UserRequest {}
+extension Aampe_V1_ScoreRequest: UserRequest {}
+
+/// What every SCORE request of a run asks for; only the user differs between requests. Users come from
+/// the same options as RECOMMEND's (`--users-file`, `--users-pattern`).
+struct ScoreOptions: Sendable {
+    /// Empty: the model's default goal.
+    var goal = ""
+    /// `set=label` names; empty: every label.
+    var labels: [String] = []
+    var includeWindows = false
+    /// The options given on the command line, to refuse them when SCORE is not in the mix.
+    var givenOptions: [String] = []
+
+    /// Everything but the user, as the request's protobuf.
+    var request: Aampe_V1_ScoreRequest {
+        var request = Aampe_V1_ScoreRequest()
+        request.goal = goal
+        request.labels = labels
+        request.includeWindows = includeWindows
+        return request
+    }
+
+    var goalText: String { goal.isEmpty ? "(default)" : goal }
+    var labelsText: String { labels.isEmpty ? "all" : labels.joined(separator: ",") }
+
+    func validate(isInMix: Bool) throws {
+        if !isInMix, let option = givenOptions.first {
+            throw UsageError("\(option) only applies to SCORE: add score=W to --mix")
+        }
     }
 }

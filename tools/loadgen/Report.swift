@@ -44,6 +44,8 @@ struct Report {
     /// Mean body bytes of the measured OK responses, per operation.
     let responseBytesMean: [Double]
     let recommendIndex: Int
+    /// The index of SCORE in the mix, or -1.
+    let scoreIndex: Int
     let users: UserPool?
     let emptyRecommendations: UInt64
     let latency: LatencySummary
@@ -72,6 +74,7 @@ struct Report {
         target: Target,
         operationNames: [String],
         recommendIndex: Int,
+        scoreIndex: Int,
         users: UserPool?,
         results: [ConnectionResult],
         readyConnections: Int,
@@ -86,6 +89,7 @@ struct Report {
         self.target = target
         self.operationNames = operationNames
         self.recommendIndex = recommendIndex
+        self.scoreIndex = scoreIndex
         self.users = users
         self.readyConnections = readyConnections
         self.clientThreadCPUNanos = clientThreadCPUNanos
@@ -205,6 +209,12 @@ struct Report {
                 "                mean response body \(fixed(responseBytesMean[recommendIndex], 1)) B; \(emptyRecommendations) answers without items"
             )
         }
+        if scoreIndex >= 0, let users {
+            lines.append(
+                "  score         goal \(options.score.goalText), labels \(options.score.labelsText), windows \(options.score.includeWindows); \(users.count) users from \(users.source)"
+            )
+            lines.append("                mean response body \(fixed(responseBytesMean[scoreIndex], 1)) B")
+        }
         if options.rate != nil {
             lines.append(
                 "  schedule      \(lateSends) requests sent > 1 ms after their intended time; worst \(fixed(maxLateMicros, 1)) µs late"
@@ -240,6 +250,22 @@ struct Report {
         return "{" + fields.joined(separator: ",") + "}"
     }
 
+    /// SCORE's settings, or "" (left out) when it is not in the mix.
+    private var scoreJSON: String {
+        guard scoreIndex >= 0, let users else { return "" }
+        let score = options.score
+        let fields = [
+            "\"goal\":\(JSONText.quoted(score.goal))",
+            "\"labels\":[\(score.labels.map(JSONText.quoted).joined(separator: ","))]",
+            "\"include_windows\":\(score.includeWindows)",
+            "\"users\":\(users.count)",
+            "\"users_source\":\(JSONText.quoted(users.source))",
+            "\"seed\":\(options.recommend.seed)",
+            "\"response_bytes_mean\":\(fixed(responseBytesMean[scoreIndex], 2))",
+        ]
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+
     func json() -> String {
         var fields: [(String, String)] = [
             ("target", JSONText.quoted(target.description)),
@@ -269,6 +295,7 @@ struct Report {
                     .joined(separator: ",") + "}"
             ),
             ("recommend", recommendJSON),
+            ("score", scoreJSON),
             ("errors", "\(totalErrors)"),
             ("error_frames", "\(errorFrames)"),
             ("lost", "\(lost)"),

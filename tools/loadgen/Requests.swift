@@ -11,10 +11,12 @@ enum LoadOperation: String, CaseIterable, Sendable {
     case stats
     /// RECOMMEND for a user drawn uniformly from a `UserPool`; the body differs per request.
     case recommend
+    /// SCORE for a user drawn the same way.
+    case score
 
     /// Operations the protocol defines but the generator cannot build.
     static let definedButNotLoadable: Set<String> = [
-        "similar_items", "similaritems", "track", "score", "pull", "ack", "reload", "hello", "greeting",
+        "similar_items", "similaritems", "track", "pull", "ack", "reload", "hello", "greeting",
     ]
 
     var opcode: Opcode {
@@ -22,12 +24,13 @@ enum LoadOperation: String, CaseIterable, Sendable {
         case .ping: .ping
         case .stats: .stats
         case .recommend: .recommend
+        case .score: .score
         }
     }
 
     /// The serialized request body; for RECOMMEND, the request of the first user (the frames are built per
-    /// request by `RecommendFrameWriter`).
-    func body(payloadBytes: Int, recommend: RecommendFrameWriter?) -> [UInt8] {
+    /// request by `UserFrameWriter`); likewise for SCORE.
+    func body(payloadBytes: Int, perUser: UserFrameWriter?) -> [UInt8] {
         switch self {
         case .ping:
             var request = Aampe_V1_PingRequest()
@@ -35,9 +38,11 @@ enum LoadOperation: String, CaseIterable, Sendable {
             return try! request.serializedBytes()
         case .stats:
             return try! Aampe_V1_StatsRequest().serializedBytes()
-        case .recommend:
-            guard let recommend else { preconditionFailure("a RECOMMEND mix needs a RecommendFrameWriter") }
-            return Array(recommend.body(user: 0, allocator: ByteBufferAllocator()).readableBytesView)
+        case .recommend, .score:
+            guard let perUser, perUser.opcode == opcode else {
+                preconditionFailure("a \(opcode.name) mix needs its UserFrameWriter")
+            }
+            return Array(perUser.body(user: 0, allocator: ByteBufferAllocator()).readableBytesView)
         }
     }
 }
@@ -53,20 +58,21 @@ struct RequestPlan: Sendable {
     var names: [String]
     /// Operation indices in sending order, length a power of two; a connection walks it cyclically.
     var sequence: [UInt8]
-    /// The index of RECOMMEND in the mix, or -1: its frames are built per request, not copied.
-    var recommendIndex = -1
-    var recommend: RecommendFrameWriter?
+    /// The index of RECOMMEND or SCORE (one of them per run) in the mix, or -1: its frames are built per
+    /// request for a drawn user, not copied.
+    var perUserIndex = -1
+    var perUser: UserFrameWriter?
 
-    init(mix: [MixEntry], payloadBytes: Int, recommend: RecommendFrameWriter?) {
-        self.recommend = recommend
+    init(mix: [MixEntry], payloadBytes: Int, perUser: UserFrameWriter?) {
+        self.perUser = perUser
         let allocator = ByteBufferAllocator()
         frames = []
         bodies = []
         opcodes = []
         names = []
         for (index, entry) in mix.enumerated() {
-            if entry.operation == .recommend { recommendIndex = index }
-            let body = entry.operation.body(payloadBytes: payloadBytes, recommend: recommend)
+            if entry.operation == .recommend || entry.operation == .score { perUserIndex = index }
+            let body = entry.operation.body(payloadBytes: payloadBytes, perUser: perUser)
             var frame = allocator.buffer(capacity: FrameHeader.length + body.count)
             frame.writeFrameHeader(FrameHeader(opcode: entry.operation.opcode, requestID: 0), bodyLength: body.count)
             frame.writeBytes(body)

@@ -4,6 +4,8 @@
 //   aampe-loadgen --tcp 127.0.0.1:7420 --token-file token --mix ping=9,stats=1 --rate 50000 --json
 //   aampe-loadgen --unix aamped.sock --mix recommend=1 --users-file users.txt --recommend-in-stock \
 //       --recommend-max-price 40 -c 16 -P 16      # RECOMMEND 10 items for users drawn uniformly from a file
+//   aampe-loadgen --unix aamped.sock --mix score=1 --users-pattern user-%07d --users-count 100000 \
+//       -c 16 -P 16 --rate 50000                  # SCORE, every label, open loop
 //   aampe-loadgen --self-test --connections 16 --pipeline 16       # the generator's own ceiling and cost
 //
 // See `Options.usage` for every option; `LoadRun` for how a run goes.

@@ -204,6 +204,9 @@ public final class ServedModel: ModelView, @unchecked Sendable {
     /// Per goal, in manifest order: external user id → row, and the packed summaries.
     let userIDs: [DictionaryColumn]
     let summaries: [VectorColumn]
+    /// Per goal, per label: the signature its score is read with (``GoalModel/signature(containing:)``,
+    /// 0 for a label whose set no signature has), worked out once for SCORE's fast path.
+    public let labelSignatures: [[Int]]
 
     /// Maps and checks the model files of `generation`. Errors name the file and the column.
     public init(generation: Generation) throws {
@@ -227,7 +230,7 @@ public final class ServedModel: ModelView, @unchecked Sendable {
                     )
                 )
             }
-            guard goal.groupSummaries.count == manifest.clusterCount + 2,
+            guard !goal.signatures.isEmpty, goal.groupSummaries.count == manifest.clusterCount + 2,
                 goal.groupSummaries.allSatisfy({ $0.count == width })
             else {
                 throw SegmentError(
@@ -242,6 +245,7 @@ public final class ServedModel: ModelView, @unchecked Sendable {
         self.manifest = manifest
         self.userIDs = userIDs
         self.summaries = summaries
+        labelSignatures = manifest.goals.map { goal in goal.labels.map { goal.signature(containing: $0) ?? 0 } }
     }
 
     /// The number of the generation mapped.

@@ -384,3 +384,63 @@ public struct ModelScorer: Sendable {
         )
     }
 }
+
+/// A packed ``ScoreSummary`` read in place, from a scores file's RAW column or a manifest's group summary:
+/// what SCORE answers from without copying the summary into arrays. Its probabilities are computed
+/// exactly as ``ScoreSummary``'s (the logits added in `Float`, then σ in `Double`), so SCORE and
+/// assignment agree to the bit.
+///
+///     offset:  0         1    2 ..< 2+S          2+S ..< 2+2S   then L deviations, L SDs, W deviations, W SDs
+///              baseline  SD   message effects    their SDs
+public struct PackedScoreSummary {
+    /// The `2 + 2 × signatures + 2 × labels + 2 × windows` floats.
+    public let values: UnsafeBufferPointer<Float>
+    public let labelCount: Int
+    public let windowCount: Int
+    public let signatureCount: Int
+
+    /// Wraps `values`, which must hold a summary of `labels`, `windows` and `signatures` (a caller's bug
+    /// otherwise).
+    public init(_ values: UnsafeBufferPointer<Float>, labels: Int, windows: Int, signatures: Int) {
+        precondition(
+            values.count == ScoreSummary.width(labels: labels, windows: windows, signatures: signatures),
+            "a summary's width"
+        )
+        self.values = values
+        labelCount = labels
+        windowCount = windows
+        signatureCount = signatures
+    }
+
+    private var labelBase: Int { 2 + 2 * signatureCount }
+    private var windowBase: Int { labelBase + 2 * labelCount }
+
+    /// σ(baseline): the goal's probability without a message.
+    public var baselineProbability: Double { logistic(Double(values[0])) }
+
+    /// The target probability of label `label` in messages of `signature`, the other sets and the window
+    /// at their means.
+    public func labelTarget(_ label: Int, signature: Int) -> Double {
+        precondition(label >= 0 && label < labelCount, "label \(label) out of 0 ..< \(labelCount)")
+        precondition(signature >= 0 && signature < signatureCount, "signature \(signature) out of range")
+        return logistic(Double(values[0] + values[2 + signature] + values[labelBase + label]))
+    }
+
+    /// The posterior standard deviation of label `label`'s deviation, in logits.
+    public func labelSD(_ label: Int) -> Double {
+        precondition(label >= 0 && label < labelCount, "label \(label) out of 0 ..< \(labelCount)")
+        return Double(values[labelBase + labelCount + label])
+    }
+
+    /// The target probability of window `window` in messages of `signature`, the labels at their means.
+    public func windowTarget(_ window: Int, signature: Int = 0) -> Double {
+        precondition(window >= 0 && window < windowCount, "window \(window) out of 0 ..< \(windowCount)")
+        return logistic(Double(values[0] + values[2 + signature] + values[windowBase + window]))
+    }
+
+    /// The posterior standard deviation of window `window`'s deviation, in logits.
+    public func windowSD(_ window: Int) -> Double {
+        precondition(window >= 0 && window < windowCount, "window \(window) out of 0 ..< \(windowCount)")
+        return Double(values[windowBase + windowCount + window])
+    }
+}

@@ -504,10 +504,13 @@ public nonisolated struct Aampe_V1_ScoreRequest: Sendable {
 
   public var userID: String = String()
 
-  /// empty: every label
+  /// "set=label"; empty: every label
   public var labels: [String] = []
 
   public var includeWindows: Bool = false
+
+  /// empty: the goal with the most training rows
+  public var goal: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -523,10 +526,14 @@ public nonisolated struct Aampe_V1_LabelScore: Sendable {
 
   public var label: String = String()
 
-  /// how far the target probability outpaces the baseline
+  /// target_probability - the baseline probability
   public var score: Double = 0
 
+  /// the goal's probability after a message with this label
   public var targetProbability: Double = 0
+
+  /// posterior SD of the label's deviation, in logits
+  public var uncertainty: Double = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -541,7 +548,14 @@ public nonisolated struct Aampe_V1_WindowScore: Sendable {
   /// 0 ... 34 with the standard layout
   public var window: UInt32 = 0
 
+  /// target_probability - the baseline probability
   public var score: Double = 0
+
+  /// the goal's probability after a message sent in this window
+  public var targetProbability: Double = 0
+
+  /// posterior SD of the window's deviation, in logits
+  public var uncertainty: Double = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -553,6 +567,7 @@ public nonisolated struct Aampe_V1_ScoreResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// the goal's probability without a message
   public var baselineProbability: Double = 0
 
   public var labels: [Aampe_V1_LabelScore] = []
@@ -561,9 +576,55 @@ public nonisolated struct Aampe_V1_ScoreResponse: Sendable {
 
   public var generation: UInt64 = 0
 
+  /// true only when source is USER
   public var isKnownUser: Bool = false
 
+  /// the goal scored
+  public var goal: String = String()
+
+  public var source: Aampe_V1_ScoreResponse.Source = .user
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  /// Whose scores these are: the user's own, or (for a user the model does not know) the typical user's of
+  /// their cluster on the landscape, else of the population.
+  public nonisolated enum Source: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case user // = 0
+    case cluster // = 1
+    case population // = 2
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .user
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .user
+      case 1: self = .cluster
+      case 2: self = .population
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .user: return 0
+      case .cluster: return 1
+      case .population: return 2
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Aampe_V1_ScoreResponse.Source] = [
+      .user,
+      .cluster,
+      .population,
+    ]
+
+  }
 
   public init() {}
 }
@@ -1967,7 +2028,7 @@ nonisolated extension Aampe_V1_TrackResponse: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Aampe_V1_ScoreRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ScoreRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}user_id\0\u{1}labels\0\u{3}include_windows\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}user_id\0\u{1}labels\0\u{3}include_windows\0\u{1}goal\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1978,6 +2039,7 @@ nonisolated extension Aampe_V1_ScoreRequest: SwiftProtobuf.Message, SwiftProtobu
       case 1: try { try decoder.decodeSingularStringField(value: &self.userID) }()
       case 2: try { try decoder.decodeRepeatedStringField(value: &self.labels) }()
       case 3: try { try decoder.decodeSingularBoolField(value: &self.includeWindows) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.goal) }()
       default: break
       }
     }
@@ -1993,6 +2055,9 @@ nonisolated extension Aampe_V1_ScoreRequest: SwiftProtobuf.Message, SwiftProtobu
     if self.includeWindows != false {
       try visitor.visitSingularBoolField(value: self.includeWindows, fieldNumber: 3)
     }
+    if !self.goal.isEmpty {
+      try visitor.visitSingularStringField(value: self.goal, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2000,6 +2065,7 @@ nonisolated extension Aampe_V1_ScoreRequest: SwiftProtobuf.Message, SwiftProtobu
     if lhs.userID != rhs.userID {return false}
     if lhs.labels != rhs.labels {return false}
     if lhs.includeWindows != rhs.includeWindows {return false}
+    if lhs.goal != rhs.goal {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2007,7 +2073,7 @@ nonisolated extension Aampe_V1_ScoreRequest: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Aampe_V1_LabelScore: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LabelScore"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}label_set\0\u{1}label\0\u{1}score\0\u{3}target_probability\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}label_set\0\u{1}label\0\u{1}score\0\u{3}target_probability\0\u{1}uncertainty\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2019,6 +2085,7 @@ nonisolated extension Aampe_V1_LabelScore: SwiftProtobuf.Message, SwiftProtobuf.
       case 2: try { try decoder.decodeSingularStringField(value: &self.label) }()
       case 3: try { try decoder.decodeSingularDoubleField(value: &self.score) }()
       case 4: try { try decoder.decodeSingularDoubleField(value: &self.targetProbability) }()
+      case 5: try { try decoder.decodeSingularDoubleField(value: &self.uncertainty) }()
       default: break
       }
     }
@@ -2037,6 +2104,9 @@ nonisolated extension Aampe_V1_LabelScore: SwiftProtobuf.Message, SwiftProtobuf.
     if self.targetProbability.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.targetProbability, fieldNumber: 4)
     }
+    if self.uncertainty.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.uncertainty, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2045,6 +2115,7 @@ nonisolated extension Aampe_V1_LabelScore: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.label != rhs.label {return false}
     if lhs.score != rhs.score {return false}
     if lhs.targetProbability != rhs.targetProbability {return false}
+    if lhs.uncertainty != rhs.uncertainty {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2052,7 +2123,7 @@ nonisolated extension Aampe_V1_LabelScore: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Aampe_V1_WindowScore: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WindowScore"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}window\0\u{1}score\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}window\0\u{1}score\0\u{3}target_probability\0\u{1}uncertainty\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2062,6 +2133,8 @@ nonisolated extension Aampe_V1_WindowScore: SwiftProtobuf.Message, SwiftProtobuf
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularUInt32Field(value: &self.window) }()
       case 2: try { try decoder.decodeSingularDoubleField(value: &self.score) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.targetProbability) }()
+      case 4: try { try decoder.decodeSingularDoubleField(value: &self.uncertainty) }()
       default: break
       }
     }
@@ -2074,12 +2147,20 @@ nonisolated extension Aampe_V1_WindowScore: SwiftProtobuf.Message, SwiftProtobuf
     if self.score.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.score, fieldNumber: 2)
     }
+    if self.targetProbability.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.targetProbability, fieldNumber: 3)
+    }
+    if self.uncertainty.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.uncertainty, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Aampe_V1_WindowScore, rhs: Aampe_V1_WindowScore) -> Bool {
     if lhs.window != rhs.window {return false}
     if lhs.score != rhs.score {return false}
+    if lhs.targetProbability != rhs.targetProbability {return false}
+    if lhs.uncertainty != rhs.uncertainty {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2087,7 +2168,7 @@ nonisolated extension Aampe_V1_WindowScore: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Aampe_V1_ScoreResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ScoreResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}baseline_probability\0\u{1}labels\0\u{1}windows\0\u{1}generation\0\u{3}is_known_user\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}baseline_probability\0\u{1}labels\0\u{1}windows\0\u{1}generation\0\u{3}is_known_user\0\u{1}goal\0\u{1}source\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2100,6 +2181,8 @@ nonisolated extension Aampe_V1_ScoreResponse: SwiftProtobuf.Message, SwiftProtob
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.windows) }()
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.generation) }()
       case 5: try { try decoder.decodeSingularBoolField(value: &self.isKnownUser) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.goal) }()
+      case 7: try { try decoder.decodeSingularEnumField(value: &self.source) }()
       default: break
       }
     }
@@ -2121,6 +2204,12 @@ nonisolated extension Aampe_V1_ScoreResponse: SwiftProtobuf.Message, SwiftProtob
     if self.isKnownUser != false {
       try visitor.visitSingularBoolField(value: self.isKnownUser, fieldNumber: 5)
     }
+    if !self.goal.isEmpty {
+      try visitor.visitSingularStringField(value: self.goal, fieldNumber: 6)
+    }
+    if self.source != .user {
+      try visitor.visitSingularEnumField(value: self.source, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2130,9 +2219,15 @@ nonisolated extension Aampe_V1_ScoreResponse: SwiftProtobuf.Message, SwiftProtob
     if lhs.windows != rhs.windows {return false}
     if lhs.generation != rhs.generation {return false}
     if lhs.isKnownUser != rhs.isKnownUser {return false}
+    if lhs.goal != rhs.goal {return false}
+    if lhs.source != rhs.source {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
+}
+
+nonisolated extension Aampe_V1_ScoreResponse.Source: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0USER\0\u{1}CLUSTER\0\u{1}POPULATION\0")
 }
 
 nonisolated extension Aampe_V1_PullRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
