@@ -10,8 +10,8 @@ same chance; use `--keep` or `--work`), one row per decision of the campaign:
 - a delivered message whose outcome is joined: action = its copy (the labels, `discount_playful`; the
   window is not part of the action), reward = 1 when goal_count > 0 (the goal within the attribution
   window, organic goals included), propensity = (1 − control share) / (copies the user could get);
-- a control-group row: action `none`, propensity = the control share, reward = 1 when the world's dumps
-  hold a goal event of the user's within 24 h after the decision time (the control row's sent_at);
+- a control-group row whose outcome is joined: action `none`, propensity = the control share, reward =
+  1 when goal_count > 0 (the message log joins control rows from the decision time, 00:00);
 - features x_v0 … from `aampectl landscape export` (the live generation at the end of the run, so a
   little later than each decision); rows of users without a vector are left out.
 
@@ -24,7 +24,6 @@ logged, so the same-copy part of fatigue is the logged copy's).
 
 import argparse
 import csv
-import datetime as dt
 import io
 import json
 import math
@@ -49,7 +48,6 @@ def main():
     parser.add_argument("data")
     parser.add_argument("world")
     parser.add_argument("--campaign", default="weekly_picks")
-    parser.add_argument("--goal-event", default="purchase")
     parser.add_argument("--control-share", type=float, default=0.05)
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build", "release"))
     parser.add_argument("--out", help="folder for the CSV files (default: DATA/../eval)")
@@ -67,8 +65,7 @@ def main():
     dimension = len(next(iter(vectors.values())))
 
     db = sqlite3.connect("file:{}?mode=ro".format(os.path.join(options.data, "aampe.sqlite")), uri=True)
-    external = dict(db.execute("SELECT user_index, external_id FROM users").fetchall()) \
-        if db.execute("SELECT name FROM sqlite_master WHERE name='users'").fetchone() else {}
+    external = dict(db.execute("SELECT user_index, external_id FROM user_keys").fetchall())
     rows = db.execute("SELECT user_index, mode, labels, window_index, sent_at_micros, status, goal_count, "
                       "outcome_joined_at_micros, batch, message_row FROM message_log WHERE campaign = ? "
                       "AND mode IN ('conditioned', 'preferential', 'control')", (options.campaign,)).fetchall()
@@ -78,21 +75,6 @@ def main():
     with open(os.path.join(options.world, "truth", "sends.csv"), newline="") as file:
         for row in csv.DictReader(file):
             sends[int(row["message_id"])] = row
-    goal_times = {}
-    events = os.path.join(options.world, "events")
-    for name in sorted(os.listdir(events)):
-        with open(os.path.join(events, name)) as file:
-            for line in file:
-                if options.goal_event not in line:
-                    continue
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue
-                if event.get("event") == options.goal_event and event.get("userId"):
-                    stamp = dt.datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00")).timestamp()
-                    goal_times.setdefault(event["userId"], []).append(stamp)
-
     copies = sorted({action_name(json.loads(r[2])) for r in rows if r[1] != "control" and r[2]})
     ranking, _ = truth.copy_ranking(list(truth.users))
     best_copy = next(key for key in ranking if action_name(key.split("|")) in copies)
@@ -109,8 +91,10 @@ def main():
             if user not in vectors:
                 continue
             if mode == "control":
-                start = sent_at / 1e6
-                reward = int(any(start < t <= start + 86_400 for t in goal_times.get(user, ())))
+                # The message log joins control rows' outcomes too, from the decision time.
+                if joined is None:
+                    continue
+                reward = int((goal_count or 0) > 0)
                 action, propensity = "none", options.control_share
             else:
                 if status != "delivered" or joined is None:
@@ -154,9 +138,18 @@ def main():
         report["eval_policy"] = json.loads(policy.stdout)
     with open(os.path.join(out, "report.json"), "w") as file:
         json.dump(report, file, indent=2)
-    print(json.dumps({k: v for k, v in report.items() if k not in ("eval_policy",)}, indent=2)[:3000])
+    if ope.returncode == 0:
+        for estimate in report["ope"]["estimates"]:
+            print("always {}: {} {:.4f} (95 % {:.4f} to {:.4f}); true value {:.4f} over {} logged messages".format(
+                best_action, estimate["estimator"].upper(), estimate["value"], estimate["interval"]["lower"],
+                estimate["interval"]["upper"], true_value, len(true_values)))
     if policy.returncode == 0:
-        print("eval policy:", json.dumps(report["eval_policy"])[:3000])
+        verdict = report["eval_policy"]
+        print("eval policy: best single action {}, personalization wins: {}".format(
+            verdict.get("bestSingleAction"), verdict.get("personalizationWins")))
+        for entry in verdict.get("policies", []):
+            print("  {}: ".format(entry["policy"]) + ", ".join("{} {:.4f} [{:.4f}, {:.4f}]".format(
+                e["estimator"], e["value"], e["lower"], e["upper"]) for e in entry["estimates"]))
 
 
 if __name__ == "__main__":
