@@ -3,15 +3,18 @@
 value of a fixed policy against the simulator's truth (README → "Learning benchmark").
 
     tools/benchmarks/learning/export-eval-log.py WORK/data WORK/world [--campaign weekly_picks]
-        [--bin /tmp/benchbin] [--out DIR] [--control-share 0.05]
+        [--bin /tmp/benchbin] [--out DIR] [--control-per-week 1]
 
 For a loop run with `--policy random` or `cluster-spread` (both give every copy of a user's choices the
 same chance; use `--keep` or `--work`), one row per decision of the campaign:
 - a delivered message whose outcome is joined: action = its copy (the labels, `discount_playful`; the
   window is not part of the action), reward = 1 when goal_count > 0 (the goal within the attribution
   window, organic goals included), propensity = (1 − control share) / (copies the user could get);
-- a control-group row whose outcome is joined: action `none`, propensity = the control share, reward =
-  1 when goal_count > 0 (the message log joins control rows from the decision time, 00:00);
+- a control-group row whose outcome is joined: action `none`, reward = 1 when goal_count > 0 (the
+  message log joins control rows from the decision time, 00:00). A control user is logged at every
+  occasion (daily for weekly_picks) and a treated one only as often as the campaign's cap allows, so
+  control rows are thinned to --control-per-week per user in any 7 days; the propensity of `none` is
+  then the control rows' share of the exported rows, and a message's (1 − that share) / copies;
 - features x_v0 … from `aampectl landscape export` (the live generation at the end of the run, so a
   little later than each decision); rows of users without a vector are left out.
 
@@ -48,7 +51,8 @@ def main():
     parser.add_argument("data")
     parser.add_argument("world")
     parser.add_argument("--campaign", default="weekly_picks")
-    parser.add_argument("--control-share", type=float, default=0.05)
+    parser.add_argument("--control-per-week", type=int, default=1,
+                        help="control rows kept per user in any 7 days (the campaign's frequency_per_7_days)")
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build", "release"))
     parser.add_argument("--out", help="folder for the CSV files (default: DATA/../eval)")
     options = parser.parse_args()
@@ -68,7 +72,22 @@ def main():
     external = dict(db.execute("SELECT user_index, external_id FROM user_keys").fetchall())
     rows = db.execute("SELECT user_index, mode, labels, window_index, sent_at_micros, status, goal_count, "
                       "outcome_joined_at_micros, batch, message_row FROM message_log WHERE campaign = ? "
-                      "AND mode IN ('conditioned', 'preferential', 'control')", (options.campaign,)).fetchall()
+                      "AND mode IN ('conditioned', 'preferential', 'control') ORDER BY sent_at_micros",
+                      (options.campaign,)).fetchall()
+    # A control user is logged at every occasion (each day for a scheduled campaign), a treated one only
+    # as often as the campaign's cap lets a message through; thin the control rows to that cap so that a
+    # row of either arm stands for the same decision.
+    kept, thinned = {}, []
+    for row in rows:
+        if row[1] == "control":
+            recent = [t for t in kept.get(row[0], []) if row[4] - t < 7 * 86_400 * 1_000_000]
+            if len(recent) >= options.control_per_week:
+                continue
+            kept[row[0]] = recent + [row[4]]
+        thinned.append(row)
+    rows = thinned
+    usable = [r for r in rows if r[7] is not None and (r[1] == "control" or r[5] == "delivered")]
+    control_share = sum(r[1] == "control" for r in usable) / max(1, len(usable))
 
     # Sends truth by message id, and the control users' goal events from the dumps.
     sends = {}
@@ -95,13 +114,13 @@ def main():
                 if joined is None:
                     continue
                 reward = int((goal_count or 0) > 0)
-                action, propensity = "none", options.control_share
+                action, propensity = "none", control_share
             else:
                 if status != "delivered" or joined is None:
                     continue
                 action = action_name(json.loads(labels))
                 reward = int((goal_count or 0) > 0)
-                propensity = (1 - options.control_share) / len(copies)
+                propensity = (1 - control_share) / len(copies)
                 send = sends.get((batch << 32) | message_row)
                 if send is not None and user in truth.users:
                     cannibalization = float(send["p_incremental"]) / float(send["p_message_goal"]) \
