@@ -44,8 +44,8 @@ def copy_key(labels):
 
 
 def slot(window):
-    """Time-of-day slot of a weekly window (5 a day); -1 (outside every window) is slot 5."""
-    return WINDOWS_PER_DAY if window < 0 else window % WINDOWS_PER_DAY
+    """Time-of-day slot of a weekly window (5 a day); -1 or null (outside every window) is slot 5."""
+    return WINDOWS_PER_DAY if window is None or window < 0 else window % WINDOWS_PER_DAY
 
 
 class Truth:
@@ -90,7 +90,7 @@ class Truth:
     def logit(self, user, labels, window):
         """ResponseModel.logitWithoutFatigue: copy logit + β · log availability(window)."""
         _, _, _, windows = self.users[user]
-        availability = self.minimum_availability if window < 0 else max(self.minimum_availability, windows[window])
+        availability = self.minimum_availability if window is None or window < 0 else max(self.minimum_availability, windows[window])
         return self.copy_logit(user, labels) + self.beta * math.log(availability)
 
     def all_copies(self):

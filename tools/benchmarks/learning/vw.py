@@ -34,7 +34,7 @@ def shared_line(context, cluster):
 
 def action_line(labels, window):
     names = " ".join(label.replace("=", "_") for label in labels)
-    return "|a {} w{} slot{}".format(names, window, policylib.slot(window))
+    return "|a {} w{} slot{}".format(names, -1 if window is None else window, policylib.slot(window))
 
 
 def main():
