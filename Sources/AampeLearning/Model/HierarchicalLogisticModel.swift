@@ -153,6 +153,9 @@ public enum HierarchicalLogisticModel {
 
 /// The mutable state of one fit.
 private struct FitState {
+    /// The most chunks the rows are summed in (see `globalGradientAndHessian`).
+    static let maximumChunks = 8
+
     let set: ModelTrainingSet
     let layout: ModelParameters
     var global: [Double]
@@ -274,7 +277,11 @@ private struct FitState {
     /// The penalized gradient and Hessian of the global block, summed over rows in chunks.
     func globalGradientAndHessian(precision: [Double], threads: Int) -> (gradient: [Double], hessian: [Double]) {
         let n = layout.count
-        let chunks = ParallelChunks(count: set.rowCount, rowsPerChunk: 16_384, threads: threads)
+        // Each chunk keeps a whole n × n partial Hessian until the reduction (18 MB at 1,500 parameters),
+        // so the rows go in at most `Self.maximumChunks` chunks however many there are; the chunking
+        // depends on the row count only, so the sum is the same on any thread count.
+        let rowsPerChunk = max(16_384, (set.rowCount + Self.maximumChunks - 1) / Self.maximumChunks)
+        let chunks = ParallelChunks(count: set.rowCount, rowsPerChunk: rowsPerChunk, threads: threads)
         let partials = UnsafeMutableBufferPointer<(gradient: [Double], hessian: [Double])>.allocate(
             capacity: chunks.chunkCount
         )
