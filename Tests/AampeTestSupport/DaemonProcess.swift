@@ -51,7 +51,16 @@ public final class DaemonProcess {
             try dataDirectory.initialize()
             try prepare(dataDirectory, folder)
         }
-        let arguments = arguments + argumentsAfterPrepare(folder)
+        var arguments = arguments + argumentsAfterPrepare(folder)
+        if !arguments.contains("--config") {
+            // The default 5 s handshake timeout is for real clients. A test process on a loaded 2-core CI
+            // machine can stall longer than that between connecting and sending HELLO (CI failed once so:
+            // "HELLO request 1: the connection closed before the answer"); tests of the timeout configure
+            // their own.
+            let path = folder + "/aamped-test-defaults.yaml"
+            try "limits:\n  handshakeTimeoutMillis: 600000\n".write(toFile: path, atomically: true, encoding: .utf8)
+            arguments += ["--config", path]
+        }
         if let flag = arguments.firstIndex(of: "--unix"), flag + 1 < arguments.count {
             socketPath = arguments[flag + 1]
         } else {
