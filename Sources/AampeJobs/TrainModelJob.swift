@@ -171,12 +171,12 @@ public enum TrainModelJob {
             var availability = [Float](repeating: 0, count: userIDs.count * windowCount)
             let floor = Float(settings.availabilityFloor)
             for (user, id) in userIDs.enumerated() {
-                if let landscape, let row = Self.row(of: id, at: user, in: landscape.userIDs) {
+                if let landscape, let row = TrainingWindow.row(of: id, at: user, in: landscape.userIDs) {
                     clusters[user] = Int(landscape.clusters[row])
                     let vector = try landscape.vectors.vector(at: row)
                     for j in 0..<dimension { vectors[user * dimension + j] = vector[j] }
                 }
-                if let timing, let row = Self.row(of: id, at: user, in: timing.userIDs),
+                if let timing, let row = TrainingWindow.row(of: id, at: user, in: timing.userIDs),
                     let shares = timing.windowPropensity.rawVector(at: row), shares.count == windowCount
                 {
                     for window in 0..<windowCount {
@@ -202,12 +202,6 @@ public enum TrainModelJob {
             optOuts = try store.messageLog.optOutCounts(notAfter: asOf ?? Timestamp(rawValue: Int64.max))
         }
 
-        /// The row of `id` in a model's dictionary: row `user` when it holds `id` there (dictionaries only
-        /// grow, so it usually does), else a lookup.
-        static func row(of id: String, at user: Int, in dictionary: DictionaryColumn) -> Int? {
-            if user < dictionary.count, dictionary.key(at: user) == id { return user }
-            return dictionary.row(for: id)
-        }
     }
 
     /// One goal's model: the training set, the fit, every user's summary and the manifest entry.

@@ -175,13 +175,8 @@ public enum TrainTimingJob {
             return ([], 0, nil)
         }
         let landscape = try ServedLandscape(generation: live)
-        // The dictionaries only grow and never reuse an index, so row i of the landscape is user i;
-        // the id check guards that assumption rather than trusting it.
         let clusters: [UInt32?] = userIDs.indices.map { user in
-            guard user < landscape.userIDs.count, landscape.userIDs.key(at: user) == userIDs[user] else {
-                return landscape.cluster(of: userIDs[user]).map(UInt32.init)
-            }
-            return landscape.clusters[user]
+            TrainingWindow.row(of: userIDs[user], at: user, in: landscape.userIDs).map { landscape.clusters[$0] }
         }
         return (clusters, landscape.manifest.clusterCount, live.number.rawValue)
     }

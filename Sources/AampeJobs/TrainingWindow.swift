@@ -1,6 +1,7 @@
 import AampeCore
 import AampeEvents
 import AampeLearning
+import AampeSegments
 import AampeStore
 
 /// What the landscape and timing jobs share before their own pass: one event snapshot, the reference
@@ -10,6 +11,14 @@ import AampeStore
 /// ignored, so training with an earlier `--as-of` rebuilds the state of that day from the same data
 /// directory, and a later one (such as now, a day after the last import) measures recency up to then.
 struct TrainingWindow {
+    /// The row of user `id` (dense index `user`) in a model's dictionary. The dictionaries only grow and
+    /// never reuse an index, so row `user` is usually theirs; the id check guards that assumption rather
+    /// than trusting it, and a lookup finds the rest.
+    static func row(of id: String, at user: Int, in dictionary: DictionaryColumn) -> Int? {
+        if user < dictionary.count, dictionary.key(at: user) == id { return user }
+        return dictionary.row(for: id)
+    }
+
     let events: EventStore
     let snapshot: EventStore.Snapshot
     let reference: Timestamp

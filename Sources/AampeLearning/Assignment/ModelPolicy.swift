@@ -90,8 +90,10 @@ public struct ModelPolicy: AssignmentPolicy {
     public mutating func decide(_ candidates: [AssignmentCandidate]) -> [AssignmentDecision] {
         var decisions = candidates.map { AssignmentDecision.skipped(user: $0.user) }
         var conditioned: [Int] = []
+        var summaries: [Int: ScoreSummary] = [:]
         for (index, candidate) in candidates.enumerated() where !candidate.choices.isEmpty {
-            guard let summary = summaryOf(candidate),
+            summaries[index] = summaryOf(candidate)
+            guard let summary = summaries[index],
                 let evaluation = evaluate(candidate.choices, summary: summary)
             else {
                 conditioned.append(index)
@@ -117,7 +119,7 @@ public struct ModelPolicy: AssignmentPolicy {
         }
         let spreadDecisions = spread.decide(conditioned.map { candidates[$0] })
         for (index, decision) in zip(conditioned, spreadDecisions) {
-            let expected = summaryOf(candidates[index]).flatMap { summary in
+            let expected = summaries[index].flatMap { summary in
                 decision.choice.flatMap { self.lift(of: $0, summary: summary) }
             }
             decisions[index] = decision

@@ -135,18 +135,18 @@ extension ModelMonitoringReport {
         let judged = rows.filter { $0.previous != nil }
         if !judged.isEmpty {
             let probabilities = judged.map { $0.previous! }
-            previous = metrics(probabilities, judged.map(\.outcome))
-            var loss = 0.0
-            var expected = 0.0
+            let judgedMetrics = metrics(probabilities, judged.map(\.outcome))
+            previous = judgedMetrics
             var variance = 0.0
-            for (p, row) in zip(probabilities, judged) {
+            for p in probabilities {
                 let q = min(max(p, ModelMonitoring.probabilityClip), 1 - ModelMonitoring.probabilityClip)
-                loss -= row.outcome ? log(q) : log(1 - q)
-                expected -= q * log(q) + (1 - q) * log(1 - q)
                 let logit = log(q / (1 - q))
                 variance += q * (1 - q) * logit * logit
             }
-            excess = variance > 0 ? (loss - expected) / variance.squareRoot() : nil
+            let rows = Double(judged.count)
+            excess =
+                variance > 0
+                ? (judgedMetrics.logLoss - judgedMetrics.expectedLogLoss) * rows / variance.squareRoot() : nil
         }
         let psi =
             previousScores.isEmpty || currentScores.isEmpty
