@@ -90,6 +90,13 @@ let package = Package(
         // Outbox: the message and lease state machine (pure, fed `now:`) and its append-only journal.
         .target(name: "AampeOutbox", dependencies: ["AampeCore", "AampeSegments"]),
 
+        // Reports: what the messages did, from the message log, the events and the control group; every
+        // kind as a document, rendered as a terminal table, CSV, JSON or a self-contained HTML page.
+        .target(
+            name: "AampeReports",
+            dependencies: ["AampeContent", "AampeCore", "AampeEvents", "AampeLearning", "AampeSegments", "AampeStore"]
+        ),
+
         // Jobs: what a batch run does (lock, run record, inputs, generation build, carry-over, publish,
         // retire) for training, evaluation, audiences and verification; the nightly pipeline (import, train,
         // assign in one pass); the commands call one function.
@@ -185,6 +192,7 @@ let package = Package(
                 "AampeLearning",
                 "AampeOutbox",
                 "AampeProtocol",
+                "AampeReports",
                 "AampeStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -285,6 +293,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
+        ),
+        .testTarget(
+            name: "AampeReportsTests",
+            dependencies: ["AampeCore", "AampeReports", "AampeStore", "AampeTestSupport"]
         ),
         .testTarget(name: "AampeOutboxTests", dependencies: ["AampeCore", "AampeOutbox", "AampeTestSupport"]),
         .testTarget(

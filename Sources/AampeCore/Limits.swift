@@ -468,3 +468,19 @@ extension Limits {
     /// input, and a run must not wait on one that does not.
     public static let externalPolicyExitGraceSeconds: Int64 = 5
 }
+
+extension Limits {
+    // MARK: Reports
+
+    /// The longest period one report covers, in days: a year and a day. Reports hold per-user, per-day
+    /// activity bits and per-day series; a year bounds them (10^6 users × 366 days is 46 MB of bits).
+    public static let maximumReportDays = 366
+
+    /// How many days before a report's period the lift report reads as the pre-period for CUPED, and
+    /// activity for "new or returning" cohorts: four weeks, the length of the usual monthly habit.
+    public static let reportPrePeriodDays = 28
+
+    /// The most rows a report table prints in the terminal and HTML before it says how many it left
+    /// out (CSV and JSON carry every row). Per-day tables of a year and per-label tables stay whole.
+    public static let maximumReportTableRowsShown = 400
+}

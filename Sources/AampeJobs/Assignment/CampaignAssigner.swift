@@ -225,7 +225,8 @@ struct CampaignAssigner {
                             cluster: failure.cluster,
                             mode: failure.reason == .control ? .control : .skipped,
                             reason: failure.reason,
-                            detail: failure.detail
+                            detail: failure.detail,
+                            items: failure.items
                         )
                     )
                 }
@@ -475,6 +476,8 @@ struct CampaignAssigner {
         var reason: AssignmentExclusion
         var cluster: Int?
         var detail: String?
+        /// A control member's counterfactual recommended items, by external id.
+        var items: [String] = []
     }
 
     /// The checks of ``AssignJob`` step 2, in order, for one candidate.
@@ -503,7 +506,15 @@ struct CampaignAssigner {
         }
         let userID = inputs.userIDs[user]
         let cluster = inputs.cluster(of: userID)
-        if controlGroup.isControl(userID: userID) { return .failure(Failure(reason: .control, cluster: cluster)) }
+        if controlGroup.isControl(userID: userID) {
+            // The items a message would have named: `report attribution` sets purchases of them against
+            // the messages' named items.
+            let items =
+                campaign.recommendations.map {
+                    inputs.items(for: userID, slot: $0, nowSeconds: asOf.secondsSinceEpoch).map(\.externalID)
+                } ?? []
+            return .failure(Failure(reason: .control, cluster: cluster, items: items))
+        }
         let weekStart = Timestamp(secondsSinceEpoch: horizonEnd.secondsSinceEpoch - 7 * 86_400)
         let dayStart = Timestamp(secondsSinceEpoch: horizonEnd.secondsSinceEpoch - 86_400)
         if let cap = campaign.maximumPerUserPer7Days,
@@ -630,7 +641,8 @@ struct CampaignAssigner {
         mode: LoggedDecision.Mode,
         reason: AssignmentExclusion?,
         detail: String?,
-        propensity: Double? = nil
+        propensity: Double? = nil,
+        items: [String] = []
     ) -> LoggedDecision {
         var skipReason: String?
         if let reason, reason != .control { skipReason = detail.map { "\(reason.rawValue): \($0)" } ?? reason.rawValue }
@@ -643,6 +655,7 @@ struct CampaignAssigner {
             skipReason: skipReason,
             cluster: cluster,
             windowStart: asOf,
+            items: items,
             propensity: propensity,
             assignedAt: asOf
         )
