@@ -240,3 +240,14 @@ extension Store {
     /// The history of import, training, assignment and report runs.
     public var runs: RunRepository { RunRepository(store: self) }
 }
+
+extension RunCounters {
+    /// An assignment run's counter of candidates held back by caps and cadence, per campaign:
+    /// `capped_<campaign>`. Written by assignment, read by `report messages`.
+    public static let cappedPrefix = "capped_"
+}
+
+extension RunCounters {
+    /// An assignment run's reference time (`--as-of`), in seconds since the epoch.
+    public static let asOfSecondsName = "as_of_seconds"
+}

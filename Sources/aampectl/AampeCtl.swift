@@ -14,7 +14,7 @@ struct AampeCtl: AsyncParsableCommand {
             StatsCommand.self, ReloadCommand.self, TrainCommand.self, RecommendCommand.self,
             SimilarCommand.self, TrackCommand.self, ScoreCommand.self, AudienceCommand.self, EvalCommand.self,
             ContentCommand.self, LandscapeCommand.self, TimingCommand.self, ModelCommand.self, AssignCommand.self,
-            OutboxCommand.self, PipelineCommand.self,
+            OutboxCommand.self, PipelineCommand.self, ReportCommand.self,
         ]
     )
 }

@@ -162,7 +162,17 @@ public enum AssignJob {
             var counters = RunCounters()
             counters["messages"] = Int64(report.messages)
             counters["decisions_logged"] = Int64(isDryRun ? 0 : batch.decisions.count)
-            for summary in batch.summaries { counters["messages_" + summary.campaign] = Int64(summary.messages) }
+            // The run's reference time, which reports bin its counters by (simulated clocks differ from
+            // the run's wall-clock start).
+            counters[RunCounters.asOfSecondsName] = asOf.secondsSinceEpoch
+            for summary in batch.summaries {
+                counters["messages_" + summary.campaign] = Int64(summary.messages)
+                // Caps and cadence are counted, not logged per user; `report messages` reads them here.
+                let capped = summary.exclusions.filter { AssignmentExclusion(rawValue: $0.name)?.isCap ?? false }
+                if !capped.isEmpty {
+                    counters[RunCounters.cappedPrefix + summary.campaign] = Int64(capped.reduce(0) { $0 + $1.count })
+                }
+            }
             return (report, counters)
         }
     }

@@ -165,6 +165,15 @@ public enum AssignmentExclusion: String, Sendable, Codable, CaseIterable {
     /// The policy chose not to send: skipped.
     case policy
 
+    /// Whether the exclusion is a cap on how many messages a user gets (per campaign, day, week, or the
+    /// user's cadence): what `report messages` counts as capped.
+    public var isCap: Bool {
+        switch self {
+        case .campaignCap, .dailyCap, .weeklyCap, .cadence: true
+        default: false
+        }
+    }
+
     /// Whether the decision is written to the message log (control and skips are; the rest only
     /// counted, since they are not decisions about what to send).
     public var isLogged: Bool {

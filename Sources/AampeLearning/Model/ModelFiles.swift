@@ -305,4 +305,7 @@ public final class ServedModel: ModelView, @unchecked Sendable {
 
     /// The row of `userID` in the goal's scores file.
     public func row(goalIndex: Int, userID: String) -> Int? { userIDs[goalIndex].row(for: userID) }
+
+    /// The external id of the user in `row` of the goal's scores file (``Manifest/userCount`` rows).
+    public func userID(goalIndex: Int, row: Int) -> String { userIDs[goalIndex].key(at: row) }
 }

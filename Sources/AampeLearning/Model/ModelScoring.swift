@@ -426,6 +426,13 @@ public struct PackedScoreSummary {
         return logistic(Double(values[0] + values[2 + signature] + values[labelBase + label]))
     }
 
+    /// Label `label`'s effect for this user relative to the message's mean, in logits: the
+    /// personalization score the opportunity report compares across users.
+    public func labelDeviation(_ label: Int) -> Float {
+        precondition(label >= 0 && label < labelCount, "label \(label) out of 0 ..< \(labelCount)")
+        return values[labelBase + label]
+    }
+
     /// The posterior standard deviation of label `label`'s deviation, in logits.
     public func labelSD(_ label: Int) -> Double {
         precondition(label >= 0 && label < labelCount, "label \(label) out of 0 ..< \(labelCount)")

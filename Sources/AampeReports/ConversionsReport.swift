@@ -1,0 +1,150 @@
+import AampeCore
+
+/// `report conversions`: after delivered messages, how often the goal followed (within the goal's
+/// attribution window) and what it was worth, per label, window, formula and campaign; and the timing
+/// heatmaps of where the engine sends and where users respond.
+public enum ConversionsReport {
+    /// One group's conversions.
+    public struct Group: Sendable, Hashable {
+        public var dimension: String
+        public var name: String
+        /// Delivered messages with a joined outcome.
+        public var messages = 0
+        /// Of them, followed by at least one goal event.
+        public var converted = 0
+        public var goalEvents = 0
+        public var value = ReportStatistics.Moments()
+
+        public var rate: (rate: Double, lower: Double, upper: Double)? {
+            ReportStatistics.wilson(successes: Double(converted), trials: Double(messages))
+        }
+    }
+
+    /// Groups by dimension, in order: label, window, formula, campaign.
+    public static func groups(_ data: ReportData) -> [Group] {
+        let d = data.decisions
+        var groups: [String: Group] = [:]
+        func add(_ dimension: String, _ name: String, row: Int) {
+            let key = dimension + "\u{1F}" + name
+            var group = groups[key] ?? Group(dimension: dimension, name: name)
+            group.messages += 1
+            if d.goalCount[row] > 0 { group.converted += 1 }
+            group.goalEvents += Int(d.goalCount[row])
+            group.value.add(Double(d.goalValue[row]))
+            groups[key] = group
+        }
+        for row in 0..<d.count where d.mode[row].isMessage && d.status[row] == .delivered && d.hasOutcome[row] {
+            if d.labelSet[row] >= 0 {
+                for label in d.labelSets[Int(d.labelSet[row])] { add("label", label, row: row) }
+            }
+            if d.window[row] >= 0 { add("window", WeekGrid.label(Int(d.window[row])), row: row) }
+            if d.formula[row] >= 0 { add("formula", d.formulas.strings[Int(d.formula[row])], row: row) }
+            add("campaign", d.campaigns.strings[Int(d.campaign[row])], row: row)
+        }
+        let order = ["label": 0, "window": 1, "formula": 2, "campaign": 3]
+        return groups.values.sorted {
+            (order[$0.dimension] ?? 9, $0.dimension == "window" ? windowOrder($0.name) : 0, $0.name)
+                < (order[$1.dimension] ?? 9, $1.dimension == "window" ? windowOrder($1.name) : 0, $1.name)
+        }
+    }
+
+    static func windowOrder(_ label: String) -> Int {
+        for index in 0..<(TimeWindowLayout.standard.windowsPerDay * 7) where WeekGrid.label(index) == label {
+            return index
+        }
+        return Int.max
+    }
+
+    /// Per window index: delivered messages, and of those with an outcome, the share followed by a goal.
+    public static func windows(_ data: ReportData) -> (sends: [Double?], rates: [Double?]) {
+        let d = data.decisions
+        let count = TimeWindowLayout.standard.windowsPerDay * 7
+        var sends = [Double](repeating: 0, count: count)
+        var joined = [Double](repeating: 0, count: count)
+        var converted = [Double](repeating: 0, count: count)
+        for row in 0..<d.count where d.mode[row].isMessage && d.status[row] == .delivered {
+            let window = Int(d.window[row])
+            guard window >= 0, window < count else { continue }
+            sends[window] += 1
+            if d.hasOutcome[row] {
+                joined[window] += 1
+                if d.goalCount[row] > 0 { converted[window] += 1 }
+            }
+        }
+        return (sends.map { $0 }, (0..<count).map { joined[$0] > 0 ? converted[$0] / joined[$0] : nil })
+    }
+
+    public static func section(_ data: ReportData) -> ReportSection {
+        let groups = groups(data)
+        var table = ReportTable(
+            name: "by_choice",
+            title: "Conversions after delivered messages, per label, window, formula and campaign",
+            columns: [
+                "dimension", "name", "messages", "converted", "goal rate", "95% low", "95% high",
+                "goal events per message", "value per message", "value 95% low", "value 95% high",
+            ]
+        )
+        let z = ReportStatistics.normalQuantile(0.975)
+        var labels: [Group] = []
+        for group in groups {
+            let rate = group.rate
+            let valueMean = group.value.mean
+            let valueHalf = group.value.count > 1 ? z * (group.value.variance / group.value.count).squareRoot() : nil
+            table.rows.append([
+                .text(group.dimension), .text(group.name), .integer(group.messages), .integer(group.converted),
+                .measured(rate?.rate), .measured(rate?.lower), .measured(rate?.upper),
+                .measured(group.messages > 0 ? Double(group.goalEvents) / Double(group.messages) : nil),
+                .measured(valueMean), .measured(valueHalf.map { valueMean - $0 }),
+                .measured(valueHalf.map { valueMean + $0 }),
+            ])
+            if group.dimension == "label", group.messages > 0 { labels.append(group) }
+        }
+        let (sends, rates) = windows(data)
+        var charts: [ReportChart] = [
+            .heatmap(
+                ReportChart.Heatmap(
+                    id: "timing-sends",
+                    title: "Where the engine sends: delivered messages per local window",
+                    rowLabels: WeekGrid.weekdays,
+                    columnLabels: WeekGrid.windowLabels,
+                    values: WeekGrid.grid(sends),
+                    valueLabel: "messages"
+                )
+            ),
+            .heatmap(
+                ReportChart.Heatmap(
+                    id: "timing-responses",
+                    title: "Where users respond: goal rate after messages per local window",
+                    rowLabels: WeekGrid.weekdays,
+                    columnLabels: WeekGrid.windowLabels,
+                    values: WeekGrid.grid(rates),
+                    valueLabel: "goal rate"
+                )
+            ),
+        ]
+        charts.append(
+            .intervals(
+                ReportChart.Intervals(
+                    id: "conversions-by-label",
+                    title: "Goal rate after a message, per label (95 % Wilson intervals)",
+                    labels: labels.map(\.name),
+                    estimate: labels.map { $0.rate?.rate ?? 0 },
+                    lower: labels.map { $0.rate?.lower ?? 0 },
+                    upper: labels.map { $0.rate?.upper ?? 0 },
+                    valueLabel: "goal rate"
+                )
+            )
+        )
+        return ReportSection(
+            kind: ReportKind.conversions.rawValue,
+            title: "Conversions",
+            notes: [
+                "Per delivered message whose outcome is joined: converted = at least one goal event within the goal's attribution window after delivery. Rates carry 95 % Wilson intervals, values 95 % normal intervals.",
+                "These are rates after a message, not lift: users who were sent a label may differ from those who were not. The lift report compares with the control group.",
+                "Windows are the user's local weekly windows of the standard layout (5 three-hour windows from 07:00, Monday first).",
+            ],
+            tables: [table],
+            charts: charts
+        )
+    }
+}

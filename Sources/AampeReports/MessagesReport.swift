@@ -1,0 +1,147 @@
+import AampeCore
+
+/// `report messages`: what assignment decided and what became of each message, per day, channel and
+/// campaign, and how many messages users get a week.
+public enum MessagesReport {
+    public struct Counts: Sendable, Hashable {
+        public var assigned = 0
+        public var sent = 0
+        public var delivered = 0
+        public var failed = 0
+        public var expired = 0
+        public var dead = 0
+        public var pending = 0
+        public var skipped = 0
+        public var capped = 0
+        public var control = 0
+    }
+
+    public struct Key: Hashable, Comparable, Sendable {
+        public var day: Int
+        public var campaign: String
+        public var channel: String
+
+        public static func < (lhs: Key, rhs: Key) -> Bool {
+            (lhs.day, lhs.campaign, lhs.channel) < (rhs.day, rhs.campaign, rhs.channel)
+        }
+    }
+
+    /// Counts per (day, campaign, channel); decisions without a message have channel `-`.
+    public static func counts(_ data: ReportData) -> [Key: Counts] {
+        let d = data.decisions
+        var result: [Key: Counts] = [:]
+        for row in 0..<d.count {
+            let mode = d.mode[row]
+            let channel = mode.isMessage ? d.channels.strings[Int(d.channel[row])] : "-"
+            let key = Key(day: Int(d.day[row]), campaign: d.campaigns.strings[Int(d.campaign[row])], channel: channel)
+            var counts = result[key] ?? Counts()
+            switch mode {
+            case .skipped: counts.skipped += 1
+            case .control: counts.control += 1
+            case .preferential, .conditioned, .sent:
+                counts.assigned += 1
+                switch d.status[row] {
+                case .delivered:
+                    counts.delivered += 1
+                    counts.sent += 1
+                case .failed:
+                    counts.failed += 1
+                    counts.sent += 1
+                case .expired: counts.expired += 1
+                case .dead: counts.dead += 1
+                case .assigned, .none: counts.pending += 1
+                }
+            }
+            result[key] = counts
+        }
+        for capped in data.capped {
+            result[Key(day: capped.day, campaign: capped.campaign, channel: "-"), default: Counts()].capped +=
+                capped.count
+        }
+        return result
+    }
+
+    /// Treated user-weeks by delivered messages that week: index k counts user-weeks with k messages, the
+    /// last index "that many or more".
+    public static func frequency(_ data: ReportData, buckets: Int = 6) -> [Int] {
+        let d = data.decisions
+        let weeks = (data.period.days + 6) / 7
+        var perUserWeek: [Int: Int] = [:]
+        for row in 0..<d.count where d.mode[row].isMessage && d.status[row] == .delivered {
+            perUserWeek[Int(d.user[row]) * weeks + Int(d.day[row]) / 7, default: 0] += 1
+        }
+        var histogram = [Int](repeating: 0, count: buckets)
+        let treated = data.arms.reduce(0) { $0 + ($1 == .treated ? 1 : 0) }
+        histogram[0] = treated * weeks - perUserWeek.count
+        for count in perUserWeek.values { histogram[min(count, buckets - 1)] += 1 }
+        return histogram
+    }
+
+    public static func section(_ data: ReportData) -> ReportSection {
+        let counts = counts(data)
+        var table = ReportTable(
+            name: "daily",
+            title: "Decisions and messages per day, campaign and channel",
+            columns: [
+                "date", "campaign", "channel", "assigned", "sent", "delivered", "failed", "expired", "dead",
+                "pending", "skipped", "capped", "control",
+            ]
+        )
+        var totals = Counts()
+        for key in counts.keys.sorted() {
+            let c = counts[key]!
+            table.rows.append([
+                .text(data.period.date(ofDay: key.day).description), .text(key.campaign), .text(key.channel),
+                .integer(c.assigned), .integer(c.sent), .integer(c.delivered), .integer(c.failed), .integer(c.expired),
+                .integer(c.dead), .integer(c.pending), .integer(c.skipped), .integer(c.capped), .integer(c.control),
+            ])
+            totals.assigned += c.assigned
+            totals.sent += c.sent
+            totals.delivered += c.delivered
+            totals.failed += c.failed
+            totals.expired += c.expired
+            totals.dead += c.dead
+            totals.pending += c.pending
+            totals.skipped += c.skipped
+            totals.capped += c.capped
+            totals.control += c.control
+        }
+        table.rows.append([
+            .text("total"), .text(""), .text(""), .integer(totals.assigned), .integer(totals.sent),
+            .integer(totals.delivered), .integer(totals.failed), .integer(totals.expired), .integer(totals.dead),
+            .integer(totals.pending), .integer(totals.skipped), .integer(totals.capped), .integer(totals.control),
+        ])
+        let histogram = frequency(data)
+        let userWeeks = histogram.reduce(0, +)
+        var frequency = ReportTable(
+            name: "frequency",
+            title: "Treated users by messages delivered per week (user-weeks)",
+            columns: ["messages per week", "user-weeks", "share"]
+        )
+        for (count, weeks) in histogram.enumerated() {
+            frequency.rows.append([
+                .text(count == histogram.count - 1 ? "\(count)+" : String(count)), .integer(weeks),
+                .measured(userWeeks > 0 ? Double(weeks) / Double(userWeeks) : nil),
+            ])
+        }
+        var reasons: [String: Int] = [:]
+        let d = data.decisions
+        for row in 0..<d.count where d.mode[row] == .skipped {
+            let code = Int(d.skipReason[row])
+            reasons[code >= 0 ? d.skipReasons.strings[code] : "unknown", default: 0] += 1
+        }
+        var skips = ReportTable(name: "skips", title: "Skipped decisions by reason", columns: ["reason", "decisions"])
+        for (reason, count) in reasons.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
+            skips.rows.append([.text(reason), .integer(count)])
+        }
+        return ReportSection(
+            kind: ReportKind.messages.rawValue,
+            title: "Messages",
+            notes: [
+                "assigned: messages assignment wrote; sent: handed to a messaging service and acknowledged (delivered + failed); pending: not settled yet; expired: the send window closed unpulled; dead: out of attempts. skipped: the policy or the content found nothing worth sending; capped: held back by a campaign cap, a global cap or the user's cadence (counted per assignment run, by its reference day); control: held back for the control group.",
+                "Days are the UTC day of the send window's start (the decision's time without a message).",
+            ],
+            tables: [table, frequency, skips]
+        )
+    }
+}
