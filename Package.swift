@@ -296,7 +296,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AampeReportsTests",
-            dependencies: ["AampeCore", "AampeReports", "AampeStore", "AampeTestSupport"]
+            dependencies: ["AampeCore", "AampeEvents", "AampeIngest", "AampeReports", "AampeStore", "AampeTestSupport"]
         ),
         .testTarget(name: "AampeOutboxTests", dependencies: ["AampeCore", "AampeOutbox", "AampeTestSupport"]),
         .testTarget(

@@ -37,7 +37,7 @@ public enum DiversityReport {
         var messagesWithItems = 0
         for row in 0..<d.count where d.mode[row].isMessage && d.status[row] == .delivered && d.items[row] >= 0 {
             messagesWithItems += 1
-            named.formUnion(d.itemLists[Int(d.items[row])])
+            named.formUnion(d.itemLists[Int(d.items[row])].lazy.filter { $0 != ReportData.unknownItem })
         }
         var coverage = ReportTable(
             name: "coverage",

@@ -51,6 +51,9 @@ public struct ReportData: Sendable {
     /// How long loading took, by part, in seconds.
     public var loadSeconds: [(part: String, seconds: Double)] = []
 
+    /// The item index of a named item no imported event mentions.
+    public static let unknownItem = UInt32.max
+
     public enum Arm: UInt8, Sendable {
         case outside = 0
         case treated = 1
@@ -146,7 +149,8 @@ extension ReportData {
         public var skipReasons = Interner()
         /// Distinct label sets, each the `set=label` labels of a variant.
         public var labelSets: [[String]] = []
-        /// Named items per message (and counterfactual items per control decision), as item indices.
+        /// Named items per message (and counterfactual items per control decision), as item indices;
+        /// ``ReportData/unknownItem`` for an id the events never mention.
         public var itemLists: [[UInt32]] = []
 
         public var count: Int { user.count }
@@ -322,7 +326,8 @@ extension ReportData {
             )
             if let json = row.itemsJSON, json != "[]" {
                 decisions.items.append(Int32(decisions.itemLists.count))
-                decisions.itemLists.append(JSONStringArray.parse(json).compactMap { itemIndex[$0] })
+                // An item the events never mention still counts as named; it cannot match a goal event.
+                decisions.itemLists.append(JSONStringArray.parse(json).map { itemIndex[$0] ?? ReportData.unknownItem })
             } else {
                 decisions.items.append(-1)
             }

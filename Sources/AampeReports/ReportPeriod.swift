@@ -12,7 +12,7 @@ public struct ReportPeriod: Sendable, Hashable {
         let first = from.secondsSinceEpoch.floorDivided(by: Timestamp.secondsPerDay)
         var last = to.secondsSinceEpoch.floorDivided(by: Timestamp.secondsPerDay)
         if last * Timestamp.secondsPerDay < to.secondsSinceEpoch { last += 1 }
-        guard last > first else {
+        guard to > from, last > first else {
             throw ReportError.invalidOption(
                 name: "to",
                 reason: "\(to.description) is not after --from \(from.description)"
