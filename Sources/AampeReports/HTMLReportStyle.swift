@@ -19,7 +19,7 @@ enum HTMLReportStyle {
         a { color: #0b5cad; }
         dl.meta { margin: 0; display: flex; flex-wrap: wrap; gap: 0.2em 1.5em; color: #444; }
         dl.meta div { display: flex; gap: 0.4em; }
-        dl.meta dt { font-weight: 600; }
+        dl.meta dt { font-weight: 600; white-space: nowrap; }
         dl.meta dd { margin: 0; }
         p.note { margin: 0.4em 0; color: #333; }
         p.cut, p.empty { color: #666; font-style: italic; margin: 0.3em 0; }

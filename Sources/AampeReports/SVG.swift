@@ -22,10 +22,13 @@ enum SVG {
         return (whole < 0 ? "-" : "") + String(abs(whole) / 10) + "." + String(abs(whole) % 10)
     }
 
-    /// About how wide `text` is at `fontSize`: an average glyph of a sans-serif face is a bit over half
-    /// its size. Used only to decide whether a label fits, never to place one exactly.
+    /// About how wide `text` is at `fontSize`, erring wide: an average glyph of a sans-serif face is a
+    /// bit over half its size, and capitals (`W`, `M`) are wider. Used to decide whether a label fits and
+    /// how much room a column of labels needs, never to place one exactly.
     static func textWidth(_ text: String, fontSize: Double = fontSize) -> Double {
-        Double(text.count) * fontSize * 0.6
+        text.reduce(0) { width, character in
+            width + fontSize * (character.isUppercase || character == "m" || character == "w" ? 0.8 : 0.6)
+        }
     }
 
     /// A value as a tick or legend label: three significant digits, as the report's tables print them.

@@ -79,10 +79,11 @@ extension SVGChartRenderer {
             svg += "class=\"estimate-point\"><title>\(HTMLText.escaped(tooltip))</title></circle>"
         }
 
-        // As many x labels as fit side by side, evenly spaced, always the first.
+        // As many x labels as fit, evenly spaced, always the first. The first and last are anchored at
+        // their ends so they stay inside the chart, so a label needs half as much room again as its width.
         let labels = (0..<count).map { chartLabel(chart.xLabels[$0]) }
         let widest = labels.map { SVG.textWidth($0, fontSize: labelSize) }.max() ?? 0
-        let fitting = max(1, Int((right - left + widest) / (widest + 10)))
+        let fitting = max(1, Int((right - left) / (widest * 1.5 + 10)))
         let step = max(1, (count + fitting - 1) / fitting)
         for index in stride(from: 0, to: count, by: step) {
             let anchor = count == 1 ? "middle" : index == 0 ? "start" : index + step >= count ? "end" : "middle"
