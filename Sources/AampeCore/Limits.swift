@@ -484,3 +484,21 @@ extension Limits {
     /// out (CSV and JSON carry every row). Per-day tables of a year and per-label tables stay whole.
     public static let maximumReportTableRowsShown = 400
 }
+
+extension Limits {
+    // MARK: HTML report charts
+
+    /// The longest label a chart draws, in characters; a longer one is cut with an ellipsis, and its
+    /// whole text stays in the cell's tooltip and in the tables. SVG text does not wrap, so one long
+    /// label (a customer's item name) would otherwise squeeze a chart's plot to nothing on a phone.
+    public static let maximumReportChartLabelCharacters = 24
+
+    /// The most categories a chart draws: heatmap rows and columns, interval rows, histograms in a
+    /// distributions chart. Past 60, a 400-unit-wide chart's cells are thinner than a finger and its
+    /// labels unreadable; the chart's caption says how many it left out, and the tables hold them all.
+    public static let maximumReportChartCategories = 60
+
+    /// The most points a band chart draws and bins a histogram draws. A year of days
+    /// (``maximumReportDays``) fits; it bounds the page's size against a document built elsewhere.
+    public static let maximumReportChartPoints = 400
+}
