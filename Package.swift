@@ -104,7 +104,7 @@ let package = Package(
             name: "AampeJobs",
             dependencies: [
                 "AampeContent", "AampeCore", "AampeEvents", "AampeIngest", "AampeLearning", "AampeOutbox",
-                "AampeSegments", "AampeStore",
+                "AampeReports", "AampeSegments", "AampeStore",
             ]
         ),
 

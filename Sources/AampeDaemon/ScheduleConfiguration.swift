@@ -50,6 +50,8 @@ public struct ScheduleConfiguration: Sendable, Equatable {
     public var daily: DailyTime?
     /// The assignment step's settings: `aampectl assign`'s defaults unless `assign:` sets them.
     public var assignment = AssignmentSettings()
+    /// Where each pass writes its HTML report (`reports:`); `nil`: none.
+    public var reportFolder: String?
 
     /// A schedule for `dropFolder` with every default.
     public init(dropFolder: String) {
@@ -119,6 +121,12 @@ public struct ScheduleConfiguration: Sendable, Equatable {
                 }
             case "assign":
                 configuration.assignment = try assignment(fieldKey, fieldValue, path: path)
+            case "reports":
+                var folder = try text()
+                if !folder.hasPrefix("/") {
+                    folder = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(folder)
+                }
+                configuration.reportFolder = folder
             default:
                 throw fail(line, field, "unknown setting")
             }

@@ -2,6 +2,7 @@ public import AampeCore
 import AampeEvents
 public import AampeIngest
 public import AampeLearning
+import AampeReports
 import AampeStore
 import Foundation
 
@@ -16,6 +17,9 @@ public struct PipelineSettings: Sendable {
     public var assignment = AssignmentSettings()
     /// How events are read; `now` is set when the import step runs.
     public var eventImport = EventImportOptions()
+    /// Where the report step writes `report all` as an HTML page, `report-YYYY-MM-DD.html` (the pass's
+    /// day, UTC); `nil`: no report.
+    public var reportFolder: String?
 
     /// `aampectl`'s defaults for every job.
     public init() {}
@@ -106,6 +110,7 @@ public enum NightlyPipeline {
             }
         },
         PipelineStep("assign", body: assign),
+        PipelineStep("report", body: report),
     ]
 
     /// Runs one pass of `steps` on `directory`, importing `files` from `drop`, and returns its report
@@ -224,6 +229,37 @@ public enum NightlyPipeline {
     static func assign(_ pass: PipelinePass) throws -> String {
         let report = try AssignJob.run(directory: pass.directory, asOf: pass.asOf, settings: pass.settings.assignment)
         return "\(report.messages) messages" + (report.batch.map { " in outbox batch \($0)" } ?? "")
+    }
+
+    /// Writes `report all` over the ``Limits/reportPrePeriodDays`` days before the pass as an HTML page in
+    /// the report folder, replacing the day's earlier page.
+    static func report(_ pass: PipelinePass) throws -> String {
+        guard let folder = pass.settings.reportFolder else { return "no report folder configured" }
+        let store = try pass.directory.openStore()
+        let from = Timestamp(
+            secondsSinceEpoch: pass.asOf.secondsSinceEpoch - Int64(Limits.reportPrePeriodDays) * Timestamp.secondsPerDay
+        )
+        let request = ReportRun.Request(
+            kinds: ReportKind.allCases,
+            data: ReportData.Request(from: from, to: pass.asOf),
+            generatedAt: .now()
+        )
+        let document: ReportDocument
+        do {
+            document = try ReportRun.document(request, directory: pass.directory, store: store).document
+        } catch ReportError.noData(let detail) {
+            return "no report yet: \(detail)"
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw ReportError.cannotWrite(path: folder, reason: error.localizedDescription)
+        }
+        let path = (folder as NSString).appendingPathComponent(
+            "report-\(CivilDate(daysSinceEpoch: pass.asOf.utcDay)).html"
+        )
+        try ReportRun.write(try ReportRun.render(document, as: .html), to: path)
+        return "wrote \(path)"
     }
 
     static func published(_ outcome: GenerationPublisher.Outcome) -> String {

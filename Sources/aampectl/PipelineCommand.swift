@@ -37,7 +37,8 @@ struct PipelineRunCommand: AsyncParsableCommand {
         abstract: "Run one pass of the nightly pipeline now.",
         discussion: """
             Steps, in order: import (every file in --drop: users/ and catalog/ sub-folders, events at the \
-            top; each moved to processed/ or failed/ after), landscape, timing, recommender, assign. The first \
+            top; each moved to processed/ or failed/ after), landscape, timing, recommender, model, assign, report \
+            (with --reports: `report all` over the last 28 days as report-YYYY-MM-DD.html). The first \
             step that fails stops the pass; the generation live before it keeps serving. The report is kept \
             in the data directory's pipeline.json and shown by `aampectl status`. Fails at once if another \
             pass (such as aamped's) is running. Exit status: 0 every step succeeded, 1 a step failed.
@@ -69,6 +70,15 @@ struct PipelineRunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seed of the policy's draws.", valueName: "N"))
     var seed: UInt64 = 1
 
+    @Option(
+        name: .customLong("reports"),
+        help: ArgumentHelp(
+            "Write the pass's HTML report (report all, last 28 days) into this folder.",
+            valueName: "folder"
+        )
+    )
+    var reportFolder: String?
+
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
@@ -88,6 +98,7 @@ struct PipelineRunCommand: AsyncParsableCommand {
         settings.assignment.policy = kind
         settings.assignment.controlShare = controlShare
         settings.assignment.seed = seed
+        settings.reportFolder = reportFolder
         do { try settings.assignment.validate() } catch { throw ValidationError("\(error)") }
         return (instant, settings)
     }

@@ -137,8 +137,10 @@ struct NightlyPipelineTests {
             trigger: "manual",
             settings: PipelineSettings()
         )
-        #expect(report.steps.map(\.name) == ["import", "landscape", "timing", "recommender", "model", "assign"])
-        #expect(report.steps.map(\.status) == [.succeeded, .failed, .skipped, .skipped, .skipped, .skipped])
+        #expect(
+            report.steps.map(\.name) == ["import", "landscape", "timing", "recommender", "model", "assign", "report"]
+        )
+        #expect(report.steps.map(\.status) == [.succeeded, .failed, .skipped, .skipped, .skipped, .skipped, .skipped])
         #expect(report.failedStep?.error?.contains("no imported events") == true)
         #expect(try DataDirectoryStatus(directory: directory, store: directory.openStore()).currentGeneration == nil)
         // The failed training is in the run history as the job recorded it.
@@ -169,7 +171,7 @@ struct NightlyPipelineTests {
         )
         withExtendedLifetime(held) {}
         // The import takes the import lock, not the job lock, so it ran.
-        #expect(report.steps.map(\.status) == [.succeeded, .failed, .skipped, .skipped, .skipped, .skipped])
+        #expect(report.steps.map(\.status) == [.succeeded, .failed, .skipped, .skipped, .skipped, .skipped, .skipped])
         #expect(report.failedStep?.name == "landscape")
         #expect(report.failedStep?.error?.contains(directory.jobLockPath) == true)
     }

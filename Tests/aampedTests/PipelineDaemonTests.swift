@@ -176,7 +176,7 @@ struct PipelineDaemonTests {
 
     @Test("a dropped dump is imported, every model retrained and served, and the messages assigned")
     func dumpRunsThePipeline() throws {
-        let daemon = try Self.daemon()
+        let daemon = try Self.daemon(schedule: "  reports: reports")
         let drop = daemon.folder + "/drop"
         try Self.drop(Self.usersCSV(), as: "users/users.csv", in: drop)
         try Self.drop(Self.eventsCSV(), as: "events.csv", in: drop)
@@ -186,8 +186,16 @@ struct PipelineDaemonTests {
         #expect(pass["status"] as? String == "succeeded", "\(pass)\n\(daemon.log)")
         #expect(pass["trigger"] as? String == "arrival")
         let steps = try Self.steps(status)
-        #expect(Set(steps.keys) == ["import", "landscape", "timing", "recommender", "model", "assign"])
+        #expect(Set(steps.keys) == ["import", "landscape", "timing", "recommender", "model", "assign", "report"])
         #expect(steps.values.allSatisfy { $0["status"] as? String == "succeeded" })
+        // The report step wrote the day's HTML report into the configured folder.
+        let written = try #require(
+            (steps["report"]?["summary"] as? String)?.split(separator: " ").last.map(String.init)
+        )
+        #expect(written.hasPrefix(daemon.folder + "/reports/report-") && written.hasSuffix(".html"))
+        let page = try String(contentsOfFile: written, encoding: .utf8)
+        #expect(page.hasPrefix("<!DOCTYPE html>"))
+        #expect(page.contains("id=\"timing-sends\"") && page.contains("Lift: treated against control"))
         // No message has an outcome yet: the model step passes without a model, and says why.
         #expect((steps["model"]?["summary"] as? String)?.hasPrefix("no model yet: ") == true, "\(steps)")
         #expect(
