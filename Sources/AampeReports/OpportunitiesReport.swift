@@ -34,9 +34,48 @@ public enum OpportunitiesReport {
         }
     }
 
-    /// The matrix's cells and, per label, every user's score (for distributions).
+    /// One goal's scores: its labels (`set=label`) and, per user, one score per label.
+    public protocol GoalScores {
+        var goal: String { get }
+        var labels: [String] { get }
+        var userCount: Int { get }
+        /// The external id of user `row` and their score per label, in `labels`' order.
+        func user(_ row: Int, into scores: inout [Float]) -> String
+    }
+
+    /// A goal of a served model: each user's label scores from the scores file.
+    struct ModelGoalScores: GoalScores {
+        let model: ServedModel
+        let goalIndex: Int
+
+        var goal: String { model.manifest.goals[goalIndex].goal }
+        var labels: [String] { model.manifest.goals[goalIndex].labels }
+        var userCount: Int { model.manifest.userCount }
+
+        func user(_ row: Int, into scores: inout [Float]) -> String {
+            let goal = model.manifest.goals[goalIndex]
+            if let packed = model.packedSummary(goalIndex: goalIndex, row: row) {
+                let summary = PackedScoreSummary(
+                    packed,
+                    labels: goal.labels.count,
+                    windows: model.manifest.windowCount,
+                    signatures: goal.signatures.count
+                )
+                for label in scores.indices { scores[label] = summary.labelDeviation(label) }
+            }
+            return model.userID(goalIndex: goalIndex, row: row)
+        }
+    }
+
+    /// Every goal of `model`.
+    static func scores(of model: ServedModel) -> [any GoalScores] {
+        model.manifest.goals.indices.map { ModelGoalScores(model: model, goalIndex: $0) }
+    }
+
+    /// The matrix's cells and, per label, every user's score (for distributions). Users are placed in
+    /// the cluster of their newest decision; with a campaign, only users in its experiment count.
     public static func compute(
-        model: ServedModel,
+        _ goals: [any GoalScores],
         data: ReportData
     ) -> (cells: [Cell], scores: [(label: String, values: [Float])]) {
         var indexOfUser: [String: Int] = [:]
@@ -44,13 +83,13 @@ public enum OpportunitiesReport {
         for (index, id) in data.userIDs.enumerated() { indexOfUser[id] = index }
         var cells: [Cell] = []
         var scores: [(String, [Float])] = []
-        for (goalIndex, goal) in model.manifest.goals.enumerated() {
-            let labelCount = goal.labels.count
+        for goal in goals {
+            let labels = goal.labels
             var sets: [String: [Int]] = [:]
-            for (index, label) in goal.labels.enumerated() {
+            for (index, label) in labels.enumerated() {
                 sets[ModelFiles.GoalModel.setName(of: label), default: []].append(index)
             }
-            var perLabel = [[Float]](repeating: [], count: labelCount)
+            var perLabel = [[Float]](repeating: [], count: labels.count)
             // Per (set, cluster): moments per label, and counts of best labels.
             struct Accumulator {
                 var moments: [ReportStatistics.Moments]
@@ -58,26 +97,13 @@ public enum OpportunitiesReport {
                 var users = 0
             }
             var accumulators: [String: [Int: Accumulator]] = [:]
-            for row in 0..<model.manifest.userCount {
-                guard let packed = model.packedSummary(goalIndex: goalIndex, row: row) else { continue }
-                let summary = PackedScoreSummary(
-                    packed,
-                    labels: labelCount,
-                    windows: model.manifest.windowCount,
-                    signatures: goal.signatures.count
-                )
-                let id = model.userID(goalIndex: goalIndex, row: row)
+            var deviations = [Float](repeating: 0, count: labels.count)
+            for row in 0..<goal.userCount {
+                let id = goal.user(row, into: &deviations)
                 let user = indexOfUser[id]
-                if let campaign = data.campaign, user == nil || data.arms[user!] == .outside {
-                    _ = campaign
-                    continue
-                }
+                if data.campaign != nil, user.map({ data.arms[$0] == .outside }) ?? true { continue }
                 let cluster = user.map { Int(data.clusters[$0]) } ?? -1
-                var deviations = [Float](repeating: 0, count: labelCount)
-                for label in 0..<labelCount {
-                    deviations[label] = summary.labelDeviation(label)
-                    perLabel[label].append(deviations[label])
-                }
+                for label in labels.indices { perLabel[label].append(deviations[label]) }
                 for (set, members) in sets {
                     var accumulator =
                         accumulators[set]?[cluster]
@@ -104,12 +130,12 @@ public enum OpportunitiesReport {
                             users: accumulator.users,
                             spread: spreads.reduce(0, +) / Double(max(1, spreads.count)),
                             agreement: Double(common?.value ?? 0) / Double(max(1, accumulator.users)),
-                            commonBest: common.map { goal.labels[$0.key] } ?? ""
+                            commonBest: common.map { labels[$0.key] } ?? ""
                         )
                     )
                 }
             }
-            for (label, values) in zip(goal.labels, perLabel) { scores.append(("\(goal.goal): \(label)", values)) }
+            for (label, values) in zip(labels, perLabel) { scores.append(("\(goal.goal): \(label)", values)) }
         }
         return (cells, scores)
     }
@@ -122,7 +148,12 @@ public enum OpportunitiesReport {
                 notes: ["The live generation has no model yet: run `aampectl train model` to score users per label."]
             )
         }
-        let (cells, scores) = compute(model: model, data: data)
+        return section(Self.scores(of: model), source: "generation \(model.generationNumber)'s model", data: data)
+    }
+
+    /// The section from `goals`' scores; `source` names where they came from.
+    static func section(_ goals: [any GoalScores], source: String, data: ReportData) -> ReportSection {
+        let (cells, scores) = compute(goals, data: data)
         var table = ReportTable(
             name: "matrix",
             title: "Label set × cluster: how much users disagree",
@@ -188,7 +219,7 @@ public enum OpportunitiesReport {
             kind: ReportKind.opportunities.rawValue,
             title: "Personalization opportunities",
             notes: [
-                "From generation \(model.generationNumber)'s model: a user's score for a label is the model's effect of that label for the user, relative to the message's mean (logits; population, cluster, individual and landscape terms). Spread is the SD across the cell's users, averaged over the set's labels; agreement is the share whose best label in the set is the most common one.",
+                "From \(source): a user's score for a label is the model's effect of that label for the user, relative to the message's mean (logits; population, cluster, individual and landscape terms). Spread is the SD across the cell's users, averaged over the set's labels; agreement is the share whose best label in the set is the most common one.",
                 "Verdicts: agreement ≥ \(Int(oneWinnerAgreement * 100)) %: one label wins for everybody, no choice needed; spread ≥ \(disagreementSpread) with agreement < \(Int(personalizeAgreement * 100)) %: users disagree, more copy is worth writing; otherwise personalize among what exists.",
             ],
             tables: [table],

@@ -339,3 +339,71 @@ struct ReportKindsTests {
         #expect(throws: ReportError.self) { _ = try ReportPeriod(from: start, to: start) }
     }
 }
+
+/// `roi` and `opportunities` on the same hand-made directory.
+@Suite("Report kinds built on others: ROI and opportunities")
+struct DerivedReportKindsTests {
+    struct Scores: OpportunitiesReport.GoalScores {
+        var goal = "purchase"
+        var labels = ["tone=playful", "tone=plain", "offer=discount", "offer=quality"]
+        var users: [(String, [Float])]
+        var userCount: Int { users.count }
+
+        func user(_ row: Int, into scores: inout [Float]) -> String {
+            scores = users[row].1
+            return users[row].0
+        }
+    }
+
+    @Test("roi: the lift's difference × treated users × weeks, and per 1,000 delivered messages")
+    func roi() throws {
+        let data = try ReportKindsTests.world().load()
+        let section = ROIReport.section(LiftReport.compute(data), data: data)
+        let table = try #require(section.tables.first)
+        let row = try #require(table.rows.first { $0[0] == .text("purchase") && $0[1] == .text("goal events") })
+        let column = { (name: String) in row[table.columns.firstIndex(of: name)!] }
+        // +0.5 goal events per user per week × 4 treated users × 2 weeks = 4; 2 delivered messages.
+        guard case .number(let incremental) = column("incremental"),
+            case .number(let perThousand) = column("per 1,000 messages")
+        else {
+            Issue.record("no numbers in \(row)")
+            return
+        }
+        #expect(abs(incremental - 4) < 1e-9)
+        #expect(column("delivered messages") == .integer(2))
+        #expect(abs(perThousand - 2_000) < 1e-6)
+    }
+
+    @Test("opportunities: spread, agreement and verdict per label set and cluster, by hand")
+    func opportunities() throws {
+        let data = try ReportKindsTests.world().load()
+        // Clusters from the decisions: u0 and u4 in 0, u1, u2, u3, u5 in 1. Tone: cluster 0 splits (u0
+        // playful, u4 plain), cluster 1 all prefer plain. Offer: everybody prefers discount by the same margin.
+        let scores = Scores(users: [
+            ("u0", [1, -1, 0.5, -0.5]),
+            ("u4", [-1, 1, 0.5, -0.5]),
+            ("u1", [-0.2, 0.2, 0.5, -0.5]),
+            ("u2", [-0.2, 0.2, 0.5, -0.5]),
+            ("u3", [-0.2, 0.2, 0.5, -0.5]),
+            ("u5", [-0.2, 0.2, 0.5, -0.5]),
+            ("stranger", [0, 0, 0, 0]),
+        ])
+        let (cells, distributions) = OpportunitiesReport.compute([scores], data: data)
+        let tone0 = try #require(cells.first { $0.labelSet == "tone" && $0.cluster == 0 })
+        // SD of (1, −1) is √2 for both labels; one user of two prefers each.
+        #expect(abs(tone0.spread - 2.0.squareRoot()) < 1e-6)
+        #expect(tone0.agreement == 0.5)
+        #expect(tone0.verdict == "users disagree: write more copy")
+        let tone1 = try #require(cells.first { $0.labelSet == "tone" && $0.cluster == 1 })
+        #expect(tone1.spread == 0 && tone1.agreement == 1 && tone1.commonBest == "tone=plain")
+        #expect(tone1.verdict == "one label wins: no choice needed")
+        let offer = cells.filter { $0.labelSet == "offer" && $0.cluster >= 0 }
+        #expect(offer.count == 2 && offer.allSatisfy { $0.commonBest == "offer=discount" && $0.agreement == 1 })
+        // The user the data directory does not know has no cluster.
+        #expect(cells.contains { $0.cluster == -1 && $0.users == 1 })
+        #expect(distributions.map(\.label).first == "purchase: tone=playful")
+        #expect(distributions.allSatisfy { $0.values.count == 7 })
+        let section = OpportunitiesReport.section([scores], source: "hand-made scores", data: data)
+        #expect(section.charts.map(\.id) == ["opportunities-purchase", "score-distributions"])
+    }
+}
