@@ -296,7 +296,10 @@ let package = Package(
         ),
         .testTarget(
             name: "AampeReportsTests",
-            dependencies: ["AampeCore", "AampeEvents", "AampeIngest", "AampeReports", "AampeStore", "AampeTestSupport"]
+            dependencies: [
+                "AampeCore", "AampeEvents", "AampeIngest", "AampeLearning", "AampeReports", "AampeStore",
+                "AampeTestSupport",
+            ]
         ),
         .testTarget(name: "AampeOutboxTests", dependencies: ["AampeCore", "AampeOutbox", "AampeTestSupport"]),
         .testTarget(

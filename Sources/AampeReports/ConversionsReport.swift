@@ -142,8 +142,9 @@ public enum ConversionsReport {
                 "Per delivered message whose outcome is joined: converted = at least one goal event within the goal's attribution window after delivery. Rates carry 95 % Wilson intervals, values 95 % normal intervals.",
                 "These are rates after a message, not lift: users who were sent a label may differ from those who were not. The lift report compares with the control group.",
                 "Windows are the user's local weekly windows of the standard layout (5 three-hour windows from 07:00, Monday first).",
+                "Off-policy by label: each label valued as if every message of its set had carried it, the rest of each choice as the policy made it, from the probabilities the policy logged per label (IPW, self-normalized IPW and doubly robust, with 95 % normal intervals). Unlike the plain rate, this is not confounded by a policy that sends a label to the users it expects to respond. Messages whose policy gave the label no chance cannot be valued for it (no support); external policies log no probabilities.",
             ],
-            tables: [table],
+            tables: [table, LabelOffPolicyValues.table(LabelOffPolicyValues.compute(data))],
             charts: charts
         )
     }

@@ -139,8 +139,16 @@ extension ReportData {
         public var goalValue: [Float] = []
         /// Index into ``itemLists``; -1: none.
         public var items: [Int32] = []
-        /// Whether a skip was for a cap (never: caps are counted per run) or the policy; the reason text.
+        /// The skip reason without its detail, as an index into ``skipReasons``; -1: none.
         public var skipReason: [Int32] = []
+        /// Per decision, where its label propensities start in ``propensityLabels`` and
+        /// ``propensityValues`` (-1: none logged) and how many there are.
+        public var propensityStart: [Int32] = []
+        public var propensityCount: [UInt8] = []
+        /// Label (an index into ``labelNames``) and the policy's probability of carrying it.
+        public var propensityLabels: [Int32] = []
+        public var propensityValues: [Double] = []
+        public var labelNames = Interner()
 
         public var campaigns = Interner()
         public var goals = Interner()
@@ -281,6 +289,8 @@ extension ReportData {
         var controlSince: Timestamp?
         var decisions = Decisions()
         var labelCodes: [String: Int32] = [:]
+        // Identical propensity objects (every decision of a uniform policy's group) are stored once.
+        var propensityCodes: [String: (start: Int32, count: UInt8)] = [:]
         try store.messageLog.forEachReportRow(campaign: request.campaign, before: period.to) { row in
             guard row.userIndex >= 0, row.userIndex < userCount else { return }
             let mode = Decisions.Mode(row.mode)
@@ -324,6 +334,25 @@ extension ReportData {
             decisions.skipReason.append(
                 row.skipReason.map { Int32(decisions.skipReasons.code(Self.reasonKind($0))) } ?? -1
             )
+            if let json = row.labelPropensitiesJSON, mode.isMessage {
+                if let known = propensityCodes[json] {
+                    decisions.propensityStart.append(known.start)
+                    decisions.propensityCount.append(known.count)
+                } else {
+                    let start = Int32(decisions.propensityLabels.count)
+                    let members = JSONNumberObject.parse(json).prefix(Int(UInt8.max))
+                    for (label, value) in members {
+                        decisions.propensityLabels.append(Int32(decisions.labelNames.code(label)))
+                        decisions.propensityValues.append(value)
+                    }
+                    propensityCodes[json] = (start, UInt8(members.count))
+                    decisions.propensityStart.append(start)
+                    decisions.propensityCount.append(UInt8(members.count))
+                }
+            } else {
+                decisions.propensityStart.append(-1)
+                decisions.propensityCount.append(0)
+            }
             if let json = row.itemsJSON, json != "[]" {
                 decisions.items.append(Int32(decisions.itemLists.count))
                 // An item the events never mention still counts as named; it cannot match a goal event.
@@ -503,6 +532,43 @@ extension ReportData {
     /// A skip reason without its detail: `policy: expected lift …` → `policy`.
     static func reasonKind(_ reason: String) -> String {
         String(reason.prefix { $0 != ":" })
+    }
+}
+
+/// Objects of numbers as the message log writes them (`{"tone=plain":0.5}`), read without Foundation's
+/// decoder, for the same reason as ``JSONStringArray``.
+enum JSONNumberObject {
+    static func parse(_ json: String) -> [(String, Double)] {
+        var result: [(String, Double)] = []
+        let bytes = Array(json.utf8)
+        var index = 0
+        while index < bytes.count {
+            guard bytes[index] == UInt8(ascii: "\"") else {
+                index += 1
+                continue
+            }
+            // A key: up to the closing quote, skipping escaped characters.
+            var end = index + 1
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
+                end += bytes[end] == UInt8(ascii: "\\") ? 2 : 1
+            }
+            let key = JSONStringArray.parse(
+                "[" + String(decoding: bytes[index...min(end, bytes.count - 1)], as: UTF8.self) + "]"
+            )
+            index = end + 1
+            while index < bytes.count, bytes[index] == UInt8(ascii: ":") || bytes[index] == UInt8(ascii: " ") {
+                index += 1
+            }
+            var valueEnd = index
+            while valueEnd < bytes.count, bytes[valueEnd] != UInt8(ascii: ","), bytes[valueEnd] != UInt8(ascii: "}") {
+                valueEnd += 1
+            }
+            if let value = Double(String(decoding: bytes[index..<valueEnd], as: UTF8.self)), let name = key.first {
+                result.append((name, value))
+            }
+            index = valueEnd + 1
+        }
+        return result
     }
 }
 

@@ -45,6 +45,8 @@ public struct LoggedDecision: Hashable, Sendable {
     /// The probability the policy gave this outcome.
     public var propensity: Double?
     public var expectedLift: Double?
+    /// Per label: the probability the policy's outcome carried it (migration 0007); empty when unknown.
+    public var labelPropensities: [String: Double] = [:]
     /// The assignment run's reference time (`--as-of`).
     public var assignedAt: Timestamp
     /// The outbox batch and row of a message.
@@ -233,8 +235,8 @@ extension MessageLogRepository {
                     INSERT INTO message_log (
                         run_id, user_index, campaign, channel, sent_at_micros, occasion, mode, skip_reason, goal,
                         cluster, formula, variant, labels, window_index, window_end_micros, items, propensity,
-                        expected_lift, assigned_at_micros, batch, message_row, status
-                    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        expected_lift, assigned_at_micros, batch, message_row, status, label_propensities
+                    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             )
             for decision in decisions {
@@ -245,6 +247,7 @@ extension MessageLogRepository {
                     decision.windowIndex, decision.windowEnd?.rawValue, Self.jsonArray(decision.items),
                     decision.propensity, decision.expectedLift, decision.assignedAt.rawValue, decision.batch,
                     decision.messageRow, decision.isMessage ? "assigned" : nil,
+                    Self.jsonObject(decision.labelPropensities),
                 ]
                 try statement.execute(arguments: StatementArguments(arguments))
             }
@@ -487,6 +490,16 @@ extension MessageLogRepository {
     /// `strings` as a JSON array, by hand: JSONEncoder cost about 10 µs a row, two rows a decision,
     /// which at a million decisions was seconds of an assignment run (tools/bench-assign).
     static func jsonArray(_ strings: [String]) -> String { JSONText.array(strings) }
+
+    /// `values` as a JSON object with sorted keys (`{"tone=plain":0.5}`), or `nil` when empty.
+    static func jsonObject(_ values: [String: Double]) -> String? {
+        guard !values.isEmpty else { return nil }
+        let members = values.keys.sorted().map { key in
+            let value = values[key]!
+            return JSONText.quoted(key) + ":" + (value.isFinite ? "\(value)" : "null")
+        }
+        return "{" + members.joined(separator: ",") + "}"
+    }
 
     static func stringArray(_ json: String?) -> [String] {
         guard let json else { return [] }

@@ -33,6 +33,8 @@ public struct ReportLogRow: Sendable {
     public var hasOutcome: Bool
     public var goalCount: Int
     public var goalValue: Double
+    /// The policy's probability of each label, as stored (`{"tone=plain":0.5}`); `nil` when unknown.
+    public var labelPropensitiesJSON: String?
 }
 
 extension MessageLogRepository {
@@ -55,7 +57,8 @@ extension MessageLogRepository {
                         status_reason,
                         CASE WHEN mode IS NULL THEN sent_at_micros ELSE delivered_at_micros END,
                         items, propensity, outcome_joined_at_micros IS NOT NULL OR responded_at_micros IS NOT NULL,
-                        COALESCE(goal_count, responded_at_micros IS NOT NULL), COALESCE(goal_value, 0)
+                        COALESCE(goal_count, responded_at_micros IS NOT NULL), COALESCE(goal_value, 0),
+                        label_propensities
                     FROM message_log
                     WHERE sent_at_micros < ? AND (? IS NULL OR campaign = ?)
                     ORDER BY id
@@ -85,7 +88,8 @@ extension MessageLogRepository {
                         propensity: row[16],
                         hasOutcome: row[17],
                         goalCount: row[18],
-                        goalValue: row[19]
+                        goalValue: row[19],
+                        labelPropensitiesJSON: row[20]
                     )
                 )
             }

@@ -259,6 +259,13 @@ enum Migrations {
             )
         }
 
+        migrator.registerMigration("0007 label propensities") { db in
+            // Per message: the probability the policy's outcome carried each label (a JSON object), so that
+            // reports can value each label off-policy. NULL for rows written before, and for policies
+            // that do not know their distribution.
+            try db.execute(sql: "ALTER TABLE message_log ADD COLUMN label_propensities TEXT")
+        }
+
         return migrator
     }()
 

@@ -1,6 +1,7 @@
 import AampeCore
 import AampeEvents
 import AampeIngest
+import AampeLearning
 import AampeStore
 import AampeTestSupport
 import Foundation
@@ -103,6 +104,10 @@ struct ReportKindsTests {
             )
         }
         let run = try world.store.runs.begin(.assign, subject: "test")
+        var u0 = decision("u0", .conditioned, labels: ["tone=plain"], items: ["i1"], row: 0)
+        u0.labelPropensities = ["tone=plain": 0.8, "tone=playful": 0.2]
+        var u1 = decision("u1", .preferential, labels: ["tone=playful"], items: ["i9"], row: 1)
+        u1.labelPropensities = ["tone=plain": 0.25, "tone=playful": 0.75]
         var skip = decision("u2", .skipped)
         skip.occasion = "day:2026-11-03"
         skip.skipReason = "policy: expected lift 0.00001 is below the minimum"
@@ -110,8 +115,8 @@ struct ReportKindsTests {
         skip.channel = ""
         try world.store.messageLog.append(
             [
-                decision("u0", .conditioned, labels: ["tone=plain"], items: ["i1"], row: 0),
-                decision("u1", .preferential, labels: ["tone=playful"], items: ["i9"], row: 1),
+                u0,
+                u1,
                 decision("u2", .conditioned, labels: ["tone=plain"], row: 2),
                 decision("u3", .conditioned, labels: ["tone=plain"], row: 3),
                 decision("u4", .control, items: ["i1"]),
@@ -226,6 +231,24 @@ struct ReportKindsTests {
         let (sends, rates) = ConversionsReport.windows(data)
         #expect(sends[0] == 2 && rates[0] == 1)
         #expect(sends[1] == 0 && rates[1] == nil)
+    }
+
+    @Test("conversions off-policy: each label valued from the logged label probabilities, by hand")
+    func offPolicyByLabel() throws {
+        let values = LabelOffPolicyValues.compute(try Self.world().load())
+        #expect(values.map(\.label) == ["tone=plain", "tone=playful"])
+        func value(_ label: String, _ estimator: OffPolicyEvaluation.Estimator) throws -> Double {
+            try #require(values.first { $0.label == label }?.estimates.first { $0.estimator == estimator }).value
+        }
+        // plain: u0 carried it (P 0.8, converted), u1 did not (P 0.75 of not): IPW (1/0.8 + 0)/2, SNIPW 1.
+        #expect(abs(try value("tone=plain", .ipw) - 0.625) < 1e-12)
+        #expect(abs(try value("tone=plain", .snipw) - 1) < 1e-12)
+        // playful: u1 carried it (P 0.75, converted): IPW (0 + 1/0.75)/2.
+        #expect(abs(try value("tone=playful", .ipw) - 2.0 / 3) < 1e-12)
+        // Both messages converted, so the reward model predicts 1 everywhere and DR is 1.
+        #expect(abs(try value("tone=playful", .dr) - 1) < 1e-12)
+        #expect(values.allSatisfy { $0.rows == 2 && $0.withLabel == 1 && $0.unsupported == 0 })
+        #expect(JSONNumberObject.parse(#"{"a\"b":0.5,"c=d":1e-3,"x":null}"#).map(\.0) == ["a\"b", "c=d"])
     }
 
     @Test("attribution: named items bought within the window, treated against control's would-be items")

@@ -324,6 +324,7 @@ struct CampaignAssigner {
                 logged.windowEnd = window.end
                 logged.items = items
                 logged.expectedLift = decision.expectedLift
+                logged.labelPropensities = decision.labelPropensities
                 outcome.messages.append((record, logged))
                 planned.add(user: eligible.user, campaign: campaign.name, start: window.start)
                 channels[channel.name, default: 0] += 1

@@ -22,6 +22,10 @@ public struct AssignmentDecision: Hashable, Sendable {
     /// the policy estimates it; `nil` otherwise. Neither ``ClusterSpreadPolicy`` nor
     /// ``ThompsonSamplingPolicy`` has a baseline to measure lift against, so both leave it `nil`.
     public var expectedLift: Double?
+    /// Per label the choices carry: the probability that the policy's outcome carries it (the sum of the
+    /// probabilities of the choices with that label). What `report conversions` values each label with
+    /// off-policy; empty when the policy does not know its distribution (an external policy).
+    public var labelPropensities: [String: Double] = [:]
 
     /// A decision for `user`.
     public init(
@@ -36,6 +40,15 @@ public struct AssignmentDecision: Hashable, Sendable {
         self.propensity = propensity
         self.mode = mode
         self.expectedLift = expectedLift
+    }
+
+    /// Per label of `choices`, the summed `probabilities` of the choices that carry it.
+    public static func labelMarginals(_ choices: [AssignmentChoice], probabilities: [Double]) -> [String: Double] {
+        var marginals: [String: Double] = [:]
+        for (choice, probability) in zip(choices, probabilities) {
+            for label in Set(choice.labels) { marginals[label, default: 0] += probability }
+        }
+        return marginals
     }
 
     /// The decision for a candidate with no choices: skipped, with certainty.

@@ -45,7 +45,13 @@ public struct ClusterSpreadPolicy: AssignmentPolicy {
             for choice in 0..<k { slots += repeatElement(choice, count: n / k) }
             slots += extraOrder.prefix(n % k)
             generator.shuffle(&slots)
+            // Over the whole draw each choice is equally likely for a member: 1 / k.
+            let marginals = AssignmentDecision.labelMarginals(
+                choices,
+                probabilities: Array(repeating: 1 / Double(k), count: k)
+            )
             for (member, choice) in zip(members, slots) {
+                decisions[member].labelPropensities = marginals
                 decisions[member].choice = choices[choice]
                 decisions[member].propensity = 1 / Double(k)
                 decisions[member].mode = .conditioned

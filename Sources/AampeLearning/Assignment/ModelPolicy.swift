@@ -116,6 +116,10 @@ public struct ModelPolicy: AssignmentPolicy {
             decisions[index].mode =
                 evaluation.bestPositiveShare >= settings.preferentialConfidence ? .preferential : .conditioned
             decisions[index].expectedLift = evaluation.meanLifts[choice]
+            decisions[index].labelPropensities = AssignmentDecision.labelMarginals(
+                candidate.choices,
+                probabilities: evaluation.wins.map { Double($0) / Double(settings.draws) }
+            )
         }
         let spreadDecisions = spread.decide(conditioned.map { candidates[$0] })
         for (index, decision) in zip(conditioned, spreadDecisions) {

@@ -119,7 +119,12 @@ public struct ThompsonSamplingPolicy: AssignmentPolicy {
                 cumulative.append(total)
             }
             assert(total == drawCount)
+            let marginals = AssignmentDecision.labelMarginals(
+                key.choices,
+                probabilities: wins.map { Double($0) / Double(drawCount) }
+            )
             for member in members {
+                decisions[member].labelPropensities = marginals
                 let round = generator.nextIndex(below: drawCount)
                 let choice = cumulative.firstIndex { $0 > round }!
                 let share = Double(wins[choice]) / Double(drawCount)

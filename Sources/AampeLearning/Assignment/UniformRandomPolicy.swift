@@ -15,12 +15,17 @@ public struct UniformRandomPolicy: AssignmentPolicy {
         candidates.map { candidate in
             let choices = ChoiceGroupKey(cluster: candidate.cluster, choices: candidate.choices).choices
             guard !choices.isEmpty else { return .skipped(user: candidate.user) }
-            return AssignmentDecision(
+            var decision = AssignmentDecision(
                 user: candidate.user,
                 choice: choices[generator.nextIndex(below: choices.count)],
                 propensity: 1 / Double(choices.count),
                 mode: .conditioned
             )
+            decision.labelPropensities = AssignmentDecision.labelMarginals(
+                choices,
+                probabilities: Array(repeating: 1 / Double(choices.count), count: choices.count)
+            )
+            return decision
         }
     }
 }
