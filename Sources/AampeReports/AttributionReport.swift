@@ -20,7 +20,7 @@ public enum AttributionReport {
         for goal in data.goals {
             if let code = d.goals.code(of: goal.name) { windows[code] = goal.attributionWindowSeconds }
         }
-        var byCampaign: [Int: (treated: Side, control: Side)] = [:]
+        var byCampaign = [(treated: Side, control: Side)?](repeating: nil, count: d.campaigns.strings.count)
         for row in 0..<d.count where d.items[row] >= 0 {
             let mode = d.mode[row]
             let isControl = mode == .control
@@ -46,9 +46,9 @@ public enum AttributionReport {
             }
             byCampaign[Int(d.campaign[row])] = sides
         }
-        var result = byCampaign.keys.sorted { d.campaigns.strings[$0] < d.campaigns.strings[$1] }.map {
-            (d.campaigns.strings[$0], byCampaign[$0]!.treated, byCampaign[$0]!.control)
-        }
+        var result = byCampaign.indices.filter { byCampaign[$0] != nil }
+            .sorted { d.campaigns.strings[$0] < d.campaigns.strings[$1] }
+            .map { (d.campaigns.strings[$0], byCampaign[$0]!.treated, byCampaign[$0]!.control) }
         if result.count > 1 {
             var all = (treated: Side(), control: Side())
             for (_, t, c) in result {

@@ -20,29 +20,62 @@ public enum ConversionsReport {
         }
     }
 
-    /// Groups by dimension, in order: label, window, formula, campaign.
+    /// Groups by dimension, in order: label, window, formula, campaign. Rows are added through integer
+    /// codes (per label set, window, formula, campaign), so a pass over millions of messages does no
+    /// string work.
     public static func groups(_ data: ReportData) -> [Group] {
         let d = data.decisions
-        var groups: [String: Group] = [:]
-        func add(_ dimension: String, _ name: String, row: Int) {
-            let key = dimension + "\u{1F}" + name
-            var group = groups[key] ?? Group(dimension: dimension, name: name)
-            group.messages += 1
-            if d.goalCount[row] > 0 { group.converted += 1 }
-            group.goalEvents += Int(d.goalCount[row])
-            group.value.add(Double(d.goalValue[row]))
-            groups[key] = group
+        var groups: [Group] = []
+        var labelPosition: [String: Int] = [:]
+        func position(_ dimension: String, _ name: String, in positions: inout [String: Int]) -> Int {
+            if let position = positions[name] { return position }
+            positions[name] = groups.count
+            groups.append(Group(dimension: dimension, name: name))
+            return groups.count - 1
+        }
+        // Each label set's group positions, worked out once.
+        let labelGroups = d.labelSets.map { labels in
+            labels.map { position("label", $0, in: &labelPosition) }
+        }
+        var windowPosition: [String: Int] = [:]
+        let windowCount = TimeWindowLayout.standard.windowsPerDay * 7
+        var windowGroups = [Int](repeating: -1, count: windowCount)
+        var formulaPosition: [String: Int] = [:]
+        var formulaGroups = [Int](repeating: -1, count: d.formulas.strings.count)
+        var campaignPosition: [String: Int] = [:]
+        var campaignGroups = [Int](repeating: -1, count: d.campaigns.strings.count)
+        func add(_ position: Int, row: Int) {
+            groups[position].messages += 1
+            if d.goalCount[row] > 0 { groups[position].converted += 1 }
+            groups[position].goalEvents += Int(d.goalCount[row])
+            groups[position].value.add(Double(d.goalValue[row]))
         }
         for row in 0..<d.count where d.mode[row].isMessage && d.status[row] == .delivered && d.hasOutcome[row] {
             if d.labelSet[row] >= 0 {
-                for label in d.labelSets[Int(d.labelSet[row])] { add("label", label, row: row) }
+                for position in labelGroups[Int(d.labelSet[row])] { add(position, row: row) }
             }
-            if d.window[row] >= 0 { add("window", WeekGrid.label(Int(d.window[row])), row: row) }
-            if d.formula[row] >= 0 { add("formula", d.formulas.strings[Int(d.formula[row])], row: row) }
-            add("campaign", d.campaigns.strings[Int(d.campaign[row])], row: row)
+            let window = Int(d.window[row])
+            if window >= 0, window < windowCount {
+                if windowGroups[window] < 0 {
+                    windowGroups[window] = position("window", WeekGrid.label(window), in: &windowPosition)
+                }
+                add(windowGroups[window], row: row)
+            }
+            let formula = Int(d.formula[row])
+            if formula >= 0 {
+                if formulaGroups[formula] < 0 {
+                    formulaGroups[formula] = position("formula", d.formulas.strings[formula], in: &formulaPosition)
+                }
+                add(formulaGroups[formula], row: row)
+            }
+            let campaign = Int(d.campaign[row])
+            if campaignGroups[campaign] < 0 {
+                campaignGroups[campaign] = position("campaign", d.campaigns.strings[campaign], in: &campaignPosition)
+            }
+            add(campaignGroups[campaign], row: row)
         }
         let order = ["label": 0, "window": 1, "formula": 2, "campaign": 3]
-        return groups.values.sorted {
+        return groups.filter { $0.messages > 0 }.sorted {
             (order[$0.dimension] ?? 9, $0.dimension == "window" ? windowOrder($0.name) : 0, $0.name)
                 < (order[$1.dimension] ?? 9, $1.dimension == "window" ? windowOrder($1.name) : 0, $1.name)
         }

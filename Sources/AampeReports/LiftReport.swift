@@ -218,15 +218,16 @@ public enum LiftReport {
     static func byMode(goal: String, data: ReportData) -> [Breakdown] {
         let decisions = data.decisions
         guard let code = decisions.goals.code(of: goal) else { return [] }
-        var moments: [ReportData.Decisions.Mode: ReportStatistics.Moments] = [:]
+        var moments = [ReportStatistics.Moments](repeating: .init(), count: 5)
         for row in 0..<decisions.count where Int(decisions.goal[row]) == code && decisions.hasOutcome[row] {
             let mode = decisions.mode[row]
             guard mode == .control || (mode.isMessage && decisions.status[row] == .delivered) else { continue }
-            moments[mode, default: .init()].add(Double(decisions.goalCount[row]))
+            moments[Int(mode.rawValue)].add(Double(decisions.goalCount[row]))
         }
-        let control = moments[.control] ?? .init()
+        let control = moments[Int(ReportData.Decisions.Mode.control.rawValue)]
         return [ReportData.Decisions.Mode.preferential, .conditioned, .sent].compactMap { mode in
-            guard let treated = moments[mode] else { return nil }
+            let treated = moments[Int(mode.rawValue)]
+            guard treated.count > 0 else { return nil }
             return Breakdown(
                 group: mode.name,
                 treated: Int(treated.count),

@@ -26,33 +26,51 @@ public enum MessagesReport {
         }
     }
 
-    /// Counts per (day, campaign, channel); decisions without a message have channel `-`.
+    /// Counts per (day, campaign, channel); decisions without a message have channel `-`. Counted in a
+    /// flat array by integer codes, then keyed by names.
     public static func counts(_ data: ReportData) -> [Key: Counts] {
         let d = data.decisions
-        var result: [Key: Counts] = [:]
+        let days = data.period.days
+        let campaigns = d.campaigns.strings.count
+        let channels = d.channels.strings.count + 1
+        var cells = [Counts](repeating: Counts(), count: days * campaigns * channels)
+        var touched = [Bool](repeating: false, count: cells.count)
         for row in 0..<d.count {
+            let day = Int(d.day[row])
+            guard day >= 0, day < days else { continue }
             let mode = d.mode[row]
-            let channel = mode.isMessage ? d.channels.strings[Int(d.channel[row])] : "-"
-            let key = Key(day: Int(d.day[row]), campaign: d.campaigns.strings[Int(d.campaign[row])], channel: channel)
-            var counts = result[key] ?? Counts()
+            let channel = mode.isMessage ? Int(d.channel[row]) + 1 : 0
+            let cell = (day * campaigns + Int(d.campaign[row])) * channels + channel
+            touched[cell] = true
             switch mode {
-            case .skipped: counts.skipped += 1
-            case .control: counts.control += 1
+            case .skipped: cells[cell].skipped += 1
+            case .control: cells[cell].control += 1
             case .preferential, .conditioned, .sent:
-                counts.assigned += 1
+                cells[cell].assigned += 1
                 switch d.status[row] {
                 case .delivered:
-                    counts.delivered += 1
-                    counts.sent += 1
+                    cells[cell].delivered += 1
+                    cells[cell].sent += 1
                 case .failed:
-                    counts.failed += 1
-                    counts.sent += 1
-                case .expired: counts.expired += 1
-                case .dead: counts.dead += 1
-                case .assigned, .none: counts.pending += 1
+                    cells[cell].failed += 1
+                    cells[cell].sent += 1
+                case .expired: cells[cell].expired += 1
+                case .dead: cells[cell].dead += 1
+                case .assigned, .none: cells[cell].pending += 1
                 }
             }
-            result[key] = counts
+        }
+        var result: [Key: Counts] = [:]
+        for cell in cells.indices where touched[cell] {
+            let channel = cell % channels
+            let campaign = cell / channels % campaigns
+            let day = cell / channels / campaigns
+            let key = Key(
+                day: day,
+                campaign: d.campaigns.strings[campaign],
+                channel: channel == 0 ? "-" : d.channels.strings[channel - 1]
+            )
+            result[key] = cells[cell]
         }
         for capped in data.capped {
             result[Key(day: capped.day, campaign: capped.campaign, channel: "-"), default: Counts()].capped +=
@@ -66,14 +84,17 @@ public enum MessagesReport {
     public static func frequency(_ data: ReportData, buckets: Int = 6) -> [Int] {
         let d = data.decisions
         let weeks = (data.period.days + 6) / 7
-        var perUserWeek: [Int: Int] = [:]
+        var perUserWeek = [UInt16](repeating: 0, count: data.arms.count * weeks)
         for row in 0..<d.count where d.mode[row].isMessage && d.status[row] == .delivered {
-            perUserWeek[Int(d.user[row]) * weeks + Int(d.day[row]) / 7, default: 0] += 1
+            let day = Int(d.day[row])
+            guard day >= 0, day < data.period.days else { continue }
+            let cell = Int(d.user[row]) * weeks + day / 7
+            if perUserWeek[cell] < UInt16.max { perUserWeek[cell] += 1 }
         }
         var histogram = [Int](repeating: 0, count: buckets)
-        let treated = data.arms.reduce(0) { $0 + ($1 == .treated ? 1 : 0) }
-        histogram[0] = treated * weeks - perUserWeek.count
-        for count in perUserWeek.values { histogram[min(count, buckets - 1)] += 1 }
+        for (user, arm) in data.arms.enumerated() where arm == .treated {
+            for week in 0..<weeks { histogram[min(Int(perUserWeek[user * weeks + week]), buckets - 1)] += 1 }
+        }
         return histogram
     }
 
@@ -124,11 +145,12 @@ public enum MessagesReport {
                 .measured(userWeeks > 0 ? Double(weeks) / Double(userWeeks) : nil),
             ])
         }
-        var reasons: [String: Int] = [:]
         let d = data.decisions
-        for row in 0..<d.count where d.mode[row] == .skipped {
-            let code = Int(d.skipReason[row])
-            reasons[code >= 0 ? d.skipReasons.strings[code] : "unknown", default: 0] += 1
+        var reasonCounts = [Int](repeating: 0, count: d.skipReasons.strings.count + 1)
+        for row in 0..<d.count where d.mode[row] == .skipped { reasonCounts[Int(d.skipReason[row]) + 1] += 1 }
+        var reasons: [String: Int] = [:]
+        for (code, count) in reasonCounts.enumerated() where count > 0 {
+            reasons[code == 0 ? "unknown" : d.skipReasons.strings[code - 1], default: 0] += count
         }
         var skips = ReportTable(name: "skips", title: "Skipped decisions by reason", columns: ["reason", "decisions"])
         for (reason, count) in reasons.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {

@@ -502,11 +502,7 @@ extension ReportData {
         var from = request.from
         var to = request.to
         if from == nil {
-            var first: Timestamp?
-            try store.messageLog.forEachReportRow(campaign: request.campaign, before: Timestamp(rawValue: Int64.max)) {
-                if first == nil || $0.sentAt < first! { first = $0.sentAt }
-            }
-            guard let first else {
+            guard let first = try store.messageLog.firstDecisionTime(campaign: request.campaign) else {
                 throw ReportError.noData(
                     detail:
                         "no decision is logged\(request.campaign.map { " for campaign \($0)" } ?? ""); run `aampectl assign` first, or give --from"

@@ -24,7 +24,6 @@ public struct ReportLogRow: Sendable {
     public var assignedAt: Timestamp
     /// `assigned`, `delivered`, `failed`, `dead`, `expired`; `nil` without a message.
     public var status: String?
-    public var statusReason: String?
     public var deliveredAt: Timestamp?
     /// The recommended items the message names, by external id, as stored; `nil` for none.
     public var itemsJSON: String?
@@ -40,7 +39,8 @@ public struct ReportLogRow: Sendable {
 extension MessageLogRepository {
     /// Calls `body` with every logged decision whose `sent_at_micros` is before `before`, of `campaign`
     /// (all campaigns when `nil`), in id order. Rows stream from one read transaction, so a report over
-    /// millions of decisions holds none of them twice.
+    /// millions of decisions holds none of them twice. The scan is in rowid order (`NOT INDEXED`): through
+    /// the `sent_at_micros` index SQLite sorted every row by id first, a temporary B-tree of the whole log.
     public func forEachReportRow(
         campaign: String?,
         before: Timestamp,
@@ -54,19 +54,17 @@ extension MessageLogRepository {
                         channel, formula, labels, window_index, sent_at_micros,
                         COALESCE(assigned_at_micros, sent_at_micros),
                         CASE WHEN mode IS NULL THEN 'delivered' ELSE status END,
-                        status_reason,
                         CASE WHEN mode IS NULL THEN sent_at_micros ELSE delivered_at_micros END,
                         items, propensity, outcome_joined_at_micros IS NOT NULL OR responded_at_micros IS NOT NULL,
                         COALESCE(goal_count, responded_at_micros IS NOT NULL), COALESCE(goal_value, 0),
                         label_propensities
-                    FROM message_log
+                    FROM message_log NOT INDEXED
                     WHERE sent_at_micros < ? AND (? IS NULL OR campaign = ?)
-                    ORDER BY id
                     """,
                 arguments: [before.rawValue, campaign, campaign]
             )
             while let row = try rows.next() {
-                let delivered: Int64? = row[14]
+                let delivered: Int64? = row[13]
                 try body(
                     ReportLogRow(
                         userIndex: row[0],
@@ -82,18 +80,29 @@ extension MessageLogRepository {
                         sentAt: Timestamp(rawValue: row[10]),
                         assignedAt: Timestamp(rawValue: row[11]),
                         status: row[12],
-                        statusReason: row[13],
                         deliveredAt: delivered.map(Timestamp.init(rawValue:)),
-                        itemsJSON: row[15],
-                        propensity: row[16],
-                        hasOutcome: row[17],
-                        goalCount: row[18],
-                        goalValue: row[19],
-                        labelPropensitiesJSON: row[20]
+                        itemsJSON: row[14],
+                        propensity: row[15],
+                        hasOutcome: row[16],
+                        goalCount: row[17],
+                        goalValue: row[18],
+                        labelPropensitiesJSON: row[19]
                     )
                 )
             }
         }
     }
 
+    /// The first logged decision's `sent_at_micros` (of `campaign`, or of all), or `nil` for none: one
+    /// lookup in the `sent_at_micros` index.
+    public func firstDecisionTime(campaign: String?) throws -> Timestamp? {
+        try store.read("read the first decision's time") { db in
+            let micros = try Int64.fetchOne(
+                db,
+                sql: "SELECT MIN(sent_at_micros) FROM message_log WHERE ? IS NULL OR campaign = ?",
+                arguments: [campaign, campaign]
+            )
+            return micros.map(Timestamp.init(rawValue:))
+        }
+    }
 }
