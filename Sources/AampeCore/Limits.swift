@@ -468,3 +468,17 @@ extension Limits {
     /// input, and a run must not wait on one that does not.
     public static let externalPolicyExitGraceSeconds: Int64 = 5
 }
+
+extension Limits {
+    // MARK: Catalog freshness
+
+    /// The most items the daemon's catalog overlay holds: catalog rows imported since the served
+    /// generation was trained (changed items and items new since training) plus items changed by TRACK
+    /// `item_updated`. Every change rebuilds the overlay (about 100 bytes and a few hundred nanoseconds per
+    /// item) and every cached filter bitmap of the new version walks it, so the bound keeps a stock update
+    /// cheap: 100,000 items is about 10 MB and tens of milliseconds per rebuild. A daily catalog import
+    /// touches fewer items than that in most catalogs; a bigger change is what a retrain is for. Past it,
+    /// a refresh fails (the daemon keeps the overlay it has and logs why) and TRACK refuses updates of
+    /// further items, naming the limit.
+    public static let maximumCatalogOverlayItems = 100_000
+}
