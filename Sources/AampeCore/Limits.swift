@@ -474,11 +474,13 @@ extension Limits {
 
     /// The most items the daemon's catalog overlay holds: catalog rows imported since the served
     /// generation was trained (changed items and items new since training) plus items changed by TRACK
-    /// `item_updated`. Every change rebuilds the overlay (about 100 bytes and a few hundred nanoseconds per
-    /// item) and every cached filter bitmap of the new version walks it, so the bound keeps a stock update
-    /// cheap: 100,000 items is about 10 MB and tens of milliseconds per rebuild. A daily catalog import
-    /// touches fewer items than that in most catalogs; a bigger change is what a retrain is for. Past it,
-    /// a refresh fails (the daemon keeps the overlay it has and logs why) and TRACK refuses updates of
-    /// further items, naming the limit.
-    public static let maximumCatalogOverlayItems = 100_000
+    /// `item_updated`. A refresh (RELOAD, which `aampectl import catalog` sends) reads those rows from
+    /// SQLite and rebuilds the overlay (and the next requests rebuild their filter bitmaps): with 20,000
+    /// rows a RELOAD took 300 to 550 ms on the shared 2-core machine, so the bound keeps "a catalog
+    /// change reaches the daemon within a second". A TRACK update copies the overlay's table (a few
+    /// milliseconds at this size) on the event loop. A change bigger than this is what a retrain is for
+    /// (note that an import marks every row it reads as changed, so re-importing a whole large catalog
+    /// needs one). Past it, a refresh fails (the daemon keeps the overlay it has, logs why and RELOAD
+    /// answers INTERNAL_ERROR naming the limit) and TRACK refuses updates of further items.
+    public static let maximumCatalogOverlayItems = 20_000
 }

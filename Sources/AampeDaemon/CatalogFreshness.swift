@@ -220,6 +220,25 @@ final class CatalogFreshness: Sendable {
         state.withLock { state in
             for (id, patch) in patches { state.patches[id, default: CatalogPatch()].merge(patch) }
             guard rebuilds, let served, state.generation == served.generation.number.rawValue else { return }
+            // The common case, on the event loop: the published overlay plus these items' whole patches.
+            // TRACK checked the limit before logging.
+            if let overlay = self.overlay(for: served) {
+                var changed: [Int: CatalogPatch] = [:]
+                for (id, _) in patches {
+                    guard let index = served.itemIDs.row(for: id) ?? overlay.newItemIndex(id).map(Int.init),
+                        let patch = state.patches[id]
+                    else { continue }
+                    changed[index] = patch
+                    state.items.insert(index)
+                }
+                state.version += 1
+                let updated = overlay.updating(changed, version: state.version, model: served.model)
+                published.withLock { $0 = updated }
+                logger?.debug(
+                    "catalog overlay: \(state.items.count) items over generation \(updated.generationNumber), version \(updated.version) (TRACK)"
+                )
+                return
+            }
             do {
                 try rebuild(&state, served: served)
             } catch {

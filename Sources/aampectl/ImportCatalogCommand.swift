@@ -63,7 +63,8 @@ struct ImportCatalogCommand: AsyncParsableCommand {
         } catch {
             FileHandle.standardError.write(
                 Data(
-                    "aampectl: the import is committed, but aamped was not told: \(error); run `aampectl reload`\n".utf8
+                    "aampectl: the import is committed, but aamped does not serve it yet: \(error); run `aampectl reload` (or train the recommender)\n"
+                        .utf8
                 )
             )
         }
