@@ -138,16 +138,15 @@ public struct DaemonRequestHandler: RequestHandler {
                         }
                         let outcome = try generations.reload()
                         // RELOAD is also how `aampectl import catalog` tells the daemon the catalog
-                        // changed: the overlay reads it now (a new generation already did, on load).
-                        if !outcome.changed {
-                            do {
-                                try freshness?.refresh(served: generations.view(ServedRecommender.self))
-                            } catch {
-                                return responder.fail(
-                                    .internalError,
-                                    "generation \(outcome.current.map { String($0.rawValue) } ?? "none") is served, but the catalog overlay was not refreshed: \(error)"
-                                )
-                            }
+                        // changed: the overlay reads it now. A new generation already did, on load, but
+                        // only logged a failure; reading again lets the answer say so.
+                        do {
+                            try freshness?.refresh(served: generations.view(ServedRecommender.self))
+                        } catch {
+                            return responder.fail(
+                                .internalError,
+                                "generation \(outcome.current.map { String($0.rawValue) } ?? "none") is served, but the catalog overlay was not refreshed: \(error)"
+                            )
                         }
                         var response = Aampe_V1_ReloadResponse()
                         if let previous = outcome.previous { response.previousGeneration = previous.rawValue }
