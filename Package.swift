@@ -288,7 +288,7 @@ let package = Package(
             name: "AampeDaemonTests",
             dependencies: [
                 "AampeCore", "AampeDaemon", "AampeJobs", "AampeLearning", "AampeOutbox", "AampeProtocol",
-                "AampeSegments", "AampeServer", "AampeTestSupport",
+                "AampeSegments", "AampeServer", "AampeStore", "AampeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

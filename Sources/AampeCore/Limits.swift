@@ -502,3 +502,19 @@ extension Limits {
     /// (``maximumReportDays``) fits; it bounds the page's size against a document built elsewhere.
     public static let maximumReportChartPoints = 400
 }
+
+extension Limits {
+    // MARK: Catalog freshness
+
+    /// The most items the daemon's catalog overlay holds: catalog rows imported since the served
+    /// generation was trained (changed items and items new since training) plus items changed by TRACK
+    /// `item_updated`. A refresh (RELOAD, which `aampectl import catalog` sends) reads those rows from
+    /// SQLite and rebuilds the overlay (and the next requests rebuild their filter bitmaps): with 20,000
+    /// rows a RELOAD took 300 to 550 ms on the shared 2-core machine, so the bound keeps "a catalog
+    /// change reaches the daemon within a second". A TRACK update copies the overlay's table (a few
+    /// milliseconds at this size) on the event loop. A change bigger than this is what a retrain is for
+    /// (note that an import marks every row it reads as changed, so re-importing a whole large catalog
+    /// needs one). Past it, a refresh fails (the daemon keeps the overlay it has, logs why and RELOAD
+    /// answers INTERNAL_ERROR naming the limit) and TRACK refuses updates of further items.
+    public static let maximumCatalogOverlayItems = 20_000
+}

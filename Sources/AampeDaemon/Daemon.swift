@@ -59,9 +59,16 @@ public enum Daemon {
 
         let statistics = ServerStatistics()
         let realtime = RealtimeState(maximumUsers: configuration.maximumRealtimeUsers)
+        let freshness = CatalogFreshness(logger: logger) { [directory = configuration.dataDirectory] in
+            try directory.openStore()
+        }
         // Every model the daemon serves, and what a newly loaded view of it changes.
         var models = ModelRegistry()
-        models.register(ServedRecommender.self) { realtime.prune(notAfterSeconds: $0.model.newestTimestampSeconds) }
+        models.register(ServedRecommender.self) { [logger] served in
+            realtime.prune(notAfterSeconds: served.model.newestTimestampSeconds)
+            // The overlay drops what the new generation's catalog holds, and keeps what it does not.
+            do { try freshness.refresh(served: served) } catch { logger.error("catalog overlay: \(error)") }
+        }
         // SCORE reads the model, and the landscape places users the model does not know in a cluster.
         models.register(ServedModel.self)
         models.register(ServedLandscape.self)
@@ -133,13 +140,21 @@ public enum Daemon {
             // TRACK stamps events on the daemon's one clock: the simulated one when the loop runs it, so
             // that trigger timers and the outbox agree on what time it is.
             clock: { clock.now() },
-            triggers: triggers
+            triggers: triggers,
+            freshness: freshness
         )
         let replayed = try recommendations.replay(folder: configuration.dataDirectory.realtimePath)
         if replayed.events > 0 || replayed.skipped > 0 {
             logger.info(
                 "replayed \(replayed.events) real-time events from realtime/ (\(replayed.skipped) unreadable lines skipped)"
             )
+        }
+        // The replay staged TRACK item_updated patches; one refresh prunes them against the catalog and
+        // publishes the overlay before the first request.
+        do {
+            try freshness.refresh(served: generations.view(ServedRecommender.self))
+        } catch {
+            logger.error("catalog overlay: \(error)")
         }
         // Every batch is mapped and replayed before listening, so the first PULL sees them all.
         try outbox.rescan()

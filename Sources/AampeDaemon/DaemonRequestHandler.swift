@@ -123,6 +123,7 @@ public struct DaemonRequestHandler: RequestHandler {
                 let generations = self.generations
                 let outbox = self.outbox
                 let logger = self.logger
+                let freshness = self.recommendations?.freshness
                 threadPool.submit { state in
                     guard case .active = state else {
                         return responder.fail(.shuttingDown, "the server is shutting down")
@@ -136,6 +137,17 @@ public struct DaemonRequestHandler: RequestHandler {
                             logger?.error("cannot list the outbox folder: \(error)")
                         }
                         let outcome = try generations.reload()
+                        // RELOAD is also how `aampectl import catalog` tells the daemon the catalog
+                        // changed: the overlay reads it now. A new generation already did, on load, but
+                        // only logged a failure; reading again lets the answer say so.
+                        do {
+                            try freshness?.refresh(served: generations.view(ServedRecommender.self))
+                        } catch {
+                            return responder.fail(
+                                .internalError,
+                                "generation \(outcome.current.map { String($0.rawValue) } ?? "none") is served, but the catalog overlay was not refreshed: \(error)"
+                            )
+                        }
                         var response = Aampe_V1_ReloadResponse()
                         if let previous = outcome.previous { response.previousGeneration = previous.rawValue }
                         if let current = outcome.current { response.generation = current.rawValue }

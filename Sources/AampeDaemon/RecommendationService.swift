@@ -15,6 +15,8 @@ final class RecommendationService: Sendable {
     let log: RealtimeLog?
     /// Event-triggered campaigns: every TRACK event (and every replayed one) is shown to them.
     let triggers: RealtimeTriggers?
+    /// Catalog changes since the generation: imported rows and TRACK `item_updated` patches.
+    let freshness: CatalogFreshness?
     let clock: @Sendable () -> Timestamp
     /// The `retry_after_millis` of UNAVAILABLE while no generation with a recommender is loaded.
     let unavailableRetryAfterMillis: UInt32
@@ -25,9 +27,11 @@ final class RecommendationService: Sendable {
         log: RealtimeLog?,
         unavailableRetryAfterMillis: UInt32 = DaemonConfiguration.defaultRetryAfterMillis,
         clock: @escaping @Sendable () -> Timestamp = { .now() },
-        triggers: RealtimeTriggers? = nil
+        triggers: RealtimeTriggers? = nil,
+        freshness: CatalogFreshness? = nil
     ) {
         self.triggers = triggers
+        self.freshness = freshness
         self.generations = generations
         self.realtime = realtime
         self.log = log
@@ -53,7 +57,7 @@ final class RecommendationService: Sendable {
         var response = Aampe_V1_RecommendResponse()
         response.generation = answer.served.generation.number.rawValue
         response.isKnownUser = answer.isKnown
-        response.items = answer.items.map { Self.message($0, answer.served) }
+        response.items = answer.items.map { Self.message($0, answer.served, answer.overlay) }
         return response
     }
 
@@ -69,13 +73,16 @@ final class RecommendationService: Sendable {
         var items: [RecommendedItem]
         var isKnown: Bool
         var served: ServedRecommender
+        /// The catalog overlay the answer was filtered with, which names the items new since training.
+        var overlay: CatalogOverlay?
 
         func serialized() -> [UInt8] {
             RecommendResponseEncoder.encode(
                 items,
                 generation: served.generation.number.rawValue,
                 isKnown: isKnown,
-                itemIDs: served.itemIDs
+                itemIDs: served.itemIDs,
+                overlay: overlay
             )
         }
     }
@@ -89,12 +96,13 @@ final class RecommendationService: Sendable {
             [("exclude_items", request.excludeItems), ("context_items", request.contextItems)]
         )
         let served = try served()
+        let overlay = freshness?.overlay(for: served)
         let now = clock().secondsSinceEpoch
         let model = served.model
 
         var options = RecommendationOptions(count: Int(request.count), nowSeconds: now)
-        options.filter = Self.filter(request.filter, served)
-        options.excludeItems = request.excludeItems.compactMap { served.itemIDs.row(for: $0).map(UInt32.init) }
+        options.filter = Self.filter(request.filter, served, overlay)
+        options.excludeItems = request.excludeItems.compactMap { Self.itemIndex($0, served, overlay) }
         options.excludeSeen = request.hasExcludeSeen ? request.excludeSeen : true
         options.cooldownSeconds = Int64(request.cooldownDays) * 86_400
         options.repeatAfterSeconds = Int64(model.settings.repeatAfterDays) * 86_400
@@ -103,19 +111,20 @@ final class RecommendationService: Sendable {
         var history = userRow.map { model.history(of: $0) } ?? []
         let state = request.userID.isEmpty ? nil : realtime.user(request.userID)
         if let state { Self.merge(state.items, into: &history, served: served) }
-        let context = request.contextItems.compactMap { served.itemIDs.row(for: $0).map(UInt32.init) }
+        let context = request.contextItems.compactMap { Self.itemIndex($0, served, overlay) }
         let recommended = state?.recommended.map { (item: $0.item, atSeconds: $0.atSeconds) } ?? []
 
         let items = served.engine.recommend(
             history: history,
             context: context,
             recentlyRecommended: recommended,
-            options: options
+            options: options,
+            overlay: overlay
         )
         if request.cooldownDays > 0 && !request.userID.isEmpty {
             realtime.noteRecommended(user: request.userID, items: items.map(\.item), atSeconds: now)
         }
-        return Answer(items: items, isKnown: !history.isEmpty, served: served)
+        return Answer(items: items, isKnown: !history.isEmpty, served: served, overlay: overlay)
     }
 
     /// Adds real-time items newer than the generation to the trained history: weights add up, the latest
@@ -152,7 +161,7 @@ final class RecommendationService: Sendable {
         var response = Aampe_V1_SimilarItemsResponse()
         response.generation = answer.served.generation.number.rawValue
         response.isKnownItem = answer.isKnown
-        response.items = answer.items.map { Self.message($0, answer.served) }
+        response.items = answer.items.map { Self.message($0, answer.served, answer.overlay) }
         return response
     }
 
@@ -166,20 +175,32 @@ final class RecommendationService: Sendable {
         try Self.checkID(request.itemID, field: "item_id", allowEmpty: false)
         try Self.checkLists(request.filter, [])
         let served = try served()
+        let overlay = freshness?.overlay(for: served)
         var options = RecommendationOptions(count: Int(request.count), nowSeconds: clock().secondsSinceEpoch)
-        options.filter = Self.filter(request.filter, served)
+        options.filter = Self.filter(request.filter, served, overlay)
         // An item new since training has no neighbours yet: trending, then popular (the documented
         // cold-start path for new items). Not NOT_FOUND: a product page for a new item still wants
         // suggestions, and catalog items arrive between trainings; is_known_item tells the two apart.
         let row = served.itemIDs.row(for: request.itemID)
         options.backfill = row == nil ? [.trending, .popular] : [.popular]
-        let items = served.engine.similarItems(to: row.map(UInt32.init), options: options)
-        return Answer(items: items, isKnown: row != nil, served: served)
+        // An item the overlay added is not suggested for itself.
+        if row == nil, let new = overlay?.newItemIndex(request.itemID) { options.excludeItems = [new] }
+        let items = served.engine.similarItems(to: row.map(UInt32.init), options: options, overlay: overlay)
+        return Answer(items: items, isKnown: row != nil, served: served, overlay: overlay)
     }
 
     // MARK: TRACK
 
     func track(_ request: Aampe_V1_TrackRequest) throws -> Aampe_V1_TrackResponse {
+        // Requests that change the catalog run one at a time, from the overlay's limit check to its
+        // rebuild, so that two of them cannot pass the limit together.
+        if let freshness, request.events.contains(where: { $0.event == CatalogFreshness.itemUpdatedEvent }) {
+            return try freshness.admittingItemUpdates { try trackEvents(request) }
+        }
+        return try trackEvents(request)
+    }
+
+    private func trackEvents(_ request: Aampe_V1_TrackRequest) throws -> Aampe_V1_TrackResponse {
         guard request.events.count <= Limits.maximumTrackEventsPerRequest else {
             throw ProtocolError(
                 code: .invalidRequest,
@@ -190,11 +211,25 @@ final class RecommendationService: Sendable {
         // While the log cannot sync, nothing is acknowledged as if it were durable (see RealtimeLog).
         try log?.checkAcceptingWrites()
         let now = clock()
-        let settings = generations.view(ServedRecommender.self)?.model.settings ?? RecommenderSettings()
+        let served = generations.view(ServedRecommender.self)
+        let settings = served?.model.settings ?? RecommenderSettings()
         var response = Aampe_V1_TrackResponse()
         var accepted: [LoggedTrackEvent] = []
+        var patches: [(itemID: String, patch: CatalogPatch)] = []
+        var pendingItems: Set<Int> = []
         for (index, event) in request.events.enumerated() {
-            if let reason = Self.problem(event, now: now) {
+            var patch: CatalogPatch? = nil
+            var reason = Self.problem(event, now: now)
+            if reason == nil && event.event == CatalogFreshness.itemUpdatedEvent {
+                let at = event.timestampMicros == 0 ? now.rawValue : event.timestampMicros
+                switch CatalogFreshness.patch(event.properties, atMicros: at) {
+                case .failure(let problem): reason = problem.reason
+                case .success(let parsed):
+                    patch = parsed
+                    reason = freshness?.problem(itemID: event.itemID, served: served, pending: &pendingItems)
+                }
+            }
+            if let reason {
                 var rejection = Aampe_V1_TrackRejection()
                 rejection.index = UInt32(index)
                 rejection.reason = reason
@@ -206,6 +241,7 @@ final class RecommendationService: Sendable {
                 response.duplicates += 1
                 continue
             }
+            if let patch { patches.append((event.itemID, patch)) }
             accepted.append(
                 LoggedTrackEvent(
                     messageID: key,
@@ -227,13 +263,27 @@ final class RecommendationService: Sendable {
                 throw error
             }
         }
-        for event in accepted { apply(event, settings: settings) }
+        for event in accepted where event.event != CatalogFreshness.itemUpdatedEvent {
+            apply(event, settings: settings)
+        }
+        freshness?.record(patches, served: served)
         response.accepted = UInt32(accepted.count)
         return response
     }
 
-    /// Updates the real-time state with one logged event (TRACK, or replay at start).
+    /// Updates the real-time state with one logged event (TRACK, or replay at start). An `item_updated`
+    /// event changes the catalog, not a user: replayed, it is staged in the catalog overlay (rebuilt by
+    /// the refresh that follows the replay).
     func apply(_ event: LoggedTrackEvent, settings: RecommenderSettings) {
+        if event.event == CatalogFreshness.itemUpdatedEvent {
+            // Staged without a rebuild: replay is followed by a refresh, which prunes and builds once.
+            if let itemID = event.itemID,
+                case .success(let patch) = CatalogFreshness.patch(event.properties, atMicros: event.timestamp.rawValue)
+            {
+                freshness?.record([(itemID, patch)], served: nil, rebuilds: false)
+            }
+            return
+        }
         triggers?.observe(
             userID: event.userID,
             event: event.event,
@@ -282,7 +332,10 @@ final class RecommendationService: Sendable {
 
     /// Why a TRACK event is refused, or `nil`.
     static func problem(_ event: Aampe_V1_TrackEvent, now: Timestamp) -> String? {
-        if event.userID.isEmpty { return "user_id is empty" }
+        let isItemUpdate = event.event == CatalogFreshness.itemUpdatedEvent
+        // An item_updated event describes an item; a user is optional (the catalog service sending it).
+        if event.userID.isEmpty && !isItemUpdate { return "user_id is empty" }
+        if isItemUpdate && event.itemID.isEmpty { return "item_id is empty (item_updated names the item that changed)" }
         if event.userID.utf8.count > Limits.maximumExternalIDBytes {
             return "user_id is longer than \(Limits.maximumExternalIDBytes) bytes"
         }
@@ -384,16 +437,24 @@ final class RecommendationService: Sendable {
 
     /// The filter in model terms. Unknown names match nothing, so a filter for a category no item has
     /// returns no items rather than ignoring the condition.
-    static func filter(_ message: Aampe_V1_ItemFilter, _ served: ServedRecommender) -> ItemFilter {
+    static func filter(
+        _ message: Aampe_V1_ItemFilter,
+        _ served: ServedRecommender,
+        _ overlay: CatalogOverlay? = nil
+    ) -> ItemFilter {
         var filter = ItemFilter()
         if !message.categories.isEmpty {
-            filter.categories = message.categories.compactMap { served.categoryIndex($0) }
+            filter.categories = message.categories.compactMap {
+                served.categoryIndex($0) ?? overlay?.extraCategoryIndex($0)
+            }
         }
         // The catalog import lowercases attribute names, so a name matches whatever its case; values are
         // compared exactly.
         filter.attributeConditions = message.attributes.map { condition in
             let name = condition.name.lowercased()
-            return condition.values.compactMap { served.attributeIndex(name: name, value: $0) }.sorted()
+            return condition.values.compactMap {
+                served.attributeIndex(name: name, value: $0) ?? overlay?.extraAttributeIndex(name: name, value: $0)
+            }.sorted()
         }
         filter.inStockOnly = message.inStockOnly
         if message.hasMinimumPrice { filter.minimumPrice = message.minimumPrice }
@@ -401,9 +462,20 @@ final class RecommendationService: Sendable {
         return filter
     }
 
-    static func message(_ item: RecommendedItem, _ served: ServedRecommender) -> Aampe_V1_Recommendation {
+    /// The dense index of an item id: the generation's, or the overlay's for an item new since training.
+    static func itemIndex(_ id: String, _ served: ServedRecommender, _ overlay: CatalogOverlay?) -> UInt32? {
+        served.itemIDs.row(for: id).map(UInt32.init) ?? overlay?.newItemIndex(id)
+    }
+
+    static func message(
+        _ item: RecommendedItem,
+        _ served: ServedRecommender,
+        _ overlay: CatalogOverlay? = nil
+    ) -> Aampe_V1_Recommendation {
         var message = Aampe_V1_Recommendation()
-        message.itemID = served.itemIDs.key(at: Int(item.item))
+        message.itemID =
+            Int(item.item) < served.itemIDs.count
+            ? served.itemIDs.key(at: Int(item.item)) : (overlay?.newItemID(item.item) ?? "")
         message.score = Double(item.score)
         switch item.source {
         case .neighbour:

@@ -26,6 +26,7 @@ public enum InteractionLoading {
             case ignored
         }
         let rules: [Rule] = keys.eventTypes.map { name in
+            if RecommenderSettings.catalogEvents.contains(name) { return .ignored }
             if let listed = settings.eventWeights[name] { return listed > 0 ? .fixed(listed) : .ignored }
             return .value
         }
@@ -66,8 +67,22 @@ public enum InteractionLoading {
 
     /// The catalog as training snapshots it, over `itemCount` items.
     public static func catalog(store: Store, itemCount: Int) throws -> ItemCatalog {
+        try catalogSnapshot(store: store, itemCount: itemCount).catalog
+    }
+
+    /// The catalog as training snapshots it, over `itemCount` items, and the newest `updated_at` of the
+    /// rows read (0 when there are none): the generation's catalog watermark, after which the daemon's
+    /// catalog overlay takes over. One read, so the watermark describes exactly the rows read.
+    public static func catalogSnapshot(
+        store: Store,
+        itemCount: Int
+    ) throws -> (catalog: ItemCatalog, updatedAtMicros: Int64) {
         var records: [Int: CatalogRecord] = [:]
-        for row in try store.ingestion.catalogRows() where row.itemIndex < itemCount {
+        var newest: Int64 = 0
+        for row in try store.ingestion.catalogRows() {
+            // Rows of items past the dictionary snapshot count too: they are the overlay's new items.
+            newest = max(newest, row.updatedAtMicros)
+            guard row.itemIndex < itemCount else { continue }
             records[row.itemIndex] = CatalogRecord(
                 category: row.category,
                 price: row.price,
@@ -75,6 +90,6 @@ public enum InteractionLoading {
                 attributes: row.attributeValues
             )
         }
-        return ItemCatalog(itemCount: itemCount, records: records)
+        return (ItemCatalog(itemCount: itemCount, records: records), newest)
     }
 }

@@ -53,7 +53,10 @@ public enum TrainRecommenderJob {
             ) { done, total in
                 progress?("reading events", done, total)
             }
-            let catalog = try InteractionLoading.catalog(store: context.store, itemCount: keys.itemIDs.count)
+            let (catalog, catalogUpdatedAtMicros) = try InteractionLoading.catalogSnapshot(
+                store: context.store,
+                itemCount: keys.itemIDs.count
+            )
             let read = clock.now
             let trained = RecommenderTrainer.train(log, settings: settings) { phase, done, total in
                 progress?(phase.rawValue, done, total)
@@ -66,7 +69,8 @@ public enum TrainRecommenderJob {
                     itemIDs: keys.itemIDs,
                     userIDs: keys.userIDs,
                     into: builder,
-                    trainedAt: Timestamp.now().description
+                    trainedAt: Timestamp.now().description,
+                    catalogUpdatedAtMicros: catalogUpdatedAtMicros
                 )
             }
             let written = clock.now

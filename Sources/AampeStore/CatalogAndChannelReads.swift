@@ -14,6 +14,17 @@ public struct CatalogRow: Hashable, Sendable {
     public var price: Double?
     /// Indexed attribute values by attribute name.
     public var attributeValues: [String: [String]]
+    /// When an import last changed the row, microseconds since the epoch (the store's clock).
+    public var updatedAtMicros: Int64 = 0
+}
+
+/// The catalog rows a generation does not hold yet: what the daemon's catalog overlay is read from.
+public struct CatalogChanges: Sendable {
+    /// Rows updated after the watermark asked for, and every row of an item past the generation's items,
+    /// in item-index order.
+    public var rows: [CatalogRow]
+    /// The external ids of the rows' items that are past the generation's items, by dense item index.
+    public var newItemIDs: [Int: String]
 }
 
 /// One channel address of one user, in bulk form.
@@ -33,37 +44,95 @@ extension IngestionRepository {
     /// for filters. Two queries, no per-item round trips.
     public func catalogRows() throws -> [CatalogRow] {
         try store.read("read catalog") { db in
-            var rows: [CatalogRow] = []
-            var position: [Int: Int] = [:]
-            for row in try Row.fetchAll(
-                db,
-                sql: "SELECT item_index, title, category, is_in_stock, price FROM catalog_items ORDER BY item_index"
-            ) {
-                let index: Int = row["item_index"]
-                let stock: Int64? = row["is_in_stock"]
-                position[index] = rows.count
-                rows.append(
-                    CatalogRow(
-                        itemIndex: index,
-                        title: row["title"],
-                        category: row["category"],
-                        isInStock: stock.map { $0 == 1 },
-                        price: row["price"],
-                        attributeValues: [:]
-                    )
-                )
-            }
-            for row in try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT item_index, attribute, value FROM item_attribute_values ORDER BY item_index, attribute, value"
-            ) {
-                let index: Int = row["item_index"]
-                guard let at = position[index] else { continue }
-                rows[at].attributeValues[row["attribute"], default: []].append(row["value"])
-            }
-            return rows
+            try Self.catalogRows(db, where: "", arguments: [])
         }
+    }
+
+    /// The catalog rows updated after `updatedAfterMicros`, plus every row of an item at or past
+    /// `newFromItemIndex` (a generation's item count: such items cannot be in it, whenever their row was
+    /// written), with the new items' external ids. One read transaction, so rows and ids agree.
+    public func catalogChanges(updatedAfterMicros: Int64, newFromItemIndex: Int) throws -> CatalogChanges {
+        try store.read("read catalog changes") { db in
+            let rows = try Self.catalogRows(
+                db,
+                where: "WHERE updated_at > ? OR item_index >= ?",
+                arguments: [updatedAfterMicros, newFromItemIndex]
+            )
+            var ids: [Int: String] = [:]
+            let keys = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT k.item_index, k.external_id FROM item_keys k JOIN catalog_items c USING (item_index)
+                    WHERE k.item_index >= ?
+                    """,
+                arguments: [newFromItemIndex]
+            )
+            while let row = try keys.next() { ids[row[0]] = row[1] }
+            return CatalogChanges(rows: rows, newItemIDs: ids)
+        }
+    }
+
+    /// When each of `items` (dense indices) last changed in the catalog, microseconds since the epoch;
+    /// items without a catalog row are absent. The indices are integers, so writing them into the SQL is
+    /// safe.
+    public func catalogUpdateTimes(of items: [Int]) throws -> [Int: Int64] {
+        guard !items.isEmpty else { return [:] }
+        return try store.read("read catalog update times") { db in
+            var times: [Int: Int64] = [:]
+            let rows = try Row.fetchCursor(
+                db,
+                sql: "SELECT item_index, updated_at FROM catalog_items WHERE item_index IN ("
+                    + items.map(String.init).joined(separator: ",") + ")"
+            )
+            while let row = try rows.next() { times[row[0]] = row[1] }
+            return times
+        }
+    }
+
+    /// Catalog rows matching `filter` (a WHERE clause over `catalog_items`, or empty) with their attribute
+    /// values, in item-index order. Two queries, no per-item round trips.
+    private static func catalogRows(
+        _ db: Database,
+        where filter: String,
+        arguments: StatementArguments
+    ) throws -> [CatalogRow] {
+        var rows: [CatalogRow] = []
+        var position: [Int: Int] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT item_index, title, category, is_in_stock, price, updated_at FROM catalog_items "
+                + filter + " ORDER BY item_index",
+            arguments: arguments
+        ) {
+            let index: Int = row["item_index"]
+            let stock: Int64? = row["is_in_stock"]
+            position[index] = rows.count
+            rows.append(
+                CatalogRow(
+                    itemIndex: index,
+                    title: row["title"],
+                    category: row["category"],
+                    isInStock: stock.map { $0 == 1 },
+                    price: row["price"],
+                    attributeValues: [:],
+                    updatedAtMicros: row["updated_at"]
+                )
+            )
+        }
+        guard !rows.isEmpty else { return rows }
+        // Every value when the rows are the whole catalog; otherwise only theirs, on the same filter.
+        let values =
+            filter.isEmpty
+            ? "SELECT item_index, attribute, value FROM item_attribute_values ORDER BY item_index, attribute, value"
+            : "SELECT item_index, attribute, value FROM item_attribute_values "
+                + "WHERE item_index IN (SELECT item_index FROM catalog_items " + filter + ") "
+                + "ORDER BY item_index, attribute, value"
+        for row in try Row.fetchAll(db, sql: values, arguments: filter.isEmpty ? [] : arguments) {
+            let index: Int = row[0]
+            guard let at = position[index] else { continue }
+            rows[at].attributeValues[row[1], default: []].append(row[2])
+        }
+        return rows
     }
 
     /// Every channel address, in user-index order.

@@ -1,5 +1,9 @@
+import AampeClient
+import AampeCore
 import AampeIngest
+import AampeProtocol
 import ArgumentParser
+import Foundation
 
 /// `aampectl import catalog PATH...`
 struct ImportCatalogCommand: AsyncParsableCommand {
@@ -8,12 +12,18 @@ struct ImportCatalogCommand: AsyncParsableCommand {
         abstract: "Upsert catalog items: title, category, stock, price, url, image and any attribute.",
         discussion: """
             Reads CSV/TSV and JSON lines or arrays (also .zst), including the Amazon Personalize items CSV \
-            (ITEM_ID,...). Values with | are multi-values (GENRES=Crime|Drama), indexed per value.
+            (ITEM_ID,...). Values with | are multi-values (GENRES=Crime|Drama), indexed per value. \
+            A running aamped is told (RELOAD) and serves the changes before this command ends, without \
+            a retrain.
             """
     )
 
     @OptionGroup var dataDirectory: DataDirectoryOptions
     @OptionGroup var output: ImportOutputOptions
+    @OptionGroup var connection: DaemonConnectionOptions
+
+    @Flag(help: "Do not tell a running aamped about the changes (it reads them at its next RELOAD).")
+    var noReload = false
 
     @Option(
         help: ArgumentHelp(
@@ -27,11 +37,36 @@ struct ImportCatalogCommand: AsyncParsableCommand {
     var paths: [String]
 
     func run() async throws {
-        try output.runAttributeImport(
+        let summary = try output.attributeImport(
             .catalog,
             dataDirectory: dataDirectory.dataDirectory,
             idColumn: idColumn,
             paths: paths
         )
+        if !noReload && summary.totals.accepted > 0 { await notifyDaemon() }
+        try output.finish(summary)
+    }
+
+    /// Sends RELOAD, which makes aamped read the catalog rows its generation does not hold. Without a
+    /// daemon (no socket) there is nobody to tell; a daemon that cannot be reached is a warning, since
+    /// the import itself is committed.
+    private func notifyDaemon() async {
+        let directory = dataDirectory.dataDirectory
+        guard connection.tcp != nil || FileManager.default.fileExists(atPath: connection.unix ?? directory.socketPath)
+        else { return }
+        do {
+            let client = try connection.client(dataDirectory: directory, wantsAdmin: true)
+            let response = try await client.reload()
+            await client.close()
+            let generation = response.hasGeneration ? String(response.generation) : "none"
+            FileHandle.standardError.write(Data("aamped serves the catalog changes (generation \(generation)).\n".utf8))
+        } catch {
+            FileHandle.standardError.write(
+                Data(
+                    "aampectl: the import is committed, but aamped does not serve it yet: \(error); run `aampectl reload` (or train the recommender)\n"
+                        .utf8
+                )
+            )
+        }
     }
 }

@@ -65,6 +65,17 @@ struct ImportOutputOptions: ParsableArguments {
         idColumn: String?,
         paths: [String]
     ) throws {
+        try finish(try attributeImport(subject, dataDirectory: directory, idColumn: idColumn, paths: paths))
+    }
+
+    /// Runs `import users` or `import catalog` on `paths` and returns what happened, for the caller to
+    /// act on before ``finish(_:)``.
+    func attributeImport(
+        _ subject: AttributeImporter.Subject,
+        dataDirectory directory: DataDirectory,
+        idColumn: String?,
+        paths: [String]
+    ) throws -> ImportSummary {
         let store = try directory.openStore()
         var options = AttributeImportOptions()
         options.encoding = textEncoding
@@ -75,7 +86,7 @@ struct ImportOutputOptions: ParsableArguments {
             subject: subject,
             options: options
         )
-        try finish(try importer.run(paths: paths))
+        return try importer.run(paths: paths)
     }
 
     /// Prints the summary and turns the run's outcome into the exit status: non-zero only when nothing

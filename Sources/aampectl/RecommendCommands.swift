@@ -193,8 +193,23 @@ struct TrackCommand: AsyncParsableCommand {
     )
     var at: String?
 
+    @Option(
+        name: .customLong("property"),
+        help: ArgumentHelp(
+            "A property, such as price=12.5 or in_stock=false for item_updated. Repeatable.",
+            valueName: "name=value"
+        )
+    )
+    var properties: [String] = []
+
     func run() async throws {
         var message = Aampe_V1_TrackEvent()
+        for property in properties {
+            guard let equals = property.firstIndex(of: "="), equals != property.startIndex else {
+                throw ValidationError("--property '\(property)': expected NAME=VALUE")
+            }
+            message.properties[String(property[..<equals])] = String(property[property.index(after: equals)...])
+        }
         if let at {
             guard let instant = Timestamp(iso8601: at) else {
                 throw ValidationError("--at '\(at)' is not an ISO-8601 instant such as 2026-10-29T12:00:00Z")

@@ -17,22 +17,33 @@ final class FilterBits: @unchecked Sendable {
     private let trending: UnsafeMutableBufferPointer<UInt32>
     private let trendingResume: Int
 
-    /// The bitmap of `filter` over the engine's model and its own availability. Each backfill prefix holds
-    /// at most `prefixLength` items.
-    init(engine: RecommendationEngine, filter: ItemFilter, prefixLength: Int = Limits.filterBackfillPrefixItems) {
+    /// The bitmap of `filter` over the engine's model and its own availability, and over `overlay`'s
+    /// rows when there is one (its new items then follow each order, as backfill walks them). Each
+    /// backfill prefix holds at most `prefixLength` items.
+    init(
+        engine: RecommendationEngine,
+        filter: ItemFilter,
+        overlay: CatalogOverlay? = nil,
+        prefixLength: Int = Limits.filterBackfillPrefixItems
+    ) {
         let model = engine.model
-        let wordCount = max(1, (model.itemCount + 63) / 64)
+        let itemCount = overlay?.itemCount ?? model.itemCount
+        let wordCount = max(1, (itemCount + 63) / 64)
         let words = UnsafeMutablePointer<UInt64>.allocate(capacity: wordCount)
         words.initialize(repeating: 0, count: wordCount)
-        for item in 0..<model.itemCount where engine.passes(item, filter, model.baseAvailability) {
+        for item in 0..<itemCount where engine.passes(item, filter, model.baseAvailability, overlay: overlay) {
             words[item >> 6] |= 1 << UInt64(item & 63)
         }
         self.words = words
+        let appended = overlay?.newItems ?? []
 
         func prefix(of order: UnsafeBufferPointer<UInt32>) -> (UnsafeMutableBufferPointer<UInt32>, Int) {
             var items: [UInt32] = []
-            var resume = order.count
-            for (position, item) in order.enumerated() where words[Int(item) >> 6] & (1 << UInt64(item & 63)) != 0 {
+            let total = order.count + appended.count
+            var resume = total
+            for position in 0..<total {
+                let item = position < order.count ? order[position] : appended[position - order.count]
+                guard words[Int(item) >> 6] & (1 << UInt64(item & 63)) != 0 else { continue }
                 guard items.count < prefixLength else {
                     resume = position
                     break
@@ -66,7 +77,8 @@ final class FilterBits: @unchecked Sendable {
     }
 }
 
-/// The filter bitmaps of one engine (one generation), least recently used evicted first.
+/// The filter bitmaps of one engine (one generation) or of one catalog overlay (one version of the
+/// catalog over a generation), least recently used evicted first.
 ///
 /// A filter gets a bitmap the second time it is seen: building one costs a pass over the catalog, which
 /// the first request of a filter that never comes back (arbitrary price bounds) should not pay. At most

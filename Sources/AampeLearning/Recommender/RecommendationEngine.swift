@@ -114,15 +114,18 @@ public final class RecommendationEngine: Sendable {
 
     /// Recommendations for a user with `history` (trained plus real-time entries), `context` items from
     /// the session, and items recommended recently (for the cool-down). An empty history and context
-    /// gives the backfill alone: cold start.
+    /// gives the backfill alone: cold start. With `overlay` (built over this engine's generation), its
+    /// rows stand in for the generation's in filters, and its new items follow each backfill order.
     public func recommend(
         history: [HistoryEntry],
         context: [UInt32] = [],
         recentlyRecommended: [(item: UInt32, atSeconds: Int64)] = [],
         options: RecommendationOptions,
-        availability: UnsafeBufferPointer<UInt8>? = nil
+        availability: UnsafeBufferPointer<UInt8>? = nil,
+        overlay: CatalogOverlay? = nil
     ) -> [RecommendedItem] {
-        let scratch = borrow()
+        precondition(overlay.map { $0.baseItemCount == model.itemCount } ?? true, "an overlay of another model")
+        let scratch = borrow(capacity: overlay?.itemCount ?? model.itemCount)
         // The area is a local struct: its counters and pointers are checked for exclusive access at
         // compile time, where the class's `var` properties cost two runtime calls per access.
         var area = scratch.area
@@ -133,8 +136,10 @@ public final class RecommendationEngine: Sendable {
         let availability = availability ?? model.baseAvailability
         // A caller's availability must cover every item: filters index it by item without a check.
         precondition(availability.count == model.itemCount, "availability must have one byte per item")
-        let bits = filterBits(options.filter, availability)
+        let bits = filterBits(options.filter, availability, overlay)
         let itemCount = model.itemCount
+        // Items the request may name: the overlay's new items too (they can be excluded, not scored).
+        let catalogCount = overlay?.itemCount ?? itemCount
 
         // Exclusions first, so scoring can skip them.
         for entry in history where Int(entry.item) < itemCount {
@@ -148,11 +153,11 @@ public final class RecommendationEngine: Sendable {
                 area.exclude(entry.item)
             }
         }
-        if options.excludeSeen { for item in context where Int(item) < itemCount { area.exclude(item) } }
-        for item in options.excludeItems where Int(item) < itemCount { area.exclude(item) }
+        if options.excludeSeen { for item in context where Int(item) < catalogCount { area.exclude(item) } }
+        for item in options.excludeItems where Int(item) < catalogCount { area.exclude(item) }
         if options.cooldownSeconds > 0 {
             for (item, atSeconds) in recentlyRecommended
-            where Int(item) < itemCount && options.nowSeconds - atSeconds < options.cooldownSeconds {
+            where Int(item) < catalogCount && options.nowSeconds - atSeconds < options.cooldownSeconds {
                 area.exclude(item)
             }
         }
@@ -171,7 +176,8 @@ public final class RecommendationEngine: Sendable {
             let slot = area.slots[Int(candidate)]
             guard slot.flags & ScratchArea.excluded == 0, slot.score > 0, chosen.wouldKeep(slot.score, candidate)
             else { continue }
-            let passes = bits?.contains(Int(candidate)) ?? passes(Int(candidate), options.filter, availability)
+            let passes =
+                bits?.contains(Int(candidate)) ?? passes(Int(candidate), options.filter, availability, overlay: overlay)
             guard passes else { continue }
             chosen.offer(
                 RecommendedItem(item: candidate, score: slot.score, source: .neighbour, becauseOf: slot.because)
@@ -179,18 +185,21 @@ public final class RecommendationEngine: Sendable {
         }
         var result = chosen.items
         for item in result { area.exclude(item.item) }
-        backfill(&result, options: options, area: &area, availability: availability, bits: bits)
+        backfill(&result, options: options, area: &area, availability: availability, bits: bits, overlay: overlay)
         return result
     }
 
     /// Items like `item`: its neighbours that pass the filter, backfilled. `nil` item: an item unknown
-    /// to this model (new since training), answered from the backfill alone.
+    /// to this model (new since training), answered from the backfill alone. `overlay` as for
+    /// ``recommend(history:context:recentlyRecommended:options:availability:overlay:)``.
     public func similarItems(
         to item: UInt32?,
         options: RecommendationOptions,
-        availability: UnsafeBufferPointer<UInt8>? = nil
+        availability: UnsafeBufferPointer<UInt8>? = nil,
+        overlay: CatalogOverlay? = nil
     ) -> [RecommendedItem] {
-        let scratch = borrow()
+        precondition(overlay.map { $0.baseItemCount == model.itemCount } ?? true, "an overlay of another model")
+        let scratch = borrow(capacity: overlay?.itemCount ?? model.itemCount)
         var area = scratch.area
         defer {
             area.reset()
@@ -199,8 +208,9 @@ public final class RecommendationEngine: Sendable {
         let availability = availability ?? model.baseAvailability
         // A caller's availability must cover every item: filters index it by item without a check.
         precondition(availability.count == model.itemCount, "availability must have one byte per item")
-        let bits = filterBits(options.filter, availability)
-        for excluded in options.excludeItems where Int(excluded) < model.itemCount { area.exclude(excluded) }
+        let bits = filterBits(options.filter, availability, overlay)
+        let catalogCount = overlay?.itemCount ?? model.itemCount
+        for excluded in options.excludeItems where Int(excluded) < catalogCount { area.exclude(excluded) }
         var result: [RecommendedItem] = []
         if let item, Int(item) < model.itemCount {
             area.exclude(item)
@@ -208,7 +218,8 @@ public final class RecommendationEngine: Sendable {
             for position in 0..<items.count where result.count < options.count {
                 let neighbour = items[position]
                 guard !area.isExcluded(neighbour),
-                    bits?.contains(Int(neighbour)) ?? passes(Int(neighbour), options.filter, availability)
+                    bits?.contains(Int(neighbour))
+                        ?? passes(Int(neighbour), options.filter, availability, overlay: overlay)
                 else { continue }
                 area.exclude(neighbour)
                 result.append(
@@ -216,12 +227,22 @@ public final class RecommendationEngine: Sendable {
                 )
             }
         }
-        backfill(&result, options: options, area: &area, availability: availability, bits: bits)
+        backfill(&result, options: options, area: &area, availability: availability, bits: bits, overlay: overlay)
         return result
     }
 
-    /// Whether `item` passes `filter` with the given availability.
-    public func passes(_ item: Int, _ filter: ItemFilter, _ availability: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Whether `item` passes `filter` with the given availability; an item `overlay` lists is judged by
+    /// its overlay row, and an item past the model that it does not list fails.
+    public func passes(
+        _ item: Int,
+        _ filter: ItemFilter,
+        _ availability: UnsafeBufferPointer<UInt8>,
+        overlay: CatalogOverlay? = nil
+    ) -> Bool {
+        if let overlay {
+            if let entry = overlay.entry(item) { return CatalogOverlay.passes(entry, filter) }
+            guard item < model.itemCount else { return false }
+        }
         let state = availability[item]
         if state == ItemCatalog.Availability.notInCatalog.rawValue { return false }
         if filter.inStockOnly && state == ItemCatalog.Availability.outOfStock.rawValue { return false }
@@ -243,8 +264,18 @@ public final class RecommendationEngine: Sendable {
 
     /// The cached bitmap of `filter`, when the request filters against the generation's own availability
     /// (a bitmap describes that one only) and the filter has been seen before; `nil`: test item by item.
-    private func filterBits(_ filter: ItemFilter, _ availability: UnsafeBufferPointer<UInt8>) -> FilterBits? {
+    /// With an overlay, the overlay's own cache: a bitmap describes one catalog version.
+    private func filterBits(
+        _ filter: ItemFilter,
+        _ availability: UnsafeBufferPointer<UInt8>,
+        _ overlay: CatalogOverlay?
+    ) -> FilterBits? {
         guard availability.baseAddress == model.baseAvailability.baseAddress else { return nil }
+        if let overlay {
+            return overlay.filterCache.bits(for: filter) {
+                FilterBits(engine: self, filter: filter, overlay: overlay, prefixLength: filterPrefixLength)
+            }
+        }
         return filterCache.bits(for: filter) {
             FilterBits(engine: self, filter: filter, prefixLength: filterPrefixLength)
         }
@@ -255,11 +286,16 @@ public final class RecommendationEngine: Sendable {
         options: RecommendationOptions,
         area: inout ScratchArea,
         availability: UnsafeBufferPointer<UInt8>,
-        bits: FilterBits?
+        bits: FilterBits?,
+        overlay: CatalogOverlay?
     ) {
+        // Items new since training follow each order, with score 0: nothing is known of their popularity.
+        let appended = overlay?.newItems ?? []
+        let modelItems = model.itemCount
         for source in options.backfill where result.count < options.count {
             let order = source == .trending ? model.trendingOrder : model.popularOrder
             let scores = source == .trending ? model.trendingScores : model.popularity
+            let total = order.count + appended.count
             var position = 0
             if let bits {
                 // The items that pass, in this order, up to the prefix's length: the walk skips only the
@@ -268,25 +304,31 @@ public final class RecommendationEngine: Sendable {
                 for item in prefix where result.count < options.count {
                     guard !area.isExcluded(item) else { continue }
                     area.exclude(item)
-                    result.append(RecommendedItem(item: item, score: scores[Int(item)], source: source, becauseOf: nil))
+                    let score = Int(item) < modelItems ? scores[Int(item)] : 0
+                    result.append(RecommendedItem(item: item, score: score, source: source, becauseOf: nil))
                 }
                 position = resume
             }
-            while position < order.count && result.count < options.count {
-                let item = order[position]
+            while position < total && result.count < options.count {
+                let item = position < order.count ? order[position] : appended[position - order.count]
                 position += 1
                 let index = Int(item)
-                guard !area.isExcluded(item), bits?.contains(index) ?? passes(index, options.filter, availability)
+                guard !area.isExcluded(item),
+                    bits?.contains(index) ?? passes(index, options.filter, availability, overlay: overlay)
                 else { continue }
                 area.exclude(item)
-                result.append(RecommendedItem(item: item, score: scores[index], source: source, becauseOf: nil))
+                let score = index < modelItems ? scores[index] : 0
+                result.append(RecommendedItem(item: item, score: score, source: source, becauseOf: nil))
             }
         }
     }
 
-    private func borrow() -> Scratch {
-        if let scratch = scratchPool.withLock({ $0.popLast() }) { return scratch }
-        return Scratch(itemCount: model.itemCount)
+    /// A scratch area for at least `capacity` items: the model's, or an overlay's, which grows with the
+    /// items new since training. A pooled area too small for it is dropped and a larger one made, so the
+    /// pool follows the overlay up once rather than allocating per request.
+    private func borrow(capacity: Int) -> Scratch {
+        if let scratch = scratchPool.withLock({ $0.popLast() }), scratch.capacity >= capacity { return scratch }
+        return Scratch(itemCount: capacity)
     }
 
     private func giveBack(_ scratch: Scratch) {
@@ -318,9 +360,12 @@ final class Scratch: @unchecked Sendable {
     let slots: UnsafeMutablePointer<ScratchSlot>
     let touched: UnsafeMutablePointer<UInt32>
     let dirty: UnsafeMutablePointer<UInt32>
+    /// The items the slots cover.
+    let capacity: Int
 
     init(itemCount: Int) {
         let capacity = max(1, itemCount)
+        self.capacity = capacity
         slots = .allocate(capacity: capacity)
         slots.initialize(repeating: ScratchSlot(), count: capacity)
         // One more than the items: `accumulate` writes the entry past the count before deciding to keep it.

@@ -85,6 +85,10 @@ public enum RecommenderFiles {
         public var userCount: Int
         /// What training saw and did.
         public var statistics: TrainingStatistics
+        /// The newest `updated_at` of the catalog rows training read (microseconds since the epoch; 0: the
+        /// catalog was empty). The daemon's catalog overlay holds the rows updated after it. Absent in
+        /// generations trained before the overlay existed; the daemon then uses ``trainedAt``.
+        public var catalogUpdatedAtMicros: Int64? = nil
 
         enum CodingKeys: String, CodingKey {
             case settings
@@ -93,6 +97,7 @@ public enum RecommenderFiles {
             case itemCount = "item_count"
             case userCount = "user_count"
             case statistics
+            case catalogUpdatedAtMicros = "catalog_updated_at_micros"
         }
     }
 
@@ -103,7 +108,8 @@ public enum RecommenderFiles {
         itemIDs: [String],
         userIDs: [String],
         into builder: GenerationBuilder,
-        trainedAt: String
+        trainedAt: String,
+        catalogUpdatedAtMicros: Int64? = nil
     ) throws {
         precondition(
             itemIDs.count == trained.itemCount && userIDs.count == trained.userCount,
@@ -145,7 +151,8 @@ public enum RecommenderFiles {
             trainedAt: trainedAt,
             itemCount: trained.itemCount,
             userCount: trained.userCount,
-            statistics: trained.statistics
+            statistics: trained.statistics,
+            catalogUpdatedAtMicros: catalogUpdatedAtMicros
         )
         try GenerationJSON.write(manifest, as: Self.manifest, into: builder)
     }

@@ -61,8 +61,14 @@ public struct RecommenderSettings: Hashable, Sendable, Codable {
     /// The minimum support in effect.
     public var effectiveMinimumSupport: Int { minimumSupport ?? similarity.defaultMinimumSupport }
 
+    /// Events that describe an item rather than a user's interaction with it (TRACK `item_updated`):
+    /// never weighted, whatever `eventWeights` says, in training and in real-time state alike.
+    public static let catalogEvents: Set<String> = ["item_updated"]
+
     /// The weight of one event, or `nil` when it does not count.
     public func weight(event: String, value: Double?) -> Float? {
+        // A catalog change names an item but is no one's interest in it.
+        if Self.catalogEvents.contains(event) { return nil }
         if let listed = eventWeights[event] { return listed > 0 ? listed : nil }
         if let value, value.isFinite { return value > 0 ? Float(value) : nil }
         return 1

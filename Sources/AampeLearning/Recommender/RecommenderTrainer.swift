@@ -24,7 +24,7 @@ public struct TrainedRecommender: Sendable {
 
     /// Distinct users per item.
     public var popularity: [Float]
-    /// Items with any user, most popular first (ties: lower index first).
+    /// Every item, most popular first (ties, and items without users, lower index first).
     public var popularOrder: [UInt32]
     /// Interactions in the last `trendingDays` minus a third of those in the `3 × trendingDays` before.
     public var trendingScores: [Float]
@@ -87,7 +87,7 @@ public enum TrainingPhase: String, Sendable {
 /// ``train(_:settings:threads:progress:)``; it blocks until the model is built, so run it off any event
 /// loop. The neighbour search runs on up to `threads` threads with `DispatchQueue.concurrentPerform`, so
 /// `progress` is called from the calling thread and from a worker. The result is plain values:
-/// ``RecommenderFiles/write(_:catalog:itemIDs:userIDs:into:trainedAt:)`` stores it in a generation, and
+/// ``RecommenderFiles/write(_:catalog:itemIDs:userIDs:into:trainedAt:catalogUpdatedAtMicros:)`` stores it in a generation, and
 /// ``RecommenderModel/init(trained:catalog:)`` serves it from memory. Decay and trending are measured
 /// from the log's newest interaction, not the wall clock, so retraining the same log gives the same model.
 public enum RecommenderTrainer {
@@ -115,8 +115,12 @@ public enum RecommenderTrainer {
         // Popularity: distinct users per item.
         var popularity = [Float](repeating: 0, count: itemCount)
         for item in matrix.items { popularity[Int(item)] += 1 }
-        let popularOrder = rankedPositive(popularity)
-        statistics.itemsWithUsers = popularOrder.count
+        let ranked = rankedPositive(popularity)
+        statistics.itemsWithUsers = ranked.count
+        // Items nobody used yet (in the catalog, not in the events) follow, in index order: backfill can
+        // reach them, as it reaches items the catalog overlay adds between trainings, so an item does
+        // not drop out of backfill when a retrain makes it known.
+        let popularOrder = ranked + (0..<UInt32(itemCount)).filter { popularity[Int($0)] <= 0 }
 
         let (trendingScores, trendingOrder) = trending(
             log: log,
