@@ -403,7 +403,7 @@ extension ReportData {
         var newItems = [Float](repeating: 0, count: userCount)
         // (user << 32 | item) of every view seen so far, oldest segments first: a view in the period is new
         // when its pair is not in here yet.
-        var viewed = Set<UInt64>()
+        var viewed = PairSet()
         var itemGoals: [UInt32: [(time: Int64, item: UInt32)]] = [:]
         let fromMicros = period.from.rawValue
         let toMicros = period.to.rawValue
@@ -423,11 +423,11 @@ extension ReportData {
                 let type = Int(batch.eventTypes[row])
                 guard user < userCount, type < typeCount else { continue }
                 if hasViews, isView[type], batch.items[row] != EventColumn.noItem {
-                    let key = UInt64(user) << 32 | UInt64(batch.items[row])
+                    let key = PairSet.key(user: user, item: batch.items[row])
                     if time >= fromMicros && time < toMicros {
-                        if viewed.insert(key).inserted { newItems[user] += 1 }
+                        if viewed.insert(key) { newItems[user] += 1 }
                     } else if time < fromMicros {
-                        viewed.insert(key)
+                        _ = viewed.insert(key)
                     }
                 }
                 guard time >= preMicros else { continue }

@@ -150,3 +150,25 @@ struct ReportRendererLimitTests {
         #expect(csv.split(separator: "\n").count == limit + 3)
     }
 }
+
+@Suite("The pair set behind new items viewed")
+struct PairSetTests {
+    @Test("inserts report new keys once, across growth, against Swift's Set")
+    func againstSet() {
+        var random = SplitMix64(state: 7)
+        var pairs = PairSet(minimumCapacity: 4)
+        var reference = Set<UInt64>()
+        for _ in 0..<50_000 {
+            let key = PairSet.key(user: Int(random.next() % 3_000), item: UInt32(random.next() % 40))
+            let isNew = pairs.insert(key)
+            let isNewInSet = reference.insert(key).inserted
+            #expect(isNew == isNewInSet)
+        }
+        #expect(pairs.count == reference.count)
+        // The largest pair and zero are ordinary keys.
+        let isLargestNew = pairs.insert(PairSet.key(user: Int(UInt32.max), item: UInt32.max - 1))
+        #expect(isLargestNew)
+        let isZeroNew = pairs.insert(0)
+        #expect(isZeroNew == !reference.contains(0))
+    }
+}
