@@ -8,7 +8,7 @@ public enum DiversityReport {
         let weeks = data.period.weeks
         let preWeeks = Double(Limits.reportPrePeriodDays) / 7
         var estimator = LiftEstimator()
-        for (user, arm) in data.arms.enumerated() where arm != .outside {
+        for (user, arm) in data.arms.enumerated() where arm != .outside && data.diversitySample[user] {
             let y = Double(data.newItemsViewed[user]) / weeks
             let x2 = Double(data.activity.activeDays(user: user, in: 0..<Limits.reportPrePeriodDays)) / preWeeks
             if arm == .treated {
@@ -53,7 +53,7 @@ public enum DiversityReport {
             title: "Diversity",
             notes: [
                 "A new item is one the user viewed in the period and never before in the imported events. View events: \(data.viewEventNames.isEmpty ? "none found" : data.viewEventNames.joined(separator: ", ")).",
-                "Treated against control over the same days, per user per week, with a 95 % Welch interval (CUPED on pre-period active days).",
+                "Treated against control over the same days, per user per week, with a 95 % Welch interval (CUPED on pre-period active days). Past \(Limits.maximumDiversityUsers) experiment users, a uniform sample of that many (a hash of the user, the same on both sides) is counted.",
             ],
             tables: [table, coverage]
         )

@@ -39,8 +39,14 @@ public struct ReportData: Sendable {
     public let goals: [GoalEvents]
     /// Per user, per day from `prePeriodFrom` to `period.to`: whether the user had any event.
     public let activity: ActivityBits
-    /// Per user: distinct items first viewed in the period (never in the events before it).
+    /// Per user: distinct items first viewed in the period (never in the events before it); counted for
+    /// the users of ``diversitySample`` only.
     public let newItemsViewed: [Float]
+    /// Per user: whether `diversity` counts them. Every experiment user up to
+    /// ``Limits/maximumDiversityUsers``; past it, a uniform sample of that many by a hash of the user
+    /// (the same on both sides), since remembering every (user, item) ever viewed is what the event pass
+    /// spent most of its time on at 10^6 users.
+    public let diversitySample: [Bool]
     /// The event names read as item views.
     public let viewEventNames: [String]
     /// Per user with any: their goal events with an item, `(time, item)`, in the period plus the longest
@@ -288,12 +294,29 @@ extension ReportData {
         var clusters = [Int32](repeating: -1, count: userCount)
         var controlSince: Timestamp?
         var decisions = Decisions()
-        var labelCodes: [String: Int32] = [:]
-        // Identical propensity objects (every decision of a uniform policy's group) are stored once.
-        var propensityCodes: [String: (start: Int32, count: UInt8)] = [:]
-        try store.messageLog.forEachReportRow(campaign: request.campaign, before: period.to) { row in
+        // The store's codes per text column, mapped to this report's codes (or enum values) once each.
+        var maps = [[Int32]](repeating: [], count: ReportTextColumn.allCases.count)
+        func mapped(
+            _ column: ReportTextColumn,
+            _ code: Int32,
+            _ texts: ReportLogTexts,
+            _ convert: (String) -> Int32
+        )
+            -> Int32
+        {
+            guard code >= 0 else { return -1 }
+            let k = column.rawValue
+            // Each code is converted when first met, so values met only before the period are not interned.
+            while maps[k].count <= Int(code) { maps[k].append(Int32.min) }
+            if maps[k][Int(code)] == Int32.min { maps[k][Int(code)] = convert(texts[column, code]!) }
+            return maps[k][Int(code)]
+        }
+        var lastPropensities: (json: String, start: Int32, count: UInt8)?
+        try store.messageLog.forEachReportRow(campaign: request.campaign, before: period.to) { row, texts in
             guard row.userIndex >= 0, row.userIndex < userCount else { return }
-            let mode = Decisions.Mode(row.mode)
+            let mode = Decisions.Mode(
+                rawValue: UInt8(mapped(.mode, row.mode, texts) { Int32(Decisions.Mode($0).rawValue) })
+            )!
             if mode == .control {
                 arms[row.userIndex] = .control
                 if controlSince == nil || row.sentAt < controlSince! { controlSince = row.sentAt }
@@ -303,27 +326,27 @@ extension ReportData {
             if let cluster = row.cluster { clusters[row.userIndex] = Int32(cluster) }
             guard row.sentAt >= period.from else { return }
             decisions.user.append(UInt32(row.userIndex))
-            decisions.campaign.append(UInt16(decisions.campaigns.code(row.campaign)))
-            decisions.goal.append(UInt16(decisions.goals.code(row.goal)))
+            decisions.campaign.append(
+                UInt16(mapped(.campaign, row.campaign, texts) { Int32(decisions.campaigns.code($0)) })
+            )
+            decisions.goal.append(UInt16(mapped(.goal, row.goal, texts) { Int32(decisions.goals.code($0)) }))
             decisions.mode.append(mode)
-            decisions.channel.append(UInt16(decisions.channels.code(row.channel)))
-            decisions.formula.append(row.formula.map { Int32(decisions.formulas.code($0)) } ?? -1)
-            if let json = row.labelsJSON, json != "[]" {
-                if let code = labelCodes[json] {
-                    decisions.labelSet.append(code)
-                } else {
-                    let code = Int32(decisions.labelSets.count)
+            decisions.channel.append(
+                UInt16(max(0, mapped(.channel, row.channel, texts) { Int32(decisions.channels.code($0)) }))
+            )
+            decisions.formula.append(mapped(.formula, row.formula, texts) { Int32(decisions.formulas.code($0)) })
+            decisions.labelSet.append(
+                mapped(.labels, row.labels, texts) { json in
+                    guard json != "[]" else { return -1 }
                     decisions.labelSets.append(JSONStringArray.parse(json))
-                    labelCodes[json] = code
-                    decisions.labelSet.append(code)
+                    return Int32(decisions.labelSets.count - 1)
                 }
-            } else {
-                decisions.labelSet.append(-1)
-            }
+            )
             decisions.window.append(row.windowIndex.map { Int8(clamping: $0) } ?? -1)
             decisions.cluster.append(row.cluster.map(Int32.init) ?? -1)
             decisions.day.append(Int16(clamping: period.day(of: row.sentAt)))
-            decisions.status.append(Decisions.Status(row.status))
+            let status = mapped(.status, row.status, texts) { Int32(Decisions.Status($0).rawValue) }
+            decisions.status.append(status < 0 ? .none : Decisions.Status(rawValue: UInt8(status))!)
             decisions.deliveredAt.append(row.deliveredAt?.rawValue ?? Int64.min)
             decisions.referenceTime.append(
                 mode == .control ? row.sentAt.rawValue : (row.deliveredAt?.rawValue ?? Int64.min)
@@ -332,12 +355,13 @@ extension ReportData {
             decisions.goalCount.append(Int32(clamping: row.goalCount))
             decisions.goalValue.append(Float(row.goalValue))
             decisions.skipReason.append(
-                row.skipReason.map { Int32(decisions.skipReasons.code(Self.reasonKind($0))) } ?? -1
+                mapped(.skipReason, row.skipReason, texts) { Int32(decisions.skipReasons.code(Self.reasonKind($0))) }
             )
             if let json = row.labelPropensitiesJSON, mode.isMessage {
-                if let known = propensityCodes[json] {
-                    decisions.propensityStart.append(known.start)
-                    decisions.propensityCount.append(known.count)
+                // Consecutive messages of one group share their object; a model policy's are mostly distinct.
+                if let last = lastPropensities, last.json == json {
+                    decisions.propensityStart.append(last.start)
+                    decisions.propensityCount.append(last.count)
                 } else {
                     let start = Int32(decisions.propensityLabels.count)
                     let members = JSONNumberObject.parse(json).prefix(Int(UInt8.max))
@@ -345,7 +369,7 @@ extension ReportData {
                         decisions.propensityLabels.append(Int32(decisions.labelNames.code(label)))
                         decisions.propensityValues.append(value)
                     }
-                    propensityCodes[json] = (start, UInt8(members.count))
+                    lastPropensities = (json, start, UInt8(members.count))
                     decisions.propensityStart.append(start)
                     decisions.propensityCount.append(UInt8(members.count))
                 }
@@ -401,6 +425,7 @@ extension ReportData {
         let activityDays = Int(period.to.utcDay - firstDay)
         var activity = ActivityBits(users: userCount, days: activityDays)
         var newItems = [Float](repeating: 0, count: userCount)
+        let diversitySample = Self.sample(arms, size: Limits.maximumDiversityUsers)
         // (user << 32 | item) of every view seen so far, oldest segments first: a view in the period is new
         // when its pair is not in here yet.
         var viewed = PairSet()
@@ -422,7 +447,7 @@ extension ReportData {
                 let user = Int(batch.users[row])
                 let type = Int(batch.eventTypes[row])
                 guard user < userCount, type < typeCount else { continue }
-                if hasViews, isView[type], batch.items[row] != EventColumn.noItem {
+                if hasViews, isView[type], diversitySample[user], batch.items[row] != EventColumn.noItem {
                     let key = PairSet.key(user: user, item: batch.items[row])
                     if time >= fromMicros && time < toMicros {
                         if viewed.insert(key) { newItems[user] += 1 }
@@ -488,6 +513,7 @@ extension ReportData {
             goals: goals,
             activity: activity,
             newItemsViewed: newItems,
+            diversitySample: diversitySample,
             viewEventNames: viewNames,
             itemGoals: itemGoals,
             capped: capped
@@ -515,6 +541,22 @@ extension ReportData {
             to = Timestamp(secondsSinceEpoch: max(newest, from!).secondsSinceEpoch + 1)
         }
         return try ReportPeriod(from: from!, to: to!)
+    }
+
+    /// Per user: whether they are in a uniform sample of about `size` of the experiment's users (all of
+    /// them when there are no more), drawn by a hash of the user index so that it is the same every run.
+    static func sample(_ arms: [Arm], size: Int) -> [Bool] {
+        let members = arms.reduce(0) { $0 + ($1 == .outside ? 0 : 1) }
+        let rate = members <= size ? 1 : Double(size) / Double(members)
+        return arms.enumerated().map { user, arm in
+            guard arm != .outside else { return false }
+            guard rate < 1 else { return true }
+            var hash = UInt64(user) &+ 0x9E37_79B9_7F4A_7C15
+            hash = (hash ^ (hash >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            hash = (hash ^ (hash >> 27)) &* 0x94D0_49BB_1331_11EB
+            hash ^= hash >> 31
+            return Double(hash >> 11) / Double(1 << 53) < rate
+        }
     }
 
     /// The `control_share` of recorded assignment settings, or `nil` when it cannot be read.

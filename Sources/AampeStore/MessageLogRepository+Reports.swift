@@ -1,31 +1,103 @@
 public import AampeCore
+internal import Foundation
 internal import GRDB
 
+/// The text columns of the message log that repeat from row to row, which report rows carry as codes.
+public enum ReportTextColumn: Int, CaseIterable, Sendable {
+    case campaign, goal, mode, channel, formula, skipReason, status, labels
+}
+
+/// The distinct texts of each ``ReportTextColumn`` met so far: a row's code `c` in column `k` is
+/// `strings[k][c]`, and -1 is NULL. Codes are given in first-seen order.
+///
+/// Why codes: building a Swift `String` for each of ten text columns of every row, and hashing it again
+/// to group by it, was most of the time reading a 4-million-row log (perf: UTF-8 validation, allocation and
+/// hashing). A column's text is compared as bytes with the values it had in recent rows first, so a
+/// value that repeats costs one `memcmp` and no allocation.
+public struct ReportLogTexts: Sendable {
+    public private(set) var strings: [[String]] = Array(repeating: [], count: ReportTextColumn.allCases.count)
+    private var codes: [[String: Int32]] = Array(repeating: [:], count: ReportTextColumn.allCases.count)
+    /// Per column, the most recently met values' bytes and codes, newest first.
+    private var recent: [[(bytes: [UInt8], code: Int32)]] = Array(
+        repeating: [],
+        count: ReportTextColumn.allCases.count
+    )
+    /// For the two text columns whose values are mostly distinct (items, label propensities): the recent
+    /// values and their strings, without a dictionary that would hold millions of them.
+    private var recentTexts: [[(bytes: [UInt8], text: String)]] = [[], []]
+    private static let recentCount = 8
+
+    init() {}
+
+    /// `bytes` as a string, reusing the string of a recent row with the same bytes.
+    mutating func text(slot: Int, _ bytes: UnsafeRawBufferPointer) -> String {
+        for (position, entry) in recentTexts[slot].enumerated() where entry.bytes.count == bytes.count {
+            let isEqual = entry.bytes.withUnsafeBytes { stored in
+                bytes.count == 0 || memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+            }
+            guard isEqual else { continue }
+            if position > 0 { recentTexts[slot].swapAt(position, position - 1) }
+            return entry.text
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if recentTexts[slot].count == Self.recentCount { recentTexts[slot].removeLast() }
+        recentTexts[slot].insert((Array(bytes), text), at: 0)
+        return text
+    }
+
+    public subscript(column: ReportTextColumn, code: Int32) -> String? {
+        code < 0 ? nil : strings[column.rawValue][Int(code)]
+    }
+
+    mutating func code(_ column: ReportTextColumn, _ bytes: UnsafeRawBufferPointer) -> Int32 {
+        let k = column.rawValue
+        for (position, entry) in recent[k].enumerated() where entry.bytes.count == bytes.count {
+            let isEqual = entry.bytes.withUnsafeBytes { stored in
+                bytes.count == 0 || memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+            }
+            guard isEqual else { continue }
+            if position > 0 { recent[k].swapAt(position, position - 1) }
+            return entry.code
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let code: Int32
+        if let known = codes[k][text] {
+            code = known
+        } else {
+            code = Int32(strings[k].count)
+            strings[k].append(text)
+            codes[k][text] = code
+        }
+        if recent[k].count == Self.recentCount { recent[k].removeLast() }
+        recent[k].insert((Array(bytes), code), at: 0)
+        return code
+    }
+}
+
 /// One message-log row as the reports read it: every decision (message, control, skip) with its delivery
-/// and joined outcome. Labels and items stay the JSON arrays the log stores, so a reader that groups by
-/// them decodes each distinct array once instead of every row.
+/// and joined outcome. Text columns are codes into ``ReportLogTexts``.
 public struct ReportLogRow: Sendable {
     public var userIndex: Int
-    public var campaign: String
-    public var goal: String
+    public var campaign: Int32
+    public var goal: Int32
     /// `preferential`, `conditioned`, `skipped`, `control`; `sent` for rows written before decisions
     /// were logged (migration 0005), which read as delivered sends.
-    public var mode: String
-    public var skipReason: String?
+    public var mode: Int32
+    public var skipReason: Int32
     public var cluster: Int?
-    public var channel: String
-    public var formula: String?
-    /// `["set=label", …]` as stored; `nil` for none.
-    public var labelsJSON: String?
+    public var channel: Int32
+    public var formula: Int32
+    /// `["set=label", …]` as stored.
+    public var labels: Int32
     public var windowIndex: Int?
     /// The send window's start (a message) or the decision time (no message).
     public var sentAt: Timestamp
     /// The assignment run's reference time; the send window's start for rows without one.
     public var assignedAt: Timestamp
-    /// `assigned`, `delivered`, `failed`, `dead`, `expired`; `nil` without a message.
-    public var status: String?
+    /// `assigned`, `delivered`, `failed`, `dead`, `expired`; NULL (-1) without a message.
+    public var status: Int32
     public var deliveredAt: Timestamp?
-    /// The recommended items the message names, by external id, as stored; `nil` for none.
+    /// The recommended items the message names, by external id, as stored (a JSON array); `nil` for none.
     public var itemsJSON: String?
     public var propensity: Double?
     /// Whether the outcome is joined: goal count and value below are known.
@@ -38,15 +110,17 @@ public struct ReportLogRow: Sendable {
 
 extension MessageLogRepository {
     /// Calls `body` with every logged decision whose `sent_at_micros` is before `before`, of `campaign`
-    /// (all campaigns when `nil`), in id order. Rows stream from one read transaction, so a report over
-    /// millions of decisions holds none of them twice. The scan is in rowid order (`NOT INDEXED`): through
-    /// the `sent_at_micros` index SQLite sorted every row by id first, a temporary B-tree of the whole log.
+    /// (all campaigns when `nil`), in id order, and the texts its codes index. Rows stream from one read
+    /// transaction, so a report over millions of decisions holds none of them twice. The scan is in rowid
+    /// order (`NOT INDEXED`): through the `sent_at_micros` index SQLite sorted every row by id first, a
+    /// temporary B-tree of the whole log.
     public func forEachReportRow(
         campaign: String?,
         before: Timestamp,
-        _ body: (ReportLogRow) throws -> Void
+        _ body: (ReportLogRow, ReportLogTexts) throws -> Void
     ) throws {
         try store.read("read the message log for a report") { db in
+            var texts = ReportLogTexts()
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
@@ -63,32 +137,42 @@ extension MessageLogRepository {
                     """,
                 arguments: [before.rawValue, campaign, campaign]
             )
+            func code(_ row: Row, _ index: Int, _ column: ReportTextColumn) throws -> Int32 {
+                try row.withUnsafeData(atIndex: index) { data in
+                    guard let data else { return -1 }
+                    return data.withUnsafeBytes { texts.code(column, $0) }
+                }
+            }
+            func text(_ row: Row, _ index: Int, slot: Int) throws -> String? {
+                try row.withUnsafeData(atIndex: index) { data in
+                    data.map { data in data.withUnsafeBytes { texts.text(slot: slot, $0) } }
+                }
+            }
             while let row = try rows.next() {
                 let delivered: Int64? = row[13]
-                try body(
-                    ReportLogRow(
-                        userIndex: row[0],
-                        campaign: row[1],
-                        goal: row[2],
-                        mode: row[3],
-                        skipReason: row[4],
-                        cluster: row[5],
-                        channel: row[6],
-                        formula: row[7],
-                        labelsJSON: row[8],
-                        windowIndex: row[9],
-                        sentAt: Timestamp(rawValue: row[10]),
-                        assignedAt: Timestamp(rawValue: row[11]),
-                        status: row[12],
-                        deliveredAt: delivered.map(Timestamp.init(rawValue:)),
-                        itemsJSON: row[14],
-                        propensity: row[15],
-                        hasOutcome: row[16],
-                        goalCount: row[17],
-                        goalValue: row[18],
-                        labelPropensitiesJSON: row[19]
-                    )
+                let parsed = ReportLogRow(
+                    userIndex: row[0],
+                    campaign: try code(row, 1, .campaign),
+                    goal: try code(row, 2, .goal),
+                    mode: try code(row, 3, .mode),
+                    skipReason: try code(row, 4, .skipReason),
+                    cluster: row[5],
+                    channel: try code(row, 6, .channel),
+                    formula: try code(row, 7, .formula),
+                    labels: try code(row, 8, .labels),
+                    windowIndex: row[9],
+                    sentAt: Timestamp(rawValue: row[10]),
+                    assignedAt: Timestamp(rawValue: row[11]),
+                    status: try code(row, 12, .status),
+                    deliveredAt: delivered.map(Timestamp.init(rawValue:)),
+                    itemsJSON: try text(row, 14, slot: 0),
+                    propensity: row[15],
+                    hasOutcome: row[16],
+                    goalCount: row[17],
+                    goalValue: row[18],
+                    labelPropensitiesJSON: try text(row, 19, slot: 1)
                 )
+                try body(parsed, texts)
             }
         }
     }

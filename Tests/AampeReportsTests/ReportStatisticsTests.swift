@@ -172,3 +172,21 @@ struct PairSetTests {
         #expect(isZeroNew == !reference.contains(0))
     }
 }
+
+@Suite("The diversity sample")
+struct DiversitySampleTests {
+    @Test("every experiment user up to Limits.maximumDiversityUsers; past it, about that many, the same each time")
+    func sample() {
+        let limit = Limits.maximumDiversityUsers
+        var arms = [ReportData.Arm](repeating: .treated, count: limit)
+        arms.append(.outside)
+        let all = ReportData.sample(arms, size: limit)
+        #expect(all.filter { $0 }.count == limit && all.last == false)
+        arms = [ReportData.Arm](repeating: .treated, count: limit * 4 + 1)
+        let sampled = ReportData.sample(arms, size: limit)
+        let count = sampled.filter { $0 }.count
+        // Binomial(4·limit + 1, ≈ ¼): within 5 standard deviations of the limit.
+        #expect(abs(count - limit) < 5 * Int((Double(limit) * 0.75).squareRoot()))
+        #expect(ReportData.sample(arms, size: limit) == sampled)
+    }
+}
