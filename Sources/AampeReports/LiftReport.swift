@@ -242,7 +242,7 @@ public enum LiftReport {
     /// The `lift` section.
     public static func section(_ result: Result, data: ReportData) -> ReportSection {
         var notes = [
-            "Intention to treat: every user with a logged decision before the period's end is in the experiment; treated users count whether or not a message reached them. The metric is goal events per user per week over the period.",
+            "Intention to treat: every known user is in the experiment, on the side the control group's hash puts them (the newest assignment run's salt and share); treated users count whether or not a message reached them. The metric is goal events per user per week over the period.",
             "Intervals are 95 %. The headline is Welch's interval on the CUPED-adjusted metric (pre-period covariates: the goal's events and the active days per week in the \(Limits.reportPrePeriodDays) days before the period); \"narrowing\" is how much shorter it is than the raw Welch interval.",
             "The always-valid interval (mSPRT, normal mixture) stays valid however often the report is read: trust it, not the fixed-horizon one, when you look every day and stop when it looks good.",
             "Breakdowns by cluster and by mode are many comparisons: their q-values are Benjamini–Hochberg adjusted over every breakdown row of this report, and a row is a discovery at q ≤ 0.05 (false discovery rate 5 %).",

@@ -1,6 +1,7 @@
 import AampeContent
 public import AampeCore
 import AampeEvents
+import AampeLearning
 public import AampeStore
 import Foundation
 
@@ -8,12 +9,15 @@ import Foundation
 /// the experiment and on which side, and per-user aggregates of the events (goals, activity, new items
 /// viewed, purchases of named items), from one pass over the event segments.
 ///
-/// **The experiment population** is every user with at least one logged decision (message, control or
-/// skip) before the period's end, in the campaign when one is given. A user is *control* when their
-/// decisions are control decisions (the group is a fixed hash of the user, so a user is never both), and
-/// *treated* otherwise, whether or not a message reached them: lift is intention to treat. Control users
-/// are logged on every occasion they are eligible and treated users on every decision, so entering the
-/// population does not depend on the side, except through triggers that messages themselves cause.
+/// **The experiment population** is every known user, on the side the control group's hash puts them
+/// (the salt and share the newest assignment run recorded): the group is drawn over all users, so this
+/// is a randomized comparison whatever happens after. Lift is intention to treat: a treated user counts
+/// whether or not a message reached them. Defining it by logged decisions instead was biased: control
+/// users are logged whenever eligible, treated users whom a cap or their cadence stops are only counted,
+/// so the treated side left out its less active users (40 simulated worlds: 77.9 % of control users
+/// logged against 72.7 % of the others; raw intervals sat 1.2 to 2.0 standard errors high). Before any
+/// assignment run has recorded its settings, the population falls back to users with a logged decision,
+/// control when their decisions are control decisions.
 public struct ReportData: Sendable {
     public let period: ReportPeriod
     public let campaign: String?
@@ -294,7 +298,16 @@ extension ReportData {
         try store.messageLog.forEachReportRow(campaign: request.campaign, before: period.to) { row, texts in
             loader.add(row, texts)
         }
-        let arms = loader.arms
+        let recorded = try store.messageLog.latestAssignmentSettings().flatMap {
+            Self.controlGroup(settingsJSON: $0.json)
+        }
+        var arms = loader.arms
+        if let group = recorded {
+            // Every known user, on the side the control group's hash puts them (see the type's comment).
+            for user in 0..<userCount {
+                arms[user] = group.isControl(userID: keys.userIDs[user]) ? .control : .treated
+            }
+        }
         let clusters = loader.clusters
         let controlSince = loader.controlSince
         let decisions = loader.decisions
@@ -408,8 +421,7 @@ extension ReportData {
                 capped.append(CappedCount(day: period.day(of: time), campaign: name, count: Int(entry.value)))
             }
         }
-        let settings = try store.messageLog.latestAssignmentSettings()
-        let share = settings.flatMap { Self.controlShare(settingsJSON: $0.json) }
+        let share = recorded?.share
         lap("runs")
 
         var data = ReportData(
@@ -472,12 +484,14 @@ extension ReportData {
         }
     }
 
-    /// The `control_share` of recorded assignment settings, or `nil` when it cannot be read.
-    static func controlShare(settingsJSON: String) -> Double? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(settingsJSON.utf8)) as? [String: Any] else {
-            return nil
-        }
-        return (object["control_share"] as? NSNumber)?.doubleValue
+    /// The control group of recorded assignment settings (`control_share`, `control_salt`), or `nil`
+    /// when they cannot be read.
+    static func controlGroup(settingsJSON: String) -> ControlGroup? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(settingsJSON.utf8)) as? [String: Any],
+            let share = (object["control_share"] as? NSNumber)?.doubleValue,
+            let salt = object["control_salt"] as? String
+        else { return nil }
+        return try? ControlGroup(salt: salt, share: share)
     }
 
     /// A skip reason without its detail: `policy: expected lift …` → `policy`.

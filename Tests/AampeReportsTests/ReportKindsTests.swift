@@ -200,6 +200,25 @@ struct ReportKindsTests {
         #expect(abs(conditioned.controlMean - 0.5) < 1e-12)
     }
 
+    @Test("with recorded settings, the population is every known user on the side of the control group's hash")
+    func hashPopulation() throws {
+        let world = try Self.world()
+        let run = try world.store.runs.begin(.assign, subject: "settings")
+        try world.store.messageLog.recordAssignmentSettings(
+            runID: run,
+            json: #"{"control_share":0.5,"control_salt":"s","policy":"random"}"#
+        )
+        let data = try world.load()
+        let group = try ControlGroup(salt: "s", share: 0.5)
+        #expect(data.arms.count == 7)
+        for (user, id) in data.userIDs.enumerated() {
+            #expect(data.arms[user] == (group.isControl(userID: id) ? .control : .treated), "\(id)")
+        }
+        let lift = LiftReport.compute(data)
+        #expect(lift.experimentUsers == 7 && lift.expectedControlShare == 0.5)
+        #expect(lift.controlUsers == data.userIDs.filter { group.isControl(userID: $0) }.count)
+    }
+
     @Test("messages: statuses per day, campaign and channel; caps from the run; frequency per user-week")
     func messages() throws {
         let data = try Self.world().load()
