@@ -63,13 +63,13 @@ enum WeekGrid {
     static let weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
     /// Column labels: each window's local start, `07:00` …
-    static var windowLabels: [String] {
+    static let windowLabels: [String] = {
         let layout = TimeWindowLayout.standard
         return (0..<layout.windowsPerDay).map { slot in
             let minute = layout.firstWindowStartMinute + slot * layout.windowLengthMinutes
             return String(format: "%02d:%02d", minute / 60, minute % 60)
         }
-    }
+    }()
 
     /// `values` by window index as a weekday × slot grid.
     static func grid(_ values: [Double?]) -> [[Double?]] {
