@@ -30,7 +30,7 @@ struct HTMLReportChromiumTests {
             if: Chromium.binary != nil || Chromium.isRequired,
             "no chromium binary on PATH: install Debian's chromium package (tools/setup does, and CI runs it)"
         ),
-        .timeLimit(.minutes(2))
+        .timeLimit(.minutes(5))
     )
     func rendersAtPhoneWidth() throws {
         let chromium = try #require(
@@ -60,7 +60,7 @@ struct HTMLReportChromiumTests {
                 "file://\(folder.child("wrapper.html"))",
             ],
             home: folder.path,
-            timeoutSeconds: 60
+            timeoutSeconds: 180
         )
         let seconds = Date().timeIntervalSince(started)
         print("chromium: ran in \(String(format: "%.1f", seconds)) s; screenshot \(screenshot)")
