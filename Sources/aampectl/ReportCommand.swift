@@ -29,7 +29,12 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("End of the period, exclusive (ISO-8601 date or instant, UTC).", valueName: "date"))
     var to: String?
 
-    @Option(help: ArgumentHelp("Only this campaign's decisions.", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "Only this campaign's decisions and goals (lift still compares every user, by the control group).",
+            valueName: "name"
+        )
+    )
     var campaign: String?
 
     @Option(help: ArgumentHelp("table, csv, json or html.", valueName: "format"))
