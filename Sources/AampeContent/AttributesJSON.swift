@@ -8,7 +8,7 @@ internal import AampeCore
 /// 10^5 users put 12 % of the run's CPU in decoding these small objects (a profile's and each
 /// recommended item's, per candidate), through the decoder's containers and a thrown error per type it
 /// tried. This reader makes one pass over the bytes.
-enum AttributesJSON {
+public enum AttributesJSON {
     /// The members of the JSON object `text`; anything else, or text that is not JSON, is `[:]`.
     static func object(_ text: String) -> [String: ViewValue] {
         var text = text
@@ -18,6 +18,17 @@ enum AttributesJSON {
             guard reader.peek == UInt8(ascii: "{"), case .object(let members)? = reader.value() else { return [:] }
             reader.skipSpace()
             return reader.position == bytes.count ? members : [:]
+        }
+    }
+
+    /// The JSON value `text` holds, or nil when it is not one JSON value.
+    public static func value(_ text: String) -> ViewValue? {
+        var text = text
+        return text.withUTF8 { bytes in
+            var reader = Reader(bytes: bytes)
+            let value = reader.value()
+            reader.skipSpace()
+            return reader.position == bytes.count ? value : nil
         }
     }
 

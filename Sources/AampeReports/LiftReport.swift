@@ -149,12 +149,12 @@ public enum LiftReport {
         var validLower = -Double.infinity
         var validUpper = Double.infinity
         for day in 0..<data.period.days {
-            for (user, count, _) in goal.daily[day] {
+            for user in goal.daily[day] {
                 let u = Int(user)
                 let arm = data.arms[u]
                 guard arm != .outside else { continue }
                 let old = Double(counts[u])
-                counts[u] += count
+                counts[u] += 1
                 let x1 = Double(goal.preCount[u]) / preWeeks
                 let x2 = activeDays[u]
                 if arm == .treated {

@@ -14,6 +14,24 @@ public enum MessagesReport {
         public var skipped = 0
         public var capped = 0
         public var control = 0
+
+        /// The counts in the daily table's column order.
+        var cells: [ReportValue] {
+            [assigned, sent, delivered, failed, expired, dead, pending, skipped, capped, control].map { .integer($0) }
+        }
+
+        mutating func add(_ other: Counts) {
+            assigned += other.assigned
+            sent += other.sent
+            delivered += other.delivered
+            failed += other.failed
+            expired += other.expired
+            dead += other.dead
+            pending += other.pending
+            skipped += other.skipped
+            capped += other.capped
+            control += other.control
+        }
     }
 
     public struct Key: Hashable, Comparable, Sendable {
@@ -111,27 +129,13 @@ public enum MessagesReport {
         var totals = Counts()
         for key in counts.keys.sorted() {
             let c = counts[key]!
-            table.rows.append([
-                .text(data.period.date(ofDay: key.day).description), .text(key.campaign), .text(key.channel),
-                .integer(c.assigned), .integer(c.sent), .integer(c.delivered), .integer(c.failed), .integer(c.expired),
-                .integer(c.dead), .integer(c.pending), .integer(c.skipped), .integer(c.capped), .integer(c.control),
-            ])
-            totals.assigned += c.assigned
-            totals.sent += c.sent
-            totals.delivered += c.delivered
-            totals.failed += c.failed
-            totals.expired += c.expired
-            totals.dead += c.dead
-            totals.pending += c.pending
-            totals.skipped += c.skipped
-            totals.capped += c.capped
-            totals.control += c.control
+            table.rows.append(
+                [.text(data.period.date(ofDay: key.day).description), .text(key.campaign), .text(key.channel)]
+                    + c.cells
+            )
+            totals.add(c)
         }
-        table.rows.append([
-            .text("total"), .text(""), .text(""), .integer(totals.assigned), .integer(totals.sent),
-            .integer(totals.delivered), .integer(totals.failed), .integer(totals.expired), .integer(totals.dead),
-            .integer(totals.pending), .integer(totals.skipped), .integer(totals.capped), .integer(totals.control),
-        ])
+        table.rows.append([.text("total"), .text(""), .text("")] + totals.cells)
         let histogram = frequency(data)
         let userWeeks = histogram.reduce(0, +)
         var frequency = ReportTable(

@@ -86,9 +86,9 @@ public struct ReportData: Sendable {
         public var periodCount: [Float]
         public var periodValue: [Float]
         public var preCount: [Float]
-        /// Per day of the period, the users with goal events that day and how many: `(user, count, value)`,
-        /// for series over time.
-        public var daily: [[(user: UInt32, count: Float, value: Float)]]
+        /// Per day of the period, the user of each goal event that day (a user once per event), for series
+        /// over time.
+        public var daily: [[UInt32]]
     }
 
     /// Per-user, per-day activity bits.
@@ -140,8 +140,6 @@ extension ReportData {
         /// The day of `sent_at` in the period.
         public var day: [Int16] = []
         public var status: [Status] = []
-        /// Microseconds since the epoch; `Int64.min` when not delivered.
-        public var deliveredAt: [Int64] = []
         /// The decision time of a control decision, the delivery of a message: outcomes start here.
         public var referenceTime: [Int64] = []
         public var hasOutcome: [Bool] = []
@@ -400,7 +398,7 @@ extension ReportData {
                         goals[g].periodCount[user] += 1
                         goals[g].periodValue[user] += value
                         let day = Int((time - fromMicros) / microsPerDay)
-                        goals[g].daily[day].append((UInt32(user), 1, value))
+                        goals[g].daily[day].append(UInt32(user))
                     } else {
                         goals[g].preCount[user] += 1
                     }
@@ -563,7 +561,7 @@ struct DecisionLoader {
         decisions.labelSet.append(
             mapped(.labels, row.labels, texts) { decisions, json in
                 guard json != "[]" else { return -1 }
-                decisions.labelSets.append(JSONStringArray.parse(json))
+                decisions.labelSets.append(LogJSON.strings(json))
                 return Int32(decisions.labelSets.count - 1)
             }
         )
@@ -572,7 +570,6 @@ struct DecisionLoader {
         decisions.day.append(Int16(clamping: period.day(of: row.sentAt)))
         let status = mapped(.status, row.status, texts) { _, text in Int32(Decisions.Status(text).rawValue) }
         decisions.status.append(status < 0 ? .none : Decisions.Status(rawValue: UInt8(status))!)
-        decisions.deliveredAt.append(row.deliveredAt?.rawValue ?? Int64.min)
         decisions.referenceTime.append(
             mode == .control ? row.sentAt.rawValue : (row.deliveredAt?.rawValue ?? Int64.min)
         )
@@ -589,7 +586,7 @@ struct DecisionLoader {
                 decisions.propensityCount.append(last.count)
             } else {
                 let start = Int32(decisions.propensityLabels.count)
-                let members = JSONNumberObject.parse(json).prefix(Int(UInt8.max))
+                let members = LogJSON.numbers(json).prefix(Int(UInt8.max))
                 for (label, value) in members {
                     decisions.propensityLabels.append(Int32(decisions.labelNames.code(label)))
                     decisions.propensityValues.append(value)
@@ -605,95 +602,31 @@ struct DecisionLoader {
         if let json = row.itemsJSON, json != "[]" {
             decisions.items.append(Int32(decisions.itemLists.count))
             // An item the events never mention still counts as named; it cannot match a goal event.
-            decisions.itemLists.append(JSONStringArray.parse(json).map { itemIndex[$0] ?? ReportData.unknownItem })
+            decisions.itemLists.append(LogJSON.strings(json).map { itemIndex[$0] ?? ReportData.unknownItem })
         } else {
             decisions.items.append(-1)
         }
     }
 }
 
-/// Objects of numbers as the message log writes them (`{"tone=plain":0.5}`), read without Foundation's
-/// decoder, for the same reason as ``JSONStringArray``.
-enum JSONNumberObject {
-    static func parse(_ json: String) -> [(String, Double)] {
-        var result: [(String, Double)] = []
-        let bytes = Array(json.utf8)
-        var index = 0
-        while index < bytes.count {
-            guard bytes[index] == UInt8(ascii: "\"") else {
-                index += 1
-                continue
-            }
-            // A key: up to the closing quote, skipping escaped characters.
-            var end = index + 1
-            while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
-                end += bytes[end] == UInt8(ascii: "\\") ? 2 : 1
-            }
-            let key = JSONStringArray.parse(
-                "[" + String(decoding: bytes[index...min(end, bytes.count - 1)], as: UTF8.self) + "]"
-            )
-            index = end + 1
-            while index < bytes.count, bytes[index] == UInt8(ascii: ":") || bytes[index] == UInt8(ascii: " ") {
-                index += 1
-            }
-            var valueEnd = index
-            while valueEnd < bytes.count, bytes[valueEnd] != UInt8(ascii: ","), bytes[valueEnd] != UInt8(ascii: "}") {
-                valueEnd += 1
-            }
-            if let value = Double(String(decoding: bytes[index..<valueEnd], as: UTF8.self)), let name = key.first {
-                result.append((name, value))
-            }
-            index = valueEnd + 1
+/// The message log's JSON columns, read with Content's one-pass JSON reader (Foundation's decoder cost
+/// about 10 µs a row, seconds over millions of decisions).
+enum LogJSON {
+    /// The strings of a JSON array (`["tone=plain"]`); anything else gives none.
+    static func strings(_ json: String) -> [String] {
+        guard case .list(let values)? = AttributesJSON.value(json) else { return [] }
+        return values.compactMap {
+            guard case .text(let text) = $0 else { return nil }
+            return text
         }
-        return result
     }
-}
 
-/// Arrays of JSON strings as the message log writes them (`["a","b"]`), read without Foundation's
-/// decoder: it cost about 10 µs a row, seconds over millions of decisions.
-enum JSONStringArray {
-    static func parse(_ json: String) -> [String] {
-        var result: [String] = []
-        var current: [UInt8] = []
-        var inString = false
-        var escaped = false
-        var bytes = Array(json.utf8).makeIterator()
-        while let byte = bytes.next() {
-            if !inString {
-                if byte == UInt8(ascii: "\"") {
-                    inString = true
-                    current.removeAll(keepingCapacity: true)
-                }
-                continue
-            }
-            if escaped {
-                escaped = false
-                switch byte {
-                case UInt8(ascii: "n"): current.append(0x0A)
-                case UInt8(ascii: "t"): current.append(0x09)
-                case UInt8(ascii: "r"): current.append(0x0D)
-                case UInt8(ascii: "b"): current.append(0x08)
-                case UInt8(ascii: "f"): current.append(0x0C)
-                case UInt8(ascii: "u"):
-                    var hex = 0
-                    for _ in 0..<4 {
-                        guard let digit = bytes.next(), let value = Int(String(UnicodeScalar(digit)), radix: 16) else {
-                            break
-                        }
-                        hex = hex * 16 + value
-                    }
-                    if let scalar = UnicodeScalar(hex) { current.append(contentsOf: Array(String(scalar).utf8)) }
-                default: current.append(byte)
-                }
-            } else if byte == UInt8(ascii: "\\") {
-                escaped = true
-            } else if byte == UInt8(ascii: "\"") {
-                inString = false
-                result.append(String(decoding: current, as: UTF8.self))
-            } else {
-                current.append(byte)
-            }
-        }
-        return result
+    /// The numeric members of a JSON object (`{"tone=plain":0.5}`), by key; other members are left out.
+    static func numbers(_ json: String) -> [(key: String, value: Double)] {
+        guard case .object(let members)? = AttributesJSON.value(json) else { return [] }
+        return members.compactMap { key, value in
+            guard case .number(let number) = value else { return nil }
+            return (key, number)
+        }.sorted { $0.key < $1.key }
     }
 }

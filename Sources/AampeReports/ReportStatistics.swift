@@ -45,9 +45,6 @@ public enum ReportStatistics {
         return x
     }
 
-    /// The standard normal's distribution function.
-    public static func normalCDF(_ x: Double) -> Double { 0.5 * erfc(-x / 2.0.squareRoot()) }
-
     /// Student's t quantile with `df` degrees of freedom, by the Cornish–Fisher expansion around the normal
     /// quantile (Abramowitz and Stegun 26.7.5); within 1e-3 of the exact value from 3 degrees of freedom
     /// and exact in the limit. Below 1 degree of freedom there is no interval: `nil`.
@@ -122,12 +119,6 @@ public enum ReportStatistics {
         public var sumOfSquares: Double = 0
 
         public init() {}
-
-        public init(count: Double, sum: Double, sumOfSquares: Double) {
-            self.count = count
-            self.sum = sum
-            self.sumOfSquares = sumOfSquares
-        }
 
         public mutating func add(_ value: Double) {
             count += 1

@@ -18,60 +18,56 @@ public enum ReportTextColumn: Int, CaseIterable, Sendable {
 public struct ReportLogTexts: Sendable {
     public private(set) var strings: [[String]] = Array(repeating: [], count: ReportTextColumn.allCases.count)
     private var codes: [[String: Int32]] = Array(repeating: [:], count: ReportTextColumn.allCases.count)
-    /// Per column, the most recently met values' bytes and codes, newest first.
-    private var recent: [[(bytes: [UInt8], code: Int32)]] = Array(
-        repeating: [],
-        count: ReportTextColumn.allCases.count
-    )
+    /// Per column, the codes of the most recently met values.
+    private var recentCodes = [RecentValues<Int32>](repeating: RecentValues(), count: ReportTextColumn.allCases.count)
     /// For the two text columns whose values are mostly distinct (items, label propensities): the recent
-    /// values and their strings, without a dictionary that would hold millions of them.
-    private var recentTexts: [[(bytes: [UInt8], text: String)]] = [[], []]
-    private static let recentCount = 8
+    /// values' strings, without a dictionary that would hold millions of them.
+    private var recentTexts = [RecentValues<String>](repeating: RecentValues(), count: 2)
 
     init() {}
-
-    /// `bytes` as a string, reusing the string of a recent row with the same bytes.
-    mutating func text(slot: Int, _ bytes: UnsafeRawBufferPointer) -> String {
-        for (position, entry) in recentTexts[slot].enumerated() where entry.bytes.count == bytes.count {
-            let isEqual = entry.bytes.withUnsafeBytes { stored in
-                bytes.count == 0 || memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) == 0
-            }
-            guard isEqual else { continue }
-            if position > 0 { recentTexts[slot].swapAt(position, position - 1) }
-            return entry.text
-        }
-        let text = String(decoding: bytes, as: UTF8.self)
-        if recentTexts[slot].count == Self.recentCount { recentTexts[slot].removeLast() }
-        recentTexts[slot].insert((Array(bytes), text), at: 0)
-        return text
-    }
 
     public subscript(column: ReportTextColumn, code: Int32) -> String? {
         code < 0 ? nil : strings[column.rawValue][Int(code)]
     }
 
+    /// `bytes` as a string, reusing the string of a recent row with the same bytes.
+    mutating func text(slot: Int, _ bytes: UnsafeRawBufferPointer) -> String {
+        recentTexts[slot].value(for: bytes) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The code of `bytes` in `column`, given in first-seen order.
     mutating func code(_ column: ReportTextColumn, _ bytes: UnsafeRawBufferPointer) -> Int32 {
         let k = column.rawValue
-        for (position, entry) in recent[k].enumerated() where entry.bytes.count == bytes.count {
+        return recentCodes[k].value(for: bytes) { bytes in
+            let text = String(decoding: bytes, as: UTF8.self)
+            if let known = codes[k][text] { return known }
+            let code = Int32(strings[k].count)
+            strings[k].append(text)
+            codes[k][text] = code
+            return code
+        }
+    }
+}
+
+/// The values of the last few distinct byte strings met, newest first: a value that repeats from row to
+/// row is found by one `memcmp`, and moves up a place each time it is met.
+private struct RecentValues<Value: Sendable>: Sendable {
+    private var entries: [(bytes: [UInt8], value: Value)] = []
+    private static var capacity: Int { 8 }
+
+    mutating func value(for bytes: UnsafeRawBufferPointer, make: (UnsafeRawBufferPointer) -> Value) -> Value {
+        for (position, entry) in entries.enumerated() where entry.bytes.count == bytes.count {
             let isEqual = entry.bytes.withUnsafeBytes { stored in
                 bytes.count == 0 || memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) == 0
             }
             guard isEqual else { continue }
-            if position > 0 { recent[k].swapAt(position, position - 1) }
-            return entry.code
+            if position > 0 { entries.swapAt(position, position - 1) }
+            return entry.value
         }
-        let text = String(decoding: bytes, as: UTF8.self)
-        let code: Int32
-        if let known = codes[k][text] {
-            code = known
-        } else {
-            code = Int32(strings[k].count)
-            strings[k].append(text)
-            codes[k][text] = code
-        }
-        if recent[k].count == Self.recentCount { recent[k].removeLast() }
-        recent[k].insert((Array(bytes), code), at: 0)
-        return code
+        let value = make(bytes)
+        if entries.count == Self.capacity { entries.removeLast() }
+        entries.insert((Array(bytes), value), at: 0)
+        return value
     }
 }
 
@@ -93,14 +89,11 @@ public struct ReportLogRow: Sendable {
     public var windowIndex: Int?
     /// The send window's start (a message) or the decision time (no message).
     public var sentAt: Timestamp
-    /// The assignment run's reference time; the send window's start for rows without one.
-    public var assignedAt: Timestamp
     /// `assigned`, `delivered`, `failed`, `dead`, `expired`; NULL (-1) without a message.
     public var status: Int32
     public var deliveredAt: Timestamp?
     /// The recommended items the message names, by external id, as stored (a JSON array); `nil` for none.
     public var itemsJSON: String?
-    public var propensity: Double?
     /// Whether the outcome is joined: goal count and value below are known.
     public var hasOutcome: Bool
     public var goalCount: Int
@@ -119,7 +112,6 @@ private struct ReportRowReader {
     func isNull(_ index: Int32) -> Bool { sqlite3_column_type(statement, index) == SQLITE_NULL }
     func integer(_ index: Int32) -> Int64 { sqlite3_column_int64(statement, index) }
     func optionalInteger(_ index: Int32) -> Int64? { isNull(index) ? nil : integer(index) }
-    func optionalDouble(_ index: Int32) -> Double? { isNull(index) ? nil : sqlite3_column_double(statement, index) }
 
     func bytes(_ index: Int32) -> UnsafeRawBufferPointer? {
         guard !isNull(index) else { return nil }
@@ -153,15 +145,13 @@ private struct ReportRowReader {
             labels: code(8, .labels),
             windowIndex: optionalInteger(9).map { Int($0) },
             sentAt: Timestamp(rawValue: integer(10)),
-            assignedAt: Timestamp(rawValue: integer(11)),
-            status: code(12, .status),
-            deliveredAt: optionalInteger(13).map(Timestamp.init(rawValue:)),
-            itemsJSON: text(14, slot: 0),
-            propensity: optionalDouble(15),
-            hasOutcome: integer(16) != 0,
-            goalCount: Int(integer(17)),
-            goalValue: sqlite3_column_double(statement, 18),
-            labelPropensitiesJSON: text(19, slot: 1)
+            status: code(11, .status),
+            deliveredAt: optionalInteger(12).map(Timestamp.init(rawValue:)),
+            itemsJSON: text(13, slot: 0),
+            hasOutcome: integer(14) != 0,
+            goalCount: Int(integer(15)),
+            goalValue: sqlite3_column_double(statement, 16),
+            labelPropensitiesJSON: text(17, slot: 1)
         )
     }
 }
@@ -182,10 +172,9 @@ extension MessageLogRepository {
                 sql: """
                     SELECT user_index, campaign, COALESCE(goal, ''), COALESCE(mode, 'sent'), skip_reason, cluster,
                         channel, formula, labels, window_index, sent_at_micros,
-                        COALESCE(assigned_at_micros, sent_at_micros),
                         CASE WHEN mode IS NULL THEN 'delivered' ELSE status END,
                         CASE WHEN mode IS NULL THEN sent_at_micros ELSE delivered_at_micros END,
-                        items, propensity, outcome_joined_at_micros IS NOT NULL OR responded_at_micros IS NOT NULL,
+                        items, outcome_joined_at_micros IS NOT NULL OR responded_at_micros IS NOT NULL,
                         COALESCE(goal_count, responded_at_micros IS NOT NULL), COALESCE(goal_value, 0),
                         label_propensities
                     FROM message_log NOT INDEXED

@@ -267,7 +267,8 @@ struct ReportKindsTests {
         // Both messages converted, so the reward model predicts 1 everywhere and DR is 1.
         #expect(abs(try value("tone=playful", .dr) - 1) < 1e-12)
         #expect(values.allSatisfy { $0.rows == 2 && $0.withLabel == 1 && $0.unsupported == 0 })
-        #expect(JSONNumberObject.parse(#"{"a\"b":0.5,"c=d":1e-3,"x":null}"#).map(\.0) == ["a\"b", "c=d"])
+        #expect(LogJSON.numbers(#"{"c=d":1e-3,"a\"b":0.5,"x":null}"#).map(\.key) == ["a\"b", "c=d"])
+        #expect(LogJSON.strings(#"["tone=\"plain\"","caf\u00e9 \ud83d\ude00",7]"#) == ["tone=\"plain\"", "café 😀"])
     }
 
     @Test("attribution: named items bought within the window, treated against control's would-be items")
