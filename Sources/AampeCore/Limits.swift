@@ -171,6 +171,11 @@ extension Limits {
     /// bytes and at most about 6 KB (50 items, 200 remembered recommendations), so a million users take
     /// well under 1 GB and at worst about 6 GB.
     public static let maximumRealtimeUsers = 1_000_000
+
+    /// The longest served list a generation may keep per user (`--served-list`). A list answers a request
+    /// only while enough of its items pass the request's filter, so it is worth a few times the count an
+    /// app asks for (tens), not the catalog: 256 entries is 3 KiB per user, 3 GiB per million users.
+    public static let maximumServedListLength = 256
 }
 
 extension Limits {

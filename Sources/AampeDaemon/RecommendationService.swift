@@ -108,10 +108,18 @@ final class RecommendationService: Sendable {
         options.repeatAfterSeconds = Int64(model.settings.repeatAfterDays) * 86_400
 
         let userRow = request.userID.isEmpty ? nil : served.userIDs.row(for: request.userID)
-        var history = userRow.map { model.history(of: $0) } ?? []
         let state = request.userID.isEmpty ? nil : realtime.user(request.userID)
-        if let state { Self.merge(state.items, into: &history, served: served) }
         let context = request.contextItems.compactMap { Self.itemIndex($0, served, overlay) }
+        // A trained user with nothing real-time and no context is answered from the generation's served
+        // list when it can be, without scoring: the same answer, as the engine's tests check.
+        if let userRow, state == nil, context.isEmpty,
+            let items = served.engine.recommendFromServedList(user: userRow, options: options, overlay: overlay)
+        {
+            noteRecommended(items, request: request, atSeconds: now)
+            return Answer(items: items, isKnown: model.historyLength(of: userRow) > 0, served: served, overlay: overlay)
+        }
+        var history = userRow.map { model.history(of: $0) } ?? []
+        if let state { Self.merge(state.items, into: &history, served: served) }
         let recommended = state?.recommended.map { (item: $0.item, atSeconds: $0.atSeconds) } ?? []
 
         let items = served.engine.recommend(
@@ -121,10 +129,15 @@ final class RecommendationService: Sendable {
             options: options,
             overlay: overlay
         )
-        if request.cooldownDays > 0 && !request.userID.isEmpty {
-            realtime.noteRecommended(user: request.userID, items: items.map(\.item), atSeconds: now)
-        }
+        noteRecommended(items, request: request, atSeconds: now)
         return Answer(items: items, isKnown: !history.isEmpty, served: served, overlay: overlay)
+    }
+
+    /// Remembers what a request with a cool-down was answered, for the user's next requests.
+    private func noteRecommended(_ items: [RecommendedItem], request: Aampe_V1_RecommendRequest, atSeconds: Int64) {
+        if request.cooldownDays > 0 && !request.userID.isEmpty {
+            realtime.noteRecommended(user: request.userID, items: items.map(\.item), atSeconds: atSeconds)
+        }
     }
 
     /// Adds real-time items newer than the generation to the trained history: weights add up, the latest

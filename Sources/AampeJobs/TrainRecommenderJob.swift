@@ -24,6 +24,11 @@ public enum TrainRecommenderJob {
         public var secondsReading: Double
         /// Wall-clock seconds training.
         public var secondsTraining: Double
+        /// Wall-clock seconds computing the served lists (0 when the settings keep none). Apart from
+        /// ``secondsTraining``: the lists are answers computed ahead for every user, not the model.
+        public var secondsServedLists: Double = 0
+        /// Served list entries written over all users (0 when none are kept).
+        public var servedListEntries = 0
         /// Wall-clock seconds writing and publishing the generation, retiring old ones included.
         public var secondsWriting: Double
 
@@ -33,6 +38,8 @@ public enum TrainRecommenderJob {
             case secondsReading = "seconds_reading"
             case secondsTraining = "seconds_training"
             case secondsWriting = "seconds_writing"
+            case secondsServedLists = "seconds_served_lists"
+            case servedListEntries = "served_list_entries"
         }
     }
 
@@ -62,6 +69,9 @@ public enum TrainRecommenderJob {
                 progress?(phase.rawValue, done, total)
             }
             let learned = clock.now
+            let length = settings.effectiveServedListLength
+            let servedLists = length > 0 ? ServedLists.compute(trained, length: length) : nil
+            let listed = clock.now
             let publication = try GenerationPublisher.publish(model: RecommenderFiles.model, in: directory) { builder in
                 try RecommenderFiles.write(
                     trained,
@@ -70,7 +80,8 @@ public enum TrainRecommenderJob {
                     userIDs: keys.userIDs,
                     into: builder,
                     trainedAt: Timestamp.now().description,
-                    catalogUpdatedAtMicros: catalogUpdatedAtMicros
+                    catalogUpdatedAtMicros: catalogUpdatedAtMicros,
+                    servedLists: servedLists
                 )
             }
             let written = clock.now
@@ -84,7 +95,9 @@ public enum TrainRecommenderJob {
                     ? Timestamp(secondsSinceEpoch: trained.newestTimestampSeconds).description : "none",
                 secondsReading: (read - started).secondsValue,
                 secondsTraining: (learned - read).secondsValue,
-                secondsWriting: (written - learned).secondsValue
+                secondsServedLists: (listed - learned).secondsValue,
+                servedListEntries: servedLists?.items.count ?? 0,
+                secondsWriting: (written - listed).secondsValue
             )
             let counters = RunCounters([
                 "interactions": Int64(trained.statistics.interactions),

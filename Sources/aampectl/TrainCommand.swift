@@ -1,3 +1,4 @@
+import AampeCore
 import AampeJobs
 import AampeLearning
 import ArgumentParser
@@ -66,6 +67,14 @@ struct RecommenderSettingsOptions: ParsableArguments {
     var repeatAfterDays: Int = 0
 
     @Option(
+        help: ArgumentHelp(
+            "Best items kept per user so aamped answers RECOMMEND without scoring (12 bytes each per user); 0: none.",
+            valueName: "N"
+        )
+    )
+    var servedList: Int = 0
+
+    @Option(
         name: .customLong("weight"),
         help: ArgumentHelp(
             "An event type's weight, such as purchase=5 (0 ignores it). Repeatable. Defaults: product_viewed/view/item_viewed 1, add_to_cart 3, purchase 5; other events with an item weigh their value (a rating) or 1.",
@@ -111,6 +120,10 @@ struct RecommenderSettingsOptions: ParsableArguments {
             throw ValidationError("--repeat-after-days must be 0 to 3650")
         }
         settings.repeatAfterDays = repeatAfterDays
+        guard (0...Limits.maximumServedListLength).contains(servedList) else {
+            throw ValidationError("--served-list must be 0 to \(Limits.maximumServedListLength)")
+        }
+        settings.servedListLength = servedList > 0 ? servedList : nil
         for pair in weights {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty, let weight = Float(parts[1]), weight.isFinite, weight >= 0 else {
@@ -158,7 +171,7 @@ struct TrainRecommenderCommand: AsyncParsableCommand {
 
     static func table(_ report: TrainRecommenderJob.Report) -> String {
         let s = report.statistics
-        let rows: [(String, String)] = [
+        var rows: [(String, String)] = [
             ("generation", GenerationWarning.summary(report.publication)),
             (
                 "similarity",
@@ -192,6 +205,16 @@ struct TrainRecommenderCommand: AsyncParsableCommand {
                 )
             ),
         ]
+        if report.settings.effectiveServedListLength > 0 {
+            rows.append(
+                (
+                    "served lists",
+                    "\(ImportReport.grouped(Int64(report.servedListEntries))) entries, at most "
+                        + "\(report.settings.effectiveServedListLength) per user, "
+                        + String(format: "%.2f s", report.secondsServedLists)
+                )
+            )
+        }
         return TextTable(header: ("recommender", "value"), rows: rows).rendered()
     }
 }

@@ -14,6 +14,11 @@ struct RecommendationServingTests {
     }
 
     static func prepare(_ directory: DataDirectory, _ folder: String) throws {
+        try prepare(directory, folder, servedList: 0)
+    }
+
+    /// Imports the world and trains, keeping `servedList` items per user for answers without scoring.
+    static func prepare(_ directory: DataDirectory, _ folder: String, servedList: Int) throws {
         let events = """
             user_id,event,timestamp,item_id
             u0,product_viewed,2026-11-01T10:00:00Z,A
@@ -48,7 +53,10 @@ struct RecommendationServingTests {
             ["import", "events", "--data-dir", directory.path, folder + "/events.csv"],
             ["import", "catalog", "--data-dir", directory.path, folder + "/catalog.csv"],
             ["import", "users", "--data-dir", directory.path, folder + "/users.csv"],
-            ["train", "recommender", "--data-dir", directory.path, "--half-life-days", "0"],
+            [
+                "train", "recommender", "--data-dir", directory.path, "--half-life-days", "0", "--served-list",
+                "\(servedList)",
+            ],
         ] {
             let result = try aampectl(arguments)
             guard result.status == 0 else { throw ServingTestError.command(arguments, result.output) }
@@ -66,10 +74,19 @@ struct RecommendationServingTests {
         items(try aampectl(["recommend", "--data-dir", data, user, "--json"] + extra).output)
     }
 
-    @Test("answers, filters, TRACK changes the next answer, and a restart (even kill -9) replays TRACK")
-    func serveTrackRestart() throws {
-        var daemon = try DaemonProcess(prepare: Self.prepare)
+    @Test(
+        "answers, filters, TRACK changes the next answer, and a restart (even kill -9) replays TRACK; the same with served lists of the longest length allowed",
+        arguments: [0, Limits.maximumServedListLength]
+    )
+    func serveTrackRestart(servedList: Int) throws {
+        var daemon = try DaemonProcess(prepare: { try Self.prepare($0, $1, servedList: servedList) })
         let data = daemon.dataDirectory.path
+        if servedList > 0 {
+            let tooLong = try Self.aampectl([
+                "train", "recommender", "--data-dir", data, "--served-list", "\(Limits.maximumServedListLength + 1)",
+            ])
+            #expect(tooLong.status != 0 && tooLong.output.contains("--served-list must be 0 to 256"))
+        }
         // u2 (B, C): A from B's neighbours, then D as popular backfill.
         let first = try Self.aampectl(["recommend", "--data-dir", data, "u2", "--json"]).output
         #expect(Self.items(first) == ["A", "D"])

@@ -137,10 +137,142 @@ public final class RecommendationEngine: Sendable {
         // A caller's availability must cover every item: filters index it by item without a check.
         precondition(availability.count == model.itemCount, "availability must have one byte per item")
         let bits = filterBits(options.filter, availability, overlay)
-        let itemCount = model.itemCount
-        // Items the request may name: the overlay's new items too (they can be excluded, not scored).
-        let catalogCount = overlay?.itemCount ?? itemCount
+        score(
+            history: history,
+            context: context,
+            recentlyRecommended: recentlyRecommended,
+            options: options,
+            // Items the request may name: the overlay's new items too (they can be excluded, not scored).
+            catalogCount: overlay?.itemCount ?? model.itemCount,
+            area: &area
+        )
 
+        var chosen = TopItems(capacity: options.count)
+        for position in 0..<area.touchedCount {
+            let candidate = area.touched[position]
+            let slot = area.slots[Int(candidate)]
+            guard slot.flags & ScratchArea.excluded == 0, slot.score > 0, chosen.wouldKeep(slot.score, candidate)
+            else { continue }
+            let passes =
+                bits?.contains(Int(candidate)) ?? passes(Int(candidate), options.filter, availability, overlay: overlay)
+            guard passes else { continue }
+            chosen.offer(
+                RecommendedItem(item: candidate, score: slot.score, source: .neighbour, becauseOf: slot.because)
+            )
+        }
+        var result = chosen.items
+        for item in result { area.exclude(item.item) }
+        backfill(&result, options: options, area: &area, availability: availability, bits: bits, overlay: overlay)
+        return result
+    }
+
+    /// Trained user `user`'s answer from the generation's served list (``ServedLists``): the same items,
+    /// scores, sources and order as ``recommend(history:context:recentlyRecommended:options:availability:overlay:)``
+    /// gives for the user's trained history with no context and nothing recommended recently, without
+    /// scoring. The list holds the user's best `length` neighbour-scored items past their own history, so
+    /// the first `count` of them that pass the filter and are not excluded are the scored answer's; when
+    /// fewer pass, the answer is backfilled only if the list held every candidate (it is shorter than
+    /// `length`).
+    ///
+    /// `nil` when the list cannot answer exactly: the generation has no lists, the request keeps seen items
+    /// (`excludeSeen` off) or some of them have come back (`repeatAfterSeconds`), or too few listed items
+    /// pass and the list was cut. The caller then scores.
+    public func recommendFromServedList(
+        user: Int,
+        options: RecommendationOptions,
+        overlay: CatalogOverlay? = nil
+    ) -> [RecommendedItem]? {
+        guard let lists = model.servedLists, options.excludeSeen, user >= 0, user < model.userCount else { return nil }
+        precondition(overlay.map { $0.baseItemCount == model.itemCount } ?? true, "an overlay of another model")
+        let history = Int(model.historyOffsets[user])..<Int(model.historyOffsets[user + 1])
+        if options.repeatAfterSeconds > 0 {
+            // A seen item that may come back is a candidate the list left out.
+            for index in history
+            where options.nowSeconds - Int64(model.historyLastSeenSeconds[index]) >= options.repeatAfterSeconds {
+                return nil
+            }
+        }
+        let availability = model.baseAvailability
+        let bits = filterBits(options.filter, availability, overlay)
+        let listed = Int(lists.offsets[user])..<Int(lists.offsets[user + 1])
+        var result: [RecommendedItem] = []
+        result.reserveCapacity(options.count)
+        for position in listed where result.count < options.count {
+            let item = lists.items[position]
+            guard !options.excludeItems.contains(item),
+                bits?.contains(Int(item)) ?? passes(Int(item), options.filter, availability, overlay: overlay)
+            else { continue }
+            result.append(
+                RecommendedItem(
+                    item: item,
+                    score: lists.scores[position],
+                    source: .neighbour,
+                    becauseOf: lists.because[position]
+                )
+            )
+        }
+        if result.count == options.count { return result }
+        // A cut list may have left out items that pass this filter, ranked before any backfill.
+        guard listed.count < lists.length else { return nil }
+        let scratch = borrow(capacity: overlay?.itemCount ?? model.itemCount)
+        var area = scratch.area
+        defer {
+            area.reset()
+            giveBack(scratch)
+        }
+        let catalogCount = overlay?.itemCount ?? model.itemCount
+        for index in history { area.exclude(model.historyItems[index]) }
+        for item in options.excludeItems where Int(item) < catalogCount { area.exclude(item) }
+        for item in result { area.exclude(item.item) }
+        backfill(&result, options: options, area: &area, availability: availability, bits: bits, overlay: overlay)
+        return result
+    }
+
+    /// The best `length` neighbour-scored items for `history` with every history item excluded, best
+    /// first: a user's served list, ranked exactly as ``recommend(history:context:recentlyRecommended:options:availability:overlay:)``
+    /// ranks before its filter.
+    func servedList(history: [HistoryEntry], length: Int) -> [RecommendedItem] {
+        let scratch = borrow(capacity: model.itemCount)
+        var area = scratch.area
+        defer {
+            area.reset()
+            giveBack(scratch)
+        }
+        // Every seen item excluded, whenever seen: the list is valid while none has come back.
+        var options = RecommendationOptions(count: length, nowSeconds: model.newestTimestampSeconds)
+        options.repeatAfterSeconds = 0
+        score(
+            history: history,
+            context: [],
+            recentlyRecommended: [],
+            options: options,
+            catalogCount: model.itemCount,
+            area: &area
+        )
+        var chosen = TopItems(capacity: length)
+        for position in 0..<area.touchedCount {
+            let candidate = area.touched[position]
+            let slot = area.slots[Int(candidate)]
+            guard slot.flags & ScratchArea.excluded == 0, slot.score > 0 else { continue }
+            chosen.offer(
+                RecommendedItem(item: candidate, score: slot.score, source: .neighbour, becauseOf: slot.because)
+            )
+        }
+        return chosen.items
+    }
+
+    /// Exclusions, then A·S, into `area`: what ``recommend(history:context:recentlyRecommended:options:availability:overlay:)``
+    /// and the served lists' computation share, so that both rank by the same sums in the same order.
+    @inline(__always)
+    private func score(
+        history: [HistoryEntry],
+        context: [UInt32],
+        recentlyRecommended: [(item: UInt32, atSeconds: Int64)],
+        options: RecommendationOptions,
+        catalogCount: Int,
+        area: inout ScratchArea
+    ) {
+        let itemCount = model.itemCount
         // Exclusions first, so scoring can skip them.
         for entry in history where Int(entry.item) < itemCount {
             let seenIsFresh =
@@ -169,24 +301,6 @@ public final class RecommendationEngine: Sendable {
         for item in context where Int(item) < itemCount {
             area.accumulate(from: item, weight: 1, model: model)
         }
-
-        var chosen = TopItems(capacity: options.count)
-        for position in 0..<area.touchedCount {
-            let candidate = area.touched[position]
-            let slot = area.slots[Int(candidate)]
-            guard slot.flags & ScratchArea.excluded == 0, slot.score > 0, chosen.wouldKeep(slot.score, candidate)
-            else { continue }
-            let passes =
-                bits?.contains(Int(candidate)) ?? passes(Int(candidate), options.filter, availability, overlay: overlay)
-            guard passes else { continue }
-            chosen.offer(
-                RecommendedItem(item: candidate, score: slot.score, source: .neighbour, becauseOf: slot.because)
-            )
-        }
-        var result = chosen.items
-        for item in result { area.exclude(item.item) }
-        backfill(&result, options: options, area: &area, availability: availability, bits: bits, overlay: overlay)
-        return result
     }
 
     /// Items like `item`: its neighbours that pass the filter, backfilled. `nil` item: an item unknown

@@ -69,6 +69,15 @@ public enum RecommenderFiles {
         case historyLastSeenSeconds = "history_last_seen_seconds"
         /// u32: seconds since the epoch of the last purchase of the item, 0 for never.
         case historyLastPurchaseSeconds = "history_last_purchase_seconds"
+        /// u64 × (users + 1): where each user's served list starts. This and the next three columns are
+        /// present only when the settings' `servedListLength` is positive (``ServedLists``).
+        case servedOffsets = "served_offsets"
+        /// u32: served item indices, best first.
+        case servedItem = "served_item"
+        /// f32: the served item's score.
+        case servedScore = "served_score"
+        /// u32: the history item the served item is because of.
+        case servedBecause = "served_because"
     }
 
     /// What `recommender.json` holds.
@@ -109,7 +118,8 @@ public enum RecommenderFiles {
         userIDs: [String],
         into builder: GenerationBuilder,
         trainedAt: String,
-        catalogUpdatedAtMicros: Int64? = nil
+        catalogUpdatedAtMicros: Int64? = nil,
+        servedLists: ServedLists? = nil
     ) throws {
         precondition(
             itemIDs.count == trained.itemCount && userIDs.count == trained.userCount,
@@ -143,6 +153,17 @@ public enum RecommenderFiles {
             UserColumn.historyLastPurchaseSeconds.rawValue,
             values: trained.historyLastPurchaseSeconds
         )
+        if let servedLists {
+            precondition(
+                servedLists.offsets.count == trained.userCount + 1
+                    && servedLists.length == trained.settings.effectiveServedListLength,
+                "served lists must match the model and its settings"
+            )
+            try users.writeColumn(UserColumn.servedOffsets.rawValue, values: servedLists.offsets)
+            try users.writeColumn(UserColumn.servedItem.rawValue, values: servedLists.items)
+            try users.writeColumn(UserColumn.servedScore.rawValue, values: servedLists.scores)
+            try users.writeColumn(UserColumn.servedBecause.rawValue, values: servedLists.because)
+        }
         try users.finish()
 
         let manifest = Manifest(
@@ -218,6 +239,18 @@ public final class ServedRecommender: ModelView {
             }
             return values
         }
+        // A generation whose settings keep served lists must have their four columns.
+        func servedLists() throws -> ServedListColumns? {
+            let length = manifest.settings.effectiveServedListLength
+            guard length > 0 else { return nil }
+            return ServedListColumns(
+                length: length,
+                offsets: try raw(users, RecommenderFiles.UserColumn.servedOffsets.rawValue, UInt64.self),
+                items: try raw(users, RecommenderFiles.UserColumn.servedItem.rawValue, UInt32.self),
+                scores: try raw(users, RecommenderFiles.UserColumn.servedScore.rawValue, Float.self),
+                because: try raw(users, RecommenderFiles.UserColumn.servedBecause.rawValue, UInt32.self)
+            )
+        }
         let parts = RecommenderModel.Parts(
             neighbourOffsets: try raw(items, RecommenderFiles.ItemColumn.neighbourOffsets.rawValue, UInt64.self),
             neighbourItems: try raw(items, RecommenderFiles.ItemColumn.neighbourItem.rawValue, UInt32.self),
@@ -243,7 +276,8 @@ public final class ServedRecommender: ModelView {
             prices: try raw(items, RecommenderFiles.ItemColumn.price.rawValue, Double.self),
             availability: try raw(items, RecommenderFiles.ItemColumn.availability.rawValue, UInt8.self),
             attributeOffsets: try raw(items, RecommenderFiles.ItemColumn.attributeOffsets.rawValue, UInt64.self),
-            attributeValues: try raw(items, RecommenderFiles.ItemColumn.attributeValue.rawValue, UInt32.self)
+            attributeValues: try raw(items, RecommenderFiles.ItemColumn.attributeValue.rawValue, UInt32.self),
+            servedLists: try servedLists()
         )
         let categoryCount = categoryNames.count
         let keyCount = attributeKeys.count

@@ -181,6 +181,8 @@ public final class RecommenderModel: @unchecked Sendable {
     let baseAvailability: UnsafeBufferPointer<UInt8>
     let attributeOffsets: UnsafeBufferPointer<UInt64>
     let attributeValues: UnsafeBufferPointer<UInt32>
+    /// The users' served lists, when the generation keeps them (`servedListLength` > 0).
+    let servedLists: ServedListColumns?
     private let owner: AnyObject
 
     /// The buffers a model is made of, before validation.
@@ -219,6 +221,8 @@ public final class RecommenderModel: @unchecked Sendable {
         public var attributeOffsets: UnsafeBufferPointer<UInt64>
         /// Attribute-value indices, sorted per item.
         public var attributeValues: UnsafeBufferPointer<UInt32>
+        /// Each user's served list, when the generation keeps them; see ``ServedLists``.
+        public var servedLists: ServedListColumns?
 
         /// Collects the buffers; nothing is checked until the model's
         /// ``RecommenderModel/init(parts:itemCount:userCount:newestTimestampSeconds:settings:owner:)``.
@@ -239,7 +243,8 @@ public final class RecommenderModel: @unchecked Sendable {
             prices: UnsafeBufferPointer<Double>,
             availability: UnsafeBufferPointer<UInt8>,
             attributeOffsets: UnsafeBufferPointer<UInt64>,
-            attributeValues: UnsafeBufferPointer<UInt32>
+            attributeValues: UnsafeBufferPointer<UInt32>,
+            servedLists: ServedListColumns? = nil
         ) {
             self.neighbourOffsets = neighbourOffsets
             self.neighbourItems = neighbourItems
@@ -258,6 +263,7 @@ public final class RecommenderModel: @unchecked Sendable {
             self.availability = availability
             self.attributeOffsets = attributeOffsets
             self.attributeValues = attributeValues
+            self.servedLists = servedLists
         }
     }
 
@@ -334,6 +340,21 @@ public final class RecommenderModel: @unchecked Sendable {
             entries: parts.attributeValues.count,
             name: "attribute_offsets"
         )
+        if let lists = parts.servedLists {
+            try Self.checkOffsets(lists.offsets, rows: userCount, entries: lists.items.count, name: "served_offsets")
+            for (name, count) in [("served_score", lists.scores.count), ("served_because", lists.because.count)] {
+                try require(count == lists.items.count, "\(name) has \(count) rows, served_item \(lists.items.count)")
+            }
+            try require(
+                lists.items.allSatisfy { Int($0) < itemCount } && lists.because.allSatisfy { Int($0) < itemCount },
+                "served_item or served_because holds an item index past \(itemCount)"
+            )
+            try require(
+                lists.length > 0
+                    && (0..<userCount).allSatisfy { lists.offsets[$0 + 1] - lists.offsets[$0] <= lists.length },
+                "a served list is longer than the settings' servedListLength of \(lists.length)"
+            )
+        }
         self.itemCount = itemCount
         self.userCount = userCount
         self.newestTimestampSeconds = newestTimestampSeconds
@@ -355,6 +376,7 @@ public final class RecommenderModel: @unchecked Sendable {
         self.baseAvailability = parts.availability
         self.attributeOffsets = parts.attributeOffsets
         self.attributeValues = parts.attributeValues
+        self.servedLists = parts.servedLists
         self.owner = owner
     }
 
@@ -377,9 +399,14 @@ public final class RecommenderModel: @unchecked Sendable {
         }
     }
 
-    /// A view of a model trained in memory (evaluation, tests), with `catalog` for filters.
-    public convenience init(trained: TrainedRecommender, catalog: ItemCatalog? = nil) {
-        let box = TrainedBox(trained: trained, catalog: catalog ?? ItemCatalog(itemCount: trained.itemCount))
+    /// A view of a model trained in memory (evaluation, tests), with `catalog` for filters and, when
+    /// given, the served lists computed for it.
+    public convenience init(trained: TrainedRecommender, catalog: ItemCatalog? = nil, servedLists: ServedLists? = nil) {
+        let box = TrainedBox(
+            trained: trained,
+            catalog: catalog ?? ItemCatalog(itemCount: trained.itemCount),
+            servedLists: servedLists
+        )
         try! self.init(
             parts: box.parts(),
             itemCount: trained.itemCount,
@@ -422,6 +449,12 @@ public final class RecommenderModel: @unchecked Sendable {
         return entries
     }
 
+    /// The number of items in user `user`'s trained history; 0 for a user past the model.
+    public func historyLength(of user: Int) -> Int {
+        guard user >= 0 && user < userCount else { return 0 }
+        return Int(historyOffsets[user + 1] - historyOffsets[user])
+    }
+
     /// The attribute-value indices of an item, sorted.
     public func attributeValues(of item: Int) -> UnsafeBufferPointer<UInt32> {
         UnsafeBufferPointer(rebasing: attributeValues[Int(attributeOffsets[item])..<Int(attributeOffsets[item + 1])])
@@ -434,10 +467,12 @@ private final class TrainedBox {
     private var allocations: [UnsafeMutableRawBufferPointer] = []
     private let trained: TrainedRecommender
     private let catalog: ItemCatalog
+    private let servedLists: ServedLists?
 
-    init(trained: TrainedRecommender, catalog: ItemCatalog) {
+    init(trained: TrainedRecommender, catalog: ItemCatalog, servedLists: ServedLists?) {
         self.trained = trained
         self.catalog = catalog
+        self.servedLists = servedLists
     }
 
     deinit { for allocation in allocations { allocation.deallocate() } }
@@ -460,7 +495,16 @@ private final class TrainedBox {
             prices: own(catalog.prices),
             availability: own(catalog.availability),
             attributeOffsets: own(catalog.attributeOffsets),
-            attributeValues: own(catalog.attributeValues)
+            attributeValues: own(catalog.attributeValues),
+            servedLists: servedLists.map {
+                ServedListColumns(
+                    length: $0.length,
+                    offsets: own($0.offsets),
+                    items: own($0.items),
+                    scores: own($0.scores),
+                    because: own($0.because)
+                )
+            }
         )
     }
 

@@ -44,6 +44,11 @@ public struct RecommenderSettings: Hashable, Sendable, Codable {
     /// Items a user has interacted with may be recommended again this many days after the last
     /// interaction (consumables). 0: never again while the item is in the user's history.
     public var repeatAfterDays: Int = 0
+    /// Items kept per user in the generation's served lists (``ServedLists``): each trained user's best
+    /// neighbour-scored items, computed once at training, from which the daemon answers RECOMMEND without
+    /// scoring while the user has no real-time activity. `nil` or 0: no lists, every answer is scored.
+    /// Each entry costs 12 bytes per user, mapped and resident while the daemon serves.
+    public var servedListLength: Int? = nil
 
     /// The default ``eventWeights``: views 1, adds to cart 3, purchases 5.
     public static let defaultEventWeights: [String: Float] = [
@@ -60,6 +65,9 @@ public struct RecommenderSettings: Hashable, Sendable, Codable {
 
     /// The minimum support in effect.
     public var effectiveMinimumSupport: Int { minimumSupport ?? similarity.defaultMinimumSupport }
+
+    /// The served list length in effect: 0 when none is kept.
+    public var effectiveServedListLength: Int { servedListLength ?? 0 }
 
     /// Events that describe an item rather than a user's interaction with it (TRACK `item_updated`):
     /// never weighted, whatever `eventWeights` says, in training and in real-time state alike.
