@@ -116,7 +116,7 @@ final class RecommendationService: Sendable {
             let items = served.engine.recommendFromServedList(user: userRow, options: options, overlay: overlay)
         {
             noteRecommended(items, request: request, atSeconds: now)
-            return Answer(items: items, isKnown: model.historyLength(of: userRow) > 0, served: served, overlay: overlay)
+            return Answer(items: items, isKnown: model.hasHistory(userRow), served: served, overlay: overlay)
         }
         var history = userRow.map { model.history(of: $0) } ?? []
         if let state { Self.merge(state.items, into: &history, served: served) }

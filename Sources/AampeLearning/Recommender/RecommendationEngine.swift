@@ -184,7 +184,8 @@ public final class RecommendationEngine: Sendable {
     ) -> [RecommendedItem]? {
         guard let lists = model.servedLists, options.excludeSeen, user >= 0, user < model.userCount else { return nil }
         precondition(overlay.map { $0.baseItemCount == model.itemCount } ?? true, "an overlay of another model")
-        let history = Int(model.historyOffsets[user])..<Int(model.historyOffsets[user + 1])
+        // Read only when needed: each of these mapped columns is a likely cache miss per request.
+        var history: Range<Int> { Int(model.historyOffsets[user])..<Int(model.historyOffsets[user + 1]) }
         if options.repeatAfterSeconds > 0 {
             // A seen item that may come back is a candidate the list left out.
             for index in history

@@ -36,6 +36,76 @@ def verdict(ok: bool) -> str:
     return "MET" if ok else "NOT MET"
 
 
+def serving(serve, generation_users, max_price, heading):
+    """Prints one serving run's tables and targets (RECOMMEND against Redis, open loop, memory, start) under
+    `heading`; returns the run's failures."""
+    start = serve["start"]
+    sample = serve["sample"]
+    print(f"\n### RECOMMEND (aampe-loadgen) against Redis GET (redis-benchmark), Unix sockets{heading}\n")
+    print(f"RECOMMEND asks 10 items, in stock, price at most {max_price} (the catalog's 75th percentile), for "
+          f"users drawn uniformly from {serve['users_in_file']:,} ids; Redis GETs random keys over as many users, each "
+          f"holding {serve['value_bytes']} bytes, the mean RECOMMEND response body measured just before. Same "
+          f"connections, depth and request count, one after the other; one client thread each.")
+    print(f"A sample of {sample['users']:,} RECOMMEND answers (Python client): {sample['known_users']:,} for known users "
+          f"({sample['known_users'] / max(1, sample['answered']):.0%}), {sample['mean_items']:.2f} items on average, "
+          f"{sample['full_answers']:,} with all 10; errors {sample['errors'] or 'none'}.\n")
+    rows = []
+    throughput_met = []
+    for row in serve["matrix"]:
+        r, a = row["redis"], row["aamped"]
+        ratio = a["throughput_rps"] / r["rps"]
+        throughput_met.append(ratio >= 0.8)
+        a_cpu = a["server_cpu"] * 1e6 / a["loadgen"]["responses_total"] if a["loadgen"]["responses_total"] else None
+        r_cpu = r["server_cpu"] * 1e6 / r["n"]
+        rows.append([row["connections"], row["depth"], f"{r['n']:,}", num(r["rps"]), num(a["throughput_rps"]),
+                     f"{ratio:.2f}x", num(a["latency_us"]["p50"], 1), num(a["latency_us"]["p99"], 1), num(r["p50"], 1),
+                     num(r["p99"], 1), num(a_cpu, 2), num(r_cpu, 2), f"{a['recommend']['empty_answers']:,}",
+                     verdict(ratio >= 0.8)])
+    table(["conns", "depth", "requests", "redis GET req/s", "aamped RECOMMEND req/s", "aamped/redis", "aamped p50 µs",
+           "aamped p99 µs", "redis p50 µs", "redis p99 µs", "aamped CPU µs/req", "redis CPU µs/req",
+           "answers without items", "≥ 0.8× GET"], rows)
+
+    open_loop, floor = serve["open_loop"], serve["open_loop_floor"]
+    half = serve["peak_rps"] / 2
+    print(f"\nOpen loop at half of aamped's closed-loop peak ({serve['peak_rps']:,.0f} req/s), 16 connections × depth 16, "
+          f"latency from each request's intended send time:\n")
+    rows = []
+    for what, run in (("aamped RECOMMEND", open_loop), ("aampe-loadgen alone (in-process echo)", floor)):
+        lat = run["latency_us"]
+        rows.append([what, num(half), num(run["throughput_rps"]), num(lat["p50"], 1), num(lat["p90"], 1),
+                     num(lat["p99"], 1), num(lat["p999"], 1), num(lat["max"], 1), f"{run['late_sends']:,}"])
+    table(["run", "rate req/s", "achieved req/s", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs", "max µs",
+           "sent > 1 ms late"], rows)
+
+    memory = serve["memory"]
+    per_million = memory["VmHWM"] / (generation_users / 1e6)
+    print(f"\n### aamped's memory and start{heading}\n")
+    table(["users in the generation", "VmHWM", "VmHWM per 10^6 users", "VmRSS at the end", "VmRSS at first answer",
+           "start → first connection", "start → first RECOMMEND answer", "errors while starting"],
+          [[f"{generation_users:,}", mib(memory["VmHWM"]), mib(per_million), mib(memory["VmRSS"]),
+            mib(start["memory_after_first_answer"]["VmRSS"]), f"{start['start_to_connection_s'] * 1000:,.0f} ms",
+            f"{start['start_to_first_answer_s'] * 1000:,.0f} ms", start["errors_while_waiting"] or "none"]])
+    print(f"\nRedis held {serve['users_in_file']:,} values of {serve['value_bytes']} bytes in "
+          f"{mib(serve['redis_memory']['VmRSS'])} resident.")
+
+    print(f"\n#### Targets{heading}\n")
+    lat = open_loop["latency_us"]
+    print(f"- RECOMMEND p99 under 100 µs at half of peak: **{verdict(lat['p99'] < 100)}** (p99 {lat['p99']:.1f} µs at "
+          f"{half:,.0f} req/s; the load generator alone reaches p99 {floor['latency_us']['p99']:.1f} µs at that rate).")
+    print(f"- RECOMMEND throughput at least 0.8× Redis GET: **{verdict(all(throughput_met))}** "
+          f"(met in {sum(throughput_met)} of {len(throughput_met)} settings).")
+    # Issue 19's bounds: no more than before its work (215 MiB per million users, 74 ms to the first answer).
+    print(f"- Peak RSS per million users at most 215 MiB: **{verdict(per_million <= 215 * 2**20)}** "
+          f"({mib(per_million)}).")
+    first_answer_ms = start['start_to_first_answer_s'] * 1000
+    print(f"- Start to first answer at most 74 ms: **{verdict(first_answer_ms <= 74)}** ({first_answer_ms:,.0f} ms).")
+
+    failures = list(serve.get("failures", []))
+    if sample["errors"]:
+        failures.append(f"sample: {sample['errors']}")
+    return failures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", required=True)
@@ -101,73 +171,26 @@ def main() -> int:
            "train ≤ fit"], rows)
     print(f"\nimplicit's process peaked at {mib(implicit['peak_rss_bytes'])} (DuckDB and the matrices included).")
 
-    # Serving.
-    start = serve["start"]
-    sample = serve["sample"]
-    print("\n### RECOMMEND (aampe-loadgen) against Redis GET (redis-benchmark), Unix sockets\n")
-    print(f"RECOMMEND asks 10 items, in stock, price at most {options.max_price} (the catalog's 75th percentile), for "
-          f"users drawn uniformly from {serve['users_in_file']:,} ids; Redis GETs random keys over as many users, each "
-          f"holding {serve['value_bytes']} bytes, the mean RECOMMEND response body measured just before. Same "
-          f"connections, depth and request count, one after the other; one client thread each.")
-    print(f"A sample of {sample['users']:,} RECOMMEND answers (Python client): {sample['known_users']:,} for known users "
-          f"({sample['known_users'] / max(1, sample['answered']):.0%}), {sample['mean_items']:.2f} items on average, "
-          f"{sample['full_answers']:,} with all 10; errors {sample['errors'] or 'none'}.\n")
-    rows = []
-    throughput_met = []
-    for row in serve["matrix"]:
-        r, a = row["redis"], row["aamped"]
-        ratio = a["throughput_rps"] / r["rps"]
-        throughput_met.append(ratio >= 0.8)
-        a_cpu = a["server_cpu"] * 1e6 / a["loadgen"]["responses_total"] if a["loadgen"]["responses_total"] else None
-        r_cpu = r["server_cpu"] * 1e6 / r["n"]
-        rows.append([row["connections"], row["depth"], f"{r['n']:,}", num(r["rps"]), num(a["throughput_rps"]),
-                     f"{ratio:.2f}x", num(a["latency_us"]["p50"], 1), num(a["latency_us"]["p99"], 1), num(r["p50"], 1),
-                     num(r["p99"], 1), num(a_cpu, 2), num(r_cpu, 2), f"{a['recommend']['empty_answers']:,}",
-                     verdict(ratio >= 0.8)])
-    table(["conns", "depth", "requests", "redis GET req/s", "aamped RECOMMEND req/s", "aamped/redis", "aamped p50 µs",
-           "aamped p99 µs", "redis p50 µs", "redis p99 µs", "aamped CPU µs/req", "redis CPU µs/req",
-           "answers without items", "≥ 0.8× GET"], rows)
-
-    open_loop, floor = serve["open_loop"], serve["open_loop_floor"]
-    half = serve["peak_rps"] / 2
-    print(f"\nOpen loop at half of aamped's closed-loop peak ({serve['peak_rps']:,.0f} req/s), 16 connections × depth 16, "
-          f"latency from each request's intended send time:\n")
-    rows = []
-    for what, run in (("aamped RECOMMEND", open_loop), ("aampe-loadgen alone (in-process echo)", floor)):
-        lat = run["latency_us"]
-        rows.append([what, num(half), num(run["throughput_rps"]), num(lat["p50"], 1), num(lat["p90"], 1),
-                     num(lat["p99"], 1), num(lat["p999"], 1), num(lat["max"], 1), f"{run['late_sends']:,}"])
-    table(["run", "rate req/s", "achieved req/s", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs", "max µs",
-           "sent > 1 ms late"], rows)
-
-    memory = serve["memory"]
-    per_million = memory["VmHWM"] / (generation_users / 1e6)
-    print("\n### aamped's memory and start\n")
-    table(["users in the generation", "VmHWM", "VmHWM per 10^6 users", "VmRSS at the end", "VmRSS at first answer",
-           "start → first connection", "start → first RECOMMEND answer", "errors while starting"],
-          [[f"{generation_users:,}", mib(memory["VmHWM"]), mib(per_million), mib(memory["VmRSS"]),
-            mib(start["memory_after_first_answer"]["VmRSS"]), f"{start['start_to_connection_s'] * 1000:,.0f} ms",
-            f"{start['start_to_first_answer_s'] * 1000:,.0f} ms", start["errors_while_waiting"] or "none"]])
-    print(f"\nRedis held {serve['users_in_file']:,} values of {serve['value_bytes']} bytes in "
-          f"{mib(serve['redis_memory']['VmRSS'])} resident.")
-
-    print("\n### Targets\n")
+    print("\n### Training targets\n")
     for similarity in ("cosine", "bm25"):
         report = trains[similarity][1]
         fit = implicit["fits"][similarity]["best_fit_s"]
         print(f"- Train ({similarity}) at least as fast as implicit's {'CosineRecommender' if similarity == 'cosine' else 'BM25Recommender'}: "
               f"**{verdict(train_met[similarity])}** ({report['seconds_training']:.2f} s against {fit:.2f} s).")
-    lat = open_loop["latency_us"]
-    print(f"- RECOMMEND p99 under 100 µs at half of peak: **{verdict(lat['p99'] < 100)}** (p99 {lat['p99']:.1f} µs at "
-          f"{half:,.0f} req/s; the load generator alone reaches p99 {floor['latency_us']['p99']:.1f} µs at that rate).")
-    print(f"- RECOMMEND throughput at least 0.8× Redis GET: **{verdict(all(throughput_met))}** "
-          f"(met in {sum(throughput_met)} of {len(throughput_met)} settings).")
-    print(f"- Peak RSS per million users (no target): {mib(per_million)}.")
-    print(f"- Start to first answer (no target): {start['start_to_first_answer_s'] * 1000:,.0f} ms.")
 
-    failures = list(serve.get("failures", []))
-    if sample["errors"]:
-        failures.append(f"sample: {sample['errors']}")
+    failures = serving(serve, generation_users, options.max_price, "")
+    served_path = os.path.join(results, "serve-served.json")
+    if os.path.exists(served_path):
+        listed = load(os.path.join(results, "train-served.out"))
+        length = listed["settings"]["servedListLength"]
+        print(f"\n## With served lists: `--served-list {length}`\n")
+        print(f"The cosine generation trained again with `--served-list {length}`: each user's best {length} scored "
+              f"items, {listed['served_list_entries']:,} entries, computed in {listed['seconds_served_lists']:.2f} s "
+              f"after the {listed['seconds_training']:.2f} s training phase (not part of it: implicit's fit does not "
+              f"recommend either). RECOMMEND answers a user without real-time activity from the list when enough "
+              f"of it passes the filter, and scores otherwise.")
+        failures += serving(load(served_path), generation_users, options.max_price, f", served lists of {length}")
+
     if failures:
         print("\n!!! ERRORS during the serving runs:")
         for failure in failures:
