@@ -114,6 +114,25 @@ struct ServedListsTests {
         return (answered, declined)
     }
 
+    /// Writes and publishes a generation of `trained` (with `lists` when given) in `folder`.
+    static func publish(_ trained: TrainedRecommender, lists: ServedLists?, world: World, in folder: TemporaryFolder)
+        throws -> Generation
+    {
+        let store = GenerationStore(folder: folder.path + "/generations")
+        let builder = try store.begin()
+        try RecommenderFiles.write(
+            trained,
+            catalog: world.catalog,
+            itemIDs: world.itemIDs,
+            userIDs: world.userIDs,
+            into: builder,
+            trainedAt: "test",
+            servedLists: lists
+        )
+        try builder.publish()
+        return try #require(try store.openCurrent())
+    }
+
     @Test("every list length, count and filter: the list's answer is the scored answer; cut lists decline")
     func sameAnswers() {
         let world = World()
@@ -182,21 +201,9 @@ struct ServedListsTests {
     func generationAndOverlay() throws {
         let world = World()
         let folder = try TemporaryFolder()
-        let store = GenerationStore(folder: folder.path + "/generations")
-        let builder = try store.begin()
         let trained = world.trained(listLength: 12)
         let lists = ServedLists.compute(trained, length: 12)
-        try RecommenderFiles.write(
-            trained,
-            catalog: world.catalog,
-            itemIDs: world.itemIDs,
-            userIDs: world.userIDs,
-            into: builder,
-            trainedAt: "test",
-            servedLists: lists
-        )
-        try builder.publish()
-        let served = try ServedRecommender(generation: try #require(try store.openCurrent()))
+        let served = try ServedRecommender(generation: try Self.publish(trained, lists: lists, world: world, in: folder))
         let variants = Self.variants(served.model)
         let plain = Self.compare(served.engine, variants: variants)
         #expect(plain.answered > 0 && plain.declined > 0)
@@ -235,18 +242,7 @@ struct ServedListsTests {
     func missingColumns() throws {
         let world = World()
         let folder = try TemporaryFolder()
-        let store = GenerationStore(folder: folder.path + "/generations")
-        let builder = try store.begin()
-        try RecommenderFiles.write(
-            world.trained(listLength: 12),
-            catalog: world.catalog,
-            itemIDs: world.itemIDs,
-            userIDs: world.userIDs,
-            into: builder,
-            trainedAt: "test"
-        )
-        try builder.publish()
-        let generation = try #require(try store.openCurrent())
+        let generation = try Self.publish(world.trained(listLength: 12), lists: nil, world: world, in: folder)
         let error = try #require(throws: SegmentError.self) { try ServedRecommender(generation: generation) }
         #expect("\(error)".contains("users.seg") && "\(error)".contains("served_offsets"))
     }
@@ -261,19 +257,7 @@ struct ServedListsTests {
         #expect(lists.offsets.indices.dropLast().contains { lists.offsets[$0 + 1] - lists.offsets[$0] == 6 })
         lists.length = 5
         let folder = try TemporaryFolder()
-        let store = GenerationStore(folder: folder.path + "/generations")
-        let builder = try store.begin()
-        try RecommenderFiles.write(
-            trained,
-            catalog: world.catalog,
-            itemIDs: world.itemIDs,
-            userIDs: world.userIDs,
-            into: builder,
-            trainedAt: "test",
-            servedLists: lists
-        )
-        try builder.publish()
-        let generation = try #require(try store.openCurrent())
+        let generation = try Self.publish(trained, lists: lists, world: world, in: folder)
         let error = try #require(throws: SegmentError.self) { try ServedRecommender(generation: generation) }
         #expect("\(error)".contains("a served list is longer than the settings' servedListLength of 5"))
     }
