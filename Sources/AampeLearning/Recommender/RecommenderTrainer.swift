@@ -109,7 +109,13 @@ public enum RecommenderTrainer {
         var statistics = TrainingStatistics()
         statistics.interactions = log.count
 
-        let matrix = UserItemMatrix(log: log, settings: settings, newest: newest, progress: progress)
+        let matrix = UserItemMatrix(
+            log: log,
+            settings: settings,
+            newest: newest,
+            threads: max(1, threads),
+            progress: progress
+        )
         statistics.usersWithHistory = matrix.usersWithItems
 
         // Popularity: distinct users per item.
@@ -206,66 +212,198 @@ struct UserItemMatrix {
     var lastPurchaseSeconds: [Int64]
     var usersWithItems = 0
 
-    init(log: InteractionLog, settings: RecommenderSettings, newest: Int64, progress: RecommenderTrainer.Progress?) {
+    init(
+        log: InteractionLog,
+        settings: RecommenderSettings,
+        newest: Int64,
+        threads: Int,
+        progress: RecommenderTrainer.Progress?
+    ) {
         let userCount = log.userCount
         let itemCount = log.itemCount
-        let count = log.count
-        // Group event indices by user.
-        var starts = [Int](repeating: 0, count: userCount + 1)
-        for user in log.users { starts[Int(user) + 1] += 1 }
-        for user in 0..<userCount { starts[user + 1] += starts[user] }
-        var order = [Int32](repeating: 0, count: count)
-        var cursor = starts
-        for (index, user) in log.users.enumerated() {
-            order[cursor[Int(user)]] = Int32(truncatingIfNeeded: index)
-            cursor[Int(user)] += 1
-        }
         let decayPerSecond = settings.halfLifeDays > 0 ? 0.693_147_180_559_945_3 / (settings.halfLifeDays * 86_400) : 0
-
-        var affinity = [Float](repeating: 0, count: itemCount)
-        var seen = [Int64](repeating: Int64.min, count: itemCount)
-        var bought = [Int64](repeating: 0, count: itemCount)
-        var touched: [UInt32] = []
+        var parts = Self.parts(
+            of: Self.groupedByUser(log),
+            threads: threads,
+            itemCount: itemCount,
+            newest: newest,
+            decayPerSecond: decayPerSecond,
+            progress: progress
+        )
+        let total = parts.reduce(0) { $0 + $1!.items.count }
         offsets = [0]
         offsets.reserveCapacity(userCount + 1)
         items = []
+        items.reserveCapacity(total)
         affinities = []
+        affinities.reserveCapacity(total)
         lastSeenSeconds = []
+        lastSeenSeconds.reserveCapacity(total)
         lastPurchaseSeconds = []
-        items.reserveCapacity(count / 2)
-        for user in 0..<userCount {
-            touched.removeAll(keepingCapacity: true)
-            for position in starts[user]..<starts[user + 1] {
-                let index = Int(order[position])
-                let item = Int(log.items[index])
-                let time = log.timestampSeconds[index]
-                if seen[item] == Int64.min { touched.append(UInt32(item)) }
-                let decay = decayPerSecond > 0 ? Float(exp(-Double(newest - time) * decayPerSecond)) : 1
-                affinity[item] += log.weights[index] * decay
-                seen[item] = max(seen[item], time)
-                if log.isPurchase[index] { bought[item] = max(bought[item], time) }
-            }
-            // Most recent first; the item index breaks ties so the order is deterministic.
-            touched.sort { (left: UInt32, right: UInt32) -> Bool in
-                let a = seen[Int(left)]
-                let b = seen[Int(right)]
-                return a != b ? a > b : left < right
-            }
-            for item in touched {
-                let index = Int(item)
-                items.append(item)
-                affinities.append(affinity[index])
-                lastSeenSeconds.append(seen[index])
-                lastPurchaseSeconds.append(bought[index])
-                affinity[index] = 0
-                seen[index] = Int64.min
-                bought[index] = 0
-            }
-            if !touched.isEmpty { usersWithItems += 1 }
-            offsets.append(items.count)
-            if user & 0xFFFF == 0 { progress?(.histories, user, userCount) }
+        lastPurchaseSeconds.reserveCapacity(total)
+        // Each part is released once copied, so the peak holds the matrix about once and a half, not twice.
+        for index in parts.indices {
+            let part = parts[index]!
+            parts[index] = nil
+            let base = items.count
+            offsets.append(contentsOf: part.ends.lazy.map { base + $0 })
+            items.append(contentsOf: part.items)
+            affinities.append(contentsOf: part.affinities)
+            lastSeenSeconds.append(contentsOf: part.lastSeenSeconds)
+            lastPurchaseSeconds.append(contentsOf: part.lastPurchaseSeconds)
+            usersWithItems += part.usersWithItems
         }
         progress?(.histories, userCount, userCount)
+    }
+
+    /// Users are independent, so contiguous user ranges of about equal event counts are merged on
+    /// separate threads, each into its own part, in user order.
+    static func parts(
+        of events: GroupedEvents,
+        threads: Int,
+        itemCount: Int,
+        newest: Int64,
+        decayPerSecond: Double,
+        progress: RecommenderTrainer.Progress?
+    ) -> [Part?] {
+        let userCount = events.starts.count - 1
+        let eventCount = events.starts[userCount]
+        let workers = max(1, min(threads, userCount))
+        var bounds = [0]
+        for worker in 1..<workers {
+            let target = eventCount * worker / workers
+            var user = bounds[worker - 1]
+            while user < userCount && events.starts[user] < target { user += 1 }
+            bounds.append(user)
+        }
+        bounds.append(userCount)
+        let ranges = (0..<workers).map { bounds[$0]..<bounds[$0 + 1] }
+        let parts = Mutex<[Part?]>(Array(repeating: nil, count: workers))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let part = Part(
+                events: events,
+                users: ranges[worker],
+                itemCount: itemCount,
+                newest: newest,
+                decayPerSecond: decayPerSecond,
+                progress: worker == 0 ? progress : nil,
+                userCount: userCount
+            )
+            parts.withLock { $0[worker] = part }
+        }
+        return parts.withLock { $0 }
+    }
+
+    /// The log's columns reordered so that each user's events are contiguous, in log order within a
+    /// user. Moving the columns in one sequential pass over the log costs scattered writes, which the
+    /// processor does not wait for; reading each user's events through an index would cost a dependent
+    /// cache miss per column per event.
+    struct GroupedEvents: Sendable {
+        /// User `u`'s events are at `starts[u] ..< starts[u + 1]`.
+        var starts: [Int]
+        var items: [UInt32]
+        var weights: [Float]
+        var timestampSeconds: [Int64]
+        var isPurchase: [Bool]
+    }
+
+    static func groupedByUser(_ log: InteractionLog) -> GroupedEvents {
+        let userCount = log.userCount
+        let count = log.count
+        var starts = [Int](repeating: 0, count: userCount + 1)
+        for user in log.users { starts[Int(user) + 1] += 1 }
+        for user in 0..<userCount { starts[user + 1] += starts[user] }
+        var grouped = GroupedEvents(
+            starts: starts,
+            items: [UInt32](repeating: 0, count: count),
+            weights: [Float](repeating: 0, count: count),
+            timestampSeconds: [Int64](repeating: 0, count: count),
+            isPurchase: [Bool](repeating: false, count: count)
+        )
+        var cursor = starts
+        cursor.withUnsafeMutableBufferPointer { cursor in
+            grouped.items.withUnsafeMutableBufferPointer { items in
+                grouped.weights.withUnsafeMutableBufferPointer { weights in
+                    grouped.timestampSeconds.withUnsafeMutableBufferPointer { times in
+                        grouped.isPurchase.withUnsafeMutableBufferPointer { purchases in
+                            for index in 0..<count {
+                                let user = Int(log.users[index])
+                                let position = cursor[user]
+                                cursor[user] = position + 1
+                                items[position] = log.items[index]
+                                weights[position] = log.weights[index]
+                                times[position] = log.timestampSeconds[index]
+                                purchases[position] = log.isPurchase[index]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return grouped
+    }
+
+    /// The merged rows of a contiguous range of users; `ends[k]` is where the range's `k`th user ends
+    /// in this part's arrays.
+    struct Part: Sendable {
+        var ends: [Int] = []
+        var items: [UInt32] = []
+        var affinities: [Float] = []
+        var lastSeenSeconds: [Int64] = []
+        var lastPurchaseSeconds: [Int64] = []
+        var usersWithItems = 0
+
+        init(
+            events: GroupedEvents,
+            users: Range<Int>,
+            itemCount: Int,
+            newest: Int64,
+            decayPerSecond: Double,
+            progress: RecommenderTrainer.Progress?,
+            userCount: Int
+        ) {
+            var affinity = [Float](repeating: 0, count: itemCount)
+            var seen = [Int64](repeating: Int64.min, count: itemCount)
+            var bought = [Int64](repeating: 0, count: itemCount)
+            var touched: [UInt32] = []
+            ends.reserveCapacity(users.count)
+            let eventCount = events.starts[users.upperBound] - events.starts[users.lowerBound]
+            items.reserveCapacity(eventCount)
+            affinities.reserveCapacity(eventCount)
+            lastSeenSeconds.reserveCapacity(eventCount)
+            lastPurchaseSeconds.reserveCapacity(eventCount)
+            for user in users {
+                touched.removeAll(keepingCapacity: true)
+                for position in events.starts[user]..<events.starts[user + 1] {
+                    let item = Int(events.items[position])
+                    let time = events.timestampSeconds[position]
+                    if seen[item] == Int64.min { touched.append(UInt32(item)) }
+                    let decay = decayPerSecond > 0 ? Float(exp(-Double(newest - time) * decayPerSecond)) : 1
+                    affinity[item] += events.weights[position] * decay
+                    seen[item] = max(seen[item], time)
+                    if events.isPurchase[position] { bought[item] = max(bought[item], time) }
+                }
+                // Most recent first; the item index breaks ties so the order is deterministic.
+                touched.sort { (left: UInt32, right: UInt32) -> Bool in
+                    let a = seen[Int(left)]
+                    let b = seen[Int(right)]
+                    return a != b ? a > b : left < right
+                }
+                for item in touched {
+                    let index = Int(item)
+                    items.append(item)
+                    affinities.append(affinity[index])
+                    lastSeenSeconds.append(seen[index])
+                    lastPurchaseSeconds.append(bought[index])
+                    affinity[index] = 0
+                    seen[index] = Int64.min
+                    bought[index] = 0
+                }
+                if !touched.isEmpty { usersWithItems += 1 }
+                ends.append(items.count)
+                if user & 0xFFFF == 0 { progress?(.histories, user, userCount) }
+            }
+        }
     }
 
     func histories(
