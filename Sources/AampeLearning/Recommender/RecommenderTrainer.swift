@@ -603,6 +603,8 @@ struct NeighbourSearch: @unchecked Sendable {
         let touched: UnsafeMutableBufferPointer<UInt32>
         var touchedCount = 0
         var best: [(UInt32, Float)] = []
+        /// Where the loads ahead of the counting loop leave their result, so that they are kept.
+        let loaded: UnsafeMutablePointer<UInt32>
 
         init(itemCount: Int) {
             counts = .allocate(capacity: itemCount)
@@ -611,14 +613,23 @@ struct NeighbourSearch: @unchecked Sendable {
             dots.initialize(repeating: 0)
             touched = .allocate(capacity: itemCount)
             touched.initialize(repeating: 0)
+            loaded = .allocate(capacity: 1)
+            loaded.initialize(to: 0)
         }
 
         deinit {
             counts.deallocate()
             dots.deallocate()
             touched.deallocate()
+            loaded.deallocate()
         }
     }
+
+    /// How many user rows the counting loop loads ahead (see ``neighbours(of:scratch:updates:)``):
+    /// enough to keep the core's miss buffers busy, few enough that the rows are still in L1 when
+    /// counted. On the 10^6-user bench 16 and 32 trained alike, 64 a little slower, and 1 (no loads
+    /// ahead) 15–20 % slower on a quiet machine and up to twice as slow on a loaded one.
+    static let rowsLoadedAhead = 16
 
     /// Item `item`'s neighbours, best first, ties broken by the lower index.
     func neighbours(of item: Int, scratch: inout Scratch, updates: inout Int) -> [(UInt32, Float)] {
@@ -634,30 +645,48 @@ struct NeighbourSearch: @unchecked Sendable {
             input.userWeights.withUnsafeBufferPointer { userWeights in
                 input.itemUserRows.withUnsafeBufferPointer { itemUserRows in
                     input.itemWeights.withUnsafeBufferPointer { itemWeights in
-                        for position in usersStart..<usersEnd {
-                            let row = itemUserRows[position]
-                            updates += row.count
-                            if weighted {
-                                let own = itemWeights[position]
-                                for index in row {
-                                    let other = Int(userItems[index])
-                                    if counts[other] == 0 {
-                                        touched[touchedCount] = UInt32(other)
-                                        touchedCount += 1
+                        var batchStart = usersStart
+                        while batchStart < usersEnd {
+                            let batchEnd = min(batchStart + Self.rowsLoadedAhead, usersEnd)
+                            // The rows are scattered, so each is a cache miss, and the counting loop is
+                            // long enough that the processor has only about three of them in flight.
+                            // Loading a batch of rows' first and last entries first, in a loop that does
+                            // nothing else, puts all their misses in flight at once; the counting then
+                            // finds them in cache.
+                            var loaded: UInt32 = 0
+                            for position in batchStart..<batchEnd {
+                                let row = itemUserRows[position]
+                                loaded |= userItems[row.lowerBound] | userItems[row.upperBound - 1]
+                                if weighted { loaded |= userWeights[row.lowerBound].bitPattern }
+                            }
+                            // Stored so that the loads are not optimized away.
+                            scratch.loaded.pointee = loaded
+                            for position in batchStart..<batchEnd {
+                                let row = itemUserRows[position]
+                                updates += row.count
+                                if weighted {
+                                    let own = itemWeights[position]
+                                    for index in row {
+                                        let other = Int(userItems[index])
+                                        if counts[other] == 0 {
+                                            touched[touchedCount] = UInt32(other)
+                                            touchedCount += 1
+                                        }
+                                        counts[other] &+= 1
+                                        dots[other] += own * userWeights[index]
                                     }
-                                    counts[other] &+= 1
-                                    dots[other] += own * userWeights[index]
-                                }
-                            } else {
-                                for index in row {
-                                    let other = Int(userItems[index])
-                                    if counts[other] == 0 {
-                                        touched[touchedCount] = UInt32(other)
-                                        touchedCount += 1
+                                } else {
+                                    for index in row {
+                                        let other = Int(userItems[index])
+                                        if counts[other] == 0 {
+                                            touched[touchedCount] = UInt32(other)
+                                            touchedCount += 1
+                                        }
+                                        counts[other] &+= 1
                                     }
-                                    counts[other] &+= 1
                                 }
                             }
+                            batchStart = batchEnd
                         }
                     }
                 }
