@@ -611,7 +611,8 @@ struct NeighbourSearch: @unchecked Sendable {
             counts.initialize(repeating: 0)
             dots = .allocate(capacity: itemCount)
             dots.initialize(repeating: 0)
-            touched = .allocate(capacity: itemCount)
+            // One more than the items: the counting loop writes one past the last item it keeps.
+            touched = .allocate(capacity: itemCount + 1)
             touched.initialize(repeating: 0)
             loaded = .allocate(capacity: 1)
             loaded.initialize(to: 0)
@@ -668,21 +669,21 @@ struct NeighbourSearch: @unchecked Sendable {
                                     let own = itemWeights[position]
                                     for index in row {
                                         let other = Int(userItems[index])
-                                        if counts[other] == 0 {
-                                            touched[touchedCount] = UInt32(other)
-                                            touchedCount += 1
-                                        }
-                                        counts[other] &+= 1
+                                        let count = counts[other]
+                                        // Written always, kept only when new: a branch here would be
+                                        // mispredicted about as often as an item is new to the row.
+                                        touched[touchedCount] = UInt32(other)
+                                        touchedCount &+= count == 0 ? 1 : 0
+                                        counts[other] = count &+ 1
                                         dots[other] += own * userWeights[index]
                                     }
                                 } else {
                                     for index in row {
                                         let other = Int(userItems[index])
-                                        if counts[other] == 0 {
-                                            touched[touchedCount] = UInt32(other)
-                                            touchedCount += 1
-                                        }
-                                        counts[other] &+= 1
+                                        let count = counts[other]
+                                        touched[touchedCount] = UInt32(other)
+                                        touchedCount &+= count == 0 ? 1 : 0
+                                        counts[other] = count &+ 1
                                     }
                                 }
                             }
@@ -744,7 +745,15 @@ struct WorstFirstHeap {
         a.1 != b.1 ? a.1 > b.1 : a.0 < b.0
     }
 
+    /// Offers `element`; inlined so that the usual case, a full heap whose worst ranks before it, costs
+    /// one comparison and no call.
+    @inline(__always)
     mutating func offer(_ element: (UInt32, Float)) {
+        if elements.count == capacity, capacity > 0, !Self.ranksBefore(element, elements[0]) { return }
+        insert(element)
+    }
+
+    mutating func insert(_ element: (UInt32, Float)) {
         if elements.count < capacity {
             elements.append(element)
             var child = elements.count - 1
