@@ -135,7 +135,14 @@ public enum RecommenderTrainer {
             days: settings.trendingDays
         )
 
-        let cooccurrence = CooccurrenceInput(matrix: matrix, settings: settings, itemCount: itemCount)
+        // The co-occurrence input and the served histories both read only the matrix, and each is a
+        // serial pass, so with two threads or more they are built side by side.
+        let (cooccurrence, history) = Self.cooccurrenceAndHistories(
+            matrix: matrix,
+            settings: settings,
+            itemCount: itemCount,
+            isConcurrent: threads > 1
+        )
         statistics.usersCapped = cooccurrence.usersCapped
         let neighbours = NeighbourSearch(input: cooccurrence, settings: settings, userCount: userCount)
             .run(threads: max(1, threads), progress: progress)
@@ -145,7 +152,6 @@ public enum RecommenderTrainer {
             $0 + (neighbours.offsets[$1 + 1] > neighbours.offsets[$1] ? 1 : 0)
         }
 
-        let history = matrix.histories(length: settings.historyLength)
         return TrainedRecommender(
             settings: settings,
             userCount: userCount,
@@ -165,6 +171,32 @@ public enum RecommenderTrainer {
             historyLastPurchaseSeconds: history.lastPurchaseSeconds,
             statistics: statistics
         )
+    }
+
+    static func cooccurrenceAndHistories(
+        matrix: UserItemMatrix,
+        settings: RecommenderSettings,
+        itemCount: Int,
+        isConcurrent: Bool
+    ) -> (CooccurrenceInput, UserItemMatrix.Histories) {
+        guard isConcurrent else {
+            return (
+                CooccurrenceInput(matrix: matrix, settings: settings, itemCount: itemCount),
+                matrix.histories(length: settings.historyLength)
+            )
+        }
+        let cooccurrence = Mutex<CooccurrenceInput?>(nil)
+        let history = Mutex<UserItemMatrix.Histories?>(nil)
+        DispatchQueue.concurrentPerform(iterations: 2) { task in
+            if task == 0 {
+                let input = CooccurrenceInput(matrix: matrix, settings: settings, itemCount: itemCount)
+                cooccurrence.withLock { $0 = input }
+            } else {
+                let histories = matrix.histories(length: settings.historyLength)
+                history.withLock { $0 = histories }
+            }
+        }
+        return (cooccurrence.withLock { $0! }, history.withLock { $0! })
     }
 
     /// Indices with a positive score, highest first, ties by the lower index.
@@ -406,23 +438,30 @@ struct UserItemMatrix {
         }
     }
 
-    func histories(
-        length: Int
-    ) -> (
+    /// The served histories: each user's first `length` items (0: all), times cut to 32 bits.
+    typealias Histories = (
         offsets: [UInt64], items: [UInt32], weights: [Float], lastSeenSeconds: [UInt32], lastPurchaseSeconds: [UInt32]
-    ) {
-        var result:
-            (
-                offsets: [UInt64], items: [UInt32], weights: [Float], lastSeenSeconds: [UInt32],
-                lastPurchaseSeconds: [UInt32]
-            ) = ([0], [], [], [], [])
+    )
+
+    func histories(length: Int) -> Histories {
+        var result: Histories = ([0], [], [], [], [])
+        let userCount = offsets.count - 1
+        var kept = 0
+        for user in 0..<userCount {
+            let count = offsets[user + 1] - offsets[user]
+            kept += length > 0 ? min(count, length) : count
+        }
         result.offsets.reserveCapacity(offsets.count)
-        for user in 0..<(offsets.count - 1) {
+        result.items.reserveCapacity(kept)
+        result.weights.reserveCapacity(kept)
+        result.lastSeenSeconds.reserveCapacity(kept)
+        result.lastPurchaseSeconds.reserveCapacity(kept)
+        for user in 0..<userCount {
             let start = offsets[user]
             let end = length > 0 ? min(offsets[user + 1], start + length) : offsets[user + 1]
+            result.items.append(contentsOf: items[start..<end])
+            result.weights.append(contentsOf: affinities[start..<end])
             for index in start..<end {
-                result.items.append(items[index])
-                result.weights.append(affinities[index])
                 result.lastSeenSeconds.append(Self.clampedSeconds(lastSeenSeconds[index]))
                 result.lastPurchaseSeconds.append(Self.clampedSeconds(lastPurchaseSeconds[index]))
             }
