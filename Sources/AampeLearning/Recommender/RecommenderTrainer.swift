@@ -85,8 +85,8 @@ public enum TrainingPhase: String, Sendable {
 ///
 /// To train, fill an ``InteractionLog`` with dense user and item indices and call
 /// ``train(_:settings:threads:progress:)``; it blocks until the model is built, so run it off any event
-/// loop. The neighbour search runs on up to `threads` threads with `DispatchQueue.concurrentPerform`, so
-/// `progress` is called from the calling thread and from a worker. The result is plain values:
+/// loop. The per-user merge and the neighbour search run on up to `threads` threads with
+/// `DispatchQueue.concurrentPerform`, so `progress` is called from the calling thread and from a worker. The result is plain values:
 /// ``RecommenderFiles/write(_:catalog:itemIDs:userIDs:into:trainedAt:catalogUpdatedAtMicros:)`` stores it in a generation, and
 /// ``RecommenderModel/init(trained:catalog:)`` serves it from memory. Decay and trending are measured
 /// from the log's newest interaction, not the wall clock, so retraining the same log gives the same model.
