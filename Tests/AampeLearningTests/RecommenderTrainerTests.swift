@@ -109,4 +109,56 @@ struct RecommenderTrainerTests {
         #expect(W.neighbours(trained, of: W.a).map(\.0) == [W.b])
         #expect(W.neighbours(trained, of: W.c).map(\.0) == [W.b])
     }
+
+    @Test(
+        "a random world trains to the same model on 1, 2 and 3 threads, and the top K heads the full list",
+        arguments: RecommenderSettings.Similarity.allCases
+    )
+    func threadsAndTopK(similarity: RecommenderSettings.Similarity) {
+        // A fixed pseudo-random log: 300 users with 1 to 30 events over 60 items, popular items more often,
+        // so that scores tie, users split unevenly across threads, and purchases and repeats occur.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var log = InteractionLog()
+        for user in 0..<300 {
+            for _ in 0...next(30) {
+                let item = min(next(60), next(60))
+                log.append(
+                    user: UInt32(user),
+                    item: UInt32(item),
+                    weight: Float(1 + next(5)),
+                    timestampSeconds: W.time - Int64(next(40 * 86_400)),
+                    isPurchase: next(10) == 0
+                )
+            }
+        }
+        var settings = W.settings(similarity, support: 1, neighbours: 5)
+        // With decay each user's affinities are sums of unequal terms, so a merge that summed them in
+        // another order on another thread count would show.
+        settings.halfLifeDays = 30
+        let models = [1, 2, 3].map { RecommenderTrainer.train(log, settings: settings, threads: $0) }
+        for model in models.dropFirst() {
+            #expect(model.neighbourOffsets == models[0].neighbourOffsets)
+            #expect(model.neighbourItems == models[0].neighbourItems)
+            #expect(model.neighbourScores == models[0].neighbourScores)
+            #expect(model.historyOffsets == models[0].historyOffsets)
+            #expect(model.historyItems == models[0].historyItems)
+            #expect(model.historyWeights == models[0].historyWeights)
+            #expect(model.historyLastSeenSeconds == models[0].historyLastSeenSeconds)
+            #expect(model.historyLastPurchaseSeconds == models[0].historyLastPurchaseSeconds)
+            #expect(model.statistics == models[0].statistics)
+        }
+        settings.neighbours = 0
+        let full = RecommenderTrainer.train(log, settings: settings, threads: 2)
+        #expect(models[0].statistics.neighbourPairs > 0)
+        for item in 0..<full.itemCount {
+            let kept = W.neighbours(models[0], of: UInt32(item))
+            let all = W.neighbours(full, of: UInt32(item))
+            #expect(kept.map(\.0) == all.prefix(5).map(\.0))
+            #expect(kept.map(\.1) == all.prefix(5).map(\.1))
+        }
+    }
 }
