@@ -115,7 +115,12 @@ struct ServedListsTests {
     }
 
     /// Writes and publishes a generation of `trained` (with `lists` when given) in `folder`.
-    static func publish(_ trained: TrainedRecommender, lists: ServedLists?, world: World, in folder: TemporaryFolder)
+    static func publish(
+        _ trained: TrainedRecommender,
+        lists: ServedLists?,
+        world: World,
+        in folder: TemporaryFolder
+    )
         throws -> Generation
     {
         let store = GenerationStore(folder: folder.path + "/generations")
@@ -203,7 +208,9 @@ struct ServedListsTests {
         let folder = try TemporaryFolder()
         let trained = world.trained(listLength: 12)
         let lists = ServedLists.compute(trained, length: 12)
-        let served = try ServedRecommender(generation: try Self.publish(trained, lists: lists, world: world, in: folder))
+        let served = try ServedRecommender(
+            generation: try Self.publish(trained, lists: lists, world: world, in: folder)
+        )
         let variants = Self.variants(served.model)
         let plain = Self.compare(served.engine, variants: variants)
         #expect(plain.answered > 0 && plain.declined > 0)
