@@ -68,7 +68,7 @@ struct RecommenderSettingsOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Best items kept per user so aamped answers RECOMMEND without scoring (12 bytes each per user); 0: none.",
+            "Best items kept per user (train only), so aamped answers RECOMMEND without scoring; 12 bytes each per user; 0: none.",
             valueName: "N"
         )
     )
