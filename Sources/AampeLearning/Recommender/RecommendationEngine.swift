@@ -147,20 +147,9 @@ public final class RecommendationEngine: Sendable {
             area: &area
         )
 
-        var chosen = TopItems(capacity: options.count)
-        for position in 0..<area.touchedCount {
-            let candidate = area.touched[position]
-            let slot = area.slots[Int(candidate)]
-            guard slot.flags & ScratchArea.excluded == 0, slot.score > 0, chosen.wouldKeep(slot.score, candidate)
-            else { continue }
-            let passes =
-                bits?.contains(Int(candidate)) ?? passes(Int(candidate), options.filter, availability, overlay: overlay)
-            guard passes else { continue }
-            chosen.offer(
-                RecommendedItem(item: candidate, score: slot.score, source: .neighbour, becauseOf: slot.because)
-            )
+        var result = best(options.count, of: area) { candidate in
+            bits?.contains(Int(candidate)) ?? passes(Int(candidate), options.filter, availability, overlay: overlay)
         }
-        var result = chosen.items
         for item in result { area.exclude(item.item) }
         backfill(&result, options: options, area: &area, availability: availability, bits: bits, overlay: overlay)
         return result
@@ -250,11 +239,22 @@ public final class RecommendationEngine: Sendable {
             catalogCount: model.itemCount,
             area: &area
         )
-        var chosen = TopItems(capacity: length)
+        // No filter: the list serves every filter, applied when answering.
+        return best(length, of: area) { _ in true }
+    }
+
+    /// The best `count` scored candidates of `area` that are not excluded and that `passes`, best first,
+    /// tagged `neighbour` with their strongest contributor. `passes` is asked only of a candidate that
+    /// would be kept, since a filter costs more than the comparison.
+    @inline(__always)
+    private func best(_ count: Int, of area: ScratchArea, passes: (UInt32) -> Bool) -> [RecommendedItem] {
+        var chosen = TopItems(capacity: count)
         for position in 0..<area.touchedCount {
             let candidate = area.touched[position]
             let slot = area.slots[Int(candidate)]
-            guard slot.flags & ScratchArea.excluded == 0, slot.score > 0 else { continue }
+            guard slot.flags & ScratchArea.excluded == 0, slot.score > 0, chosen.wouldKeep(slot.score, candidate),
+                passes(candidate)
+            else { continue }
             chosen.offer(
                 RecommendedItem(item: candidate, score: slot.score, source: .neighbour, becauseOf: slot.because)
             )

@@ -449,19 +449,13 @@ public final class RecommenderModel: @unchecked Sendable {
         return entries
     }
 
-    /// The number of items in user `user`'s trained history; 0 for a user past the model.
-    func historyLength(of user: Int) -> Int {
-        guard user >= 0 && user < userCount else { return 0 }
-        return Int(historyOffsets[user + 1] - historyOffsets[user])
-    }
-
     /// Whether user `user` has a trained history. Asks the user's served list first when the model has
     /// lists: a listed item comes from a history item, and the list's offsets are the ones an answer from it
     /// has just read, where the history's are one more cache miss.
     public func hasHistory(_ user: Int) -> Bool {
         guard user >= 0 && user < userCount else { return false }
         if let lists = servedLists, lists.offsets[user + 1] > lists.offsets[user] { return true }
-        return historyLength(of: user) > 0
+        return historyOffsets[user + 1] > historyOffsets[user]
     }
 
     /// The attribute-value indices of an item, sorted.

@@ -30,37 +30,40 @@ public struct ServedLists: Sendable, Hashable {
         precondition(length > 0, "a served list holds at least one item")
         let model = RecommenderModel(trained: trained)
         let engine = RecommendationEngine(model: model)
-        // Users in chunks, so threads share the work evenly and each chunk's lists are appended in order.
+        // Users in chunks, so threads share the work evenly; each chunk's lists are appended in order.
         let chunkSize = 4_096
         let chunkCount = (model.userCount + chunkSize - 1) / chunkSize
-        let chunks = Mutex([[RecommendedItem]?](repeating: nil, count: chunkCount))
-        let counts = Mutex([[Int]?](repeating: nil, count: chunkCount))
+        let pieces = Mutex([ServedLists?](repeating: nil, count: chunkCount))
         DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
             let users = chunk * chunkSize..<min(model.userCount, (chunk + 1) * chunkSize)
-            var listed: [RecommendedItem] = []
-            var lengths: [Int] = []
-            lengths.reserveCapacity(users.count)
+            var piece = ServedLists(length: length, offsets: [0], items: [], scores: [], because: [])
             for user in users {
-                let list = engine.servedList(history: model.history(of: user), length: length)
-                listed.append(contentsOf: list)
-                lengths.append(list.count)
+                piece.append(engine.servedList(history: model.history(of: user), length: length))
             }
-            chunks.withLock { $0[chunk] = listed }
-            counts.withLock { $0[chunk] = lengths }
+            pieces.withLock { $0[chunk] = piece }
         }
         var lists = ServedLists(length: length, offsets: [0], items: [], scores: [], because: [])
         lists.offsets.reserveCapacity(model.userCount + 1)
-        let all = chunks.withLock { $0 }
-        let lengths = counts.withLock { $0 }
-        for chunk in 0..<chunkCount {
-            for count in lengths[chunk] ?? [] { lists.offsets.append(lists.offsets.last! + UInt64(count)) }
-            for item in all[chunk] ?? [] {
-                lists.items.append(item.item)
-                lists.scores.append(item.score)
-                lists.because.append(item.becauseOf ?? item.item)
-            }
+        // concurrentPerform has run every chunk.
+        for piece in pieces.withLock({ $0 }).map({ $0! }) {
+            let base = lists.offsets.last!
+            lists.offsets.append(contentsOf: piece.offsets.dropFirst().map { base + $0 })
+            lists.items.append(contentsOf: piece.items)
+            lists.scores.append(contentsOf: piece.scores)
+            lists.because.append(contentsOf: piece.because)
         }
         return lists
+    }
+
+    /// Adds the next user's list, as ``RecommendationEngine`` ranked it.
+    private mutating func append(_ list: [RecommendedItem]) {
+        for entry in list {
+            items.append(entry.item)
+            scores.append(entry.score)
+            // A neighbour-scored item always names its strongest contributor.
+            because.append(entry.becauseOf!)
+        }
+        offsets.append(UInt64(items.count))
     }
 }
 
