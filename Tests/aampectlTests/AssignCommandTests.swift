@@ -18,6 +18,10 @@ import Testing
 struct AssignCommandTests {
     static let asOf = "2026-10-29T11:00:00Z"
 
+    /// With the default salt (the data directory's random id), one run in about 700 would put one of the
+    /// 14 users in a 0.0001 control group and change the counts; under this salt none of them is.
+    static let controlSalt = "assign-tests"
+
     static let content: [(String, String)] = [
         (
             "labels.yaml",
@@ -121,7 +125,10 @@ struct AssignCommandTests {
         environment: [String: String] = [:]
     ) throws -> Product.Result {
         try Aampectl.run(
-            ["assign", "--data-dir", data, "--as-of", asOf, "--json", "--control-share", "0.0001"] + extra,
+            [
+                "assign", "--data-dir", data, "--as-of", asOf, "--json", "--control-share", "0.0001", "--control-salt",
+                controlSalt,
+            ] + extra,
             environment: environment
         )
     }
@@ -214,7 +221,7 @@ struct AssignCommandTests {
         // A run a day earlier plans one `sale` message per user (the cap is 1 per 7 days).
         let earlier = try Aampectl.run([
             "assign", "--data-dir", data, "--as-of", "2026-10-28T11:00:00Z", "--campaign", "sale", "--json",
-            "--control-share", "0.0001",
+            "--control-share", "0.0001", "--control-salt", Self.controlSalt,
         ])
         #expect(earlier.status == 0, "\(earlier.standardError)")
         // Free u00's slot: its earlier message failed, so it does not count.

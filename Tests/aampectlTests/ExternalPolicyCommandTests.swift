@@ -87,7 +87,8 @@ struct ExternalPolicyCommandTests {
 
     static func assign(_ data: String, asOf: String, command: String) throws -> Product.Result {
         try Aampectl.run([
-            "assign", "--data-dir", data, "--as-of", asOf, "--json", "--control-share", "0.0001", "--horizon", "12",
+            "assign", "--data-dir", data, "--as-of", asOf, "--json", "--control-share", "0.0001", "--control-salt",
+            AssignCommandTests.controlSalt, "--horizon", "12",
             "--policy", "external", "--policy-command", command,
         ])
     }

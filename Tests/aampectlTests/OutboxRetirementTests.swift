@@ -27,7 +27,7 @@ struct OutboxRetirementTests {
                 )
                 _ = try Self.run([
                     "assign", "--data-dir", directory.path, "--as-of", AssignCommandTests.asOf, "--control-share",
-                    "0.0001",
+                    "0.0001", "--control-salt", AssignCommandTests.controlSalt,
                 ])
             },
             argumentsAfterPrepare: { folder in ["--config", folder + "/aamped.yaml"] }
@@ -59,8 +59,10 @@ struct OutboxRetirementTests {
         usleep(300_000)
         #expect(FileManager.default.fileExists(atPath: data + "/outbox/" + batch))
         _ = try Self.run(["outbox", "clock", "--data-dir", data, "--set", "2026-11-01T00:00:00Z"])
+        // The batch folder is renamed to `<batch>.retired`, emptied and removed, and only then is the retirement
+        // logged; waiting for the log line (not the folder) sees the whole step.
         let deadline = Date().addingTimeInterval(10)
-        while FileManager.default.fileExists(atPath: data + "/outbox/" + batch), Date() < deadline { usleep(50_000) }
+        while !daemon.log.contains("retired outbox batch \(batch)"), Date() < deadline { usleep(50_000) }
         #expect(!FileManager.default.fileExists(atPath: data + "/outbox/" + batch), "\(daemon.log.suffix(2000))")
         #expect(try FileManager.default.contentsOfDirectory(atPath: data + "/outbox").isEmpty)
         #expect(daemon.log.contains("retired outbox batch \(batch)"))
