@@ -525,8 +525,8 @@ extension Limits {
     /// rows a RELOAD took 300 to 550 ms on the shared 2-core machine, so the bound keeps "a catalog
     /// change reaches the daemon within a second". A TRACK update copies the overlay's table (a few
     /// milliseconds at this size) on the event loop. A change bigger than this is what a retrain is for
-    /// (note that an import marks every row it reads as changed, so re-importing a whole large catalog
-    /// needs one). Past it, a refresh fails (the daemon keeps the overlay it has, logs why and RELOAD
+    /// (a row imported again with the same content does not count, so a nightly re-import of a whole
+    /// large catalog counts only the rows it changes). Past it, a refresh fails (the daemon keeps the overlay it has, logs why and RELOAD
     /// answers INTERNAL_ERROR naming the limit) and TRACK refuses updates of further items.
     public static let maximumCatalogOverlayItems = 20_000
 }

@@ -11,10 +11,12 @@ import Synchronization
 /// ``CatalogOverlay`` that RECOMMEND and SIMILAR_ITEMS read with one reference load.
 ///
 /// - ``refresh()`` reads SQLite: on RELOAD (which `aampectl import catalog` sends), when a generation is
-///   swapped in, and at start after the real-time log's replay. It takes the rows updated after the
-///   generation's catalog watermark (`recommender.json`'s `catalog_updated_at_micros`) and every row of
-///   an item past the generation's items. A generation trained from a catalog that holds a change has
-///   a watermark at or past it, so the change leaves the overlay when that generation is swapped in.
+///   swapped in, and at start after the real-time log's replay. It takes the rows whose content changed
+///   after the generation's catalog watermark (`recommender.json`'s `catalog_updated_at_micros`) and
+///   every row of an item past the generation's items. A row imported again unchanged is not taken, so
+///   a nightly re-import of a whole catalog adds only what it changes. A generation trained from a
+///   catalog that holds a change has a watermark at or past it, so the change leaves the overlay when
+///   that generation is swapped in.
 /// - ``record(_:)`` adds TRACK `item_updated` patches (price, stock) without touching SQLite; TRACK is
 ///   answered on the event loop. A patch field is forgotten once a catalog row of its item is written at
 ///   or after it: the catalog import is the record of truth, and a later row says the item's state as of
@@ -103,7 +105,7 @@ final class CatalogFreshness: Sendable {
             let watermark =
                 manifest.catalogUpdatedAtMicros ?? Timestamp(iso8601: manifest.trainedAt)?.rawValue ?? Int64.max
             let changes = try store.ingestion.catalogChanges(
-                updatedAfterMicros: watermark,
+                changedAfterMicros: watermark,
                 newFromItemIndex: served.model.itemCount
             )
             // Patched items whose catalog row the read above did not return: their rows' times decide

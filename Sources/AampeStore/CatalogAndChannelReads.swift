@@ -14,13 +14,14 @@ public struct CatalogRow: Hashable, Sendable {
     public var price: Double?
     /// Indexed attribute values by attribute name.
     public var attributeValues: [String: [String]]
-    /// When an import last changed the row, microseconds since the epoch (the store's clock).
+    /// When an import last wrote the row (whether or not it changed it), microseconds since the epoch
+    /// (the store's clock).
     public var updatedAtMicros: Int64 = 0
 }
 
 /// The catalog rows a generation does not hold yet: what the daemon's catalog overlay is read from.
 public struct CatalogChanges: Sendable {
-    /// Rows updated after the watermark asked for, and every row of an item past the generation's items,
+    /// Rows changed after the watermark asked for, and every row of an item past the generation's items,
     /// in item-index order.
     public var rows: [CatalogRow]
     /// The external ids of the rows' items that are past the generation's items, by dense item index.
@@ -48,15 +49,16 @@ extension IngestionRepository {
         }
     }
 
-    /// The catalog rows updated after `updatedAfterMicros`, plus every row of an item at or past
-    /// `newFromItemIndex` (a generation's item count: such items cannot be in it, whenever their row was
-    /// written), with the new items' external ids. One read transaction, so rows and ids agree.
-    public func catalogChanges(updatedAfterMicros: Int64, newFromItemIndex: Int) throws -> CatalogChanges {
+    /// The catalog rows whose content changed after `changedAfterMicros` (a row written again with the
+    /// same content keeps its change time), plus every row of an item at or past `newFromItemIndex` (a
+    /// generation's item count: such items cannot be in it, whenever their row was written), with the new
+    /// items' external ids. One read transaction, so rows and ids agree.
+    public func catalogChanges(changedAfterMicros: Int64, newFromItemIndex: Int) throws -> CatalogChanges {
         try store.read("read catalog changes") { db in
             let rows = try Self.catalogRows(
                 db,
-                where: "WHERE updated_at > ? OR item_index >= ?",
-                arguments: [updatedAfterMicros, newFromItemIndex]
+                where: "WHERE changed_at > ? OR item_index >= ?",
+                arguments: [changedAfterMicros, newFromItemIndex]
             )
             var ids: [Int: String] = [:]
             let keys = try Row.fetchCursor(
@@ -72,8 +74,8 @@ extension IngestionRepository {
         }
     }
 
-    /// When each of `items` (dense indices) last changed in the catalog, microseconds since the epoch;
-    /// items without a catalog row are absent. The indices are integers, so writing them into the SQL is
+    /// When each of `items` (dense indices) last had its catalog row written (changed or not),
+    /// microseconds since the epoch; items without a catalog row are absent. The indices are integers, so writing them into the SQL is
     /// safe.
     public func catalogUpdateTimes(of items: [Int]) throws -> [Int: Int64] {
         guard !items.isEmpty else { return [:] }

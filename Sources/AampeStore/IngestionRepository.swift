@@ -421,8 +421,8 @@ public struct IngestionRepository: Sendable {
         let item = try db.makeStatement(
             sql: """
                 INSERT INTO catalog_items (item_index, title, category, is_in_stock, price, url, image_url,
-                                           attributes, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, json(coalesce(?, '{}')), ?)
+                                           attributes, updated_at, changed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, json(coalesce(?, '{}')), ?, ?)
                 ON CONFLICT (item_index) DO UPDATE SET
                     title = coalesce(excluded.title, title),
                     category = coalesce(excluded.category, category),
@@ -431,7 +431,15 @@ public struct IngestionRepository: Sendable {
                     url = coalesce(excluded.url, url),
                     image_url = coalesce(excluded.image_url, image_url),
                     attributes = json_patch(attributes, excluded.attributes),
-                    updated_at = excluded.updated_at
+                    updated_at = excluded.updated_at,
+                    -- SET reads the row as it was, so this compares the old content with the new.
+                    changed_at = CASE
+                        WHEN (title, category, is_in_stock, price, url, image_url, attributes)
+                            IS (coalesce(excluded.title, title), coalesce(excluded.category, category),
+                                coalesce(excluded.is_in_stock, is_in_stock), coalesce(excluded.price, price),
+                                coalesce(excluded.url, url), coalesce(excluded.image_url, image_url),
+                                json_patch(attributes, excluded.attributes))
+                        THEN changed_at ELSE excluded.changed_at END
                 """
         )
         let clear = try db.makeStatement(
@@ -444,7 +452,7 @@ public struct IngestionRepository: Sendable {
             let index = Int64(upsert.itemIndex.rawValue)
             try item.execute(arguments: [
                 index, upsert.title, upsert.category, upsert.isInStock.map { $0 ? 1 : 0 },
-                upsert.price, upsert.url, upsert.imageURL, upsert.attributesJSON, now,
+                upsert.price, upsert.url, upsert.imageURL, upsert.attributesJSON, now, now,
             ])
             for (attribute, values) in upsert.attributeValues.sorted(by: { $0.key < $1.key }) {
                 try clear.execute(arguments: [index, attribute])

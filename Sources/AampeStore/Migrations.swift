@@ -266,6 +266,21 @@ enum Migrations {
             try db.execute(sql: "ALTER TABLE message_log ADD COLUMN label_propensities TEXT")
         }
 
+        migrator.registerMigration("0008 catalog change times") { db in
+            // When each catalog row's content last changed, beside `updated_at` (when it was last written).
+            // A nightly re-import of a whole catalog writes every row but changes few: the daemon's catalog
+            // overlay takes only the rows changed since training (`changed_at`), while a row written after
+            // a TRACK `item_updated` patch still supersedes it (`updated_at`). Rows from before take their
+            // write time.
+            try db.execute(
+                sql: """
+                    ALTER TABLE catalog_items ADD COLUMN changed_at INTEGER NOT NULL DEFAULT 0;
+                    UPDATE catalog_items SET changed_at = updated_at;
+                    CREATE INDEX catalog_items_by_change ON catalog_items (changed_at);
+                    """
+            )
+        }
+
         return migrator
     }()
 

@@ -105,6 +105,30 @@ struct CatalogFreshnessServingTests {
         // A catalog row written after the patch supersedes it: A is back in stock.
         _ = try Self.importCatalog(data, daemon.folder, "item_id,in_stock\nA,true\n")
         #expect(try Self.recommend(data, ["--in-stock"]) == ["B", "A", "C", "D", "E"])
+
+        // The nightly dump: the whole catalog again, as generation 2 holds it. No row changes, so nothing is
+        // laid over the generation (before `changed_at`, all five rows were); B's row, written after its
+        // patch, supersedes the patch, so B is back at 10.
+        _ = try Self.importCatalog(
+            data,
+            daemon.folder,
+            """
+            item_id,title,category,price,in_stock,genres
+            A,Alpha,x,5,true,Action
+            B,Beta,y,10,true,
+            C,Gamma,x,7,true,Action|Drama
+            D,Delta,x,,,Drama
+            E,Epsilon,z,3,true,Action
+
+            """
+        )
+        #expect(try Self.recommend(data, ["--max-price", "5"]) == ["A", "E"])
+        let overlays = try String(contentsOfFile: daemon.logPath, encoding: .utf8).split(separator: "\n")
+            .filter { $0.contains("catalog overlay:") }
+        #expect(
+            overlays.last?.contains("catalog overlay: none; generation 2 holds the whole catalog") == true,
+            "\(overlays)"
+        )
         #expect(daemon.stop() == 0)
     }
 }
