@@ -179,6 +179,28 @@ extension Limits {
 }
 
 extension Limits {
+    // MARK: Recommender training
+
+    /// The most neighbours training keeps per item (`--neighbours`; 0 keeps all). Each costs 8 bytes per
+    /// item in `items.seg` and one multiply-add per history item when a request is scored, so past this the
+    /// cost grows with no gain in the benchmark's recall (which is flat from about 50 up).
+    public static let maximumRecommenderNeighbours = 10_000
+
+    /// The most recent items training keeps per user for serving (`--history-length`; 0 keeps all): the
+    /// history a request is scored from and what it excludes. 100,000 is beyond any one user's real
+    /// history; it bounds what a bot's account can make a request cost.
+    public static let maximumRecommenderHistoryLength = 100_000
+
+    /// The longest trending window (`--trending-days`), in days: trending compares it with the three
+    /// times as many days before, so a year already reaches four years back.
+    public static let maximumTrendingDays = 365
+
+    /// The longest cool-down before a user's item may be recommended again (`--repeat-after-days`), in
+    /// days: ten years, past which "never" (0) says the same.
+    public static let maximumRepeatAfterDays = 3_650
+}
+
+extension Limits {
     // MARK: Protocol sessions
 
     /// The longest client name a HELLO may give, in characters; a longer one is cut to this. The name is

@@ -72,6 +72,7 @@ final class PipelineScheduler: Service, Sendable {
         logger.info("pipeline: \(trigger) pass starting with \(files.count) dropped files")
         var settings = PipelineSettings()
         settings.assignment = configuration.assignment
+        settings.recommender = configuration.recommender
         settings.reportFolder = configuration.reportFolder
         let outcome = await Self.onThread { [self, settings] in
             try NightlyPipeline.run(

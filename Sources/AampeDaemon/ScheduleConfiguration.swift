@@ -1,6 +1,6 @@
 internal import AampeCore
 public import AampeJobs
-internal import AampeLearning
+public import AampeLearning
 internal import Foundation
 internal import Yams
 
@@ -20,6 +20,10 @@ internal import Yams
 ///     policy: cluster-spread    # cluster-spread, thompson or random
 ///     controlShare: 0.05        # (0, 0.5]
 ///     seed: 1
+///   recommender:                # the recommender step's settings; defaults as `aampectl train recommender`
+///     similarity: cosine
+///     servedList: 24            # and every other flag of the command, in camel case
+///     weights: { purchase: 5 }
 /// ```
 public struct ScheduleConfiguration: Sendable, Equatable {
     /// A time of day in a zone, at which a pass runs daily.
@@ -50,6 +54,9 @@ public struct ScheduleConfiguration: Sendable, Equatable {
     public var daily: DailyTime?
     /// The assignment step's settings: `aampectl assign`'s defaults unless `assign:` sets them.
     public var assignment = AssignmentSettings()
+    /// The recommender step's settings: `aampectl train recommender`'s defaults unless `recommender:` sets
+    /// them.
+    public var recommender = RecommenderSettings()
     /// Where each pass writes its HTML report (`reports:`); `nil`: none.
     public var reportFolder: String?
 
@@ -121,6 +128,8 @@ public struct ScheduleConfiguration: Sendable, Equatable {
                 }
             case "assign":
                 configuration.assignment = try assignment(fieldKey, fieldValue, path: path)
+            case "recommender":
+                configuration.recommender = try recommender(fieldKey, fieldValue, path: path)
             case "reports":
                 var folder = try text()
                 if !folder.hasPrefix("/") {
@@ -194,6 +203,75 @@ public struct ScheduleConfiguration: Sendable, Equatable {
             default:
                 throw fail(line, field, "unknown setting")
             }
+        }
+        return settings
+    }
+
+    /// The `recommender:` mapping: `aampectl train recommender`'s flags, in camel case (``RecommenderSettings/Setting``),
+    /// checked by the same ``RecommenderSettings/validate()``.
+    private static func recommender(_ key: Node, _ value: Node, path: String) throws -> RecommenderSettings {
+        func fail(_ line: Int?, _ field: String, _ reason: String) -> DaemonError {
+            .configuration(path: path, reason: "line \(line ?? 0), schedule recommender setting '\(field)': \(reason)")
+        }
+        guard let mapping = value.mapping else {
+            throw DaemonError.configuration(
+                path: path,
+                reason:
+                    "line \(key.mark?.line ?? 0), schedule setting 'recommender': expected a mapping of recommender settings"
+            )
+        }
+        var settings = RecommenderSettings()
+        var lines: [RecommenderSettings.Setting: Int?] = [:]
+        for (fieldKey, fieldValue) in mapping {
+            let field = fieldKey.string ?? "?"
+            let line = fieldKey.mark?.line
+            guard let setting = RecommenderSettings.Setting(rawValue: field) else {
+                throw fail(line, field, "unknown setting")
+            }
+            lines[setting] = line
+            func integer() throws -> Int {
+                guard let number = fieldValue.int else { throw fail(line, field, "expected an integer") }
+                return number
+            }
+            switch setting {
+            case .similarity:
+                guard let name = fieldValue.string, let similarity = RecommenderSettings.Similarity(rawValue: name)
+                else {
+                    throw fail(
+                        line,
+                        field,
+                        "expected one of \(RecommenderSettings.Similarity.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
+                }
+                settings.similarity = similarity
+            case .neighbours: settings.neighbours = try integer()
+            case .minSupport: settings.minimumSupport = try integer()
+            case .halfLifeDays:
+                guard let days = fieldValue.float else { throw fail(line, field, "expected a number of days") }
+                settings.halfLifeDays = days
+            case .historyLength: settings.historyLength = try integer()
+            case .trendingDays: settings.trendingDays = try integer()
+            case .maxItemsPerUser: settings.maximumItemsPerUser = try integer()
+            case .repeatAfterDays: settings.repeatAfterDays = try integer()
+            case .servedList:
+                let length = try integer()
+                settings.servedListLength = length != 0 ? length : nil
+            case .weights:
+                guard let weights = fieldValue.mapping else {
+                    throw fail(line, field, "expected a mapping of event names to weights, such as { purchase: 5 }")
+                }
+                for (event, weight) in weights {
+                    guard let name = event.string, !name.isEmpty, let number = weight.float else {
+                        throw fail(event.mark?.line ?? line, field, "expected an event name and a number")
+                    }
+                    settings.eventWeights[name] = Float(number)
+                }
+            }
+        }
+        do {
+            try settings.validate()
+        } catch {
+            throw fail(lines[error.setting] ?? key.mark?.line, error.setting.rawValue, "expected \(error.expected)")
         }
         return settings
     }

@@ -67,14 +67,6 @@ struct RecommenderSettingsOptions: ParsableArguments {
     var repeatAfterDays: Int = 0
 
     @Option(
-        help: ArgumentHelp(
-            "Best items kept per user (train only), so aamped answers RECOMMEND without scoring; 12 bytes each per user; 0: none.",
-            valueName: "N"
-        )
-    )
-    var servedList: Int = 0
-
-    @Option(
         name: .customLong("weight"),
         help: ArgumentHelp(
             "An event type's weight, such as purchase=5 (0 ignores it). Repeatable. Defaults: product_viewed/view/item_viewed 1, add_to_cart 3, purchase 5; other events with an item weigh their value (a rating) or 1.",
@@ -98,38 +90,29 @@ struct RecommenderSettingsOptions: ParsableArguments {
             )
         }
         settings.similarity = similarity
-        guard (0...10_000).contains(neighbours) else { throw ValidationError("--neighbours must be 0 to 10000") }
         settings.neighbours = neighbours
-        if let minSupport {
-            guard minSupport >= 1 else { throw ValidationError("--min-support must be at least 1") }
-            settings.minimumSupport = minSupport
-        }
-        guard halfLifeDays >= 0, halfLifeDays.isFinite else {
-            throw ValidationError("--half-life-days must be 0 or more")
-        }
+        settings.minimumSupport = minSupport
         settings.halfLifeDays = halfLifeDays
-        guard (0...100_000).contains(historyLength) else {
-            throw ValidationError("--history-length must be 0 to 100000")
-        }
         settings.historyLength = historyLength
-        guard (1...365).contains(trendingDays) else { throw ValidationError("--trending-days must be 1 to 365") }
         settings.trendingDays = trendingDays
-        guard maxItemsPerUser >= 0 else { throw ValidationError("--max-items-per-user must not be negative") }
         settings.maximumItemsPerUser = maxItemsPerUser
-        guard (0...3650).contains(repeatAfterDays) else {
-            throw ValidationError("--repeat-after-days must be 0 to 3650")
-        }
         settings.repeatAfterDays = repeatAfterDays
-        guard (0...Limits.maximumServedListLength).contains(servedList) else {
-            throw ValidationError("--served-list must be 0 to \(Limits.maximumServedListLength)")
-        }
-        settings.servedListLength = servedList > 0 ? servedList : nil
         for pair in weights {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty, let weight = Float(parts[1]), weight.isFinite, weight >= 0 else {
                 throw ValidationError("--weight '\(pair)' must be event=weight with a weight of 0 or more")
             }
             settings.eventWeights[parts[0]] = weight
+        }
+        return try Self.validated(settings)
+    }
+
+    /// `settings`, or the error naming the flag of the first setting out of range.
+    static func validated(_ settings: RecommenderSettings) throws -> RecommenderSettings {
+        do {
+            try settings.validate()
+        } catch {
+            throw ValidationError("\(error.setting.flag) must be \(error.expected)")
         }
         return settings
     }
@@ -151,16 +134,32 @@ struct TrainRecommenderCommand: AsyncParsableCommand {
     @OptionGroup var dataDirectory: DataDirectoryOptions
     @OptionGroup var recommender: RecommenderSettingsOptions
 
+    // Here, not in the shared options: evaluation and affinity exports score every user and have no
+    // served lists.
+    @Option(
+        help: ArgumentHelp(
+            "Best items kept per user, so aamped answers RECOMMEND without scoring; 12 bytes each per user; 0: none.",
+            valueName: "N"
+        )
+    )
+    var servedList: Int = 0
+
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    func validate() throws { _ = try recommender.settings() }
+    func validate() throws { _ = try settings() }
+
+    func settings() throws -> RecommenderSettings {
+        var settings = try recommender.settings()
+        settings.servedListLength = servedList != 0 ? servedList : nil
+        return try RecommenderSettingsOptions.validated(settings)
+    }
 
     func run() async throws {
         let terminal = TerminalProgress.onTerminal()
         let report = try TrainRecommenderJob.run(
             directory: dataDirectory.dataDirectory,
-            settings: try recommender.settings()
+            settings: try settings()
         ) {
             terminal?.show($0, $1, $2)
         }

@@ -1,6 +1,7 @@
 import AampeCore
 import AampeDaemon
 import AampeJobs
+import AampeLearning
 import AampeTestSupport
 import Foundation
 import Testing
@@ -100,11 +101,94 @@ struct ScheduleConfigurationTests {
                 "schedule:\n  drop: DROP\n  assign:\n    controlShare: 0.6\n",
                 "line 4, schedule assign setting 'controlShare'"
             ),
+            (
+                "schedule:\n  drop: DROP\n  recommender:\n    served-list: 4\n",
+                "line 4, schedule recommender setting 'served-list': unknown setting"
+            ),
+            (
+                "schedule:\n  drop: DROP\n  recommender:\n    similarity: pearson\n",
+                "line 4, schedule recommender setting 'similarity': expected one of jaccard, cosine, lift, bm25, counts"
+            ),
+            (
+                "schedule:\n  drop: DROP\n  recommender:\n    similarity: cosine\n    halfLifeDays: -1\n",
+                "line 5, schedule recommender setting 'halfLifeDays': expected 0 or more"
+            ),
+            (
+                "schedule:\n  drop: DROP\n  recommender:\n    minSupport: 0\n",
+                "line 4, schedule recommender setting 'minSupport': expected at least 1"
+            ),
+            (
+                "schedule:\n  drop: DROP\n  recommender:\n    weights:\n      purchase: -5\n",
+                "line 4, schedule recommender setting 'weights': expected event=weight with a weight of 0 or more"
+            ),
+            (
+                "schedule:\n  drop: DROP\n  recommender:\n    weights: 5\n",
+                "line 4, schedule recommender setting 'weights': expected a mapping of event names to weights"
+            ),
+            (
+                "schedule:\n  drop: DROP\n  recommender: cosine\n",
+                "line 3, schedule setting 'recommender': expected a mapping"
+            ),
         ]
     )
     func errors(yaml: String, expected: String) throws {
         let text = try Self.error(yaml)
         #expect(text.contains("aamped.yaml: ") && text.contains(expected), "\(text)")
+    }
+
+    @Test("recommender: every key is read, as `aampectl train recommender`'s flags; the default is the command's")
+    func recommender() throws {
+        let (defaults, _, _) = try Self.configuration("schedule:\n  drop: DROP\n")
+        #expect(defaults.schedule?.recommender == RecommenderSettings())
+        let (set, _, _) = try Self.configuration(
+            """
+            schedule:
+              drop: DROP
+              recommender:
+                similarity: bm25
+                neighbours: 20
+                minSupport: 2
+                halfLifeDays: 14.5
+                historyLength: 30
+                trendingDays: 3
+                maxItemsPerUser: 500
+                repeatAfterDays: 28
+                servedList: 24
+                weights: { purchase: 8, add_to_cart: 0 }
+
+            """
+        )
+        var expected = RecommenderSettings()
+        expected.similarity = .bm25
+        expected.neighbours = 20
+        expected.minimumSupport = 2
+        expected.halfLifeDays = 14.5
+        expected.historyLength = 30
+        expected.trendingDays = 3
+        expected.maximumItemsPerUser = 500
+        expected.repeatAfterDays = 28
+        expected.servedListLength = 24
+        expected.eventWeights["purchase"] = 8
+        expected.eventWeights["add_to_cart"] = 0
+        #expect(set.schedule?.recommender == expected)
+    }
+
+    @Test(
+        "recommender: each bounded setting is accepted at its limit and refused one past it, naming it",
+        arguments: [
+            ("neighbours", Limits.maximumRecommenderNeighbours),
+            ("historyLength", Limits.maximumRecommenderHistoryLength),
+            ("trendingDays", Limits.maximumTrendingDays),
+            ("repeatAfterDays", Limits.maximumRepeatAfterDays),
+            ("servedList", Limits.maximumServedListLength),
+        ]
+    )
+    func recommenderLimits(key: String, limit: Int) throws {
+        let yaml = "schedule:\n  drop: DROP\n  recommender:\n    similarity: cosine\n    \(key): "
+        #expect(try Self.configuration(yaml + "\(limit)\n").0.schedule != nil)
+        let text = try Self.error(yaml + "\(limit + 1)\n")
+        #expect(text.contains("line 5, schedule recommender setting '\(key)': expected "), "\(text)")
+        #expect(text.contains("to \(limit)"), "\(text)")
     }
 
     @Test("pollSeconds and settleSeconds are checked at their limits")

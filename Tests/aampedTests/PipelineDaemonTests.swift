@@ -176,7 +176,9 @@ struct PipelineDaemonTests {
 
     @Test("a dropped dump is imported, every model retrained and served, and the messages assigned")
     func dumpRunsThePipeline() throws {
-        let daemon = try Self.daemon(schedule: "  reports: reports")
+        let daemon = try Self.daemon(
+            schedule: "  reports: reports\n  recommender:\n    similarity: cosine\n    servedList: 8\n"
+        )
         let drop = daemon.folder + "/drop"
         try Self.drop(Self.usersCSV(), as: "users/users.csv", in: drop)
         try Self.drop(Self.eventsCSV(), as: "events.csv", in: drop)
@@ -210,6 +212,21 @@ struct PipelineDaemonTests {
         #expect(Set(models) == ["landscape", "timing", "recommender"])
         // The daemon reloads right after the pass ends, which may be just after the report says it ended.
         #expect(try Self.servedGeneration(daemon) == 3)
+        // The recommender was trained with the schedule's settings.
+        let trained = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    contentsOf: URL(
+                        fileURLWithPath: daemon.dataDirectory.path + "/generations/3/recommender/recommender.json"
+                    )
+                )
+            ) as? [String: Any]
+        )
+        let settings = try #require(trained["settings"] as? [String: Any])
+        #expect(
+            settings["similarity"] as? String == "cosine" && settings["servedListLength"] as? Int == 8,
+            "\(settings)"
+        )
 
         // Every user outside the control group got a message, in the batch the assign step names.
         let outbox = try Aampectl.run(["outbox", "status", "--data-dir", daemon.dataDirectory.path, "--json"])

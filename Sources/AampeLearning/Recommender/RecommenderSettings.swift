@@ -1,3 +1,5 @@
+internal import AampeCore
+
 /// How `train recommender` turns interactions into an item-item model. Every setting has a documented
 /// default; `aampectl train recommender --help` lists the flags that set them.
 public struct RecommenderSettings: Hashable, Sendable, Codable {
@@ -93,5 +95,72 @@ public struct RecommenderSettings: Hashable, Sendable, Codable {
         settings.maximumItemsPerUser = 0
         settings.historyLength = 0
         return settings
+    }
+}
+
+extension RecommenderSettings {
+    /// A setting as people set it: named as aamped's `schedule:` → `recommender:` section spells it, and
+    /// as `aampectl train recommender`'s flag, the same name in kebab case (``flag``).
+    public enum Setting: String, Sendable, CaseIterable {
+        case similarity, neighbours, minSupport, halfLifeDays, historyLength, trendingDays, maxItemsPerUser
+        case repeatAfterDays, servedList, weights
+
+        /// The command-line flag: `halfLifeDays` is `--half-life-days`; the repeatable `weights` is
+        /// `--weight`.
+        public var flag: String {
+            if self == .weights { return "--weight" }
+            return "--"
+                + rawValue.map { $0.isUppercase ? "-" + $0.lowercased() : String($0) }.joined()
+        }
+    }
+
+    /// A setting outside what training accepts.
+    public struct InvalidSetting: Error, Sendable, Equatable {
+        public var setting: Setting
+        /// What it must be, such as `0 to 10000`.
+        public var expected: String
+    }
+
+    /// Checks every setting against its range (the bounds are in `Limits`), so that the command line and
+    /// aamped's schedule refuse the same values with the same words.
+    public func validate() throws(InvalidSetting) {
+        func check(_ ok: Bool, _ setting: Setting, _ expected: String) throws(InvalidSetting) {
+            if !ok { throw InvalidSetting(setting: setting, expected: expected) }
+        }
+        try check(
+            (0...Limits.maximumRecommenderNeighbours).contains(neighbours),
+            .neighbours,
+            "0 to \(Limits.maximumRecommenderNeighbours)"
+        )
+        try check((minimumSupport ?? 1) >= 1, .minSupport, "at least 1")
+        try check(halfLifeDays >= 0 && halfLifeDays.isFinite, .halfLifeDays, "0 or more")
+        try check(
+            (0...Limits.maximumRecommenderHistoryLength).contains(historyLength),
+            .historyLength,
+            "0 to \(Limits.maximumRecommenderHistoryLength)"
+        )
+        try check(
+            (1...Limits.maximumTrendingDays).contains(trendingDays),
+            .trendingDays,
+            "1 to \(Limits.maximumTrendingDays)"
+        )
+        try check(maximumItemsPerUser >= 0, .maxItemsPerUser, "0 or more")
+        try check(
+            (0...Limits.maximumRepeatAfterDays).contains(repeatAfterDays),
+            .repeatAfterDays,
+            "0 to \(Limits.maximumRepeatAfterDays)"
+        )
+        try check(
+            (0...Limits.maximumServedListLength).contains(effectiveServedListLength),
+            .servedList,
+            "0 to \(Limits.maximumServedListLength)"
+        )
+        for (event, weight) in eventWeights.sorted(by: { $0.key < $1.key }) {
+            try check(
+                !event.isEmpty && weight.isFinite && weight >= 0,
+                .weights,
+                "event=weight with a weight of 0 or more"
+            )
+        }
     }
 }
