@@ -2,7 +2,7 @@ internal import AampeCore
 
 /// The checks a column passes before its first value is handed out: part checksums and the structure
 /// inside the parts. After them, accessors need no checks beyond the row bound.
-struct ColumnCheck {
+struct ColumnCheck: Sendable {
     let reader: SegmentReader
     let column: ColumnDescriptor
 
@@ -10,14 +10,37 @@ struct ColumnCheck {
         SegmentError(path: reader.path, column: column.name, reason: reason)
     }
 
+    /// One independent piece of the check, with the bytes it reads (to schedule the biggest first).
+    struct Piece: Sendable {
+        let bytes: Int
+        let run: @Sendable () throws -> Void
+    }
+
     func run() throws {
+        for piece in pieces() { try piece.run() }
+    }
+
+    /// The check as independent pieces, in the order ``run()`` takes them: each part's checksum, then
+    /// the structure.
+    func pieces() -> [Piece] {
         // RAW: every part. ZSTD: the block table (part 0); frames are checked by zstd when decoded.
         let checkedParts = column.codec == .raw ? [0, 1, 2] : [0]
-        for index in checkedParts where column.parts[index].length > 0 {
-            if CRC32C.checksum(reader.partBytes(column, index)) != column.parts[index].checksum {
-                throw fail(.checksumMismatch(structure: "part \(index)"))
+        var pieces = checkedParts.filter { column.parts[$0].length > 0 }.map { index in
+            Piece(bytes: Int(column.parts[index].length)) {
+                if CRC32C.checksum(reader.partBytes(column, index)) != column.parts[index].checksum {
+                    throw fail(.checksumMismatch(structure: "part \(index)"))
+                }
             }
         }
+        // The hash index check reads a row's offsets for each slot, in slot order: about a cache miss per
+        // slot, so it weighs more than its bytes.
+        let structureBytes =
+            column.hasHashIndex ? 4 * Int(column.parts[2].length) : Int(column.parts[0].length)
+        pieces.append(Piece(bytes: structureBytes) { try checkStructure() })
+        return pieces
+    }
+
+    private func checkStructure() throws {
         switch (column.codec, column.type) {
         case (.raw, .bool):
             let values = reader.partBytes(column, 0)

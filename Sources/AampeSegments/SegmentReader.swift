@@ -1,5 +1,6 @@
 internal import AampeCompression
 internal import AampeCore
+import Dispatch
 import Synchronization
 
 /// Settings for reading segment files.
@@ -72,6 +73,56 @@ public final class SegmentReader: @unchecked Sendable {
         if checkedColumns.withLock({ $0[index] }) { return }
         try ColumnCheck(reader: self, column: columns[index]).run()
         checkedColumns.withLock { $0[index] = true }
+    }
+
+    /// Checks every column of `readers` not checked yet, as its first use would, spread over `threads`
+    /// threads (the calling one among them): each part's checksum and each column's structure are
+    /// independent pieces, taken biggest first. Opening a served generation checks every column it maps,
+    /// and on one thread that was most of the daemon's start. Throws the error of the first failing
+    /// piece in reader, column and piece order, so the error does not depend on the threads' timing;
+    /// only columns that passed are marked checked.
+    public static func checkColumns(of readers: [SegmentReader], threads: Int) throws {
+        struct Scheduled: Sendable {
+            let reader: Int
+            let column: Int
+            let piece: ColumnCheck.Piece
+        }
+        var pieces: [Scheduled] = []
+        for (readerIndex, reader) in readers.enumerated() {
+            let checked = reader.checkedColumns.withLock { $0 }
+            for (columnIndex, column) in reader.columns.enumerated() where !checked[columnIndex] {
+                for piece in ColumnCheck(reader: reader, column: column).pieces() {
+                    pieces.append(Scheduled(reader: readerIndex, column: columnIndex, piece: piece))
+                }
+            }
+        }
+        let scheduled = pieces
+        // Biggest first, so that no thread starts a big piece after the others have run out of work.
+        let order = scheduled.indices.sorted { scheduled[$0].piece.bytes > scheduled[$1].piece.bytes }
+        let failures = Mutex<[Int: any Error]>([:])
+        let next = Atomic<Int>(0)
+        let workers = max(1, min(threads, scheduled.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let position = next.add(1, ordering: .relaxed).oldValue
+                guard position < order.count else { return }
+                let index = order[position]
+                do {
+                    try scheduled[index].piece.run()
+                } catch {
+                    failures.withLock { $0[index] = error }
+                }
+            }
+        }
+        let failed = failures.withLock { $0 }
+        for (readerIndex, reader) in readers.enumerated() {
+            let failedColumns = Set(
+                failed.keys.filter { scheduled[$0].reader == readerIndex }.map { scheduled[$0].column }
+            )
+            let passed = Set(scheduled.filter { $0.reader == readerIndex }.map(\.column)).subtracting(failedColumns)
+            reader.checkedColumns.withLock { checked in for column in passed { checked[column] = true } }
+        }
+        if let first = failed.keys.min() { throw failed[first]! }
     }
 
     /// Checks everything: every column as on first use, plus every zstd frame decompressed and the

@@ -114,6 +114,22 @@ struct SegmentCorruptionTests {
             } catch {
                 #expect(error is SegmentError, "byte \(position): \(error)")
             }
+            // Checking every column at once on two threads fails exactly as checking them one by one.
+            if let oneByOne = try? SegmentReader(path: damaged), let atOnce = try? SegmentReader(path: damaged) {
+                var sequential = "passed"
+                do {
+                    for column in oneByOne.columns.indices { try oneByOne.checkColumn(column) }
+                } catch {
+                    sequential = "\(error)"
+                }
+                var parallel = "passed"
+                do {
+                    try SegmentReader.checkColumns(of: [atOnce], threads: 2)
+                } catch {
+                    parallel = "\(error)"
+                }
+                #expect(parallel == sequential, "byte \(position)")
+            }
             // A full verify catches every flip in a covered byte.
             do {
                 _ = try Self.readAll(damaged, verify: true)
@@ -202,5 +218,35 @@ struct SegmentCorruptionTests {
         let whole = CRC32C.checksum(data)
         let split = CRC32C.checksum(Array(data[300...]), extending: CRC32C.checksum(Array(data[..<300])))
         #expect(whole == split)
+    }
+
+    /// CRC-32C one bit at a time, as the polynomial defines it.
+    static func bitwiseCRC(_ bytes: ArraySlice<UInt8>, extending previous: UInt32 = 0) -> UInt32 {
+        var crc = ~previous
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = (crc >> 1) ^ (0x82F6_3B78 & (0 &- (crc & 1))) }
+        }
+        return ~crc
+    }
+
+    @Test("CRC-32C matches the bitwise definition around the three-stream blocks of 3 x 4,096 bytes")
+    func crcAgainstDefinition() {
+        var state: UInt64 = 11
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 24
+        }
+        let data = (0..<80_000).map { _ in UInt8(truncatingIfNeeded: next()) }
+        for length in [0, 1, 7, 8, 9, 4_095, 12_287, 12_288, 12_289, 24_576, 24_583, 36_871, 79_990] {
+            for start in [0, 1, 3] where start + length <= data.count {
+                let slice = data[start..<start + length]
+                let seed = UInt32(truncatingIfNeeded: next())
+                #expect(
+                    CRC32C.checksum(Array(slice), extending: seed) == Self.bitwiseCRC(slice, extending: seed),
+                    "length \(length) from \(start)"
+                )
+            }
+        }
     }
 }
