@@ -1,5 +1,6 @@
 import AampeCore
 import AampeLearning
+import AampeTestSupport
 import Foundation
 import Testing
 
@@ -67,11 +68,21 @@ struct ExternalPolicyProcessTests {
 
     @Test("a process that never answers times out, and is killed without waiting out the grace period")
     func timeout() throws {
+        let folder = try TemporaryFolder(prefix: "aampe-policy-timeout")
+        let written = folder.child("stderr-written")
         let clock = ContinuousClock()
-        let started = clock.now
+        let started: ContinuousClock.Instant
         do {
-            let process = try ExternalPolicyProcess(command: "echo 'loading model' >&2; sleep 30")
+            let process = try ExternalPolicyProcess(
+                command: "echo 'loading model' >&2; touch '\(written)'; sleep 30"
+            )
             #expect(try process.send("{}", timeoutSeconds: 5) == .sent)
+            // The stderr line is read only while `receive` waits: on a loaded machine the shell may not have
+            // written it within the 0.3 s, and the tail came back empty. Once the file exists, the line is in
+            // the pipe and `receive` reads it at its first wait.
+            let deadline = Date().addingTimeInterval(20)
+            while !FileManager.default.fileExists(atPath: written), Date() < deadline { usleep(10_000) }
+            started = clock.now
             #expect(try process.receive(timeoutSeconds: 0.3) == .timedOut(stderrTail: ["loading model"]))
         }
         let elapsed = clock.now - started

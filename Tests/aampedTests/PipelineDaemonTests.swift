@@ -136,7 +136,8 @@ struct PipelineDaemonTests {
         try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
-    /// `aampectl status --daemon --json`, polled until the last pipeline pass has finished (at most a minute).
+    /// `aampectl status --daemon --json`, polled until the last pipeline pass has finished and the daemon has
+    /// logged it (at most a minute).
     static func finishedPass(_ daemon: DaemonProcess, after started: String? = nil) throws -> [String: Any] {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
@@ -145,6 +146,10 @@ struct PipelineDaemonTests {
                 let pass = status["lastPipelinePass"] as? [String: Any], pass["finished_at"] is String,
                 pass["started_at"] as? String != started
             {
+                // The pass writes its finished report first; only then does the daemon log each step and, last,
+                // "pipeline: <trigger> pass <status>". Waiting for that line lets callers check the step lines.
+                let logged = "pipeline: \(pass["trigger"] as? String ?? "?") pass \(pass["status"] as? String ?? "?")"
+                while !daemon.log.contains(logged), Date() < deadline { usleep(50_000) }
                 return status
             }
             usleep(200_000)

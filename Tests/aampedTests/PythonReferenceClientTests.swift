@@ -48,17 +48,30 @@ struct PythonReferenceClientTests {
         let tokenFile = folder + "/token"
         try DaemonProcess.writeFile(tokenFile, token + "\n", mode: 0o600)
 
-        let port = try Self.freeTCPPort()
-        // The outbox batch of OutboxServingTests with T an hour ago, on the system clock (TRACK's limits are
-        // relative to the server's clock, which the live tests read from the wall), for the PULL and ACK test.
-        let daemon = try DaemonProcess(
-            arguments: ["--tcp", "127.0.0.1:\(port)", "--token-file", tokenFile],
-            prepare: { directory, _ in
-                let hourAgo = Timestamp.now().adding(microseconds: -3_600_000_000)
-                try OutboxServingTests.writeBatch(directory, OutboxServingTests.records(start: hourAgo))
+        // A free port can be taken (by another test's listener or connection) before aamped binds it; aamped
+        // then stops, and a connection to the port would reach whoever took it. So a start counts only once
+        // aamped has logged that it listens on the port, and one that lost its port is tried on another.
+        var started: (daemon: DaemonProcess, port: Int)?
+        for _ in 0..<5 where started == nil {
+            let port = try Self.freeTCPPort()
+            let daemon: DaemonProcess
+            do {
+                // The outbox batch of OutboxServingTests with T an hour ago, on the system clock (TRACK's limits
+                // are relative to the server's clock, which the live tests read from the wall), for the PULL and
+                // ACK test.
+                daemon = try DaemonProcess(
+                    arguments: ["--tcp", "127.0.0.1:\(port)", "--token-file", tokenFile],
+                    prepare: { directory, _ in
+                        let hourAgo = Timestamp.now().adding(microseconds: -3_600_000_000)
+                        try OutboxServingTests.writeBatch(directory, OutboxServingTests.records(start: hourAgo))
+                    }
+                )
+            } catch DaemonProcessError.didNotStart(let log) where log.contains("127.0.0.1:\(port)") {
+                continue
             }
-        )
-        try Self.waitForTCP(port: port, daemon: daemon)
+            if try Self.isListening(port: port, daemon: daemon) { started = (daemon, port) }
+        }
+        let (daemon, port) = try #require(started, "aamped lost its TCP port to another process five times")
 
         let result = try Self.run(
             ["python3", "-m", "unittest", "-v", "test_client"],
@@ -148,25 +161,17 @@ struct PythonReferenceClientTests {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Waits until aamped accepts TCP connections on `port`.
-    static func waitForTCP(port: Int, daemon: DaemonProcess) throws {
+    /// Waits until aamped listens on TCP `port` (it logs its addresses once it has bound every one): true;
+    /// false when it stopped first, as it does when something else holds the port.
+    static func isListening(port: Int, daemon: DaemonProcess) throws -> Bool {
+        let listening = "listening on unix:\(daemon.socketPath), tcp:127.0.0.1:\(port)"
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            close(fd)
-            if connected == 0 { return }
+            if daemon.log.contains(listening) { return true }
+            if !daemon.process.isRunning { return false }
             usleep(20_000)
         }
-        throw PythonClientTestError.socket("aamped does not accept TCP on 127.0.0.1:\(port); its log:\n\(daemon.log)")
+        throw PythonClientTestError.socket("aamped does not listen on 127.0.0.1:\(port); its log:\n\(daemon.log)")
     }
 }
 
