@@ -226,8 +226,10 @@ public final class Server: Service, Sendable {
         statistics.acceptedConnections.wrappingAdd(1, ordering: .relaxed)
         statistics.openConnections.wrappingAdd(1, ordering: .relaxed)
         channel.closeFuture.whenComplete { [self] _ in
-            self.state.withLock { _ = $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
+            // Counted out before it leaves the map: shutdown() returns once the map is empty, and the
+            // count must then read 0.
             statistics.openConnections.wrappingSubtract(1, ordering: .relaxed)
+            self.state.withLock { _ = $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
         }
         let sessionID = nextSessionID.wrappingAdd(1, ordering: .relaxed).oldValue
         let shared = self.shared
