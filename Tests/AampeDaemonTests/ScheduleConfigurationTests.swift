@@ -119,7 +119,7 @@ struct ScheduleConfigurationTests {
             ),
             (
                 "schedule:\n  drop: DROP\n  recommender:\n    weights:\n      purchase: -5\n",
-                "line 4, schedule recommender setting 'weights': expected event=weight with a weight of 0 or more"
+                "line 4, schedule recommender setting 'weights': expected named events with weights of 0 or more"
             ),
             (
                 "schedule:\n  drop: DROP\n  recommender:\n    weights: 5\n",

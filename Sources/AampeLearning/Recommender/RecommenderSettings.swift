@@ -159,7 +159,7 @@ extension RecommenderSettings {
             try check(
                 !event.isEmpty && weight.isFinite && weight >= 0,
                 .weights,
-                "event=weight with a weight of 0 or more"
+                "named events with weights of 0 or more"
             )
         }
     }
