@@ -548,7 +548,8 @@ extension Limits {
     /// change reaches the daemon within a second". A TRACK update copies the overlay's table (a few
     /// milliseconds at this size) on the event loop. A change bigger than this is what a retrain is for
     /// (a row imported again with the same content does not count, so a nightly re-import of a whole
-    /// large catalog counts only the rows it changes). Past it, a refresh fails (the daemon keeps the overlay it has, logs why and RELOAD
-    /// answers INTERNAL_ERROR naming the limit) and TRACK refuses updates of further items.
+    /// large catalog counts only the rows it changes). Past it, a refresh fails (the daemon keeps the
+    /// overlay it has, logs why and RELOAD answers INTERNAL_ERROR naming the limit) and TRACK refuses
+    /// updates of further items.
     public static let maximumCatalogOverlayItems = 20_000
 }

@@ -159,16 +159,31 @@ public struct ScheduleConfiguration: Sendable, Equatable {
         return (hour, minute)
     }
 
-    private static func assignment(_ key: Node, _ value: Node, path: String) throws -> AssignmentSettings {
-        func fail(_ line: Int?, _ field: String, _ reason: String) -> DaemonError {
-            .configuration(path: path, reason: "line \(line ?? 0), schedule assign setting '\(field)': \(reason)")
-        }
+    /// A sub-section's mapping (`assign:`, `recommender:`), and how its settings' errors read: each names
+    /// the file, the line and the setting.
+    private static func subsection(
+        _ name: String,
+        _ key: Node,
+        _ value: Node,
+        path: String
+    ) throws -> (mapping: Node.Mapping, fail: (Int?, String, String) -> DaemonError) {
         guard let mapping = value.mapping else {
             throw DaemonError.configuration(
                 path: path,
-                reason: "line \(key.mark?.line ?? 0), schedule setting 'assign': expected a mapping of assign settings"
+                reason:
+                    "line \(key.mark?.line ?? 0), schedule setting '\(name)': expected a mapping of \(name) settings"
             )
         }
+        return (
+            mapping,
+            { line, field, reason in
+                .configuration(path: path, reason: "line \(line ?? 0), schedule \(name) setting '\(field)': \(reason)")
+            }
+        )
+    }
+
+    private static func assignment(_ key: Node, _ value: Node, path: String) throws -> AssignmentSettings {
+        let (mapping, fail) = try subsection("assign", key, value, path: path)
         var settings = AssignmentSettings()
         for (fieldKey, fieldValue) in mapping {
             let field = fieldKey.string ?? "?"
@@ -210,18 +225,9 @@ public struct ScheduleConfiguration: Sendable, Equatable {
     /// The `recommender:` mapping: `aampectl train recommender`'s flags, in camel case (``RecommenderSettings/Setting``),
     /// checked by the same ``RecommenderSettings/validate()``.
     private static func recommender(_ key: Node, _ value: Node, path: String) throws -> RecommenderSettings {
-        func fail(_ line: Int?, _ field: String, _ reason: String) -> DaemonError {
-            .configuration(path: path, reason: "line \(line ?? 0), schedule recommender setting '\(field)': \(reason)")
-        }
-        guard let mapping = value.mapping else {
-            throw DaemonError.configuration(
-                path: path,
-                reason:
-                    "line \(key.mark?.line ?? 0), schedule setting 'recommender': expected a mapping of recommender settings"
-            )
-        }
+        let (mapping, fail) = try subsection("recommender", key, value, path: path)
         var settings = RecommenderSettings()
-        var lines: [RecommenderSettings.Setting: Int?] = [:]
+        var lines: [RecommenderSettings.Setting: Int] = [:]
         for (fieldKey, fieldValue) in mapping {
             let field = fieldKey.string ?? "?"
             let line = fieldKey.mark?.line

@@ -115,12 +115,9 @@ public final class SegmentReader: @unchecked Sendable {
             }
         }
         let failed = failures.withLock { $0 }
-        for (readerIndex, reader) in readers.enumerated() {
-            let failedColumns = Set(
-                failed.keys.filter { scheduled[$0].reader == readerIndex }.map { scheduled[$0].column }
-            )
-            let passed = Set(scheduled.filter { $0.reader == readerIndex }.map(\.column)).subtracting(failedColumns)
-            reader.checkedColumns.withLock { checked in for column in passed { checked[column] = true } }
+        let failedColumns = Set(failed.keys.map { [scheduled[$0].reader, scheduled[$0].column] })
+        for piece in scheduled where !failedColumns.contains([piece.reader, piece.column]) {
+            readers[piece.reader].checkedColumns.withLock { $0[piece.column] = true }
         }
         if let first = failed.keys.min() { throw failed[first]! }
     }

@@ -75,8 +75,8 @@ extension IngestionRepository {
     }
 
     /// When each of `items` (dense indices) last had its catalog row written (changed or not),
-    /// microseconds since the epoch; items without a catalog row are absent. The indices are integers, so writing them into the SQL is
-    /// safe.
+    /// microseconds since the epoch; items without a catalog row are absent. The indices are integers, so
+    /// writing them into the SQL is safe.
     public func catalogUpdateTimes(of items: [Int]) throws -> [Int: Int64] {
         guard !items.isEmpty else { return [:] }
         return try store.read("read catalog update times") { db in

@@ -1,4 +1,3 @@
-import AampeCore
 import AampeJobs
 import AampeLearning
 import ArgumentParser

@@ -204,13 +204,13 @@ public final class RecommendationEngine: Sendable {
         if result.count == options.count { return result }
         // A cut list may have left out items that pass this filter, ranked before any backfill.
         guard listed.count < lists.length else { return nil }
-        let scratch = borrow(capacity: overlay?.itemCount ?? model.itemCount)
+        let catalogCount = overlay?.itemCount ?? model.itemCount
+        let scratch = borrow(capacity: catalogCount)
         var area = scratch.area
         defer {
             area.reset()
             giveBack(scratch)
         }
-        let catalogCount = overlay?.itemCount ?? model.itemCount
         for index in history { area.exclude(model.historyItems[index]) }
         for item in options.excludeItems where Int(item) < catalogCount { area.exclude(item) }
         for item in result { area.exclude(item.item) }
